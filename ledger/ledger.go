@@ -1,0 +1,89 @@
+// Package ledger is the domain of Civic Ledger: the records a welfare-lottery
+// fund's purchase-of-services programme discloses, the rules they obey and
+// the services that read and write them. It imports no SQL, HTTP or GraphQL;
+// store/ implements its services and the transports call them.
+package ledger
+
+import (
+	"fmt"
+	"time"
+)
+
+// Shanghai is the time zone of the programme; pages show times in it.
+var Shanghai = mustZone("Asia/Shanghai")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}
+
+// Date is a calendar date "YYYY-MM-DD" in Asia/Shanghai. Dates are stored as
+// this text in both databases, so they compare and sort as strings.
+type Date string
+
+// ParseDate checks that s is a valid "YYYY-MM-DD" date.
+func ParseDate(s string) (Date, error) {
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		return "", fmt.Errorf("date %q is not a valid YYYY-MM-DD date", s)
+	}
+	return Date(s), nil
+}
+
+// DateOf returns the Shanghai calendar date of t.
+func DateOf(t time.Time) Date { return Date(t.In(Shanghai).Format(time.DateOnly)) }
+
+// Time returns the start of the date in Shanghai.
+func (d Date) Time() time.Time {
+	t, _ := time.ParseInLocation(time.DateOnly, string(d), Shanghai)
+	return t
+}
+
+// Year returns the year of the date, or 0 for the empty date.
+func (d Date) Year() int {
+	if len(d) < 4 {
+		return 0
+	}
+	return d.Time().Year()
+}
+
+// Valid reports whether d is a well-formed date.
+func (d Date) Valid() bool { _, err := ParseDate(string(d)); return err == nil }
+
+// FormatTime formats t as RFC 3339 in Shanghai time, the stored and
+// transmitted form of every timestamp; fixed offset keeps them sortable.
+func FormatTime(t time.Time) string { return t.In(Shanghai).Format(time.RFC3339) }
+
+// Attribution says who made a write, in which role and why. Every write to
+// the ledger carries one; corrections must give a Reason.
+type Attribution struct {
+	Actor  string // a user or system name, e.g. "demo-loader" or a user login
+	Role   Role
+	Reason string // required for corrections, optional for first publication
+}
+
+// Validate checks that the attribution names an actor and a known role.
+func (a Attribution) Validate() error {
+	if a.Actor == "" {
+		return Invalid("attribution.actor", "every write must name who made it")
+	}
+	if !a.Role.Valid() {
+		return Invalid("attribution.role", "role %q is not one of the known roles", a.Role)
+	}
+	return nil
+}
+
+// Revision is one version of a published record as the public can see it in
+// its history: the whole record as it was, who wrote it and why.
+type Revision struct {
+	Entity     string    // table-like name of the record kind: "project", "report", …
+	EntityID   int64     `db:"entity_id"`
+	Version    int       // 1 for first publication, +1 per correction
+	Snapshot   string    // the record as JSON
+	Actor      string    //
+	Role       Role      //
+	Reason     string    //
+	RecordedAt time.Time `db:"recorded_at"`
+}

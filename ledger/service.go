@@ -1,0 +1,212 @@
+package ledger
+
+import (
+	"context"
+	"time"
+)
+
+// ProjectFilter selects projects. The zero value selects every project. The
+// same filter drives the project list, stats and exports, so a total can
+// always be checked by paging the list.
+type ProjectFilter struct {
+	Years            []int
+	RoundIDs         []int64
+	ServiceAreas     []ServiceArea
+	Districts        []string
+	Stages           []Stage
+	Outcomes         []Outcome // Ongoing ("") selects projects still under way
+	UndertakerIDs    []int64
+	EvaluatorIDs     []int64
+	AuditorIDs       []int64
+	AnyOrgIDs        []int64 // projects where the organization plays any role
+	AwardedMin       *Money
+	AwardedMax       *Money
+	ApprovedFrom     Date // inclusive
+	ApprovedTo       Date // inclusive
+	HasAuditFindings *bool
+	Terminated       *bool
+	Codes            []string
+}
+
+// ProjectOrderField is a field the project list can be ordered by.
+type ProjectOrderField string
+
+// Project orders.
+const (
+	OrderByCode          ProjectOrderField = "CODE"
+	OrderByAwarded       ProjectOrderField = "AWARDED"
+	OrderByApprovedOn    ProjectOrderField = "APPROVED_ON"
+	OrderByBeneficiaries ProjectOrderField = "BENEFICIARIES"
+	OrderBySatisfaction  ProjectOrderField = "SATISFACTION"
+)
+
+// ProjectOrder orders the project list; ties are broken by code.
+type ProjectOrder struct {
+	Field ProjectOrderField
+	Desc  bool
+}
+
+// Figures is the derived roll-up of one project's outcome and money figures,
+// kept by the store in the same transaction as each write it depends on.
+// Person-times use verified figures where a period has them, else the
+// undertaker's own; leveraged funds fall back to the agreed co-funding.
+type Figures struct {
+	ProjectID          int64 `db:"project_id" json:"projectId"`
+	BeneficiaryVisits  int64 `db:"beneficiary_visits" json:"beneficiaryVisits"`
+	BeneficiaryPersons int64 `db:"beneficiary_persons" json:"beneficiaryPersons"`
+	VolunteerVisits    int64 `db:"volunteer_visits" json:"volunteerVisits"`
+	VolunteerHours     int64 `db:"volunteer_hours" json:"volunteerHours"`
+	ExpertVisits       int64 `db:"expert_visits" json:"expertVisits"`
+	Leveraged          Money `db:"leveraged_fen" json:"leveragedFen"`
+	Paid               Money `db:"paid_fen" json:"paidFen"`
+	Recovered          Money `db:"recovered_fen" json:"recoveredFen"`
+	AuditFindings      bool  `db:"audit_findings" json:"auditFindings"`
+	FeedbackCount      int64 `db:"feedback_count" json:"feedbackCount"`
+	FeedbackSum        int64 `db:"feedback_sum" json:"feedbackSum"`
+}
+
+// Satisfaction returns the average rating (1–5) or nil without feedback.
+func (f *Figures) Satisfaction() *float64 {
+	if f == nil || f.FeedbackCount == 0 {
+		return nil
+	}
+	v := float64(f.FeedbackSum) / float64(f.FeedbackCount)
+	v = float64(int64(v*100+0.5)) / 100
+	return &v
+}
+
+// StatsGroup is a dimension stats can group by.
+type StatsGroup string
+
+// Stats groupings.
+const (
+	GroupByYear        StatsGroup = "YEAR"
+	GroupByServiceArea StatsGroup = "SERVICE_AREA"
+	GroupByDistrict    StatsGroup = "DISTRICT"
+	GroupByUndertaker  StatsGroup = "UNDERTAKER"
+	GroupByEvaluator   StatsGroup = "EVALUATOR"
+	GroupByStage       StatsGroup = "STAGE"
+)
+
+// StatsRow is one group of stats, or the total when Key is empty.
+type StatsRow struct {
+	Key               map[StatsGroup]string // group value per grouping ("" in a total)
+	Projects          int64
+	Awarded           Money
+	Leveraged         Money
+	Paid              Money
+	Recovered         Money
+	Beneficiaries     int64
+	Volunteers        int64
+	Experts           int64
+	FeedbackCount     int64
+	FeedbackSum       int64
+	Terminated        int64
+	WithAuditFindings int64
+}
+
+// Satisfaction is the average rating over the group's feedback, nil without.
+func (r *StatsRow) Satisfaction() *float64 {
+	f := Figures{FeedbackCount: r.FeedbackCount, FeedbackSum: r.FeedbackSum}
+	return f.Satisfaction()
+}
+
+// Totals are the programme totals with DOMAIN.md's headline figures.
+type Totals = StatsRow
+
+// Reader is the read side of the ledger. Methods that take a list of IDs
+// return results in the order of the IDs, with nil for IDs that do not exist,
+// so dataloaders can use them directly. Errors are *Error (ENOTFOUND for
+// single-record look-ups by key) or internal.
+type Reader interface {
+	// Rounds returns every funding round, by year.
+	Rounds(ctx context.Context) ([]*Round, error)
+	// RoundsByIDs returns rounds in the order of ids.
+	RoundsByIDs(ctx context.Context, ids []int64) ([]*Round, error)
+
+	// Organization returns the organization with a credit code (ENOTFOUND).
+	Organization(ctx context.Context, creditCode string) (*Organization, error)
+	// OrganizationsByIDs returns organizations in the order of ids.
+	OrganizationsByIDs(ctx context.Context, ids []int64) ([]*Organization, error)
+	// FindOrganizations returns organizations of the given kinds (all when
+	// empty), ordered by name code, with the total count.
+	FindOrganizations(ctx context.Context, kinds []OrgKind, offset, limit int) ([]*Organization, int, error)
+
+	// FindProjects returns a page of projects matching filter in order, and the
+	// total number matching.
+	FindProjects(ctx context.Context, filter ProjectFilter, order ProjectOrder, offset, limit int) ([]*Project, int, error)
+	// Project returns the project with a code (ENOTFOUND).
+	Project(ctx context.Context, code string) (*Project, error)
+	// ProjectsByIDs returns projects in the order of ids.
+	ProjectsByIDs(ctx context.Context, ids []int64) ([]*Project, error)
+	// FiguresByProjectIDs returns each project's figures in the order of ids.
+	FiguresByProjectIDs(ctx context.Context, ids []int64) ([]*Figures, error)
+	// StageEventsByProjectIDs returns each project's stage history, oldest first.
+	StageEventsByProjectIDs(ctx context.Context, ids []int64) ([][]*StageEvent, error)
+	// TranchesByProjectIDs returns each project's tranches in payment order.
+	TranchesByProjectIDs(ctx context.Context, ids []int64) ([][]*Tranche, error)
+	// MetricsByProjectIDs returns each project's metrics by kind and period.
+	MetricsByProjectIDs(ctx context.Context, ids []int64) ([][]*Metric, error)
+	// AuditsByProjectIDs returns each project's audits, oldest first.
+	AuditsByProjectIDs(ctx context.Context, ids []int64) ([][]*Audit, error)
+	// ScorecardsByProjectIDs returns each project's scorecards with scores.
+	ScorecardsByProjectIDs(ctx context.Context, ids []int64) ([][]*Scorecard, error)
+	// IndicatorSetsByIDs returns indicator sets with their indicators.
+	IndicatorSetsByIDs(ctx context.Context, ids []int64) ([]*IndicatorSet, error)
+
+	// Stats returns the total of the projects matching filter and, when
+	// groups are given, one row per combination of group values.
+	Stats(ctx context.Context, filter ProjectFilter, groups []StatsGroup) (total *StatsRow, rows []*StatsRow, err error)
+
+	// Revisions returns the version history of one record, oldest first.
+	Revisions(ctx context.Context, entity string, id int64) ([]*Revision, error)
+}
+
+// Writer is the write side of the ledger. Every method validates its input
+// (EINVALID naming the field), checks references (EINVALID or ENOTFOUND),
+// records a revision attributed to att and appends to the search outbox in
+// the same transaction; on any error nothing is written. IDs are filled in.
+type Writer interface {
+	CreateRound(ctx context.Context, att Attribution, r *Round) error
+	CreateOrganization(ctx context.Context, att Attribution, o *Organization) error
+	CreateProject(ctx context.Context, att Attribution, p *Project) error
+	// RecordStageEvent appends to a project's stage history and moves the
+	// project to the event's stage and outcome (a new version of the project).
+	RecordStageEvent(ctx context.Context, att Attribution, e *StageEvent) error
+	CreateIndicatorSet(ctx context.Context, att Attribution, s *IndicatorSet) error
+	// RecordScorecard refuses a score above an indicator's maximum.
+	RecordScorecard(ctx context.Context, att Attribution, s *Scorecard) error
+	// RecordTranche refuses a tranche larger than what is left of the award.
+	RecordTranche(ctx context.Context, att Attribution, t *Tranche) error
+	RecordAudit(ctx context.Context, att Attribution, a *Audit) error
+	RecordMetric(ctx context.Context, att Attribution, m *Metric) error
+	PublishAnnouncement(ctx context.Context, att Attribution, a *Announcement) error
+	PublishReport(ctx context.Context, att Attribution, r *Report) error
+	CreateCaseCollection(ctx context.Context, att Attribution, c *CaseCollection) error
+	AddCaseStudy(ctx context.Context, att Attribution, c *CaseStudy) error
+	RecordFeedback(ctx context.Context, f *Feedback) error
+	// CorrectProject publishes a new version of a project with a reason
+	// (att.Reason is required); the earlier version stays in its history.
+	CorrectProject(ctx context.Context, att Attribution, p *Project) error
+}
+
+// Publisher runs writes one by one or together in a single transaction.
+type Publisher interface {
+	Writer
+	// InTx runs fn with a Writer whose writes commit together when fn
+	// returns nil and are all rolled back otherwise.
+	InTx(ctx context.Context, fn func(w Writer) error) error
+}
+
+// Meta is what the portal says about its own data.
+type Meta struct {
+	Demo     bool   // the data is the generated demo data set
+	Note     string // a plain sentence for the API and pages
+	LoadedAt time.Time
+}
+
+// MetaStore keeps facts about the data set.
+type MetaStore interface {
+	Meta(ctx context.Context) (*Meta, error)
+	SetMeta(ctx context.Context, m *Meta) error
+}
