@@ -130,18 +130,18 @@ type ReportKind string
 
 // Report kinds (DOMAIN.md's outputs of each stage).
 const (
-	ImplementationPlan   ReportKind = "IMPLEMENTATION_PLAN"   // 项目实施方案
-	ApplicationSummary   ReportKind = "APPLICATION_SUMMARY"   // 项目申报信息汇总表
-	SolicitationReport   ReportKind = "SOLICITATION_REPORT"   // 项目征集情况报告
-	TrainingMaterial     ReportKind = "TRAINING_MATERIAL"     // 培训材料
-	Agreement            ReportKind = "AGREEMENT"             // 项目协议书
-	QuarterlySummary     ReportKind = "QUARTERLY_SUMMARY"     // 季度工作总结和计划表
-	MidtermReport        ReportKind = "MIDTERM_REPORT"        // 中期评审报告
-	AuditReport          ReportKind = "AUDIT_REPORT"          // 财务审计报告
-	AcceptanceReport     ReportKind = "ACCEPTANCE_REPORT"     // 项目验收报告
-	EvaluationReport     ReportKind = "EVALUATION_REPORT"     // 第三方评估情况报告
-	CaseStudyReport      ReportKind = "CASE_STUDY"            // 项目案例
-	CorrectionReport     ReportKind = "CORRECTION_REPORT"     // 整改报告
+	ImplementationPlan ReportKind = "IMPLEMENTATION_PLAN" // 项目实施方案
+	ApplicationSummary ReportKind = "APPLICATION_SUMMARY" // 项目申报信息汇总表
+	SolicitationReport ReportKind = "SOLICITATION_REPORT" // 项目征集情况报告
+	TrainingMaterial   ReportKind = "TRAINING_MATERIAL"   // 培训材料
+	Agreement          ReportKind = "AGREEMENT"           // 项目协议书
+	QuarterlySummary   ReportKind = "QUARTERLY_SUMMARY"   // 季度工作总结和计划表
+	MidtermReport      ReportKind = "MIDTERM_REPORT"      // 中期评审报告
+	AuditReport        ReportKind = "AUDIT_REPORT"        // 财务审计报告
+	AcceptanceReport   ReportKind = "ACCEPTANCE_REPORT"   // 项目验收报告
+	EvaluationReport   ReportKind = "EVALUATION_REPORT"   // 第三方评估情况报告
+	CaseStudyReport    ReportKind = "CASE_STUDY"          // 项目案例
+	CorrectionReport   ReportKind = "CORRECTION_REPORT"   // 整改报告
 )
 
 // ReportKinds lists the report kinds.
@@ -162,13 +162,13 @@ type Role string
 
 // Roles.
 const (
-	RoleSystem     Role = "SYSTEM"      // imports and the demo loader
-	RoleBureau     Role = "BUREAU"      // civil affairs bureau, the buyer
-	RoleFinance    Role = "FINANCE"     // finance bureau
-	RoleEvaluator  Role = "EVALUATOR"   // third-party monitoring & evaluation agency
-	RoleAuditor    Role = "AUDITOR"     // third-party audit agency
-	RoleUndertaker Role = "UNDERTAKER"  // the social organization running a project
-	RolePublic     Role = "PUBLIC"      // a member of the public (feedback, objections)
+	RoleSystem     Role = "SYSTEM"     // imports and the demo loader
+	RoleBureau     Role = "BUREAU"     // civil affairs bureau, the buyer
+	RoleFinance    Role = "FINANCE"    // finance bureau
+	RoleEvaluator  Role = "EVALUATOR"  // third-party monitoring & evaluation agency
+	RoleAuditor    Role = "AUDITOR"    // third-party audit agency
+	RoleUndertaker Role = "UNDERTAKER" // the social organization running a project
+	RolePublic     Role = "PUBLIC"     // a member of the public (feedback, objections)
 )
 
 var labels = map[string]string{
@@ -188,7 +188,7 @@ var labels = map[string]string{
 	string(SelfReported): "承接方自报", string(Verified): "第三方核实",
 	string(SolicitationNotice): "项目征集通知", string(ApprovalNotice): "立项公示",
 	string(MidtermResults): "中期评审结果公告", string(ClosingResults): "验收评估结果公告",
-	string(TrancheNotice): "资金拨付公告",
+	string(TrancheNotice):      "资金拨付公告",
 	string(ImplementationPlan): "项目实施方案", string(ApplicationSummary): "项目申报信息汇总表",
 	string(SolicitationReport): "项目征集情况报告", string(TrainingMaterial): "培训材料",
 	string(Agreement): "项目协议书", string(QuarterlySummary): "季度工作总结和计划表",
@@ -197,8 +197,7 @@ var labels = map[string]string{
 	string(CaseStudyReport): "项目案例", string(CorrectionReport): "整改报告",
 	string(AuditClean): "审计无问题", string(AuditFindings): "审计发现问题",
 	string(RoleSystem): "系统", string(RoleBureau): "民政部门", string(RoleFinance): "财政部门",
-	string(RoleEvaluator): "第三方监测评估机构", string(RoleAuditor): "第三方审计机构",
-	string(RoleUndertaker): "项目承接方", string(RolePublic): "公众",
+	string(RolePublic): "公众", // EVALUATOR, AUDITOR, UNDERTAKER share the OrgKind labels
 }
 
 // Label returns the Chinese label of any enumeration value of this package,

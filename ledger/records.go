@@ -166,11 +166,11 @@ func (e *StageEvent) Validate() error {
 // IndicatorSet is a published, versioned set of review indicators for one
 // kind of review (立项评审指标, 中期评审指标, …). Indicator sets are data, not prose.
 type IndicatorSet struct {
-	ID          int64      `db:"id" json:"id"`
-	Kind        ReviewKind `db:"kind" json:"kind"`
-	Name        string     `db:"name" json:"name"`
-	Edition     string     `db:"edition" json:"edition"` // e.g. "2014版"
-	PublishedOn Date       `db:"published_on" json:"publishedOn"`
+	ID          int64       `db:"id" json:"id"`
+	Kind        ReviewKind  `db:"kind" json:"kind"`
+	Name        string      `db:"name" json:"name"`
+	Edition     string      `db:"edition" json:"edition"` // e.g. "2014版"
+	PublishedOn Date        `db:"published_on" json:"publishedOn"`
 	Indicators  []Indicator `db:"-" json:"indicators"`
 	Versioned
 }
