@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Starts the machine's PostgreSQL 15 (installed, not running) and makes a
+# role and database for the tests. Prints the URL to use. Idempotent.
+set -euo pipefail
+if ! command -v pg_ctlcluster >/dev/null; then
+  echo "postgres.sh: PostgreSQL is not installed (apt-get install postgresql-15)" >&2
+  exit 1
+fi
+if ! pg_lsclusters -h 2>/dev/null | grep -q '^15 *main'; then
+  pg_createcluster 15 main >/dev/null
+fi
+if ! pg_lsclusters -h | grep -q '^15 *main .*online'; then
+  pg_ctlcluster 15 main start
+fi
+for i in $(seq 1 30); do
+  pg_isready -q -h 127.0.0.1 -p 5432 && break
+  sleep 1
+done
+su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='civicledger'\"" | grep -q 1 ||
+  su postgres -c "psql -qc \"CREATE ROLE civicledger LOGIN PASSWORD 'civicledger' CREATEDB\""
+su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='civicledger_test'\"" | grep -q 1 ||
+  su postgres -c "psql -qc \"CREATE DATABASE civicledger_test OWNER civicledger\""
+echo "postgres://civicledger:civicledger@127.0.0.1:5432/civicledger_test?sslmode=disable"

@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"civicledger/ledger"
+)
+
+func sqlxIn(q string, args ...any) (string, []any, error) { return sqlx.In(q, args...) }
+
+// OutboxAfter implements ledger.Outbox. On PostgreSQL the horizon comes from
+// pg_current_snapshot() in the same statement as the rows, so a row that is
+// not visible yet belongs to a transaction at or above the horizon's XMin.
+func (db *DB) OutboxAfter(ctx context.Context, after int64, limit int) ([]ledger.OutboxEntry, ledger.Horizon, error) {
+	var h ledger.Horizon
+	var rows []ledger.OutboxEntry
+	if db.dialect == Postgres {
+		tx, err := db.read.BeginTxx(ctx, nil)
+		if err != nil {
+			return nil, h, mapError(err)
+		}
+		defer tx.Rollback()
+		// Snapshot first: anything invisible to it was running or unstarted.
+		if err := tx.GetContext(ctx, &h, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
+			pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax`); err != nil {
+			return nil, h, mapError(err)
+		}
+		if err := tx.SelectContext(ctx, &rows, `SELECT seq, entity, entity_id, txid, recorded_at FROM outbox
+			WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit); err != nil {
+			return nil, h, mapError(err)
+		}
+		return rows, h, nil
+	}
+	h = ledger.Horizon{XMin: math.MaxInt64, XMax: math.MaxInt64}
+	err := db.sel(ctx, &rows, `SELECT seq, entity, entity_id, txid, recorded_at FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	return rows, h, err
+}
+
+// OutboxMaxSeq implements ledger.Outbox.
+func (db *DB) OutboxMaxSeq(ctx context.Context) (int64, error) {
+	var n int64
+	return n, db.get(ctx, &n, `SELECT COALESCE(MAX(seq), 0) FROM outbox`)
+}
+
+// searchDocQueries build SearchDocs for each searchable entity. Each selects
+// the same columns; "WHERE x.id IN (?)" is appended for targeted reads.
+var searchDocQueries = map[string]string{
+	"report": `SELECT 'report:' || CAST(r.id AS TEXT) AS key, 'REPORT' AS kind, r.code, r.title, r.body, r.kind AS sub_kind,
+		r.published_on AS date, COALESCE(p.service_area, '') AS service_area, COALESCE(p.district, o.district, '') AS district,
+		COALESCE(p.stage, '') AS stage, COALESCE(p.code, '') AS project_code, COALESCE(p.id, 0) AS project_id,
+		COALESCE(o.name, '') AS org_name, COALESCE(o.credit_code, '') AS org_code, r.id AS id
+		FROM reports r LEFT JOIN projects p ON p.id = r.project_id LEFT JOIN organizations o ON o.id = r.author_id`,
+	"announcement": `SELECT 'announcement:' || CAST(a.id AS TEXT) AS key, 'ANNOUNCEMENT' AS kind, a.code, a.title, a.body,
+		a.kind AS sub_kind, a.published_on AS date, '' AS service_area, '' AS district, '' AS stage, '' AS project_code,
+		0 AS project_id, COALESCE(o.name, '') AS org_name, COALESCE(o.credit_code, '') AS org_code, a.id AS id
+		FROM announcements a LEFT JOIN organizations o ON o.id = a.publisher_id`,
+	"project": `SELECT 'project:' || CAST(p.id AS TEXT) AS key, 'PROJECT' AS kind, p.code, p.title,
+		p.summary || ' ' || p.target_group AS body, p.service_area AS sub_kind, p.approved_on AS date,
+		p.service_area, p.district, p.stage, p.code AS project_code, p.id AS project_id, o.name AS org_name,
+		o.credit_code AS org_code, p.id AS id
+		FROM projects p JOIN organizations o ON o.id = p.undertaker_id`,
+	"organization": `SELECT 'organization:' || CAST(o.id AS TEXT) AS key, 'ORGANIZATION' AS kind, o.credit_code AS code,
+		o.name AS title, o.description AS body, o.kind AS sub_kind, o.founded_on AS date, '' AS service_area,
+		o.district, '' AS stage, '' AS project_code, 0 AS project_id, o.name AS org_name, o.credit_code AS org_code, o.id AS id
+		FROM organizations o`,
+	"case_study": `SELECT 'case_study:' || CAST(c.id AS TEXT) AS key, 'CASE_STUDY' AS kind, p.code, c.title, c.narrative AS body,
+		'CASE_STUDY' AS sub_kind, cc.published_on AS date, p.service_area, p.district, p.stage, p.code AS project_code,
+		p.id AS project_id, o.name AS org_name, o.credit_code AS org_code, c.id AS id
+		FROM case_studies c JOIN case_collections cc ON cc.id = c.collection_id JOIN projects p ON p.id = c.project_id
+		JOIN organizations o ON o.id = p.undertaker_id`,
+}
+
+var searchDocAlias = map[string]string{"report": "r", "announcement": "a", "project": "p", "organization": "o", "case_study": "c"}
+
+// SearchEntities lists the entity names that have searchable text.
+var SearchEntities = []string{"organization", "project", "announcement", "report", "case_study"}
+
+type searchRow struct {
+	Key         string `db:"key"`
+	Kind        string `db:"kind"`
+	Code        string `db:"code"`
+	Title       string `db:"title"`
+	Body        string `db:"body"`
+	SubKind     string `db:"sub_kind"`
+	Date        string `db:"date"`
+	ServiceArea string `db:"service_area"`
+	District    string `db:"district"`
+	Stage       string `db:"stage"`
+	ProjectCode string `db:"project_code"`
+	ProjectID   int64  `db:"project_id"`
+	OrgName     string `db:"org_name"`
+	OrgCode     string `db:"org_code"`
+	ID          int64  `db:"id"`
+}
+
+func (r *searchRow) doc() *ledger.SearchDoc {
+	d := &ledger.SearchDoc{Key: r.Key, Kind: ledger.DocKind(r.Kind), Code: r.Code, Title: r.Title, Body: r.Body,
+		SubKind: r.SubKind, Date: ledger.Date(r.Date), ServiceArea: ledger.ServiceArea(r.ServiceArea), District: r.District,
+		Stage: ledger.Stage(r.Stage), ProjectCode: r.ProjectCode, ProjectID: r.ProjectID, OrgName: r.OrgName, OrgCode: r.OrgCode}
+	d.Year = d.Date.Year()
+	return d
+}
+
+// SearchDocs implements ledger.Outbox.
+func (db *DB) SearchDocs(ctx context.Context, entity string, ids []int64) (map[int64]*ledger.SearchDoc, error) {
+	q, ok := searchDocQueries[entity]
+	if !ok {
+		return nil, ledger.Invalid("entity", "%q has no searchable text", entity)
+	}
+	out := map[int64]*ledger.SearchDoc{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []searchRow
+	if err := db.selIn(ctx, &rows, q+` WHERE `+searchDocAlias[entity]+`.id IN (?)`, ids); err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		out[rows[i].ID] = rows[i].doc()
+	}
+	return out, nil
+}
+
+// EachSearchDoc implements ledger.Outbox, reading each entity in pages of
+// 2,000 by id so memory stays flat however large the ledger is.
+func (db *DB) EachSearchDoc(ctx context.Context, fn func(*ledger.SearchDoc) error) error {
+	for _, entity := range SearchEntities {
+		alias := searchDocAlias[entity]
+		var after int64
+		for {
+			var rows []searchRow
+			if err := db.sel(ctx, &rows, searchDocQueries[entity]+` WHERE `+alias+`.id > ? ORDER BY `+alias+`.id LIMIT 2000`, after); err != nil {
+				return err
+			}
+			for i := range rows {
+				if err := fn(rows[i].doc()); err != nil {
+					return err
+				}
+			}
+			if len(rows) < 2000 {
+				break
+			}
+			after = rows[len(rows)-1].ID
+		}
+	}
+	return nil
+}
+
+// Meta implements ledger.MetaStore.
+func (db *DB) Meta(ctx context.Context) (*ledger.Meta, error) {
+	var kv []struct {
+		Key   string `db:"key"`
+		Value string `db:"value"`
+	}
+	if err := db.sel(ctx, &kv, `SELECT key, value FROM meta`); err != nil {
+		return nil, err
+	}
+	m := &ledger.Meta{}
+	for _, e := range kv {
+		switch e.Key {
+		case "demo":
+			m.Demo = e.Value == "true"
+		case "note":
+			m.Note = e.Value
+		case "loaded_at":
+			m.LoadedAt, _ = time.Parse(time.RFC3339, e.Value)
+		}
+	}
+	return m, nil
+}
+
+// SetMeta implements ledger.MetaStore.
+func (db *DB) SetMeta(ctx context.Context, m *ledger.Meta) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		for k, v := range map[string]string{"demo": strconv.FormatBool(m.Demo), "note": m.Note, "loaded_at": m.LoadedAt.UTC().Format(time.RFC3339)} {
+			if err := tx.exec(ctx, `DELETE FROM meta WHERE key = ?`, k); err != nil {
+				return err
+			}
+			if err := tx.exec(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)`, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Empty reports whether the ledger holds no projects yet (first start).
+func (db *DB) Empty(ctx context.Context) (bool, error) {
+	var n int
+	if err := db.get(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM projects LIMIT 1) x`); err != nil {
+		return false, err
+	}
+	return n == 0, nil
+}
+
+var (
+	_ ledger.Reader    = (*DB)(nil)
+	_ ledger.Publisher = (*DB)(nil)
+	_ ledger.Outbox    = (*DB)(nil)
+	_ ledger.MetaStore = (*DB)(nil)
+)

@@ -1,0 +1,479 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"civicledger/ledger"
+)
+
+// Reads. Methods named …ByIDs / …ByProjectIDs return results in the order of
+// their keys (nil or empty for missing keys) so dataloaders can use them as
+// they are; each is one SQL statement whatever the number of keys.
+
+// byIDs orders rows fetched with IN (...) as ids, nil where missing.
+func byIDs[T any](ids []int64, rows []T, key func(*T) int64) []*T {
+	idx := make(map[int64]*T, len(rows))
+	for i := range rows {
+		idx[key(&rows[i])] = &rows[i]
+	}
+	out := make([]*T, len(ids))
+	for i, id := range ids {
+		out[i] = idx[id]
+	}
+	return out
+}
+
+// groupByIDs groups rows fetched with IN (...) by key, in the order of ids.
+func groupByIDs[T any](ids []int64, rows []T, key func(*T) int64) [][]*T {
+	idx := make(map[int64][]*T, len(ids))
+	for i := range rows {
+		k := key(&rows[i])
+		idx[k] = append(idx[k], &rows[i])
+	}
+	out := make([][]*T, len(ids))
+	for i, id := range ids {
+		out[i] = idx[id]
+	}
+	return out
+}
+
+// Rounds implements ledger.Reader.
+func (db *DB) Rounds(ctx context.Context) ([]*ledger.Round, error) {
+	var rows []*ledger.Round
+	return rows, db.sel(ctx, &rows, `SELECT * FROM rounds ORDER BY year`)
+}
+
+// RoundsByIDs implements ledger.Reader.
+func (db *DB) RoundsByIDs(ctx context.Context, ids []int64) ([]*ledger.Round, error) {
+	var rows []ledger.Round
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM rounds WHERE id IN (?)`, ids); err != nil {
+		return nil, err
+	}
+	return byIDs(ids, rows, func(r *ledger.Round) int64 { return r.ID }), nil
+}
+
+// Organization implements ledger.Reader.
+func (db *DB) Organization(ctx context.Context, creditCode string) (*ledger.Organization, error) {
+	var o ledger.Organization
+	if err := db.get(ctx, &o, `SELECT * FROM organizations WHERE credit_code = ?`, strings.ToUpper(strings.TrimSpace(creditCode))); err != nil {
+		if ledger.ErrorCode(err) == ledger.ENOTFOUND {
+			return nil, ledger.NotFound("organization", creditCode)
+		}
+		return nil, err
+	}
+	return &o, nil
+}
+
+// OrganizationsByIDs implements ledger.Reader.
+func (db *DB) OrganizationsByIDs(ctx context.Context, ids []int64) ([]*ledger.Organization, error) {
+	var rows []ledger.Organization
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM organizations WHERE id IN (?)`, ids); err != nil {
+		return nil, err
+	}
+	return byIDs(ids, rows, func(o *ledger.Organization) int64 { return o.ID }), nil
+}
+
+// FindOrganizations implements ledger.Reader.
+func (db *DB) FindOrganizations(ctx context.Context, kinds []ledger.OrgKind, offset, limit int) ([]*ledger.Organization, int, error) {
+	where, args := "1 = 1", []any{}
+	if len(kinds) > 0 {
+		where = "kind IN (?)"
+		args = append(args, kinds)
+	}
+	var total int
+	q, a, err := inQuery(`SELECT COUNT(*) FROM organizations WHERE `+where, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := db.get(ctx, &total, q, a...); err != nil {
+		return nil, 0, err
+	}
+	var rows []*ledger.Organization
+	err = db.selIn(ctx, &rows, `SELECT * FROM organizations WHERE `+where+` ORDER BY credit_code LIMIT ? OFFSET ?`,
+		append(args, limit, offset)...)
+	return rows, total, err
+}
+
+// Project implements ledger.Reader.
+func (db *DB) Project(ctx context.Context, code string) (*ledger.Project, error) {
+	var p ledger.Project
+	if err := db.get(ctx, &p, `SELECT * FROM projects WHERE code = ?`, strings.TrimSpace(code)); err != nil {
+		if ledger.ErrorCode(err) == ledger.ENOTFOUND {
+			return nil, ledger.NotFound("project", code)
+		}
+		return nil, err
+	}
+	return &p, nil
+}
+
+// ProjectsByIDs implements ledger.Reader.
+func (db *DB) ProjectsByIDs(ctx context.Context, ids []int64) ([]*ledger.Project, error) {
+	var rows []ledger.Project
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM projects WHERE id IN (?)`, ids); err != nil {
+		return nil, err
+	}
+	return byIDs(ids, rows, func(p *ledger.Project) int64 { return p.ID }), nil
+}
+
+// FiguresByProjectIDs implements ledger.Reader.
+func (db *DB) FiguresByProjectIDs(ctx context.Context, ids []int64) ([]*ledger.Figures, error) {
+	var rows []ledger.Figures
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM project_figures WHERE project_id IN (?)`, ids); err != nil {
+		return nil, err
+	}
+	return byIDs(ids, rows, func(f *ledger.Figures) int64 { return f.ProjectID }), nil
+}
+
+// StageEventsByProjectIDs implements ledger.Reader.
+func (db *DB) StageEventsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.StageEvent, error) {
+	var rows []ledger.StageEvent
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM stage_events WHERE project_id IN (?) ORDER BY occurred_on, id`, ids); err != nil {
+		return nil, err
+	}
+	return groupByIDs(ids, rows, func(e *ledger.StageEvent) int64 { return e.ProjectID }), nil
+}
+
+// TranchesByProjectIDs implements ledger.Reader.
+func (db *DB) TranchesByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Tranche, error) {
+	var rows []ledger.Tranche
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM tranches WHERE project_id IN (?) ORDER BY paid_on, id`, ids); err != nil {
+		return nil, err
+	}
+	return groupByIDs(ids, rows, func(t *ledger.Tranche) int64 { return t.ProjectID }), nil
+}
+
+// MetricsByProjectIDs implements ledger.Reader.
+func (db *DB) MetricsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Metric, error) {
+	var rows []ledger.Metric
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM metrics WHERE project_id IN (?) ORDER BY kind, period_start, id`, ids); err != nil {
+		return nil, err
+	}
+	return groupByIDs(ids, rows, func(m *ledger.Metric) int64 { return m.ProjectID }), nil
+}
+
+// AuditsByProjectIDs implements ledger.Reader.
+func (db *DB) AuditsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Audit, error) {
+	var rows []ledger.Audit
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM audits WHERE project_id IN (?) ORDER BY audited_on, id`, ids); err != nil {
+		return nil, err
+	}
+	return groupByIDs(ids, rows, func(a *ledger.Audit) int64 { return a.ProjectID }), nil
+}
+
+// ScorecardsByProjectIDs implements ledger.Reader. Scores come in a second
+// statement, so the whole call is two statements for any number of projects.
+func (db *DB) ScorecardsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Scorecard, error) {
+	var rows []struct {
+		ledger.Scorecard
+		Total float64 `db:"total"`
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM scorecards WHERE project_id IN (?) ORDER BY reviewed_on, id`, ids); err != nil {
+		return nil, err
+	}
+	cards := make([]ledger.Scorecard, len(rows))
+	cardIDs := make([]int64, len(rows))
+	for i := range rows {
+		cards[i], cardIDs[i] = rows[i].Scorecard, rows[i].ID
+	}
+	if len(cardIDs) > 0 {
+		var scores []ledger.Score
+		if err := db.selIn(ctx, &scores, `SELECT * FROM scores WHERE scorecard_id IN (?)`, cardIDs); err != nil {
+			return nil, err
+		}
+		pos := make(map[int64]int, len(cards))
+		for i := range cards {
+			pos[cards[i].ID] = i
+		}
+		for _, s := range scores {
+			c := &cards[pos[s.ScorecardID]]
+			c.Scores = append(c.Scores, s)
+		}
+	}
+	return groupByIDs(ids, cards, func(s *ledger.Scorecard) int64 { return s.ProjectID }), nil
+}
+
+// IndicatorSetsByIDs implements ledger.Reader.
+func (db *DB) IndicatorSetsByIDs(ctx context.Context, ids []int64) ([]*ledger.IndicatorSet, error) {
+	var sets []ledger.IndicatorSet
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &sets, `SELECT * FROM indicator_sets WHERE id IN (?)`, ids); err != nil {
+		return nil, err
+	}
+	var ins []ledger.Indicator
+	if err := db.selIn(ctx, &ins, `SELECT * FROM indicators WHERE set_id IN (?) ORDER BY set_id, position`, ids); err != nil {
+		return nil, err
+	}
+	out := byIDs(ids, sets, func(s *ledger.IndicatorSet) int64 { return s.ID })
+	bySet := map[int64]*ledger.IndicatorSet{}
+	for _, s := range out {
+		if s != nil {
+			bySet[s.ID] = s
+		}
+	}
+	for _, in := range ins {
+		if s := bySet[in.SetID]; s != nil {
+			s.Indicators = append(s.Indicators, in)
+		}
+	}
+	return out, nil
+}
+
+// Revisions implements ledger.Reader.
+func (db *DB) Revisions(ctx context.Context, entity string, id int64) ([]*ledger.Revision, error) {
+	var rows []*ledger.Revision
+	return rows, db.sel(ctx, &rows, `SELECT entity, entity_id, version, snapshot, actor, role, reason, recorded_at
+		FROM revisions WHERE entity = ? AND entity_id = ? ORDER BY version`, entity, id)
+}
+
+// projectWhere turns a filter into a WHERE clause over projects p joined
+// with project_figures f. The API, pages and exports share it, so the list
+// and its totals can never disagree.
+func projectWhere(f ledger.ProjectFilter) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, a ...any) { conds = append(conds, cond); args = append(args, a...) }
+	if len(f.Years) > 0 {
+		add("p.year IN (?)", f.Years)
+	}
+	if len(f.RoundIDs) > 0 {
+		add("p.round_id IN (?)", f.RoundIDs)
+	}
+	if len(f.ServiceAreas) > 0 {
+		add("p.service_area IN (?)", strs(f.ServiceAreas))
+	}
+	if len(f.Districts) > 0 {
+		add("p.district IN (?)", f.Districts)
+	}
+	if len(f.Stages) > 0 {
+		add("p.stage IN (?)", strs(f.Stages))
+	}
+	if len(f.Outcomes) > 0 {
+		add("p.outcome IN (?)", strs(f.Outcomes))
+	}
+	if len(f.UndertakerIDs) > 0 {
+		add("p.undertaker_id IN (?)", f.UndertakerIDs)
+	}
+	if len(f.EvaluatorIDs) > 0 {
+		add("p.evaluator_id IN (?)", f.EvaluatorIDs)
+	}
+	if len(f.AuditorIDs) > 0 {
+		add("p.auditor_id IN (?)", f.AuditorIDs)
+	}
+	if len(f.AnyOrgIDs) > 0 {
+		add("(p.undertaker_id IN (?) OR p.evaluator_id IN (?) OR p.auditor_id IN (?))", f.AnyOrgIDs, f.AnyOrgIDs, f.AnyOrgIDs)
+	}
+	if len(f.Codes) > 0 {
+		add("p.code IN (?)", f.Codes)
+	}
+	if f.AwardedMin != nil {
+		add("p.awarded_fen >= ?", int64(*f.AwardedMin))
+	}
+	if f.AwardedMax != nil {
+		add("p.awarded_fen <= ?", int64(*f.AwardedMax))
+	}
+	if f.ApprovedFrom != "" {
+		add("p.approved_on <> '' AND p.approved_on >= ?", string(f.ApprovedFrom))
+	}
+	if f.ApprovedTo != "" {
+		add("p.approved_on <> '' AND p.approved_on <= ?", string(f.ApprovedTo))
+	}
+	if f.HasAuditFindings != nil {
+		add("f.audit_findings = ?", *f.HasAuditFindings)
+	}
+	if f.Terminated != nil {
+		if *f.Terminated {
+			add("p.outcome = 'TERMINATED'")
+		} else {
+			add("p.outcome <> 'TERMINATED'")
+		}
+	}
+	if len(conds) == 0 {
+		return "1 = 1", nil
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func inQuery(q string, args ...any) (string, []any, error) {
+	if len(args) == 0 {
+		return q, nil, nil
+	}
+	return sqlxIn(q, args...)
+}
+
+var orderExprs = map[ledger.ProjectOrderField]string{
+	ledger.OrderByCode:          "p.code",
+	ledger.OrderByAwarded:       "p.awarded_fen",
+	ledger.OrderByApprovedOn:    "p.approved_on",
+	ledger.OrderByBeneficiaries: "f.beneficiary_visits",
+	ledger.OrderBySatisfaction:  "(CASE WHEN f.feedback_count > 0 THEN f.feedback_sum * 1.0 / f.feedback_count ELSE -1 END)",
+}
+
+// FindProjects implements ledger.Reader: one statement for the page and one
+// for the total.
+func (db *DB) FindProjects(ctx context.Context, filter ledger.ProjectFilter, order ledger.ProjectOrder, offset, limit int) ([]*ledger.Project, int, error) {
+	where, args := projectWhere(filter)
+	from := ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
+	var total int
+	q, a, err := inQuery(`SELECT COUNT(*)`+from, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := db.get(ctx, &total, q, a...); err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 || offset >= total {
+		return []*ledger.Project{}, total, nil
+	}
+	expr, ok := orderExprs[order.Field]
+	if !ok {
+		expr = "p.code"
+	}
+	dir := " ASC"
+	if order.Desc {
+		dir = " DESC"
+	}
+	orderBy := expr + dir
+	if expr != "p.code" {
+		orderBy += ", p.code" + dir
+	}
+	var rows []*ledger.Project
+	q, a, err = sqlxIn(`SELECT p.*`+from+` ORDER BY `+orderBy+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return rows, total, db.sel(ctx, &rows, q, a...)
+}
+
+var groupExprs = map[ledger.StatsGroup]string{
+	ledger.GroupByYear:        "p.year",
+	ledger.GroupByServiceArea: "p.service_area",
+	ledger.GroupByDistrict:    "p.district",
+	ledger.GroupByUndertaker:  "p.undertaker_id",
+	ledger.GroupByEvaluator:   "COALESCE(p.evaluator_id, 0)",
+	ledger.GroupByStage:       "p.stage",
+}
+
+// Stats implements ledger.Reader: one statement for the total and one for
+// the groups.
+func (db *DB) Stats(ctx context.Context, filter ledger.ProjectFilter, groups []ledger.StatsGroup) (*ledger.StatsRow, []*ledger.StatsRow, error) {
+	where, args := projectWhere(filter)
+	measures := `COUNT(*) AS projects, COALESCE(SUM(p.awarded_fen), 0) AS awarded, COALESCE(SUM(f.leveraged_fen), 0) AS leveraged,
+		COALESCE(SUM(f.paid_fen), 0) AS paid, COALESCE(SUM(f.recovered_fen), 0) AS recovered,
+		COALESCE(SUM(f.beneficiary_visits), 0) AS beneficiaries, COALESCE(SUM(f.volunteer_visits), 0) AS volunteers,
+		COALESCE(SUM(f.expert_visits), 0) AS experts, COALESCE(SUM(f.feedback_count), 0) AS feedback_count,
+		COALESCE(SUM(f.feedback_sum), 0) AS feedback_sum,
+		COALESCE(SUM(CASE WHEN p.outcome = 'TERMINATED' THEN 1 ELSE 0 END), 0) AS terminated,
+		COALESCE(SUM(CASE WHEN f.audit_findings THEN 1 ELSE 0 END), 0) AS findings`
+	from := ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
+	type row struct {
+		G0, G1, G2, G3, G4, G5 *string
+		Projects               int64 `db:"projects"`
+		Awarded                int64 `db:"awarded"`
+		Leveraged              int64 `db:"leveraged"`
+		Paid                   int64 `db:"paid"`
+		Recovered              int64 `db:"recovered"`
+		Beneficiaries          int64 `db:"beneficiaries"`
+		Volunteers             int64 `db:"volunteers"`
+		Experts                int64 `db:"experts"`
+		FeedbackCount          int64 `db:"feedback_count"`
+		FeedbackSum            int64 `db:"feedback_sum"`
+		Terminated             int64 `db:"terminated"`
+		Findings               int64 `db:"findings"`
+	}
+	conv := func(r *row) *ledger.StatsRow {
+		return &ledger.StatsRow{Projects: r.Projects, Awarded: ledger.Money(r.Awarded), Leveraged: ledger.Money(r.Leveraged),
+			Paid: ledger.Money(r.Paid), Recovered: ledger.Money(r.Recovered), Beneficiaries: r.Beneficiaries,
+			Volunteers: r.Volunteers, Experts: r.Experts, FeedbackCount: r.FeedbackCount, FeedbackSum: r.FeedbackSum,
+			Terminated: r.Terminated, WithAuditFindings: r.Findings}
+	}
+	var t row
+	q, a, err := inQuery(`SELECT `+measures+from, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.get(ctx, &t, q, a...); err != nil {
+		return nil, nil, err
+	}
+	total := conv(&t)
+	if len(groups) == 0 {
+		return total, nil, nil
+	}
+	if len(groups) > 6 {
+		return nil, nil, ledger.Invalid("groupBy", "at most 6 groupings")
+	}
+	var sel, grp []string
+	seen := map[ledger.StatsGroup]bool{}
+	for i, g := range groups {
+		expr, ok := groupExprs[g]
+		if !ok {
+			return nil, nil, ledger.Invalid("groupBy", "unknown grouping %q", g)
+		}
+		if seen[g] {
+			return nil, nil, ledger.Invalid("groupBy", "grouping %s is given twice", g)
+		}
+		seen[g] = true
+		sel = append(sel, "CAST("+expr+" AS TEXT) AS g"+strconv.Itoa(i))
+		grp = append(grp, expr)
+	}
+	var rows []row
+	q, a, err = inQuery(`SELECT `+strings.Join(sel, ", ")+", "+measures+from+` GROUP BY `+strings.Join(grp, ", ")+
+		` ORDER BY `+strings.Join(grp, ", "), args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.sel(ctx, &rows, q, a...); err != nil {
+		return nil, nil, err
+	}
+	out := make([]*ledger.StatsRow, len(rows))
+	for i := range rows {
+		r := conv(&rows[i])
+		r.Key = map[ledger.StatsGroup]string{}
+		gs := []*string{rows[i].G0, rows[i].G1, rows[i].G2, rows[i].G3, rows[i].G4, rows[i].G5}
+		for j, g := range groups {
+			if gs[j] != nil {
+				r.Key[g] = *gs[j]
+			}
+		}
+		out[i] = r
+	}
+	return total, out, nil
+}

@@ -1,0 +1,283 @@
+// Package store implements the ledger's services on SQL with sqlx: SQLite
+// (modernc.org/sqlite, pure Go) as the embedded default and PostgreSQL
+// (lib/pq) in production. SQL is written once with ? placeholders and
+// rebound per dialect at the call; migrations are embedded per dialect with
+// the same numbering and applied by goose at open.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+
+	"civicledger/ledger"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+func init() {
+	// The pure-Go driver registers as "sqlite"; sqlx must know it uses ?.
+	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+}
+
+// Dialect names the SQL database behind a DB.
+type Dialect string
+
+// Dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is the ledger's store. It is safe for concurrent use. On SQLite it
+// keeps one writer connection (SQLite has one writer) and a pool of readers.
+type DB struct {
+	dialect Dialect
+	write   *sqlx.DB
+	read    *sqlx.DB
+	// Now returns the current time; tests may replace it. It is read once
+	// per transaction.
+	Now func() time.Time
+}
+
+// Open opens the database named by dsn and brings its schema up to date.
+// A dsn starting with postgres:// or postgresql:// selects PostgreSQL; a
+// path, a file: URL or sqlite:// path selects SQLite (the directory is
+// created). Errors are internal (EUNAVAILABLE when the server is unreachable).
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{Now: time.Now}
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db.dialect = Postgres
+		if db.write, err = sqlx.Open("postgres", dsn); err != nil {
+			return nil, err
+		}
+		db.write.SetMaxOpenConns(20)
+		db.write.SetMaxIdleConns(20)
+		db.write.SetConnMaxIdleTime(5 * time.Minute)
+		db.read = db.write
+	} else {
+		db.dialect = SQLite
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		common := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+		if db.write, err = sqlx.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate"); err != nil {
+			return nil, err
+		}
+		db.write.SetMaxOpenConns(1)
+		if db.read, err = sqlx.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)"); err != nil {
+			return nil, err
+		}
+		db.read.SetMaxOpenConns(8)
+		db.read.SetMaxIdleConns(8)
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "database unreachable: " + err.Error()}
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return db, nil
+}
+
+// Dialect returns the database's dialect.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Close closes the database.
+func (db *DB) Close() error {
+	var err error
+	if db.read != nil && db.read != db.write {
+		err = db.read.Close()
+	}
+	if db.write != nil {
+		err = errors.Join(err, db.write.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers, for readiness probes.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.read.PingContext(ctx); err != nil {
+		return &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "database unreachable"}
+	}
+	return nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
+	if err != nil {
+		return err
+	}
+	dialect := goose.DialectSQLite3
+	if db.dialect == Postgres {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, db.write.DB, sub)
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// Tx is one write transaction. Its time is read once when it begins.
+type Tx struct {
+	*sqlx.Tx
+	db  *DB
+	now time.Time
+}
+
+// begin starts a write transaction.
+func (db *DB) begin(ctx context.Context) (*Tx, error) {
+	tx, err := db.write.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+}
+
+// inTx runs fn in a write transaction, committing when it returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return mapError(tx.Commit())
+}
+
+// q rebinds a ?-query for the dialect.
+func (db *DB) q(query string) string {
+	if db.dialect == Postgres {
+		return sqlx.Rebind(sqlx.DOLLAR, query)
+	}
+	return query
+}
+
+// get runs a single-row read on the reader pool.
+func (db *DB) get(ctx context.Context, dest any, query string, args ...any) error {
+	return mapError(db.read.GetContext(ctx, dest, db.q(query), args...))
+}
+
+// sel runs a multi-row read on the reader pool.
+func (db *DB) sel(ctx context.Context, dest any, query string, args ...any) error {
+	return mapError(db.read.SelectContext(ctx, dest, db.q(query), args...))
+}
+
+// selIn runs a multi-row read whose arguments include slices for IN (?).
+func (db *DB) selIn(ctx context.Context, dest any, query string, args ...any) error {
+	q, a, err := sqlx.In(query, args...)
+	if err != nil {
+		return err
+	}
+	return db.sel(ctx, dest, q, a...)
+}
+
+func (tx *Tx) q(query string) string { return tx.db.q(query) }
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) error {
+	_, err := tx.ExecContext(ctx, tx.q(query), args...)
+	return mapError(err)
+}
+
+func (tx *Tx) get(ctx context.Context, dest any, query string, args ...any) error {
+	return mapError(tx.GetContext(ctx, dest, tx.q(query), args...))
+}
+
+func (tx *Tx) sel(ctx context.Context, dest any, query string, args ...any) error {
+	return mapError(tx.SelectContext(ctx, dest, tx.q(query), args...))
+}
+
+// insert inserts one row and returns its id.
+func (tx *Tx) insert(ctx context.Context, table string, cols []string, args ...any) (int64, error) {
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	query := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + ph + ") RETURNING id"
+	var id int64
+	if err := tx.GetContext(ctx, &id, tx.q(query), args...); err != nil {
+		return 0, mapError(err)
+	}
+	return id, nil
+}
+
+// mapError is the one place driver errors become ledger errors: missing rows
+// become ENOTFOUND, uniqueness and foreign-key violations ECONFLICT/EINVALID,
+// an unreachable server EUNAVAILABLE. Driver text never reaches a client.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var le *ledger.Error
+	if errors.As(err, &le) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &ledger.Error{Code: ledger.ENOTFOUND, Message: "not found"}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &ledger.Error{Code: ledger.ECONFLICT, Message: "a record with the same key already exists"}
+		case "23503":
+			return &ledger.Error{Code: ledger.EINVALID, Message: "refers to a record that does not exist"}
+		case "23514":
+			return &ledger.Error{Code: ledger.EINVALID, Message: "a value is out of its allowed range"}
+		case "57P01", "57P03", "53300", "08000", "08003", "08006":
+			return &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "database unavailable"}
+		}
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case 2067, 1555: // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+			return &ledger.Error{Code: ledger.ECONFLICT, Message: "a record with the same key already exists"}
+		case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
+			return &ledger.Error{Code: ledger.EINVALID, Message: "refers to a record that does not exist"}
+		case 275: // SQLITE_CONSTRAINT_CHECK
+			return &ledger.Error{Code: ledger.EINVALID, Message: "a value is out of its allowed range"}
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
+			return &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "database busy"}
+		}
+	}
+	return err
+}
+
+// redactDSN hides a password in a database URL for logs.
+func RedactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

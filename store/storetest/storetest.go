@@ -1,0 +1,91 @@
+// Package storetest opens real databases for tests: a fresh SQLite file
+// always, and a fresh PostgreSQL schema when CIVICLEDGER_TEST_DATABASE_URL is
+// set. Under CI=true a missing or unreachable PostgreSQL fails the test
+// instead of skipping it.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // PostgreSQL driver
+
+	"civicledger/store"
+)
+
+// Dialects lists the dialects the suite runs on.
+var Dialects = []store.Dialect{store.SQLite, store.Postgres}
+
+// EachDialect runs fn as a subtest per dialect with a fresh, migrated DB.
+func EachDialect(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	for _, d := range Dialects {
+		t.Run(string(d), func(t *testing.T) { fn(t, MustOpenDB(t, d)) })
+	}
+}
+
+// PostgresURL returns the test PostgreSQL URL, skipping (or failing under
+// CI) when none is configured.
+func PostgresURL(tb testing.TB) string {
+	u := os.Getenv("CIVICLEDGER_TEST_DATABASE_URL")
+	if u == "" {
+		if os.Getenv("CI") == "true" {
+			tb.Fatal("CI=true but CIVICLEDGER_TEST_DATABASE_URL is not set: the PostgreSQL suite must run")
+		}
+		tb.Skip("CIVICLEDGER_TEST_DATABASE_URL not set; PostgreSQL tests skipped")
+	}
+	return u
+}
+
+// MustOpenDB opens a fresh database of the dialect, closed (and on
+// PostgreSQL its schema dropped) when the test ends.
+func MustOpenDB(tb testing.TB, d store.Dialect) *store.DB {
+	tb.Helper()
+	ctx := context.Background()
+	if d == store.SQLite {
+		db, err := store.Open(ctx, filepath.Join(tb.TempDir(), "ledger.db"))
+		if err != nil {
+			tb.Fatalf("open sqlite: %v", err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		return db
+	}
+	base := PostgresURL(tb)
+	admin, err := sqlx.Open("postgres", base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		tb.Fatalf("postgres unreachable or refused (%v)", err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err := store.Open(ctx, u.String())
+	if err != nil {
+		tb.Fatalf("open postgres: %v", err)
+	}
+	tb.Cleanup(func() {
+		db.Close()
+		if os.Getenv("CIVICLEDGER_TEST_KEEP") == "" {
+			if a, err := sqlx.Open("postgres", base); err == nil {
+				_, _ = a.Exec("DROP SCHEMA " + schema + " CASCADE")
+				a.Close()
+			}
+		}
+	})
+	return db
+}
