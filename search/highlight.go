@@ -1,0 +1,186 @@
+package search
+
+import (
+	"html"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/search"
+)
+
+// Fragment sizes, in characters.
+const (
+	fragmentBefore = 30
+	fragmentLength = 120
+)
+
+// highlighter marks the matches of one query in stored text.
+type highlighter struct {
+	prefix map[rune]bool // bigram fallback: single characters searched as prefixes
+}
+
+func newHighlighter(p *plan, bigram bool) *highlighter {
+	hl := &highlighter{prefix: map[rune]bool{}}
+	if bigram {
+		for _, u := range p.must {
+			for _, s := range u.syn {
+				if utf8.RuneCountInString(s) == 1 {
+					r, _ := utf8.DecodeRuneInString(s)
+					hl.prefix[r] = true
+				}
+			}
+		}
+	}
+	return hl
+}
+
+// span is a match: bytes [start, end) of the stored text.
+type span struct{ start, end int }
+
+// spans returns the merged, ordered matches of the locations in s.
+func (hl *highlighter) spans(s string, tlm search.TermLocationMap) []span {
+	var out []span
+	for term, locs := range tlm {
+		first, _ := utf8.DecodeRuneInString(term)
+		clamp := len(hl.prefix) > 0 && hl.prefix[first] && utf8.RuneCountInString(term) == 2
+		for _, l := range locs {
+			st, en := int(l.Start), int(l.End)
+			if st < 0 || en > len(s) || st >= en {
+				continue
+			}
+			if clamp {
+				_, size := utf8.DecodeRuneInString(s[st:])
+				en = st + size
+			}
+			out = append(out, span{st, en})
+		}
+	}
+	slices.SortFunc(out, func(a, b span) int { return a.start - b.start })
+	merged := out[:0]
+	for _, sp := range out {
+		if n := len(merged); n > 0 && sp.start <= merged[n-1].end {
+			merged[n-1].end = max(merged[n-1].end, sp.end)
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	return merged
+}
+
+// mark returns s HTML-escaped with its matches in <mark>.
+func (hl *highlighter) mark(s string, tlm search.TermLocationMap) string {
+	return markSpans(s, 0, len(s), hl.spans(s, tlm))
+}
+
+// markSpans escapes s[from:to] and wraps the spans inside it in <mark>.
+func markSpans(s string, from, to int, spans []span) string {
+	var b strings.Builder
+	at := from
+	for _, sp := range spans {
+		if sp.end <= from || sp.start >= to {
+			continue
+		}
+		st, en := max(sp.start, from), min(sp.end, to)
+		b.WriteString(html.EscapeString(s[at:st]))
+		b.WriteString("<mark>")
+		b.WriteString(html.EscapeString(s[st:en]))
+		b.WriteString("</mark>")
+		at = en
+	}
+	b.WriteString(html.EscapeString(s[at:to]))
+	return b.String()
+}
+
+// fragments returns up to n passages of s around its matches, the richest
+// first chosen and then put in text order; the start of s when nothing in
+// it matched.
+func (hl *highlighter) fragments(s string, tlm search.TermLocationMap, n int) []string {
+	if s == "" {
+		return nil
+	}
+	spans := hl.spans(s, tlm)
+	if len(spans) == 0 {
+		end := forward(s, 0, fragmentLength)
+		f := html.EscapeString(strings.TrimSpace(s[:end]))
+		if end < len(s) {
+			f += "…"
+		}
+		return []string{f}
+	}
+	type window struct{ start, end, count int }
+	var cands []window
+	for _, sp := range spans {
+		ws := backward(s, sp.start, fragmentBefore)
+		we := max(forward(s, ws, fragmentLength), sp.end)
+		c := 0
+		for _, o := range spans {
+			if o.start >= ws && o.end <= we {
+				c++
+			}
+		}
+		cands = append(cands, window{ws, we, c})
+	}
+	slices.SortStableFunc(cands, func(a, b window) int { return b.count - a.count })
+	var chosen []window
+	for _, c := range cands {
+		if len(chosen) == n {
+			break
+		}
+		overlaps := false
+		for _, o := range chosen {
+			if c.start < o.end && o.start < c.end {
+				overlaps = true
+				break
+			}
+		}
+		if !overlaps {
+			chosen = append(chosen, c)
+		}
+	}
+	slices.SortFunc(chosen, func(a, b window) int { return a.start - b.start })
+	out := make([]string, 0, len(chosen))
+	for _, w := range chosen {
+		f := strings.TrimSpace(markSpans(s, w.start, w.end, spans))
+		if w.start > 0 && !endsSentence(s, w.start) {
+			f = "…" + f
+		}
+		if w.end < len(s) {
+			f += "…"
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// endsSentence reports whether the rune before byte i closes a sentence.
+func endsSentence(s string, i int) bool {
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	switch r {
+	case '。', '！', '？', '；', '\n', '.', '!', '?', ';':
+		return true
+	}
+	return false
+}
+
+// backward moves from byte i up to k runes back, stopping just after the
+// end of a sentence.
+func backward(s string, i, k int) int {
+	for ; k > 0 && i > 0; k-- {
+		if endsSentence(s, i) {
+			break
+		}
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
+	}
+	return i
+}
+
+// forward moves from byte i up to k runes on.
+func forward(s string, i, k int) int {
+	for ; k > 0 && i < len(s); k-- {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return i
+}

@@ -1,0 +1,450 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"civicledger/ledger"
+)
+
+// Field names in the index.
+const (
+	fTitle       = "title"
+	fBody        = "body"
+	fMeta        = "meta" // codes, organization, district: searchable text
+	fTitle2      = "title2"
+	fBody2       = "body2"
+	fMeta2       = "meta2"
+	fKind        = "kind"
+	fSubKind     = "subKind"
+	fCode        = "code"
+	fProjectCode = "projectCode"
+	fProjectID   = "projectId"
+	fOrgName     = "orgName"
+	fOrgCode     = "orgCode"
+	fDistrict    = "district"
+	fYear        = "year"
+	fServiceArea = "serviceArea"
+	fStage       = "stage"
+	fDate        = "date"
+)
+
+// Keys of the index's internal storage.
+var (
+	keyFingerprint = []byte("civicledger.fingerprint")
+	keyWatermark   = []byte("civicledger.watermark")
+)
+
+// ErrIndexBusy is returned by Open when another process holds the index.
+var ErrIndexBusy = errors.New("search: the index is in use by another process")
+
+// Index is the full-text index of one node, on local disk. It is safe for
+// concurrent use; Rebuild swaps a freshly built index in under it.
+type Index struct {
+	dir string
+	log *slog.Logger
+
+	mu sync.RWMutex // guards bi against the swap
+	bi bleve.Index
+
+	rebuild atomic.Pointer[string] // why the index needs rebuilding, nil when it does not
+}
+
+// Open opens the index in dir, creating it when it does not exist. A new
+// index, one built with other analysis settings (see Fingerprint) and one
+// that could not be read all report NeedsRebuild; an unreadable index is
+// moved aside and replaced by an empty one, so Open fails only when the
+// directory cannot be written or another process holds the index
+// (ErrIndexBusy). logger may be nil.
+func Open(dir string, logger *slog.Logger) (*Index, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ix := &Index{dir: dir, log: logger}
+	if err := recoverSwap(dir); err != nil {
+		return nil, err
+	}
+	bi, err := openExisting(dir)
+	switch {
+	case err == nil:
+		ix.bi = bi
+		fp, ferr := bi.GetInternal(keyFingerprint)
+		if ferr != nil {
+			ix.setRebuild(fmt.Sprintf("reading the fingerprint: %v", ferr))
+		} else if string(fp) != Fingerprint() {
+			ix.setRebuild(fmt.Sprintf("analysis changed (index %q, code %q)", fp, Fingerprint()))
+		}
+	case errors.Is(err, ErrIndexBusy):
+		return nil, err
+	case errors.Is(err, os.ErrNotExist):
+		if ix.bi, err = create(dir, false); err != nil {
+			return nil, err
+		}
+		ix.setRebuild("new index")
+	default:
+		logger.Warn("search index unreadable; starting afresh", "dir", dir, "err", err)
+		if rerr := os.RemoveAll(dir); rerr != nil {
+			return nil, fmt.Errorf("search: removing unreadable index: %w", rerr)
+		}
+		if ix.bi, err = create(dir, false); err != nil {
+			return nil, err
+		}
+		ix.setRebuild(fmt.Sprintf("index was unreadable: %v", err))
+	}
+	if ix.NeedsRebuild() {
+		logger.Info("search index needs rebuild", "dir", dir, "reason", ix.RebuildReason())
+	}
+	return ix, nil
+}
+
+// openExisting opens the bleve index in dir, turning panics and bleve's
+// errors into errors that tell a missing index from a busy or broken one.
+func openExisting(dir string) (bi bleve.Index, err error) {
+	if _, serr := os.Stat(filepath.Join(dir, "index_meta.json")); serr != nil {
+		if _, derr := os.Stat(dir); errors.Is(derr, os.ErrNotExist) {
+			return nil, os.ErrNotExist
+		}
+		return nil, fmt.Errorf("no index metadata: %w", serr)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			bi, err = nil, fmt.Errorf("opening panicked: %v", r)
+		}
+	}()
+	bi, err = bleve.OpenUsing(dir, map[string]any{"bolt_timeout": "3s", "unsafe_batch": false})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, ErrIndexBusy
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A cheap read proves the segments open.
+	if _, err := bi.DocCount(); err != nil {
+		bi.Close()
+		return nil, err
+	}
+	return bi, nil
+}
+
+// create makes a new empty index in dir with the current fingerprint.
+// bulk indexes turn off waiting for each batch to reach the disk.
+func create(dir string, bulk bool) (bleve.Index, error) {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	cfg := map[string]any{"bolt_timeout": "3s"}
+	if bulk {
+		cfg["unsafe_batch"] = true
+	}
+	bi, err := bleve.NewUsing(dir, indexMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("search: creating index: %w", err)
+	}
+	if err := bi.SetInternal(keyFingerprint, []byte(Fingerprint())); err != nil {
+		bi.Close()
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return bi, nil
+}
+
+// recoverSwap finishes or undoes a swap that a crash interrupted: dir.old
+// without dir is put back; a half-built dir.new is removed.
+func recoverSwap(dir string) error {
+	old, next := dir+".old", dir+".new"
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(old); err == nil {
+			if err := os.Rename(old, dir); err != nil {
+				return fmt.Errorf("search: restoring %s: %w", old, err)
+			}
+		}
+	}
+	for _, p := range []string{old, next} {
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("search: removing %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func indexMapping() mapping.IndexMapping {
+	text := func(analyzer string, store bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = store
+		f.IncludeTermVectors = true
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	kw := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Store = store
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		return f
+	}
+	dm := bleve.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt(fTitle, text(WordAnalyzerName, true))
+	dm.AddFieldMappingsAt(fBody, text(WordAnalyzerName, true))
+	dm.AddFieldMappingsAt(fMeta, text(WordAnalyzerName, false))
+	dm.AddFieldMappingsAt(fTitle2, text(BigramAnalyzerName, false))
+	dm.AddFieldMappingsAt(fBody2, text(BigramAnalyzerName, false))
+	dm.AddFieldMappingsAt(fMeta2, text(BigramAnalyzerName, false))
+	for _, f := range []string{fKind, fCode, fProjectCode, fOrgName, fDate} {
+		dm.AddFieldMappingsAt(f, kw(true))
+	}
+	for _, f := range []string{fSubKind, fOrgCode, fDistrict, fYear, fServiceArea, fStage} {
+		dm.AddFieldMappingsAt(f, kw(false))
+	}
+	pid := bleve.NewKeywordFieldMapping()
+	pid.Store, pid.Index, pid.DocValues, pid.IncludeInAll = true, false, false, false
+	dm.AddFieldMappingsAt(fProjectID, pid)
+
+	im := bleve.NewIndexMapping()
+	im.DefaultMapping = dm
+	im.DefaultAnalyzer = keyword.Name
+	im.StoreDynamic = false
+	im.IndexDynamic = false
+	im.DocValuesDynamic = false
+	return im
+}
+
+// fields is the indexed form of a SearchDoc.
+func fields(d *ledger.SearchDoc) map[string]any {
+	meta := joinNonEmpty(d.Code, d.ProjectCode, d.OrgName, d.OrgCode, d.District)
+	m := map[string]any{
+		fTitle: d.Title, fTitle2: d.Title,
+		fBody: d.Body, fBody2: d.Body,
+		fMeta: meta, fMeta2: meta,
+		fKind: string(d.Kind),
+		fDate: string(d.Date),
+	}
+	for k, v := range map[string]string{
+		fSubKind: d.SubKind, fCode: d.Code, fProjectCode: d.ProjectCode,
+		fOrgName: d.OrgName, fOrgCode: d.OrgCode, fDistrict: d.District,
+		fServiceArea: string(d.ServiceArea), fStage: string(d.Stage),
+	} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	year := d.Year
+	if year == 0 {
+		year = d.Date.Year()
+	}
+	if year != 0 {
+		m[fYear] = strconv.Itoa(year)
+	}
+	if d.ProjectID != 0 {
+		m[fProjectID] = strconv.FormatInt(d.ProjectID, 10)
+	}
+	return m
+}
+
+func joinNonEmpty(parts ...string) string {
+	out := ""
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if out != "" {
+			out += "\n"
+		}
+		out += p
+	}
+	return out
+}
+
+// NeedsRebuild reports whether the index must be rebuilt from the database:
+// it is new, was unreadable, or was built with other analysis settings. The
+// Follower rebuilds such an index before following the outbox.
+func (ix *Index) NeedsRebuild() bool { return ix.rebuild.Load() != nil }
+
+// RebuildReason says why NeedsRebuild is true, or "" when it is not.
+func (ix *Index) RebuildReason() string {
+	if p := ix.rebuild.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+func (ix *Index) setRebuild(reason string) { ix.rebuild.Store(&reason) }
+
+// Dir returns the directory of the index.
+func (ix *Index) Dir() string { return ix.dir }
+
+// DocCount returns the number of documents in the index.
+func (ix *Index) DocCount() (uint64, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.bi == nil {
+		return 0, errClosed
+	}
+	return ix.bi.DocCount()
+}
+
+var errClosed = errors.New("search: index closed")
+
+// Close closes the index. Pending work of a Follower must be stopped first.
+func (ix *Index) Close() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.bi == nil {
+		return nil
+	}
+	err := ix.bi.Close()
+	ix.bi = nil
+	return err
+}
+
+// Watermark returns the outbox sequence number up to which every entry is
+// reflected in the index, as stored in the index.
+func (ix *Index) Watermark() (int64, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.bi == nil {
+		return 0, errClosed
+	}
+	return readWatermark(ix.bi)
+}
+
+func readWatermark(bi bleve.Index) (int64, error) {
+	v, err := bi.GetInternal(keyWatermark)
+	if err != nil || len(v) == 0 {
+		return 0, err
+	}
+	return strconv.ParseInt(string(v), 10, 64)
+}
+
+// change is one document to put into (doc != nil) or remove from the index.
+type change struct {
+	key string
+	doc *ledger.SearchDoc
+}
+
+// apply writes changes and the new watermark in one batch, so that a crash
+// keeps both or neither.
+func (ix *Index) apply(changes []change, watermark int64) error {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.bi == nil {
+		return errClosed
+	}
+	b := ix.bi.NewBatch()
+	for _, c := range changes {
+		if c.doc == nil {
+			b.Delete(c.key)
+		} else if err := b.Index(c.key, fields(c.doc)); err != nil {
+			return fmt.Errorf("search: indexing %s: %w", c.key, err)
+		}
+	}
+	b.SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
+	if err := ix.bi.Batch(b); err != nil {
+		return fmt.Errorf("search: writing batch: %w", err)
+	}
+	return nil
+}
+
+// buildAside builds a complete new index in dir.new from fill, stamps it
+// with watermark, and swaps it in for the current one. Searches go on
+// against the old index meanwhile and pause only for the swap.
+func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add func(*ledger.SearchDoc) error) error) (int, error) {
+	next := ix.dir + ".new"
+	if err := os.RemoveAll(next); err != nil {
+		return 0, fmt.Errorf("search: %w", err)
+	}
+	nb, err := create(next, true)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if nb != nil {
+			nb.Close()
+			os.RemoveAll(next)
+		}
+	}()
+	const batchSize = 500
+	b := nb.NewBatch()
+	n := 0
+	flush := func() error {
+		if b.Size() == 0 {
+			return nil
+		}
+		if err := nb.Batch(b); err != nil {
+			return fmt.Errorf("search: writing batch: %w", err)
+		}
+		b.Reset()
+		return nil
+	}
+	err = fill(func(d *ledger.SearchDoc) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := b.Index(d.Key, fields(d)); err != nil {
+			return fmt.Errorf("search: indexing %s: %w", d.Key, err)
+		}
+		n++
+		if b.Size() >= batchSize {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err == nil {
+		err = nb.SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
+	}
+	if err != nil {
+		return n, err
+	}
+	if err := nb.Close(); err != nil {
+		return n, fmt.Errorf("search: closing new index: %w", err)
+	}
+	nb = nil
+	return n, ix.swap(next)
+}
+
+// swap replaces the current index by the closed one in next.
+func (ix *Index) swap(next string) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.bi != nil {
+		if err := ix.bi.Close(); err != nil {
+			ix.log.Warn("closing replaced search index", "err", err)
+		}
+		ix.bi = nil
+	}
+	old := ix.dir + ".old"
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	if err := os.Rename(ix.dir, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("search: %w", err)
+	}
+	if err := os.Rename(next, ix.dir); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	bi, err := openExisting(ix.dir)
+	if err != nil {
+		return fmt.Errorf("search: opening rebuilt index: %w", err)
+	}
+	ix.bi = bi
+	ix.rebuild.Store(nil)
+	if err := os.RemoveAll(old); err != nil {
+		ix.log.Warn("removing replaced search index", "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,368 @@
+package search
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"civicledger/ledger"
+)
+
+// Clause is one chunk of a query text: a plain term, a "quoted phrase",
+// or either of them excluded with a leading minus.
+type Clause struct {
+	Text    string // normalised (see Normalize), without quotes or minus
+	Phrase  bool   // given in quotes: its words must appear together, in order
+	Exclude bool   // given with a leading -: records containing it are left out
+}
+
+// ParseText splits a query text into clauses. It does not use bleve's
+// query-string syntax (which turns a Chinese term into an OR of bigrams):
+// chunks are separated by white space; "double", “curly” or 「corner」
+// quotes make a phrase; a leading - (or －) excludes the chunk. Anything
+// else, including punctuation, is text to search for.
+func ParseText(s string) []Clause {
+	s = Normalize(s)
+	var out []Clause
+	rs := []rune(s)
+	for i := 0; i < len(rs); {
+		if unicode.IsSpace(rs[i]) {
+			i++
+			continue
+		}
+		exclude := false
+		if rs[i] == '-' && i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) {
+			exclude = true
+			i++
+		}
+		if close, ok := quotePair(rs[i]); ok {
+			j := i + 1
+			for j < len(rs) && rs[j] != close && !(close == '"' && rs[j] == '”') {
+				j++
+			}
+			if t := strings.TrimSpace(string(rs[i+1 : min(j, len(rs))])); t != "" {
+				out = append(out, Clause{Text: t, Phrase: true, Exclude: exclude})
+			}
+			i = j + 1
+			continue
+		}
+		j := i
+		for j < len(rs) && !unicode.IsSpace(rs[j]) {
+			j++
+		}
+		if t := string(rs[i:j]); strings.Trim(t, "-+") != "" {
+			out = append(out, Clause{Text: strings.TrimLeft(t, "+"), Exclude: exclude})
+		}
+		i = j
+	}
+	return out
+}
+
+// quotePair returns the closing quote of an opening one.
+func quotePair(r rune) (rune, bool) {
+	switch r {
+	case '"':
+		return '"', true
+	case '“':
+		return '”', true
+	case '「':
+		return '」', true
+	case '『':
+		return '』', true
+	}
+	return 0, false
+}
+
+// unit is one required part of a clause: the texts that satisfy it, each
+// as phrase terms at character offsets ("" fills a gap; one term is a
+// term query).
+type unit struct {
+	text string     // normalised text, for the bigram fallback
+	alts [][]string // the word-field forms: the unit itself and its synonyms
+	syn  []string   // texts of all alternatives (unit first)
+}
+
+// plan is a query text analysed for the index.
+type plan struct {
+	must    []unit     // every unit must match
+	boost   [][]string // optional phrase per run of a plain clause, boosted
+	exclude []unit     // no unit may match
+	areas   []ledger.ServiceArea
+}
+
+func (p *plan) empty() bool { return len(p.must) == 0 }
+
+var (
+	synonyms = sync.OnceValue(func() map[string][]string {
+		m := map[string][]string{}
+		eachLine(synonymTable, func(f []string) {
+			for i := range f {
+				f[i] = Normalize(f[i])
+			}
+			for i, w := range f {
+				alts := append([]string{w}, f[:i]...)
+				m[w] = append(alts, f[i+1:]...)
+			}
+		})
+		return m
+	})
+	stopWords = sync.OnceValue(func() map[string]bool {
+		m := map[string]bool{}
+		eachLine(stopTable, func(f []string) { m[Normalize(f[0])] = true })
+		return m
+	})
+	areaWords = sync.OnceValue(func() map[string]ledger.ServiceArea {
+		m := map[string]ledger.ServiceArea{}
+		eachLine(areaTable, func(f []string) {
+			for _, w := range f[1:] {
+				m[Normalize(w)] = ledger.ServiceArea(f[0])
+			}
+		})
+		return m
+	})
+)
+
+// planText analyses a query text.
+func planText(s string) *plan {
+	p := &plan{}
+	seenArea := map[ledger.ServiceArea]bool{}
+	for _, c := range ParseText(s) {
+		t := newText([]byte(c.Text))
+		for _, r := range t.runs() {
+			toks := t.queryTokens(r)
+			if len(toks) == 0 {
+				continue
+			}
+			whole := phraseOf(toks)
+			runText := string(t.runes[r.start:r.end])
+			if a, ok := areaWords()[runText]; ok && !c.Exclude && !seenArea[a] {
+				seenArea[a] = true
+				p.areas = append(p.areas, a)
+			}
+			switch {
+			case c.Exclude:
+				p.exclude = append(p.exclude, unit{text: runText, alts: [][]string{whole}, syn: []string{runText}})
+			case c.Phrase:
+				p.must = append(p.must, unit{text: runText, alts: [][]string{whole}, syn: []string{runText}})
+			default:
+				for _, u := range plainUnits(toks) {
+					if a, ok := areaWords()[u.text]; ok && !seenArea[a] {
+						seenArea[a] = true
+						p.areas = append(p.areas, a)
+					}
+					p.must = append(p.must, u)
+				}
+				if len(toks) > 1 {
+					p.boost = append(p.boost, whole)
+				}
+			}
+		}
+	}
+	return p
+}
+
+// queryTokens analyses one run of a query: the best segmentation of Han
+// text (without the words inside words, which the index side adds), and
+// the parts of a code or Latin word.
+func (t text) queryTokens(r run) []token {
+	var out []token
+	if r.class != classHan {
+		t.alnumTokens(r, func(tk token) { out = append(out, tk) })
+		if len(out) > 1 {
+			return out[1:] // the parts, as a phrase: matches the whole too
+		}
+		return out
+	}
+	s := string(t.runes[r.start:r.end])
+	pos := r.start
+	for _, sg := range segmenter().Segment([]byte(s)) {
+		w := sg.Token().Text()
+		n := utf8.RuneCountInString(w)
+		out = append(out, token{w, pos, pos + n})
+		pos += n
+	}
+	return out
+}
+
+// phraseOf lays tokens out at their character offsets, "" in the gaps.
+func phraseOf(toks []token) []string {
+	first := toks[0].start
+	out := make([]string, toks[len(toks)-1].start-first+1)
+	for _, tk := range toks {
+		out[tk.start-first] = tk.term
+	}
+	return out
+}
+
+// plainUnits turns the tokens of one run of a plain clause into required
+// units: words (with their synonyms), runs of single characters kept
+// together as a phrase (names, words the dictionary lacks); single-
+// character stop words are dropped.
+func plainUnits(toks []token) []unit {
+	var out []unit
+	var singles []token
+	flush := func() {
+		if len(singles) > 0 {
+			txt := ""
+			for _, s := range singles {
+				txt += s.term
+			}
+			out = append(out, withSynonyms(txt, phraseOf(singles)))
+			singles = nil
+		}
+	}
+	for i := 0; i < len(toks); {
+		// The longest run of tokens (up to 4) that spells a synonym.
+		if n, txt := synonymAt(toks[i:]); n > 0 {
+			flush()
+			out = append(out, withSynonyms(txt, phraseOf(toks[i:i+n])))
+			i += n
+			continue
+		}
+		tk := toks[i]
+		i++
+		if utf8.RuneCountInString(tk.term) == 1 && classOf([]rune(tk.term)[0]) == classHan {
+			if stopWords()[tk.term] {
+				flush()
+				continue
+			}
+			singles = append(singles, tk)
+			continue
+		}
+		flush()
+		out = append(out, withSynonyms(tk.term, []string{tk.term}))
+	}
+	flush()
+	return out
+}
+
+func synonymAt(toks []token) (int, string) {
+	for n := min(4, len(toks)); n >= 1; n-- {
+		txt := ""
+		for _, tk := range toks[:n] {
+			txt += tk.term
+		}
+		if _, ok := synonyms()[txt]; ok {
+			return n, txt
+		}
+	}
+	return 0, ""
+}
+
+// withSynonyms makes a unit of txt (analysed as form) and its synonyms.
+func withSynonyms(txt string, form []string) unit {
+	u := unit{text: txt, alts: [][]string{form}, syn: []string{txt}}
+	for _, alt := range synonyms()[txt] {
+		if alt == txt {
+			continue
+		}
+		t := newText([]byte(alt))
+		var toks []token
+		for _, r := range t.runs() {
+			toks = append(toks, t.queryTokens(r)...)
+		}
+		if len(toks) > 0 {
+			u.alts = append(u.alts, phraseOf(toks))
+			u.syn = append(u.syn, alt)
+		}
+	}
+	return u
+}
+
+// fieldBoost is a field searched by the text of a query and its weight.
+type fieldBoost struct {
+	field string
+	boost float64
+}
+
+var (
+	wordFields   = []fieldBoost{{fTitle, 3}, {fMeta, 2}, {fBody, 1}}
+	bigramFields = []fieldBoost{{fTitle2, 3}, {fMeta2, 2}, {fBody2, 1}}
+)
+
+// termsQuery matches terms (a phrase with "" gaps, or one term) in field.
+func termsQuery(terms []string, field string, boost float64) query.Query {
+	if len(terms) == 1 {
+		q := query.NewTermQuery(terms[0])
+		q.SetField(field)
+		q.SetBoost(boost)
+		return q
+	}
+	q := query.NewPhraseQuery(terms, field)
+	q.SetBoost(boost)
+	return q
+}
+
+// wordQuery matches any alternative of u in any word field.
+func wordQuery(u unit) query.Query {
+	var qs []query.Query
+	for _, alt := range u.alts {
+		for _, f := range wordFields {
+			qs = append(qs, termsQuery(alt, f.field, f.boost))
+		}
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// bigramForm returns the bigram-field form of a text: the phrase of its
+// character pairs, or for one character the character as a prefix.
+func bigramForm(s string) (terms []string, prefix string) {
+	rs := []rune(s)
+	if len(rs) == 1 {
+		return nil, s
+	}
+	for _, tk := range analyze([]byte(s), text.bigramTokens) {
+		if utf8.RuneCountInString(tk.term) == 1 && classOf([]rune(tk.term)[0]) == classHan {
+			continue // the trailing single character
+		}
+		terms = append(terms, tk.term)
+	}
+	return terms, ""
+}
+
+// bigramQuery matches the text of any alternative of u as a substring of
+// a bigram field: the fallback when the word fields find nothing.
+func bigramQuery(u unit) query.Query {
+	var qs []query.Query
+	for _, txt := range u.syn {
+		// Only a single run can be a substring; mixed text uses its runs.
+		t := newText([]byte(txt))
+		var parts []query.Query
+		for _, r := range t.runs() {
+			rt := string(t.runes[r.start:r.end])
+			var byField []query.Query
+			for _, f := range bigramFields {
+				if r.class != classHan {
+					var toks []token
+					t.alnumTokens(r, func(tk token) { toks = append(toks, tk) })
+					if len(toks) > 1 {
+						toks = toks[1:]
+					}
+					byField = append(byField, termsQuery(phraseOf(toks), f.field, f.boost))
+					continue
+				}
+				terms, prefix := bigramForm(rt)
+				if prefix != "" {
+					q := query.NewPrefixQuery(prefix)
+					q.SetField(f.field)
+					q.SetBoost(f.boost)
+					byField = append(byField, q)
+				} else {
+					byField = append(byField, termsQuery(terms, f.field, f.boost))
+				}
+			}
+			parts = append(parts, query.NewDisjunctionQuery(byField))
+		}
+		switch len(parts) {
+		case 0:
+		case 1:
+			qs = append(qs, parts[0])
+		default:
+			qs = append(qs, query.NewConjunctionQuery(parts))
+		}
+	}
+	return query.NewDisjunctionQuery(qs)
+}

@@ -1,0 +1,315 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"civicledger/ledger"
+)
+
+// Sort is the order of search results.
+type Sort string
+
+// Sort orders. Relevance breaks ties by newest date; the date orders by relevance.
+const (
+	SortRelevance Sort = "RELEVANCE"
+	SortDateDesc  Sort = "DATE_DESC"
+	SortDateAsc   Sort = "DATE_ASC"
+)
+
+// Limits of a query.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+	MaxOffset    = 10000
+)
+
+// Query is a search: the text a person typed, filters, order and page.
+// Filters of one kind are ORed, different kinds ANDed. Empty text lists
+// everything that passes the filters, newest first unless Sort says otherwise.
+type Query struct {
+	Text         string // see ParseText
+	Kinds        []ledger.DocKind
+	SubKinds     []string // report, announcement or organization kinds
+	ServiceAreas []ledger.ServiceArea
+	Years        []int
+	Districts    []string
+	Orgs         []string // organization names or credit codes
+	Stages       []ledger.Stage
+	Sort         Sort // default SortRelevance
+	Offset       int
+	Limit        int // default DefaultLimit, at most MaxLimit
+	NoFacets     bool
+}
+
+// Result is one page of search results.
+type Result struct {
+	Total    uint64 // hits in all pages
+	Hits     []Hit
+	Facets   Facets
+	Fallback bool // no word matched: the hits match character pairs (partial words)
+	Took     time.Duration
+}
+
+// Hit is one record found.
+type Hit struct {
+	Key         string // "report:123"
+	Kind        ledger.DocKind
+	Code        string
+	Title       string
+	Date        ledger.Date
+	ProjectCode string
+	ProjectID   int64
+	OrgName     string
+	Score       float64
+	// TitleHTML is the title with matches in <mark>, HTML-escaped otherwise.
+	TitleHTML string
+	// Fragments are passages of the body around the matches, HTML-escaped
+	// with matches in <mark>; the start of the body when only the title or
+	// codes matched.
+	Fragments []string
+}
+
+// Facets count the hits of all pages by each field.
+type Facets struct {
+	Kind        []FacetCount
+	ServiceArea []FacetCount
+	Year        []FacetCount
+	District    []FacetCount
+	OrgName     []FacetCount
+	Stage       []FacetCount
+}
+
+// FacetCount is one value of a facet and how many hits have it.
+type FacetCount struct {
+	Value string
+	Count int
+}
+
+var facetFields = []struct {
+	field string
+	size  int
+}{
+	{fKind, 10}, {fServiceArea, 10}, {fYear, 20}, {fDistrict, 30}, {fOrgName, 20}, {fStage, 10},
+}
+
+// Search runs q. Invalid input (a bad sort, a negative page) is an
+// ledger.EINVALID error; a closed index is an internal error.
+func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
+	start := time.Now()
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	p := planText(q.Text)
+	filter := q.filter()
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.bi == nil {
+		return nil, errClosed
+	}
+	res, err := ix.run(ctx, q, p, filter, false)
+	if err != nil {
+		return nil, err
+	}
+	if res.Total == 0 && !p.empty() {
+		if res, err = ix.run(ctx, q, p, filter, true); err != nil {
+			return nil, err
+		}
+		res.Fallback = true
+	}
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+func (q *Query) check() error {
+	switch q.Sort {
+	case "", SortRelevance, SortDateDesc, SortDateAsc:
+	default:
+		return ledger.Invalid("sort", "unknown sort %q", q.Sort)
+	}
+	if q.Offset < 0 || q.Offset > MaxOffset {
+		return ledger.Invalid("offset", "offset must be between 0 and %d", MaxOffset)
+	}
+	if q.Limit < 0 {
+		return ledger.Invalid("limit", "limit must not be negative")
+	}
+	if q.Limit == 0 {
+		q.Limit = DefaultLimit
+	}
+	q.Limit = min(q.Limit, MaxLimit)
+	if len([]rune(q.Text)) > 200 {
+		return ledger.Invalid("text", "the search text is longer than 200 characters")
+	}
+	return nil
+}
+
+// filter is the conjunction of the query's filters, nil when there are none.
+func (q *Query) filter() query.Query {
+	var all []query.Query
+	add := func(field string, values []string) {
+		if len(values) == 0 {
+			return
+		}
+		var any []query.Query
+		for _, v := range values {
+			t := query.NewTermQuery(v)
+			t.SetField(field)
+			any = append(any, t)
+		}
+		all = append(all, query.NewDisjunctionQuery(any))
+	}
+	add(fKind, strs(q.Kinds))
+	add(fSubKind, q.SubKinds)
+	add(fServiceArea, strs(q.ServiceAreas))
+	var years []string
+	for _, y := range q.Years {
+		years = append(years, strconv.Itoa(y))
+	}
+	add(fYear, years)
+	add(fDistrict, q.Districts)
+	if len(q.Orgs) > 0 {
+		var any []query.Query
+		for _, o := range q.Orgs {
+			for _, f := range []string{fOrgName, fOrgCode} {
+				t := query.NewTermQuery(o)
+				t.SetField(f)
+				any = append(any, t)
+			}
+		}
+		all = append(all, query.NewDisjunctionQuery(any))
+	}
+	add(fStage, strs(q.Stages))
+	if len(all) == 0 {
+		return nil
+	}
+	return query.NewConjunctionQuery(all)
+}
+
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// build makes the bleve query of a plan: on the word fields, or on the
+// bigram fields for the fallback.
+func build(p *plan, filter query.Query, bigram bool) query.Query {
+	b := query.NewBooleanQuery(nil, nil, nil)
+	if p.empty() {
+		b.AddMust(query.NewMatchAllQuery())
+	}
+	for _, u := range p.must {
+		if bigram {
+			b.AddMust(bigramQuery(u))
+		} else {
+			b.AddMust(wordQuery(u))
+		}
+	}
+	for _, u := range p.exclude {
+		if bigram {
+			b.AddMustNot(bigramQuery(u))
+		} else {
+			b.AddMustNot(wordQuery(u))
+		}
+	}
+	if !bigram {
+		for _, ph := range p.boost {
+			for _, f := range wordFields {
+				b.AddShould(termsQuery(ph, f.field, 2*f.boost))
+			}
+		}
+	}
+	for _, a := range p.areas {
+		t := query.NewTermQuery(string(a))
+		t.SetField(fServiceArea)
+		t.SetBoost(0.5)
+		b.AddShould(t)
+	}
+	if filter != nil {
+		b.AddFilter(filter)
+	}
+	return b
+}
+
+var storedFields = []string{fTitle, fBody, fKind, fCode, fDate, fProjectCode, fProjectID, fOrgName}
+
+func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, bigram bool) (*Result, error) {
+	req := bleve.NewSearchRequestOptions(build(p, filter, bigram), q.Limit, q.Offset, false)
+	req.Fields = storedFields
+	req.IncludeLocations = !p.empty()
+	switch {
+	case q.Sort == SortDateDesc || (q.Sort == "" && p.empty()):
+		req.SortBy([]string{"-" + fDate, "-_score", "_id"})
+	case q.Sort == SortDateAsc:
+		req.SortBy([]string{fDate, "-_score", "_id"})
+	default:
+		req.SortBy([]string{"-_score", "-" + fDate, "_id"})
+	}
+	if !q.NoFacets {
+		for _, f := range facetFields {
+			req.AddFacet(f.field, bleve.NewFacetRequest(f.field, f.size))
+		}
+	}
+	sr, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	res := &Result{Total: sr.Total, Hits: make([]Hit, 0, len(sr.Hits))}
+	hl := newHighlighter(p, bigram)
+	for _, m := range sr.Hits {
+		res.Hits = append(res.Hits, toHit(m, hl, bigram))
+	}
+	if !q.NoFacets {
+		res.Facets = Facets{
+			Kind:        facet(sr.Facets, fKind),
+			ServiceArea: facet(sr.Facets, fServiceArea),
+			Year:        facet(sr.Facets, fYear),
+			District:    facet(sr.Facets, fDistrict),
+			OrgName:     facet(sr.Facets, fOrgName),
+			Stage:       facet(sr.Facets, fStage),
+		}
+	}
+	return res, nil
+}
+
+func facet(fr search.FacetResults, name string) []FacetCount {
+	r, ok := fr[name]
+	if !ok || r.Terms == nil {
+		return nil
+	}
+	var out []FacetCount
+	for _, t := range r.Terms.Terms() {
+		out = append(out, FacetCount{Value: t.Term, Count: t.Count})
+	}
+	return out
+}
+
+func toHit(m *search.DocumentMatch, hl *highlighter, bigram bool) Hit {
+	str := func(f string) string { s, _ := m.Fields[f].(string); return s }
+	h := Hit{
+		Key:         m.ID,
+		Kind:        ledger.DocKind(str(fKind)),
+		Code:        str(fCode),
+		Title:       str(fTitle),
+		Date:        ledger.Date(str(fDate)),
+		ProjectCode: str(fProjectCode),
+		OrgName:     str(fOrgName),
+		Score:       m.Score,
+	}
+	h.ProjectID, _ = strconv.ParseInt(str(fProjectID), 10, 64)
+	titleField, bodyField := fTitle, fBody
+	if bigram {
+		titleField, bodyField = fTitle2, fBody2
+	}
+	h.TitleHTML = hl.mark(h.Title, m.Locations[titleField])
+	h.Fragments = hl.fragments(str(fBody), m.Locations[bodyField], 3)
+	return h
+}
