@@ -1,0 +1,341 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"golang.org/x/sync/semaphore"
+	"golang.org/x/time/rate"
+)
+
+// handler serves one GraphQL endpoint; see NewHandler.
+type handler struct {
+	cfg     Config
+	log     *slog.Logger
+	exec    *executor.Executor
+	workers *semaphore.Weighted
+	limiter *rateLimiter // nil when rate limiting is off
+	now     func() time.Time
+}
+
+// NewHandler returns the HTTP handler of a GraphQL endpoint for any gqlgen
+// executable schema, with the limits of cfg (zero fields take their
+// defaults). It answers GET (queries only) and POST as the GraphQL over HTTP
+// draft specifies (see the package documentation), runs operations on
+// gqlgen's executor with introspection on, automatic persisted queries, the
+// depth and cost limits, a worker pool, a per-client rate limit and a
+// per-request timeout, and masks every error that is not a *ledger.Error.
+// log receives internal errors with their real text; nil means
+// slog.Default().
+func NewHandler(es graphql.ExecutableSchema, cfg Config, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &handler{cfg: cfg.withDefaults(), log: log, now: time.Now}
+	h.workers = semaphore.NewWeighted(int64(h.cfg.MaxConcurrent))
+	h.limiter = newRateLimiter(&h.cfg)
+
+	ex := executor.New(es)
+	ex.SetQueryCache(lru.New[*ast.QueryDocument](h.cfg.QueryCacheSize))
+	if h.cfg.MaxTokens > 0 {
+		ex.SetParserTokenLimit(h.cfg.MaxTokens)
+	}
+	ex.SetErrorPresenter(errorPresenter(log, &h.cfg))
+	ex.SetRecoverFunc(recoverFunc(log))
+	ex.Use(extension.Introspection{})
+	ex.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](h.cfg.APQCacheSize)})
+	ex.Use(limits{cfg: &h.cfg})
+	h.exec = ex
+	return h
+}
+
+// reply is one answer, built completely before anything is written.
+type reply struct {
+	status int
+	media  string
+	header http.Header
+	body   *response
+	// cacheable marks a successful anonymous GET query.
+	cacheable bool
+}
+
+// response is a GraphQL response. Data is omitted for request errors, as
+// the GraphQL spec requires, and present (perhaps null) once execution
+// started.
+type response struct {
+	Errors     gqlerror.List   `json:"errors,omitempty"`
+	Data       json.RawMessage `json:"data,omitempty"`
+	Extensions map[string]any  `json:"extensions,omitempty"`
+}
+
+func errorReply(media string, e *httpError) *reply {
+	return &reply{
+		status: e.status,
+		media:  media,
+		header: http.Header{},
+		body: &response{Errors: gqlerror.List{{
+			Message:    e.message,
+			Extensions: map[string]any{"code": e.code},
+		}}},
+	}
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rep := h.serve(w, r)
+	h.write(w, r, rep)
+}
+
+// serve handles a request up to the reply; it writes nothing itself.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
+	isGET := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if !isGET && r.Method != http.MethodPost {
+		rep = errorReply(mediaJSON, &httpError{http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+			"use GET for queries or POST"})
+		rep.header.Set("Allow", "GET, HEAD, POST")
+		return rep
+	}
+	media, ok := negotiate(r.Header.Values("Accept"))
+	if !ok {
+		return errorReply(mediaJSON, &httpError{http.StatusNotAcceptable, CodeNotAcceptable,
+			"the response is application/graphql-response+json or application/json; accept one of them"})
+	}
+
+	// Rate limit: refuse at once when the budget is empty; otherwise charge
+	// 1 for a request refused before its cost is known, its cost after.
+	var bucket *rate.Limiter
+	var bg *budget
+	charged, cost := 0, 0
+	if h.limiter != nil {
+		bucket = h.limiter.bucket(h.cfg.ClientKey(r))
+	}
+	defer func() {
+		if bg != nil {
+			bg.setHeaders(rep.header)
+			if rep.body != nil {
+				c := map[string]any{"requested": max(cost, charged), "remaining": bg.remaining,
+					"limit": bg.limit, "resetAt": bg.reset.UTC().Format(time.RFC3339)}
+				if rep.body.Extensions == nil {
+					rep.body.Extensions = map[string]any{}
+				}
+				rep.body.Extensions["cost"] = c
+			}
+		} else if rep.body != nil && cost > 0 {
+			if rep.body.Extensions == nil {
+				rep.body.Extensions = map[string]any{}
+			}
+			rep.body.Extensions["cost"] = map[string]any{"requested": cost}
+		}
+	}()
+	charge := func(n int) bool {
+		if bucket == nil {
+			return true
+		}
+		b, ok := h.limiter.take(bucket, n, h.now())
+		bg = &b
+		if ok {
+			charged = n
+		}
+		return ok
+	}
+	rateLimited := func(media string) *reply {
+		rep := errorReply(media, &httpError{http.StatusTooManyRequests, CodeRateLimited,
+			"rate limit exceeded: the budget is " + strconv.Itoa(bg.limit) + " cost points per " +
+				h.cfg.RateWindow.String() + " and " + strconv.Itoa(bg.remaining) + " are left; retry after " +
+				retryAfterSeconds(bg.retryAfter) + " s"})
+		rep.header.Set("Retry-After", retryAfterSeconds(bg.retryAfter))
+		return rep
+	}
+	if bucket != nil {
+		b, ok := h.limiter.has(bucket, h.now())
+		bg = &b
+		if !ok {
+			return rateLimited(media)
+		}
+	}
+
+	var params *graphql.RawParams
+	var herr *httpError
+	start := graphql.Now()
+	if isGET {
+		params, herr = readGET(r)
+	} else {
+		params, herr = readPOST(w, r, h.cfg.MaxBodyBytes)
+	}
+	if herr != nil {
+		charge(1)
+		return errorReply(media, herr)
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.Timeout)
+	defer cancel()
+	if !h.acquire(ctx) {
+		charge(1)
+		rep := errorReply(media, &httpError{http.StatusServiceUnavailable, CodeUnavailable,
+			"the server is busy; retry shortly"})
+		rep.header.Set("Retry-After", "1")
+		return rep
+	}
+	defer h.workers.Release(1)
+
+	ctx = graphql.StartOperationTrace(ctx)
+	opCtx, errs := h.exec.CreateOperationContext(ctx, params)
+	if c := costOf(opCtx); c != nil {
+		cost = c.Requested
+	}
+	if errs != nil {
+		charge(1)
+		resp := h.exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		return &reply{
+			status: requestErrorStatus(media),
+			media:  media,
+			header: http.Header{},
+			body:   &response{Errors: resp.Errors, Extensions: resp.Extensions},
+		}
+	}
+	op := opCtx.Operation.Operation
+	if isGET && op != ast.Query {
+		charge(1)
+		rep := errorReply(media, &httpError{http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+			"a " + string(op) + " cannot be sent with GET; use POST"})
+		rep.header.Set("Allow", "POST")
+		return rep
+	}
+	if !charge(max(cost, 1)) {
+		return rateLimited(media)
+	}
+
+	responses, ctx := h.exec.DispatchOperation(ctx, opCtx)
+	resp := responses(ctx)
+	if resp == nil {
+		h.log.ErrorContext(ctx, "graphql: executor returned no response")
+		return errorReply(media, &httpError{http.StatusInternalServerError, CodeInternal, "internal error"})
+	}
+	rep = &reply{status: http.StatusOK, media: media, header: http.Header{},
+		body: &response{Errors: resp.Errors, Data: resp.Data, Extensions: resp.Extensions}}
+	if resp.Data == nil {
+		if len(resp.Errors) > 0 {
+			// Execution never started: a request error.
+			rep.status = requestErrorStatus(media)
+		} else {
+			rep.body.Data = json.RawMessage("null")
+		}
+	}
+	rep.cacheable = isGET && op == ast.Query && rep.status == http.StatusOK &&
+		len(resp.Errors) == 0 && anonymous(r) && h.cfg.CacheMaxAge > 0
+	return rep
+}
+
+// requestErrorStatus is the status of a GraphQL request error (parse,
+// validation, a limit): 400 with application/graphql-response+json, and
+// with application/json 200, as the spec's legacy rule asks.
+func requestErrorStatus(media string) int {
+	if media == mediaGraphQLResponse {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
+}
+
+// anonymous reports whether a request carries no credentials, so that its
+// answer may be stored by shared caches.
+func anonymous(r *http.Request) bool {
+	return r.Header.Get("Authorization") == "" && r.Header.Get("Cookie") == ""
+}
+
+// acquire takes a worker, waiting at most QueueWait.
+func (h *handler) acquire(ctx context.Context) bool {
+	if h.workers.TryAcquire(1) {
+		return true
+	}
+	if h.cfg.QueueWait < 0 {
+		return false
+	}
+	wctx, cancel := context.WithTimeout(ctx, h.cfg.QueueWait)
+	defer cancel()
+	return h.workers.Acquire(wctx, 1) == nil
+}
+
+// write renders rep into a buffer and sends it, with caching headers and a
+// 304 for a matching conditional GET.
+func (h *handler) write(w http.ResponseWriter, r *http.Request, rep *reply) {
+	hdr := w.Header()
+	for k, v := range rep.header {
+		hdr[k] = v
+	}
+	hdr.Set("Content-Type", rep.media+"; charset=utf-8")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		hdr.Add("Vary", "Accept")
+	}
+
+	var etag string
+	if rep.cacheable {
+		// The ETag is computed before the cost extension is added: the
+		// remaining budget changes with every request, the answer does not.
+		cost := rep.body.Extensions["cost"]
+		delete(rep.body.Extensions, "cost")
+		b, err := json.Marshal(rep.body)
+		if err == nil {
+			sum := sha256.Sum256(b)
+			etag = `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+		}
+		if cost != nil {
+			rep.body.Extensions["cost"] = cost
+		}
+	}
+	if etag != "" {
+		hdr.Set("ETag", etag)
+		hdr.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(h.cfg.CacheMaxAge.Seconds())))
+		if etagMatch(r.Header.Values("If-None-Match"), etag) {
+			hdr.Del("Content-Type")
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	} else {
+		hdr.Set("Cache-Control", "no-store")
+	}
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rep.body); err != nil {
+		h.log.Error("graphql: cannot encode response", "err", err.Error())
+		buf.Reset()
+		buf.WriteString(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+		rep.status = http.StatusInternalServerError
+	}
+	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(rep.status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// etagMatch applies the weak comparison of If-None-Match.
+func etagMatch(values []string, etag string) bool {
+	want := strings.TrimPrefix(etag, "W/")
+	for _, v := range values {
+		for t := range strings.SplitSeq(v, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == want {
+				return true
+			}
+		}
+	}
+	return false
+}
