@@ -26,6 +26,35 @@ type ProjectFilter struct {
 	HasAuditFindings *bool
 	Terminated       *bool
 	Codes            []string
+	AnnouncementID   int64 // projects listed by this announcement
+}
+
+// AnnouncementFilter selects announcements; the zero value selects all.
+type AnnouncementFilter struct {
+	Kinds         []AnnouncementKind
+	Years         []int
+	RoundIDs      []int64
+	PublishedFrom Date
+	PublishedTo   Date
+	NoticeOpenOn  Date  // with NoticeOpen: the day the notice period is judged on
+	NoticeOpen    *bool // true: notice period includes NoticeOpenOn; false: has none or it does not
+}
+
+// ReportFilter selects reports; the zero value selects all.
+type ReportFilter struct {
+	Kinds         []ReportKind
+	ProjectIDs    []int64
+	AuthorIDs     []int64
+	Years         []int
+	PublishedFrom Date
+	PublishedTo   Date
+}
+
+// ReviewAverage is the average weighted total of a set of scorecards.
+type ReviewAverage struct {
+	Kind       ReviewKind `db:"kind"`
+	Scorecards int64      `db:"n"`
+	Average    float64    `db:"average"`
 }
 
 // ProjectOrderField is a field the project list can be ordered by.
@@ -157,6 +186,45 @@ type Reader interface {
 	// Stats returns the total of the projects matching filter and, when
 	// groups are given, one row per combination of group values.
 	Stats(ctx context.Context, filter ProjectFilter, groups []StatsGroup) (total *StatsRow, rows []*StatsRow, err error)
+
+	// RoundByYear returns the round of a year (ENOTFOUND).
+	RoundByYear(ctx context.Context, year int) (*Round, error)
+	// OrganizationsByCodes returns organizations in the order of credit codes.
+	OrganizationsByCodes(ctx context.Context, codes []string) ([]*Organization, error)
+	// ProjectsByCodes returns projects in the order of codes.
+	ProjectsByCodes(ctx context.Context, codes []string) ([]*Project, error)
+
+	// FindAnnouncements returns a page of announcements, newest first, and the total.
+	FindAnnouncements(ctx context.Context, filter AnnouncementFilter, offset, limit int) ([]*Announcement, int, error)
+	// AnnouncementsByCodes returns announcements in the order of codes.
+	AnnouncementsByCodes(ctx context.Context, codes []string) ([]*Announcement, error)
+	// AnnouncementsByProjectIDs returns the announcements listing each project.
+	AnnouncementsByProjectIDs(ctx context.Context, ids []int64) ([][]*Announcement, error)
+
+	// FindReports returns a page of reports, newest first, and the total.
+	FindReports(ctx context.Context, filter ReportFilter, offset, limit int) ([]*Report, int, error)
+	// ReportsByCodes returns reports in the order of codes.
+	ReportsByCodes(ctx context.Context, codes []string) ([]*Report, error)
+	// ReportsByIDs returns reports in the order of ids.
+	ReportsByIDs(ctx context.Context, ids []int64) ([]*Report, error)
+	// ReportsByProjectIDs returns each project's reports, oldest first.
+	ReportsByProjectIDs(ctx context.Context, ids []int64) ([][]*Report, error)
+
+	// CaseCollections returns case collections (of one year when year > 0), newest first.
+	CaseCollections(ctx context.Context, year int) ([]*CaseCollection, error)
+	// CaseCollectionsByIDs returns case collections in the order of ids.
+	CaseCollectionsByIDs(ctx context.Context, ids []int64) ([]*CaseCollection, error)
+	// CaseStudiesByCollectionIDs returns each collection's case studies in order.
+	CaseStudiesByCollectionIDs(ctx context.Context, ids []int64) ([][]*CaseStudy, error)
+	// CaseStudiesByProjectIDs returns the case studies featuring each project.
+	CaseStudiesByProjectIDs(ctx context.Context, ids []int64) ([][]*CaseStudy, error)
+
+	// IndicatorSets returns the indicator sets (of one kind when given) with indicators.
+	IndicatorSets(ctx context.Context, kind ReviewKind) ([]*IndicatorSet, error)
+	// ReviewAverages returns average weighted totals per review kind of the
+	// scorecards of an undertaker's projects (kind Undertaker) or given by a
+	// reviewer (any other kind).
+	ReviewAverages(ctx context.Context, orgID int64, kind OrgKind) ([]*ReviewAverage, error)
 
 	// Revisions returns the version history of one record, oldest first.
 	Revisions(ctx context.Context, entity string, id int64) ([]*Revision, error)

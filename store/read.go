@@ -296,6 +296,9 @@ func projectWhere(f ledger.ProjectFilter) (string, []any) {
 	if len(f.Codes) > 0 {
 		add("p.code IN (?)", f.Codes)
 	}
+	if f.AnnouncementID != 0 {
+		add("p.id IN (SELECT project_id FROM announcement_projects WHERE announcement_id = ?)", f.AnnouncementID)
+	}
 	if f.AwardedMin != nil {
 		add("p.awarded_fen >= ?", int64(*f.AwardedMin))
 	}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -52,7 +53,12 @@ type DB struct {
 	// Now returns the current time; tests may replace it. It is read once
 	// per transaction.
 	Now func() time.Time
+	// reads counts read statements, for the N+1 tests and benchmarks.
+	reads atomic.Int64
 }
+
+// ReadStatements returns how many read statements the DB has run so far.
+func (db *DB) ReadStatements() int64 { return db.reads.Load() }
 
 // Open opens the database named by dsn and brings its schema up to date.
 // A dsn starting with postgres:// or postgresql:// selects PostgreSQL; a
@@ -180,11 +186,13 @@ func (db *DB) q(query string) string {
 
 // get runs a single-row read on the reader pool.
 func (db *DB) get(ctx context.Context, dest any, query string, args ...any) error {
+	db.reads.Add(1)
 	return mapError(db.read.GetContext(ctx, dest, db.q(query), args...))
 }
 
 // sel runs a multi-row read on the reader pool.
 func (db *DB) sel(ctx context.Context, dest any, query string, args ...any) error {
+	db.reads.Add(1)
 	return mapError(db.read.SelectContext(ctx, dest, db.q(query), args...))
 }
 

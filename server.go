@@ -1,0 +1,233 @@
+// Command civicledger serves Civic Ledger (公益金阳光公示平台), the public-
+// disclosure portal of a welfare-lottery fund's purchase of social services.
+//
+//	civicledger [serve]   serve the portal (default)
+//	civicledger reindex   rebuild the search index from the database
+//
+// Configuration is by flags with CIVICLEDGER_* environment fallbacks; see
+// README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"civicledger/api"
+	"civicledger/demo"
+	"civicledger/graph"
+	"civicledger/ledger"
+	"civicledger/resolvers"
+	"civicledger/store"
+)
+
+// config is the whole configuration of one process.
+type config struct {
+	Addr        string
+	DataDir     string
+	DatabaseURL string
+	Demo        bool
+	LogLevel    string
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if v, ok := os.LookupEnv(name); ok {
+		b, err := strconv.ParseBool(v)
+		if err == nil {
+			return b
+		}
+	}
+	return def
+}
+
+func parseConfig(args []string) (config, []string, error) {
+	var c config
+	fs := flag.NewFlagSet("civicledger", flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", env("CIVICLEDGER_ADDR", "127.0.0.1:8080"), "listen address (CIVICLEDGER_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", env("CIVICLEDGER_DATA_DIR", "./data"), "data directory: SQLite file, search index (CIVICLEDGER_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("CIVICLEDGER_DATABASE_URL", ""), "postgres://… URL, or empty for SQLite in the data directory (CIVICLEDGER_DATABASE_URL)")
+	fs.BoolVar(&c.Demo, "demo", envBool("CIVICLEDGER_DEMO", true), "load the demo data set when the database is empty (CIVICLEDGER_DEMO)")
+	fs.StringVar(&c.LogLevel, "log-level", env("CIVICLEDGER_LOG_LEVEL", "info"), "debug, info, warn or error (CIVICLEDGER_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = filepath.Join(c.DataDir, "civicledger.db")
+	}
+	return c, fs.Args(), nil
+}
+
+func main() {
+	cmd, args := "serve", os.Args[1:]
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	cfg, _, err := parseConfig(args)
+	if err != nil {
+		os.Exit(2)
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch cmd {
+	case "serve":
+		err = serve(ctx, cfg, log)
+	case "reindex":
+		err = reindex(ctx, cfg, log)
+	default:
+		err = fmt.Errorf("unknown command %q (serve, reindex)", cmd)
+	}
+	if err != nil {
+		log.Error("civicledger stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+// app is one running portal: its database and handlers.
+type app struct {
+	db      *store.DB
+	handler http.Handler
+	ready   func(ctx context.Context) error
+}
+
+// open opens the database, loads the demo data on first start and builds
+// the HTTP handler.
+func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
+	start := time.Now()
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("database open", "dialect", db.Dialect(), "url", store.RedactDSN(cfg.DatabaseURL), "took", time.Since(start).Round(time.Millisecond))
+	if cfg.Demo {
+		empty, err := db.Empty(ctx)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if empty {
+			t := time.Now()
+			sum, err := demo.Load(ctx, db, demo.Options{})
+			if err != nil {
+				db.Close()
+				return nil, fmt.Errorf("load demo data: %w", err)
+			}
+			err = db.SetMeta(ctx, &ledger.Meta{Demo: true, LoadedAt: time.Now(),
+				Note: "演示数据：本站数据为按案例研究总量生成的演示数据，并非真实记录。Demo data generated to match the case study's totals; not real records."})
+			if err != nil {
+				db.Close()
+				return nil, err
+			}
+			log.Info("demo data loaded", "projects", sum.Projects, "reports", sum.Reports, "took", time.Since(t).Round(time.Millisecond))
+		}
+	}
+	res := &resolvers.Resolver{Reader: db, Meta: db}
+	gql := api.NewHandler(graph.NewExecutableSchema(res.Config()), api.Config{}, log)
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", resolvers.WithLoaders(db, gql))
+	mux.Handle("/graphiql", api.GraphiQL())
+	mux.Handle("/graphiql/", api.GraphiQL())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	a := &app{db: db}
+	a.ready = func(ctx context.Context) error { return db.Ping(ctx) }
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := a.ready(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(ledger.ErrorMessage(err) + "\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/graphiql", http.StatusFound)
+	})
+	a.handler = logRequests(log, mux)
+	return a, nil
+}
+
+func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+	start := time.Now()
+	a, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	srv := &http.Server{Addr: cfg.Addr, Handler: a.handler, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("serving", "addr", "http://"+cfg.Addr, "graphql", "http://"+cfg.Addr+"/graphql", "startup", time.Since(start).Round(time.Millisecond))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func reindex(ctx context.Context, cfg config, log *slog.Logger) error {
+	return errors.New("reindex: search is not wired yet")
+}
+
+// statusWriter records the status and size of a response for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs one line per request with its duration. It logs no
+// client address, query string or body: no personal data in logs.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes,
+			"duration", time.Since(start).Round(time.Microsecond))
+	})
+}

@@ -1,0 +1,320 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"civicledger/ledger"
+)
+
+// Reads of rounds by year, records by public code, announcements, reports,
+// case collections, indicator sets and review averages.
+
+// RoundByYear implements ledger.Reader.
+func (db *DB) RoundByYear(ctx context.Context, year int) (*ledger.Round, error) {
+	var r ledger.Round
+	if err := db.get(ctx, &r, `SELECT * FROM rounds WHERE year = ?`, year); err != nil {
+		if ledger.ErrorCode(err) == ledger.ENOTFOUND {
+			return nil, ledger.NotFound("round", year)
+		}
+		return nil, err
+	}
+	return &r, nil
+}
+
+// byCodes orders rows fetched with IN (...) as codes, nil where missing.
+func byCodes[T any](codes []string, rows []T, key func(*T) string) []*T {
+	idx := make(map[string]*T, len(rows))
+	for i := range rows {
+		idx[key(&rows[i])] = &rows[i]
+	}
+	out := make([]*T, len(codes))
+	for i, c := range codes {
+		out[i] = idx[c]
+	}
+	return out
+}
+
+// OrganizationsByCodes implements ledger.Reader.
+func (db *DB) OrganizationsByCodes(ctx context.Context, codes []string) ([]*ledger.Organization, error) {
+	var rows []ledger.Organization
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM organizations WHERE credit_code IN (?)`, codes); err != nil {
+		return nil, err
+	}
+	return byCodes(codes, rows, func(o *ledger.Organization) string { return o.CreditCode }), nil
+}
+
+// ProjectsByCodes implements ledger.Reader.
+func (db *DB) ProjectsByCodes(ctx context.Context, codes []string) ([]*ledger.Project, error) {
+	var rows []ledger.Project
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM projects WHERE code IN (?)`, codes); err != nil {
+		return nil, err
+	}
+	return byCodes(codes, rows, func(p *ledger.Project) string { return p.Code }), nil
+}
+
+func announcementWhere(f ledger.AnnouncementFilter) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, a ...any) { conds = append(conds, cond); args = append(args, a...) }
+	if len(f.Kinds) > 0 {
+		add("a.kind IN (?)", strs(f.Kinds))
+	}
+	if len(f.Years) > 0 {
+		ors := make([]string, len(f.Years))
+		for i, y := range f.Years {
+			ors[i] = "a.published_on LIKE ?"
+			args = append(args, itoa(y)+"-%")
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	if len(f.RoundIDs) > 0 {
+		add("a.round_id IN (?)", f.RoundIDs)
+	}
+	if f.PublishedFrom != "" {
+		add("a.published_on >= ?", string(f.PublishedFrom))
+	}
+	if f.PublishedTo != "" {
+		add("a.published_on <= ?", string(f.PublishedTo))
+	}
+	if f.NoticeOpen != nil {
+		day := string(f.NoticeOpenOn)
+		if *f.NoticeOpen {
+			add("a.notice_start <> '' AND a.notice_start <= ? AND a.notice_end >= ?", day, day)
+		} else {
+			add("NOT (a.notice_start <> '' AND a.notice_start <= ? AND a.notice_end >= ?)", day, day)
+		}
+	}
+	if len(conds) == 0 {
+		return "1 = 1", nil
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// FindAnnouncements implements ledger.Reader.
+func (db *DB) FindAnnouncements(ctx context.Context, f ledger.AnnouncementFilter, offset, limit int) ([]*ledger.Announcement, int, error) {
+	where, args := announcementWhere(f)
+	var total int
+	q, a, err := inQuery(`SELECT COUNT(*) FROM announcements a WHERE `+where, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := db.get(ctx, &total, q, a...); err != nil {
+		return nil, 0, err
+	}
+	rows := []*ledger.Announcement{}
+	if limit <= 0 || offset >= total {
+		return rows, total, nil
+	}
+	q, a, err = sqlxIn(`SELECT a.* FROM announcements a WHERE `+where+` ORDER BY a.published_on DESC, a.id DESC LIMIT ? OFFSET ?`,
+		append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return rows, total, db.sel(ctx, &rows, q, a...)
+}
+
+// AnnouncementsByCodes implements ledger.Reader.
+func (db *DB) AnnouncementsByCodes(ctx context.Context, codes []string) ([]*ledger.Announcement, error) {
+	var rows []ledger.Announcement
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM announcements WHERE code IN (?)`, codes); err != nil {
+		return nil, err
+	}
+	return byCodes(codes, rows, func(a *ledger.Announcement) string { return a.Code }), nil
+}
+
+// AnnouncementsByProjectIDs implements ledger.Reader.
+func (db *DB) AnnouncementsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Announcement, error) {
+	var rows []struct {
+		ledger.Announcement
+		PID int64 `db:"pid"`
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT a.*, ap.project_id AS pid FROM announcement_projects ap
+		JOIN announcements a ON a.id = ap.announcement_id WHERE ap.project_id IN (?) ORDER BY a.published_on, a.id`, ids); err != nil {
+		return nil, err
+	}
+	idx := make(map[int64][]*ledger.Announcement, len(ids))
+	for i := range rows {
+		idx[rows[i].PID] = append(idx[rows[i].PID], &rows[i].Announcement)
+	}
+	out := make([][]*ledger.Announcement, len(ids))
+	for i, id := range ids {
+		out[i] = idx[id]
+	}
+	return out, nil
+}
+
+func reportWhere(f ledger.ReportFilter) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, a ...any) { conds = append(conds, cond); args = append(args, a...) }
+	if len(f.Kinds) > 0 {
+		add("r.kind IN (?)", strs(f.Kinds))
+	}
+	if len(f.ProjectIDs) > 0 {
+		add("r.project_id IN (?)", f.ProjectIDs)
+	}
+	if len(f.AuthorIDs) > 0 {
+		add("r.author_id IN (?)", f.AuthorIDs)
+	}
+	if len(f.Years) > 0 {
+		ors := make([]string, len(f.Years))
+		for i, y := range f.Years {
+			ors[i] = "r.published_on LIKE ?"
+			args = append(args, itoa(y)+"-%")
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	if f.PublishedFrom != "" {
+		add("r.published_on >= ?", string(f.PublishedFrom))
+	}
+	if f.PublishedTo != "" {
+		add("r.published_on <= ?", string(f.PublishedTo))
+	}
+	if len(conds) == 0 {
+		return "1 = 1", nil
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// FindReports implements ledger.Reader.
+func (db *DB) FindReports(ctx context.Context, f ledger.ReportFilter, offset, limit int) ([]*ledger.Report, int, error) {
+	where, args := reportWhere(f)
+	var total int
+	q, a, err := inQuery(`SELECT COUNT(*) FROM reports r WHERE `+where, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := db.get(ctx, &total, q, a...); err != nil {
+		return nil, 0, err
+	}
+	rows := []*ledger.Report{}
+	if limit <= 0 || offset >= total {
+		return rows, total, nil
+	}
+	q, a, err = sqlxIn(`SELECT r.* FROM reports r WHERE `+where+` ORDER BY r.published_on DESC, r.id DESC LIMIT ? OFFSET ?`,
+		append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return rows, total, db.sel(ctx, &rows, q, a...)
+}
+
+// ReportsByCodes implements ledger.Reader.
+func (db *DB) ReportsByCodes(ctx context.Context, codes []string) ([]*ledger.Report, error) {
+	var rows []ledger.Report
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM reports WHERE code IN (?)`, codes); err != nil {
+		return nil, err
+	}
+	return byCodes(codes, rows, func(r *ledger.Report) string { return r.Code }), nil
+}
+
+// ReportsByIDs implements ledger.Reader.
+func (db *DB) ReportsByIDs(ctx context.Context, ids []int64) ([]*ledger.Report, error) {
+	var rows []ledger.Report
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM reports WHERE id IN (?)`, ids); err != nil {
+		return nil, err
+	}
+	return byIDs(ids, rows, func(r *ledger.Report) int64 { return r.ID }), nil
+}
+
+// ReportsByProjectIDs implements ledger.Reader.
+func (db *DB) ReportsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Report, error) {
+	var rows []ledger.Report
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM reports WHERE project_id IN (?) ORDER BY published_on, id`, ids); err != nil {
+		return nil, err
+	}
+	return groupByIDs(ids, rows, func(r *ledger.Report) int64 { return *r.ProjectID }), nil
+}
+
+// CaseCollections implements ledger.Reader.
+func (db *DB) CaseCollections(ctx context.Context, year int) ([]*ledger.CaseCollection, error) {
+	rows := []*ledger.CaseCollection{}
+	if year > 0 {
+		return rows, db.sel(ctx, &rows, `SELECT * FROM case_collections WHERE year = ? ORDER BY id DESC`, year)
+	}
+	return rows, db.sel(ctx, &rows, `SELECT * FROM case_collections ORDER BY year DESC, id DESC`)
+}
+
+// CaseCollectionsByIDs implements ledger.Reader.
+func (db *DB) CaseCollectionsByIDs(ctx context.Context, ids []int64) ([]*ledger.CaseCollection, error) {
+	var rows []ledger.CaseCollection
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM case_collections WHERE id IN (?)`, ids); err != nil {
+		return nil, err
+	}
+	return byIDs(ids, rows, func(c *ledger.CaseCollection) int64 { return c.ID }), nil
+}
+
+// CaseStudiesByCollectionIDs implements ledger.Reader.
+func (db *DB) CaseStudiesByCollectionIDs(ctx context.Context, ids []int64) ([][]*ledger.CaseStudy, error) {
+	var rows []ledger.CaseStudy
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM case_studies WHERE collection_id IN (?) ORDER BY position, id`, ids); err != nil {
+		return nil, err
+	}
+	return groupByIDs(ids, rows, func(c *ledger.CaseStudy) int64 { return c.CollectionID }), nil
+}
+
+// CaseStudiesByProjectIDs implements ledger.Reader.
+func (db *DB) CaseStudiesByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.CaseStudy, error) {
+	var rows []ledger.CaseStudy
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM case_studies WHERE project_id IN (?) ORDER BY id`, ids); err != nil {
+		return nil, err
+	}
+	return groupByIDs(ids, rows, func(c *ledger.CaseStudy) int64 { return c.ProjectID }), nil
+}
+
+// IndicatorSets implements ledger.Reader.
+func (db *DB) IndicatorSets(ctx context.Context, kind ledger.ReviewKind) ([]*ledger.IndicatorSet, error) {
+	var ids []int64
+	var err error
+	if kind != "" {
+		err = db.sel(ctx, &ids, `SELECT id FROM indicator_sets WHERE kind = ? ORDER BY id`, string(kind))
+	} else {
+		err = db.sel(ctx, &ids, `SELECT id FROM indicator_sets ORDER BY id`)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return db.IndicatorSetsByIDs(ctx, ids)
+}
+
+// ReviewAverages implements ledger.Reader.
+func (db *DB) ReviewAverages(ctx context.Context, orgID int64, kind ledger.OrgKind) ([]*ledger.ReviewAverage, error) {
+	rows := []*ledger.ReviewAverage{}
+	if kind == ledger.Undertaker {
+		return rows, db.sel(ctx, &rows, `SELECT s.kind, COUNT(*) AS n, ROUND(AVG(s.total) * 100) / 100.0 AS average
+			FROM scorecards s JOIN projects p ON p.id = s.project_id WHERE p.undertaker_id = ? GROUP BY s.kind ORDER BY s.kind`, orgID)
+	}
+	return rows, db.sel(ctx, &rows, `SELECT s.kind, COUNT(*) AS n, ROUND(AVG(s.total) * 100) / 100.0 AS average
+		FROM scorecards s WHERE s.reviewer_id = ? GROUP BY s.kind ORDER BY s.kind`, orgID)
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The one test command: on a fresh machine it starts PostgreSQL 15, checks
+# formatting, vet and generated code, and runs every test against SQLite and
+# PostgreSQL. Usage: ./test.sh [go test flags, e.g. -run TestX]
+set -euo pipefail
+cd "$(dirname "$0")"
+export PATH="$PATH:/usr/local/go/bin"
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "PostgreSQL"
+if [ -z "${CIVICLEDGER_TEST_DATABASE_URL:-}" ]; then
+  if url=$(.ci/postgres.sh); then
+    export CIVICLEDGER_TEST_DATABASE_URL="$url"
+  elif [ "${CI:-}" = "true" ]; then
+    echo "PostgreSQL could not be started; under CI=true that fails the run" >&2
+    exit 1
+  else
+    echo "PostgreSQL not available: PostgreSQL suites will be skipped" >&2
+  fi
+fi
+echo "${CIVICLEDGER_TEST_DATABASE_URL:-<none>}"
+
+step "gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))
+if [ -n "$bad" ]; then echo "gofmt differences in:"; echo "$bad"; exit 1; fi
+
+step "generated code matches schema.graphqls"
+go generate ./...
+if ! git diff --quiet -- graph/; then
+  echo "graph/ differs from what schema.graphqls generates; run go generate ./... and commit" >&2
+  git diff --stat -- graph/
+  exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "npm tools for the GraphQL-over-HTTP audit"
+if [ -f api/audit/package.json ] && command -v npm >/dev/null; then
+  (cd api/audit && { npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent; })
+fi
+
+step "go test (SQLite and PostgreSQL)"
+# -v so the log shows each dialect's subtests; the filter keeps the summary
+# lines, and the full log is printed when anything fails.
+log=$(mktemp)
+set +e
+go test -count=1 -v -timeout 30m "$@" ./... >"$log" 2>&1
+rc=$?
+set -e
+grep -E '^(--- |    --- |ok |FAIL|PASS$|panic:|\S+\s+\[no test files\])' "$log" | grep -vE '^    --- PASS: .*/[^/]+/' || true
+if [ $rc -ne 0 ]; then
+  echo; echo "==> go test failed; full output:"; cat "$log"
+fi
+n_pass=$(grep -cE '^\s*--- PASS' "$log" || true)
+n_fail=$(grep -cE '^\s*--- FAIL' "$log" || true)
+n_skip=$(grep -cE '^\s*--- SKIP' "$log" || true)
+echo
+echo "tests: $n_pass passed, $n_fail failed, $n_skip skipped"
+rm -f "$log"
+exit $rc
