@@ -596,7 +596,8 @@ func newOrgPicker(r *rand.Rand, us []*undertaker) *orgPicker {
 		}
 		p.queue[u.areas[0]] = append(p.queue[u.areas[0]], u)
 	}
-	for a, q := range p.queue {
+	for _, a := range ledger.ServiceAreas {
+		q := p.queue[a]
 		r.Shuffle(len(q), func(i, j int) { q[i], q[j] = q[j], q[i] })
 		sort.SliceStable(q, func(i, j int) bool { return q[i].founded < q[j].founded })
 		p.queue[a] = q
