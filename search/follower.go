@@ -112,11 +112,11 @@ type Follower struct {
 
 	kick chan struct{}
 
-	pmu      sync.Mutex
-	pch      chan struct{} // closed and replaced on every finished pass
-	started  uint64        // passes started
-	okThrough uint64       // highest pass number that finished without error
-	state    *tracker      // snapshot for WaitFor, replaced after each batch
+	pmu       sync.Mutex
+	pch       chan struct{} // closed and replaced on every finished pass
+	started   uint64        // passes started
+	okThrough uint64        // highest pass number that finished without error
+	state     *tracker      // snapshot for WaitFor, replaced after each batch
 }
 
 // NewFollower returns a follower of ob into ix. logger may be nil.

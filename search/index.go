@@ -89,7 +89,7 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 	case errors.Is(err, ErrIndexBusy):
 		return nil, err
 	case errors.Is(err, os.ErrNotExist):
-		if ix.bi, err = create(dir, false); err != nil {
+		if ix.bi, err = create(dir); err != nil {
 			return nil, err
 		}
 		ix.setRebuild("new index")
@@ -98,7 +98,7 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 		if rerr := os.RemoveAll(dir); rerr != nil {
 			return nil, fmt.Errorf("search: removing unreadable index: %w", rerr)
 		}
-		if ix.bi, err = create(dir, false); err != nil {
+		if ix.bi, err = create(dir); err != nil {
 			return nil, err
 		}
 		ix.setRebuild(fmt.Sprintf("index was unreadable: %v", err))
@@ -139,15 +139,13 @@ func openExisting(dir string) (bi bleve.Index, err error) {
 }
 
 // create makes a new empty index in dir with the current fingerprint.
-// bulk indexes turn off waiting for each batch to reach the disk.
-func create(dir string, bulk bool) (bleve.Index, error) {
+func create(dir string) (bleve.Index, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
+	// unsafe_batch would skip waiting for each batch to reach the disk,
+	// but scorch may then drop the last batches on Close.
 	cfg := map[string]any{"bolt_timeout": "3s"}
-	if bulk {
-		cfg["unsafe_batch"] = true
-	}
 	bi, err := bleve.NewUsing(dir, indexMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("search: creating index: %w", err)
@@ -365,7 +363,7 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 	if err := os.RemoveAll(next); err != nil {
 		return 0, fmt.Errorf("search: %w", err)
 	}
-	nb, err := create(next, true)
+	nb, err := create(next)
 	if err != nil {
 		return 0, err
 	}

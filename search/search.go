@@ -230,7 +230,7 @@ func build(p *plan, filter query.Query, bigram bool) query.Query {
 	for _, a := range p.areas {
 		t := query.NewTermQuery(string(a))
 		t.SetField(fServiceArea)
-		t.SetBoost(0.5)
+		t.SetBoost(2)
 		b.AddShould(t)
 	}
 	if filter != nil {
