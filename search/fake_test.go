@@ -43,9 +43,9 @@ type memLedger struct {
 	sqlite  bool
 	nextXID int64
 	nextSeq int64
-	running map[int64]bool                  // xid -> running
-	rows    []row                           // every outbox row written
-	docs    map[string]*ledger.SearchDoc    // committed records by key
+	running map[int64]bool                         // xid -> running
+	rows    []row                                  // every outbox row written
+	docs    map[string]*ledger.SearchDoc           // committed records by key
 	pending map[int64]map[string]*ledger.SearchDoc // xid -> records it writes (nil doc: delete)
 }
 
