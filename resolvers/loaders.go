@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vikstrous/dataloadgen"
+	"golang.org/x/sync/errgroup"
 
 	"civicledger/ledger"
 )
@@ -89,4 +92,78 @@ func (r *Resolver) loaders(ctx context.Context) *Loaders {
 		return l
 	}
 	return NewLoaders(r.Reader)
+}
+
+// requestedFields returns the names of every field selected below the
+// current field, through fragments, at any depth.
+func requestedFields(ctx context.Context) map[string]bool {
+	names := map[string]bool{}
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return names
+	}
+	var walk func(ss ast.SelectionSet)
+	walk = func(ss ast.SelectionSet) {
+		for _, s := range ss {
+			switch s := s.(type) {
+			case *ast.Field:
+				names[s.Name] = true
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if s.Definition != nil {
+					walk(s.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(fc.Field.Selections)
+	return names
+}
+
+// prefetchProjects loads, in one batch per kind, what the selection below
+// a list of projects will ask for, so that the field resolvers that run
+// concurrently afterwards find it cached: the number of statements is then
+// fixed by the query's shape, never by the page size or by scheduling.
+func (r *Resolver) prefetchProjects(ctx context.Context, ps []*ledger.Project) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	want := requestedFields(ctx)
+	l := r.loaders(ctx)
+	ids := make([]int64, len(ps))
+	var orgs, rounds []int64
+	for i, p := range ps {
+		ids[i] = p.ID
+		l.Project.Prime(p.ID, p)
+		rounds = append(rounds, p.RoundID)
+		if want["undertaker"] {
+			orgs = append(orgs, p.UndertakerID)
+		}
+		if want["evaluator"] && p.EvaluatorID != nil {
+			orgs = append(orgs, *p.EvaluatorID)
+		}
+		if want["auditor"] && p.AuditorID != nil {
+			orgs = append(orgs, *p.AuditorID)
+		}
+	}
+	var g errgroup.Group
+	load := func(on bool, fn func() error) {
+		if on {
+			g.Go(fn)
+		}
+	}
+	load(len(orgs) > 0, func() error { _, err := l.Organization.LoadAll(ctx, orgs); return err })
+	load(want["round"], func() error { _, err := l.Round.LoadAll(ctx, rounds); return err })
+	load(want["figures"] || want["satisfaction"], func() error { _, err := l.Figures.LoadAll(ctx, ids); return err })
+	load(want["metrics"], func() error { _, err := l.Metrics.LoadAll(ctx, ids); return err })
+	load(want["timeline"], func() error { _, err := l.Timeline.LoadAll(ctx, ids); return err })
+	load(want["tranches"], func() error { _, err := l.Tranches.LoadAll(ctx, ids); return err })
+	load(want["audits"], func() error { _, err := l.Audits.LoadAll(ctx, ids); return err })
+	load(want["scorecards"], func() error { _, err := l.Scorecards.LoadAll(ctx, ids); return err })
+	load(want["announcements"], func() error { _, err := l.ProjectAnns.LoadAll(ctx, ids); return err })
+	load(want["reports"], func() error { _, err := l.ProjectReps.LoadAll(ctx, ids); return err })
+	load(want["caseStudies"], func() error { _, err := l.ProjectCases.LoadAll(ctx, ids); return err })
+	return g.Wait()
 }

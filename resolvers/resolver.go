@@ -135,6 +135,9 @@ func (r *Resolver) projectConnection(ctx context.Context, f ledger.ProjectFilter
 	if err != nil {
 		return nil, err
 	}
+	if err := r.prefetchProjects(ctx, items); err != nil {
+		return nil, err
+	}
 	c := &model.ProjectConnection{Nodes: items, PageInfo: pi, TotalCount: total, Edges: make([]*model.ProjectEdge, len(items))}
 	for i, p := range items {
 		c.Edges[i] = &model.ProjectEdge{Cursor: encodeCursor(w.offset + i), Node: p}

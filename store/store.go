@@ -86,7 +86,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 		common := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
-		if db.write, err = sqlx.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate"); err != nil {
+		if db.write, err = sqlx.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate&_pragma=cache_size(-65536)"); err != nil {
 			return nil, err
 		}
 		db.write.SetMaxOpenConns(1)
@@ -147,11 +147,29 @@ func (db *DB) migrate(ctx context.Context) error {
 	return err
 }
 
-// Tx is one write transaction. Its time is read once when it begins.
+// Tx is one write transaction. Its time is read once when it begins. It
+// caches prepared statements (a bulk load repeats a few dozen statements
+// thousands of times) and the projects whose figures need recomputing,
+// which it recomputes once each just before commit.
 type Tx struct {
 	*sqlx.Tx
-	db  *DB
-	now time.Time
+	db    *DB
+	now   time.Time
+	stmts map[string]*sqlx.Stmt
+	dirty map[int64]bool
+}
+
+// stmt returns the transaction's prepared statement for a ?-query.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	if st, ok := tx.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := tx.PreparexContext(ctx, tx.q(query))
+	if err != nil {
+		return nil, mapError(err)
+	}
+	tx.stmts[query] = st
+	return st, nil
 }
 
 // begin starts a write transaction.
@@ -160,7 +178,8 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, mapError(err)
 	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond),
+		stmts: map[string]*sqlx.Stmt{}, dirty: map[int64]bool{}}, nil
 }
 
 // inTx runs fn in a write transaction, committing when it returns nil.
@@ -169,7 +188,14 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	if err == nil {
+		err = tx.flushFigures(ctx)
+	}
+	for _, st := range tx.stmts {
+		st.Close()
+	}
+	if err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -208,16 +234,28 @@ func (db *DB) selIn(ctx context.Context, dest any, query string, args ...any) er
 func (tx *Tx) q(query string) string { return tx.db.q(query) }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) error {
-	_, err := tx.ExecContext(ctx, tx.q(query), args...)
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
 	return mapError(err)
 }
 
 func (tx *Tx) get(ctx context.Context, dest any, query string, args ...any) error {
-	return mapError(tx.GetContext(ctx, dest, tx.q(query), args...))
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	return mapError(st.GetContext(ctx, dest, args...))
 }
 
 func (tx *Tx) sel(ctx context.Context, dest any, query string, args ...any) error {
-	return mapError(tx.SelectContext(ctx, dest, tx.q(query), args...))
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	return mapError(st.SelectContext(ctx, dest, args...))
 }
 
 // insert inserts one row and returns its id.
@@ -225,8 +263,8 @@ func (tx *Tx) insert(ctx context.Context, table string, cols []string, args ...a
 	ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
 	query := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + ph + ") RETURNING id"
 	var id int64
-	if err := tx.GetContext(ctx, &id, tx.q(query), args...); err != nil {
-		return 0, mapError(err)
+	if err := tx.get(ctx, &id, query, args...); err != nil {
+		return 0, err
 	}
 	return id, nil
 }

@@ -645,11 +645,29 @@ func (w txWriter) RecordFeedback(ctx context.Context, f *ledger.Feedback) error 
 		f.Rating, f.ProjectID)
 }
 
-// refreshFigures recomputes a project's derived figures from its metrics,
+// refreshFigures marks a project's figures for recomputation before the
+// transaction commits.
+func (tx *Tx) refreshFigures(ctx context.Context, projectID int64) error {
+	tx.dirty[projectID] = true
+	return nil
+}
+
+// flushFigures recomputes the figures of every project marked dirty.
+func (tx *Tx) flushFigures(ctx context.Context) error {
+	for id := range tx.dirty {
+		if err := tx.computeFigures(ctx, id); err != nil {
+			return err
+		}
+		delete(tx.dirty, id)
+	}
+	return nil
+}
+
+// computeFigures recomputes a project's derived figures from its metrics,
 // tranches and audits. For each metric kind, verified rows are used when the
 // project has any, else the undertaker's own; person-times and hours add up
 // over periods, unique persons take the largest period figure.
-func (tx *Tx) refreshFigures(ctx context.Context, projectID int64) error {
+func (tx *Tx) computeFigures(ctx context.Context, projectID int64) error {
 	var rows []struct {
 		Kind       string `db:"kind"`
 		Provenance string `db:"provenance"`

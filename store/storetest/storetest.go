@@ -89,3 +89,69 @@ func MustOpenDB(tb testing.TB, d store.Dialect) *store.DB {
 	})
 	return db
 }
+
+// Open opens a fresh database of the dialect outside any one test (for a
+// package's shared fixture); close releases it. On PostgreSQL it returns
+// an error when CIVICLEDGER_TEST_DATABASE_URL is unset.
+func Open(ctx context.Context, d store.Dialect) (db *store.DB, close func(), err error) {
+	if d == store.SQLite {
+		dir, err := os.MkdirTemp("", "civicledger-test-")
+		if err != nil {
+			return nil, nil, err
+		}
+		db, err := store.Open(ctx, filepath.Join(dir, "ledger.db"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, func() { db.Close(); os.RemoveAll(dir) }, nil
+	}
+	base := os.Getenv("CIVICLEDGER_TEST_DATABASE_URL")
+	if base == "" {
+		return nil, nil, errNoPostgres
+	}
+	admin, err := sqlx.Open("postgres", base)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer admin.Close()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		return nil, nil, err
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err = store.Open(ctx, u.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, func() {
+		db.Close()
+		if a, err := sqlx.Open("postgres", base); err == nil {
+			_, _ = a.Exec("DROP SCHEMA " + schema + " CASCADE")
+			a.Close()
+		}
+	}, nil
+}
+
+var errNoPostgres = errorString("CIVICLEDGER_TEST_DATABASE_URL not set")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+// Skip skips (or under CI=true fails) a test that needs PostgreSQL when
+// err says it is not configured, and fails it on any other error.
+func Skip(tb testing.TB, err error) {
+	tb.Helper()
+	if err == errNoPostgres && os.Getenv("CI") != "true" {
+		tb.Skip(err.Error())
+	}
+	tb.Fatal(err)
+}

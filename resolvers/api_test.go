@@ -1,0 +1,401 @@
+package resolvers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+
+	"civicledger/api"
+	"civicledger/demo"
+	"civicledger/graph"
+	"civicledger/ledger"
+	"civicledger/resolvers"
+	"civicledger/store"
+	"civicledger/store/storetest"
+)
+
+// The demo data set is loaded once per dialect and shared by the tests of
+// this package, which only read.
+var shared = struct {
+	sync.Mutex
+	dbs    map[store.Dialect]*store.DB
+	errs   map[store.Dialect]error
+	closes []func()
+}{dbs: map[store.Dialect]*store.DB{}, errs: map[store.Dialect]error{}}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, c := range shared.closes {
+		c()
+	}
+	os.Exit(code)
+}
+
+func demoDB(t *testing.T, d store.Dialect) *store.DB {
+	t.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if db, ok := shared.dbs[d]; ok {
+		return db
+	}
+	if err, ok := shared.errs[d]; ok {
+		storetest.Skip(t, err)
+	}
+	ctx := context.Background()
+	db, closeDB, err := storetest.Open(ctx, d)
+	if err == nil {
+		shared.closes = append(shared.closes, closeDB)
+		if _, err = demo.Load(ctx, db, demo.Options{}); err == nil {
+			err = db.SetMeta(ctx, &ledger.Meta{Demo: true, Note: "demo"})
+		}
+	}
+	if err != nil {
+		shared.errs[d] = err
+		storetest.Skip(t, err)
+	}
+	shared.dbs[d] = db
+	return db
+}
+
+// eachDialect runs fn against the demo data on SQLite and PostgreSQL.
+func eachDialect(t *testing.T, fn func(t *testing.T, c *client)) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			db := demoDB(t, d)
+			res := &resolvers.Resolver{Reader: db, Meta: db}
+			h := resolvers.WithLoaders(db, api.NewHandler(graph.NewExecutableSchema(res.Config()), api.Config{RateLimit: -1}, nil))
+			srv := httptest.NewServer(h)
+			t.Cleanup(srv.Close)
+			fn(t, &client{t: t, url: srv.URL, db: db})
+		})
+	}
+}
+
+type client struct {
+	t   *testing.T
+	url string
+	db  *store.DB
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// do posts a query and decodes data into out; it returns the errors.
+func (c *client) do(query string, vars map[string]any, out any) []gqlError {
+	c.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	resp, err := http.Post(c.url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []gqlError      `json:"errors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		c.t.Fatalf("decode response (status %d): %v", resp.StatusCode, err)
+	}
+	if out != nil && len(r.Data) > 0 && string(r.Data) != "null" {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			c.t.Fatalf("decode data %s: %v", r.Data, err)
+		}
+	}
+	return r.Errors
+}
+
+func (c *client) must(query string, vars map[string]any, out any) {
+	c.t.Helper()
+	if errs := c.do(query, vars, out); len(errs) > 0 {
+		c.t.Fatalf("query failed: %+v", errs)
+	}
+}
+
+func money(t *testing.T, s string) ledger.Money {
+	t.Helper()
+	m, err := ledger.ParseMoney(s)
+	if err != nil {
+		t.Fatalf("money %q: %v", s, err)
+	}
+	return m
+}
+
+// TestHeadlineTotals runs the issue's query exactly as written and checks
+// it against the generated data set and DOMAIN.md's figures (within 1%).
+func TestHeadlineTotals(t *testing.T) {
+	want := demo.Generate(demo.Options{}).Summary()
+	eachDialect(t, func(t *testing.T, c *client) {
+		var out struct {
+			Stats struct {
+				Total struct {
+					Projects      int64
+					Awarded       string
+					Leveraged     string
+					Beneficiaries int64
+					Volunteers    int64
+					Experts       int64
+				}
+			}
+		}
+		c.must(`{ stats { total { projects awarded leveraged beneficiaries volunteers experts } } }`, nil, &out)
+		got := out.Stats.Total
+		if got.Projects != 717 || got.Projects != int64(want.Projects) {
+			t.Errorf("projects = %d, want 717", got.Projects)
+		}
+		near := func(name string, v, target float64) {
+			if math.Abs(v-target)/target > 0.01 {
+				t.Errorf("%s = %.2f, more than 1%% from %.0f", name, v, target)
+			}
+		}
+		near("awarded (yuan)", float64(money(t, got.Awarded))/100, 90_000_000)
+		near("leveraged (yuan)", float64(money(t, got.Leveraged))/100, 120_000_000)
+		near("beneficiaries", float64(got.Beneficiaries), 5_200_000)
+		near("volunteers", float64(got.Volunteers), 100_000)
+		near("experts", float64(got.Experts), 30_000)
+		if money(t, got.Awarded) != want.Totals.Awarded {
+			t.Errorf("awarded %s differs from the generated data set's %s", got.Awarded, want.Totals.Awarded)
+		}
+	})
+}
+
+const pageQuery = `query($filter: ProjectFilter, $after: String) {
+  projects(filter: $filter, first: 100, after: $after, orderBy: {field: AWARDED, direction: DESC}) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes { code awarded terminated: outcome figures { leveraged beneficiaries volunteers experts hasAuditFindings } }
+  }
+}`
+
+const statsQuery = `query($filter: ProjectFilter) {
+  stats(filter: $filter, groupBy: [YEAR, SERVICE_AREA]) {
+    total { projects awarded leveraged beneficiaries volunteers experts withAuditFindings terminated }
+    groups { projects awarded }
+  }
+}`
+
+// TestStatsEqualPagedList checks, for several filters, that stats totals
+// equal the sums over every page of the project list.
+func TestStatsEqualPagedList(t *testing.T) {
+	filters := []map[string]any{
+		{},
+		{"serviceAreas": []string{"ELDERLY_SUPPORT"}},
+		{"years": []int{2014, 2015}, "districts": []string{"长宁区", "东城区"}},
+		{"awardedMin": "100000", "awardedMax": "200000.50"},
+		{"terminated": true},
+		{"hasAuditFindings": true, "stages": []string{"CLOSING"}},
+		{"approvedFrom": "2013-01-01", "approvedTo": "2014-06-30"},
+	}
+	eachDialect(t, func(t *testing.T, c *client) {
+		for i, f := range filters {
+			t.Run(strconv.Itoa(i), func(t *testing.T) {
+				var n, findings, terminated int64
+				var awarded, leveraged ledger.Money
+				var ben, vol, exp int64
+				var after any
+				pages := 0
+				for {
+					var out struct {
+						Projects struct {
+							TotalCount int64
+							PageInfo   struct {
+								HasNextPage bool
+								EndCursor   string
+							}
+							Nodes []struct {
+								Code       string
+								Awarded    string
+								Terminated *string
+								Figures    struct {
+									Leveraged                        string
+									Beneficiaries, Volunteers, Experts int64
+									HasAuditFindings                 bool
+								}
+							}
+						}
+					}
+					c.must(pageQuery, map[string]any{"filter": f, "after": after}, &out)
+					for _, p := range out.Projects.Nodes {
+						n++
+						awarded += money(t, p.Awarded)
+						leveraged += money(t, p.Figures.Leveraged)
+						ben += p.Figures.Beneficiaries
+						vol += p.Figures.Volunteers
+						exp += p.Figures.Experts
+						if p.Figures.HasAuditFindings {
+							findings++
+						}
+						if p.Terminated != nil && *p.Terminated == "TERMINATED" {
+							terminated++
+						}
+					}
+					pages++
+					if !out.Projects.PageInfo.HasNextPage {
+						if n != out.Projects.TotalCount {
+							t.Fatalf("paged %d projects, totalCount says %d", n, out.Projects.TotalCount)
+						}
+						break
+					}
+					after = out.Projects.PageInfo.EndCursor
+				}
+				var st struct {
+					Stats struct {
+						Total struct {
+							Projects, Beneficiaries, Volunteers, Experts, WithAuditFindings, Terminated int64
+							Awarded, Leveraged                                                      string
+						}
+						Groups []struct {
+							Projects int64
+							Awarded  string
+						}
+					}
+				}
+				c.must(statsQuery, map[string]any{"filter": f}, &st)
+				tot := st.Stats.Total
+				got := fmt.Sprint(tot.Projects, money(t, tot.Awarded), money(t, tot.Leveraged), tot.Beneficiaries, tot.Volunteers, tot.Experts, tot.WithAuditFindings, tot.Terminated)
+				want := fmt.Sprint(n, awarded, leveraged, ben, vol, exp, findings, terminated)
+				if got != want {
+					t.Errorf("filter %v: stats %s, paged list %s", f, got, want)
+				}
+				var gn int64
+				var ga ledger.Money
+				for _, g := range st.Stats.Groups {
+					gn += g.Projects
+					ga += money(t, g.Awarded)
+				}
+				if gn != n || ga != awarded {
+					t.Errorf("filter %v: groups add up to %d projects / %s, list has %d / %s", f, gn, ga, n, awarded)
+				}
+				if i == 0 && (n != 717 || pages != 8) {
+					t.Errorf("unfiltered: %d projects in %d pages, want 717 in 8", n, pages)
+				}
+			})
+		}
+	})
+}
+
+// TestStatementsDoNotGrowWithPageSize is the N+1 test: a page of 100
+// projects with undertaker, evaluator, metrics and satisfaction runs the
+// same number of SQL statements as a page of 5.
+func TestStatementsDoNotGrowWithPageSize(t *testing.T) {
+	const q = `query($n: Int) { projects(first: $n, filter: {serviceAreas: [ELDERLY_SUPPORT, DISABILITY_SUPPORT]}, orderBy: {field: AWARDED, direction: DESC}) {
+		nodes { code title undertaker { name creditCode } evaluator { name } round { year }
+		metrics { kind value } satisfaction { responses average } figures { beneficiaries leverageRatio } } } }`
+	eachDialect(t, func(t *testing.T, c *client) {
+		count := func(n int) int64 {
+			before := c.db.ReadStatements()
+			var out struct{ Projects struct{ Nodes []json.RawMessage } }
+			c.must(q, map[string]any{"n": n}, &out)
+			if len(out.Projects.Nodes) != n {
+				t.Fatalf("asked for %d projects, got %d", n, len(out.Projects.Nodes))
+			}
+			return c.db.ReadStatements() - before
+		}
+		s5, s100 := count(5), count(100)
+		t.Logf("statements: page of 5 = %d, page of 100 = %d", s5, s100)
+		if s5 != s100 {
+			t.Errorf("statements grow with page size: 5 → %d, 100 → %d", s5, s100)
+		}
+		if s100 > 8 {
+			t.Errorf("page of 100 took %d statements, want at most 8", s100)
+		}
+	})
+}
+
+// TestProjectStory reads one project's whole story and finds it again by
+// its global ID.
+func TestProjectStory(t *testing.T) {
+	eachDialect(t, func(t *testing.T, c *client) {
+		var list struct {
+			Projects struct{ Nodes []struct{ Code string } }
+		}
+		c.must(`{ projects(first: 1, filter: {stages: [CLOSING], outcomes: [COMPLETED]}) { nodes { code } } }`, nil, &list)
+		if len(list.Projects.Nodes) != 1 {
+			t.Fatal("no completed project in the demo data")
+		}
+		code := list.Projects.Nodes[0].Code
+		var out struct {
+			Project struct {
+				ID         string
+				Code       string
+				StageLabel string
+				Timeline   []struct{ Stage, OccurredOn string }
+				Tranches   []struct{ Kind, Amount string }
+				Scorecards []struct {
+					Kind          string
+					WeightedTotal float64
+					Scores        []struct{ Score, Weighted float64 }
+				}
+				Metrics       []struct{ Kind string }
+				Reports       []struct{ Title, Body string }
+				Announcements []struct{ Kind string }
+				Audits        []struct{ Result string }
+				History       []struct{ Version int }
+				Awarded       string
+			}
+		}
+		c.must(`query($code: String!) { project(code: $code) { id code stageLabel awarded
+			timeline { stage occurredOn } tranches { kind amount } audits { result }
+			scorecards { kind weightedTotal scores { score weighted } } metrics { kind }
+			reports { title body } announcements { kind } history { version } } }`, map[string]any{"code": code}, &out)
+		p := out.Project
+		if p.Code != code || p.StageLabel != "项目结项" || len(p.Timeline) < 3 || len(p.Tranches) == 0 || len(p.Scorecards) == 0 ||
+			len(p.Metrics) == 0 || len(p.Reports) == 0 || len(p.Announcements) == 0 || len(p.History) == 0 || len(p.Audits) == 0 {
+			t.Fatalf("incomplete story for %s: %+v", code, p)
+		}
+		var paid ledger.Money
+		for _, tr := range p.Tranches {
+			paid += money(t, tr.Amount)
+		}
+		if paid > money(t, p.Awarded) {
+			t.Errorf("tranches %s exceed award %s", paid, p.Awarded)
+		}
+		for _, sc := range p.Scorecards {
+			sum := 0.0
+			for _, s := range sc.Scores {
+				sum += s.Weighted
+			}
+			if math.Abs(sum-sc.WeightedTotal) > 0.05 || sc.WeightedTotal > 100 {
+				t.Errorf("scorecard %s total %.2f, indicators add up to %.2f", sc.Kind, sc.WeightedTotal, sum)
+			}
+		}
+		var node struct {
+			Node struct {
+				Typename string `json:"__typename"`
+				Code     string
+			}
+		}
+		c.must(`query($id: ID!) { node(id: $id) { __typename ... on Project { code } } }`, map[string]any{"id": p.ID}, &node)
+		if node.Node.Typename != "Project" || node.Node.Code != code {
+			t.Errorf("node(id) = %+v, want project %s", node.Node, code)
+		}
+	})
+}
+
+// TestRefusedArguments checks that bad arguments are refused with codes
+// and the field named.
+func TestRefusedArguments(t *testing.T) {
+	eachDialect(t, func(t *testing.T, c *client) {
+		errs := c.do(`{ projects(filter: {undertakers: ["91350100M000100Y43"]}) { totalCount } }`, nil, nil)
+		if len(errs) != 1 || errs[0].Extensions["code"] != "BAD_USER_INPUT" || errs[0].Extensions["field"] != "filter.undertakers" {
+			t.Errorf("unknown credit code: %+v", errs)
+		}
+		errs = c.do(`{ projects(after: "bogus") { totalCount } }`, nil, nil)
+		if len(errs) != 1 || errs[0].Extensions["code"] != "BAD_USER_INPUT" {
+			t.Errorf("bad cursor: %+v", errs)
+		}
+		var out struct{ Project *struct{ Code string } }
+		if errs := c.do(`{ project(code: "NO-SUCH") { code } }`, nil, &out); len(errs) != 0 || out.Project != nil {
+			t.Errorf("missing project should be null without error: %+v %+v", errs, out)
+		}
+	})
+}
