@@ -32,7 +32,8 @@ type Config struct {
 	// size, first or last or DefaultPage when neither is given, times the
 	// page sizes of the connections around it; nodes(ids:) counts len(ids);
 	// any other object field that takes arguments counts 1; FieldCosts
-	// changes the unit of a named field; an operation costs at least 1.
+	// changes the unit of a named field and ListSizes the assumed length of
+	// a plain list; an operation costs at least 1.
 	// Default 50,000.
 	MaxCost int
 
@@ -53,6 +54,13 @@ type Config struct {
 	// default unit (1 for connections, lookups and nodes, 0 for other
 	// fields). Use it for fields that are expensive but not paged.
 	FieldCosts map[string]int
+
+	// ListSizes sets how many objects a plain list field (one that is not a
+	// connection) is counted as returning, keyed "Type.field"
+	// ("Query.rounds": 20): the fields below it count that many times.
+	// Unlisted plain lists count as one object, as in GitHub's model, so a
+	// long unpaged list with connections inside should be listed here.
+	ListSizes map[string]int
 
 	// Timeout bounds the handling of one request, queueing included; the
 	// context given to resolvers ends then, and a resolver stopped by it

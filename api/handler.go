@@ -71,6 +71,9 @@ type reply struct {
 	body   *response
 	// cacheable marks a successful anonymous GET query.
 	cacheable bool
+	// operation and cost describe the operation for the debug log.
+	operation string
+	cost      int
 }
 
 // response is a GraphQL response. Data is omitted for request errors, as
@@ -97,6 +100,8 @@ func errorReply(media string, e *httpError) *reply {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rep := h.serve(w, r)
 	h.write(w, r, rep)
+	h.log.DebugContext(r.Context(), "graphql", "operation", rep.operation, "cost", rep.cost,
+		"status", rep.status, "errors", len(rep.body.Errors))
 }
 
 // serve handles a request up to the reply; it writes nothing itself.
@@ -119,10 +124,12 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 	var bucket *rate.Limiter
 	var bg *budget
 	charged, cost := 0, 0
+	var opName string
 	if h.limiter != nil {
 		bucket = h.limiter.bucket(h.cfg.ClientKey(r))
 	}
 	defer func() {
+		rep.operation, rep.cost = opName, cost
 		if bg != nil {
 			bg.setHeaders(rep.header)
 			if rep.body != nil {
@@ -209,6 +216,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 		}
 	}
 	op := opCtx.Operation.Operation
+	opName = opCtx.Operation.Name
 	if isGET && op != ast.Query {
 		charge(1)
 		rep := errorReply(media, &httpError{http.StatusMethodNotAllowed, CodeMethodNotAllowed,

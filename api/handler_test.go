@@ -378,6 +378,17 @@ func TestCost(t *testing.T) {
 		t.Errorf("resolvers ran %d times for refused queries", n)
 	}
 
+	// A plain list given a length by ListSizes multiplies what is below it.
+	f3 := newFixture(t, api.Config{ListSizes: map[string]int{"ItemConnection.edges": 5}})
+	r3 := f3.do(postQuery(`{ items(first: 2) { edges { node { children(first: 3) { totalCount } } } } }`, ""))
+	var ext3 struct {
+		Cost map[string]any `json:"cost"`
+	}
+	_ = json.Unmarshal(r3.top["extensions"], &ext3)
+	if ext3.Cost["requested"] != 32.0 { // 2 × (1 + 5 × 3)
+		t.Errorf("ListSizes: cost %v, want 32", ext3.Cost["requested"])
+	}
+
 	// A field made dearer by FieldCosts.
 	f2 := newFixture(t, api.Config{FieldCosts: map[string]int{"Query.item": 500}, MaxCost: 1000})
 	r := f2.do(postQuery(`{ a: item(id: "1") { name } b: item(id: "2") { name } c: item(id: "3") { name } }`, ""))

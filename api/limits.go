@@ -216,6 +216,8 @@ func (w *walker) field(f *ast.Field) measure {
 	items := int64(1)
 	args := f.Definition.Arguments
 	switch {
+	case f.ObjectDefinition != nil && w.cfg.ListSizes[f.ObjectDefinition.Name+"."+f.Name] > 0:
+		items = int64(w.cfg.ListSizes[f.ObjectDefinition.Name+"."+f.Name])
 	case args.ForName("ids") != nil && args.ForName("ids").Type.Elem != nil:
 		ids := reflect.ValueOf(f.ArgumentMap(w.vars)["ids"])
 		n := 0
