@@ -88,6 +88,8 @@ func GraphiQL() http.Handler {
 		h := w.Header()
 		h.Set("Content-Type", a.ctype)
 		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Vary", "Accept-Encoding")
 		if a.name == "index.html" {
 			h.Set("Cache-Control", "no-cache")

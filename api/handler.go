@@ -224,7 +224,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 		rep.header.Set("Allow", "POST")
 		return rep
 	}
-	if !charge(max(cost, 1)) {
+	n := max(cost, 1)
+	if h.limiter != nil {
+		n = min(n, h.limiter.size) // with MaxCost off a query may cost more than the bucket holds
+	}
+	if !charge(n) {
 		return rateLimited(media)
 	}
 
