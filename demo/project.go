@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"time"
 
 	"civicledger/ledger"
@@ -39,7 +40,11 @@ func (g *generator) project(d *Dataset, p *projectPlan) {
 		titles, p.domestic = dt, true
 	}
 	w := &textWriter{r: r, g: g, p: p, v: v}
-	p.title = w.fillString(titles[r.IntN(len(titles))])
+	tpl := titles[r.IntN(len(titles))]
+	if tg, rest, ok := strings.Cut(tpl, "|"); ok {
+		p.target, tpl = tg, rest
+	}
+	p.title = w.fillString(tpl)
 	if p.title[0] != 0xe2 { // not starting with a quote mark: name the district
 		p.title = dist.name + p.title
 	}

@@ -66,12 +66,15 @@ func (g *generator) roundReports(d *Dataset, yi int) {
 		fmt.Fprintf(&b, "%s：申报%d个\n", ledger.Label(a), applied[a])
 	}
 	b.WriteString("\n按区统计：\n")
-	byDistrict := make([]int, len(districts))
+	byDistrict := make([]float64, len(districts))
 	for _, p := range plans {
 		byDistrict[p.district]++
 	}
-	for i, dd := range districts {
-		fmt.Fprintf(&b, "%s：申报%d个\n", dd.name, byDistrict[i]*2+r.IntN(3))
+	for i := range byDistrict {
+		byDistrict[i] += 0.3 + r.Float64()
+	}
+	for i, n := range split(int64(totalApplied), byDistrict, 1) {
+		fmt.Fprintf(&b, "%s：申报%d个\n", districts[i].name, n)
 	}
 	add("SUM", ledger.ApplicationSummary, fmt.Sprintf("%d年度项目申报信息汇总表", Y), evaluator, day(Y, time.April, 25), b.String())
 

@@ -85,7 +85,7 @@ func (w *textWriter) slot(name string) string {
 	case "svc":
 		return w.pick(w.v.services)
 	case "brand":
-		return w.pick(brands)
+		return w.pick(w.v.brands)
 	case "eval":
 		return w.g.evalNames[p.evaluator]
 	case "surname":
@@ -250,7 +250,8 @@ func (w *textWriter) auditReport(a *ledger.Audit, paid ledger.Money) string {
 		w.b.WriteString("项目资金使用规范，会计核算符合规定，出具无保留意见。")
 	}
 	if w.r.Float64() < 0.5 {
-		fmt.Fprintf(&w.b, "项目同时撬动社会资金%s元，用于%s和%s。", yuan(p.leveraged), w.pick(w.v.services), w.pick(w.v.services))
+		svc := w.pickN(w.v.services, 2)
+		fmt.Fprintf(&w.b, "项目同时撬动社会资金%s元，用于%s和%s。", yuan(p.leveraged), svc[0], svc[1])
 	}
 	return w.text()
 }
@@ -261,8 +262,9 @@ func (w *textWriter) evaluationReport(score float64) string {
 	fmt.Fprintf(&w.b, "%s按照结项评审指标，对%s开展第三方评估。评估采用问卷调查、深度访谈、查阅台账和实地观察等方法，"+
 		"共回收服务对象问卷%d份，访谈%s、社区工作人员和志愿者%d人。", w.g.evalNames[p.evaluator], quoted(p.title), 30+w.r.IntN(120), p.target, 8+w.r.IntN(15))
 	w.heading("一、项目产出")
+	svc := w.pickN(w.v.services, 2)
 	fmt.Fprintf(&w.b, "项目执行期内累计服务%s%d人次，动员志愿者%d人次，专家参与%d人次，撬动社会资金%s万元，主要服务内容包括%s、%s和%s。",
-		p.target, p.visits, p.volunteers, p.experts, wan(p.leveraged), w.pick(w.v.services), w.pick(w.v.services), w.pick(w.v.keywords))
+		p.target, p.visits, p.volunteers, p.experts, wan(p.leveraged), svc[0], svc[1], w.pick(w.v.keywords))
 	w.heading("二、项目成效")
 	w.sentences(w.pickN(w.v.effects, 2)...)
 	w.practices(1)
@@ -337,10 +339,10 @@ func (w *textWriter) feedbackComment(rating int) string {
 
 func (w *textWriter) caseStudy() (title, narrative string) {
 	p := w.p
-	title = fmt.Sprintf("“%s”：%s", w.pick(brands), strings.TrimSuffix(strings.TrimSuffix(p.title, "项目"), "服务"))
+	title = fmt.Sprintf("“%s”：%s", w.pick(w.v.brands), strings.TrimSuffix(strings.TrimSuffix(p.title, "项目"), "服务"))
 	w.b.Reset()
 	w.sentences(w.pickN(w.v.stories, 1)...)
-	fmt.Fprintf(&w.b, "这是%s承接的%s所服务的%s之一。", p.org.name, quoted(p.title), p.target)
+	fmt.Fprintf(&w.b, "这是%s承接的%s服务中的一个小故事。", p.org.name, quoted(p.title))
 	w.heading("一、项目背景")
 	fmt.Fprintf(&w.b, "%s%s的%s较为集中，", districts[p.district].name, p.street, p.target)
 	w.fill("对{kw}和{svc}的需求十分迫切。")

@@ -109,13 +109,14 @@ type areaVocab struct {
 	keywords []string
 	targets  []string
 	services []string
-	titles   []string // title patterns
+	titles   []string // title patterns; "target|pattern" fixes the target group
 	practice []string // what the project did
 	effects  []string // what came of it
 	problems []string
 	plans    []string
 	stories  []string // case-study scenes
 	comments []string // satisfied feedback
+	brands   []string // quoted names the area's projects give themselves
 	weight   float64  // share of projects
 }
 
@@ -127,9 +128,9 @@ var vocab = map[ledger.ServiceArea]*areaVocab{
 		targets: []string{"半失能老人", "独居老人", "失能老人", "高龄老人", "空巢老人", "认知症老人及其家庭照顾者", "农村留守老人", "社区居家老年人"},
 		services: []string{"上门助餐", "助浴助洁", "健康监测", "康复护理指导", "心理慰藉", "紧急呼叫响应", "适老化改造评估",
 			"日间照料", "家庭照护培训", "认知症早期筛查", "代购代办", "陪同就医"},
-		titles: []string{"{target}“{brand}”居家养老服务项目", "“{brand}”长者食堂助餐服务项目", "{street}{target}探访关爱项目",
-			"{target}居家适老化改造服务项目", "失能老人家庭照护技能培训项目", "“{brand}”认知症友好社区建设项目",
-			"“时间银行”银龄互助养老项目", "{target}“喘息服务”支持项目", "{street}日间照料中心专业化运营项目", "高龄老人助餐助浴一体化服务项目"},
+		titles: []string{"{target}“{brand}”居家养老服务项目", "社区居家老年人|“{brand}”长者食堂助餐服务项目", "{street}{target}探访关爱项目",
+			"{target}居家适老化改造服务项目", "失能老人|失能老人家庭照护技能培训项目", "认知症老人及其家庭照顾者|“{brand}”认知症友好社区建设项目",
+			"社区居家老年人|“时间银行”银龄互助养老项目", "{target}“喘息服务”支持项目", "{street}日间照料中心专业化运营项目", "高龄老人|高龄老人助餐助浴一体化服务项目"},
 		practice: []string{
 			"项目依托{street}日间照料中心设立长者食堂，为{target}提供午餐助餐服务，行动不便的老人由志愿者送餐上门。",
 			"社工对辖区{target}逐户开展需求评估，建立一人一档的照护档案，按失能等级制定居家养老服务计划。",
@@ -170,6 +171,7 @@ var vocab = map[ledger.ServiceArea]*areaVocab{
 		},
 		comments: []string{"送餐很准时，饭菜软烂适合老人。", "社工每周都来看我，比亲人还亲。", "助浴师傅很细心，老伴洗完澡舒服多了。",
 			"扶手装好以后晚上起夜不怕摔了。", "希望长者食堂周末也能开。", "志愿者教会我用手机视频，能和孙子聊天了。"},
+		brands: []string{"夕阳红", "银龄", "乐龄", "康乐", "邻里守望", "幸福来敲门", "暖心", "长者之家", "福寿安康", "老有所依"},
 		weight: 0.36,
 	},
 	ledger.DisabilitySupport: {
@@ -179,14 +181,14 @@ var vocab = map[ledger.ServiceArea]*areaVocab{
 		targets: []string{"残疾儿童", "孤独症儿童", "精神障碍康复者", "肢体残疾人", "智力残疾青年", "视障人士", "听障人士", "重度残疾人家庭"},
 		services: []string{"康复训练", "辅具适配", "职业技能培训", "就业岗位对接", "家长支持小组", "无障碍出行陪伴",
 			"社交技能训练", "手语翻译", "送康复上门", "庇护性劳动"},
-		titles: []string{"{target}“{brand}”社区康复项目", "“{brand}”孤独症儿童融合支持项目", "{target}支持性就业服务项目",
-			"重度残疾人“送康复上门”服务项目", "{street}残疾人之家庇护性就业项目", "“{brand}”辅具适配与无障碍出行项目",
-			"残疾儿童家长喘息与赋能项目", "{target}职业技能培训与就业支持项目", "“有爱无碍”助残志愿服务项目"},
+		titles: []string{"{target}“{brand}”社区康复项目", "孤独症儿童|“{brand}”孤独症儿童融合支持项目", "{target}支持性就业服务项目",
+			"重度残疾人家庭|重度残疾人“送康复上门”服务项目", "智力残疾青年|{street}残疾人之家庇护性就业项目", "“{brand}”辅具适配与无障碍出行项目",
+			"残疾儿童|残疾儿童家长喘息与赋能项目", "{target}职业技能培训与就业支持项目", "“有爱无碍”助残志愿服务项目"},
 		practice: []string{
-			"项目为{target}开展个别化康复评估，由康复师制定训练计划，每周安排两次康复训练。",
+			"项目为服务对象开展个别化康复评估，由康复师制定训练计划，每周安排两次康复训练。",
 			"社工联合残联专职委员入户走访，为有需要的残疾人开展辅具适配，跟进使用情况并提供维修指导。",
 			"项目在{street}残疾人之家开设庇护性就业工坊，组织智力残疾青年参与手工制作和简单包装劳动。",
-			"通过就业支持员一对一陪伴，帮助{target}完成岗前培训、面试和入职适应，推动支持性就业。",
+			"通过就业支持员一对一陪伴，帮助有就业意愿的残疾人完成岗前培训、面试和入职适应，推动支持性就业。",
 			"为孤独症儿童家庭开设家长支持小组和家长喘息服务，帮助家长掌握行为干预方法、缓解照护压力。",
 			"项目招募大学生志愿者开展融合教育陪伴，让残疾儿童参与社区游戏和学校活动。",
 			"针对视障和听障人士，项目提供无障碍出行陪伴和手语服务，协助办理各类事务。",
@@ -220,6 +222,7 @@ var vocab = map[ledger.ServiceArea]*areaVocab{
 		},
 		comments: []string{"康复老师很专业，孩子进步很大。", "终于有人帮我们找工作了。", "轮椅很合适，谢谢你们。",
 			"家长小组让我知道自己不是一个人在坚持。", "希望康复训练的次数能再多一些。", "手语志愿者帮了大忙。"},
+		brands: []string{"有爱无碍", "同行", "点亮", "星星的孩子", "手拉手", "彩虹桥", "一米阳光", "微光", "筑梦", "心连心"},
 		weight: 0.2,
 	},
 	ledger.PovertyRelief: {
@@ -228,8 +231,8 @@ var vocab = map[ledger.ServiceArea]*areaVocab{
 			"社会救助", "学业辅导", "资源链接", "助医", "微心愿"},
 		targets:  []string{"低保家庭", "困难家庭", "困境儿童", "支出型贫困家庭", "特困人员", "低收入家庭学生", "因病致贫家庭", "失业困难人员"},
 		services: []string{"助学帮扶", "学业辅导", "心理疏导", "就业帮扶", "临时救助申请协助", "资源链接", "物资帮扶", "助医陪诊", "家庭能力建设"},
-		titles: []string{"{target}“{brand}”综合帮扶项目", "“{brand}”困境儿童助学成长项目", "{target}就业帮扶与能力提升项目",
-			"支出型贫困家庭社会救助服务项目", "“微心愿”结对帮扶济困项目", "{street}低保家庭学业辅导项目", "因病致贫家庭助医帮扶项目"},
+		titles: []string{"{target}“{brand}”综合帮扶项目", "困境儿童|“{brand}”困境儿童助学成长项目", "{target}就业帮扶与能力提升项目",
+			"支出型贫困家庭|支出型贫困家庭社会救助服务项目", "“微心愿”结对帮扶济困项目", "低收入家庭学生|{street}低保家庭学业辅导项目", "因病致贫家庭|因病致贫家庭助医帮扶项目"},
 		practice: []string{
 			"社工对{target}开展入户走访和需求评估，建立困难家庭档案，为每户制定个性化帮扶计划。",
 			"项目链接爱心企业和基金会资源，为低保家庭子女提供助学金和学习用品，开展学业辅导。",
@@ -267,6 +270,7 @@ var vocab = map[ledger.ServiceArea]*areaVocab{
 		},
 		comments: []string{"社工帮我们申请了救助，解了燃眉之急。", "孩子的学习有人辅导，我们放心了。", "找到工作了，日子有盼头。",
 			"谢谢爱心人士的帮助。", "希望助学项目能一直做下去。", "手续很多，幸亏有人陪着去办。"},
+		brands: []string{"春苗", "小橘灯", "向日葵", "蒲公英", "圆梦", "暖冬", "爱在身边", "守护", "花开", "启航"},
 		weight: 0.2,
 	},
 	ledger.CommunityWelfare: {
@@ -275,8 +279,8 @@ var vocab = map[ledger.ServiceArea]*areaVocab{
 			"垃圾分类", "社区花园", "公益集市", "邻里节", "社区骨干", "三社联动", "四点半课堂", "社区融合"},
 		targets:  []string{"社区居民", "外来务工人员家庭", "社区青少年", "老旧小区居民", "社区志愿者", "新市民家庭", "社区自组织骨干", "双职工家庭儿童"},
 		services: []string{"社区营造", "居民议事", "志愿者培育", "邻里互助", "四点半课堂", "社区花园共建", "公益集市", "自组织孵化", "垃圾分类宣导"},
-		titles: []string{"“{brand}”社区营造项目", "{street}邻里互助睦邻家园项目", "{target}志愿服务能力提升项目", "“四点半课堂”社区青少年托管项目",
-			"老旧小区楼道自治与居民议事项目", "“{brand}”社区自组织孵化项目", "{target}社区融合项目", "社区花园共建共享项目"},
+		titles: []string{"“{brand}”社区营造项目", "{street}邻里互助睦邻家园项目", "{target}志愿服务能力提升项目", "双职工家庭儿童|“四点半课堂”社区青少年托管项目",
+			"老旧小区居民|老旧小区楼道自治与居民议事项目", "社区自组织骨干|“{brand}”社区自组织孵化项目", "{target}社区融合项目", "社区花园共建共享项目"},
 		practice: []string{
 			"项目在{street}搭建居民议事平台，引导居民围绕楼道环境、停车和公共空间等议题协商议事。",
 			"社工发掘和培育社区骨干，孵化兴趣类和服务类社区自组织，推动居民从参与者成长为组织者。",
@@ -314,20 +318,16 @@ var vocab = map[ledger.ServiceArea]*areaVocab{
 		},
 		comments: []string{"社区活动多了，邻居都熟悉了。", "四点半课堂解决了我们接孩子的难题。", "议事会真的把停车问题解决了。",
 			"希望多办几次公益集市。", "当志愿者让退休生活很充实。", "社区花园很漂亮，孩子们都喜欢。"},
+		brands: []string{"美好家园", "邻里守望", "家门口", "益起来", "萤火虫", "手拉手", "温暖同行", "陪伴", "睦邻", "共建共享"},
 		weight: 0.24,
 	},
 }
 
-// Brands are the quoted names projects give themselves.
-var brands = []string{"暖心", "夕阳红", "银龄", "乐龄", "康乐", "邻里守望", "幸福来敲门", "有爱无碍", "同行", "点亮",
-	"微光", "春苗", "彩虹桥", "蒲公英", "向日葵", "手拉手", "心连心", "益起来", "家门口", "一米阳光", "守护", "陪伴",
-	"美好家园", "温暖同行", "爱在身边", "萤火虫", "小橘灯", "启航", "花开", "筑梦"}
-
 // Domestic-service projects: genuinely about 家政服务 (the search trap's true
 // positives). The first goes to elderly support, the second to poverty relief.
 var domesticTitles = map[ledger.ServiceArea][]string{
-	ledger.ElderlySupport: {"居家养老家政服务进家庭项目", "{target}家政服务与生活照料项目"},
-	ledger.PovertyRelief:  {"困难家庭妇女家政服务技能培训项目", "低保家庭家政服务就业帮扶项目"},
+	ledger.ElderlySupport: {"独居老人|居家养老家政服务进家庭项目", "{target}家政服务与生活照料项目"},
+	ledger.PovertyRelief:  {"困难家庭|困难家庭妇女家政服务技能培训项目", "低保家庭|低保家庭家政服务就业帮扶项目"},
 }
 
 var domesticSentences = []string{
