@@ -93,7 +93,17 @@ type gqlError struct {
 // do posts a query and decodes data into out; it returns the errors.
 func (c *client) do(query string, vars map[string]any, out any) []gqlError {
 	c.t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return c.doOp(query, "", vars, out)
+}
+
+// doOp posts one named operation of a document.
+func (c *client) doOp(query, op string, vars map[string]any, out any) []gqlError {
+	c.t.Helper()
+	req := map[string]any{"query": query, "variables": vars}
+	if op != "" {
+		req["operationName"] = op
+	}
+	body, _ := json.Marshal(req)
 	resp, err := http.Post(c.url, "application/json", bytes.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)
