@@ -226,9 +226,9 @@ func TestStatsEqualPagedList(t *testing.T) {
 								Awarded    string
 								Terminated *string
 								Figures    struct {
-									Leveraged                        string
+									Leveraged                          string
 									Beneficiaries, Volunteers, Experts int64
-									HasAuditFindings                 bool
+									HasAuditFindings                   bool
 								}
 							}
 						}
@@ -261,7 +261,7 @@ func TestStatsEqualPagedList(t *testing.T) {
 					Stats struct {
 						Total struct {
 							Projects, Beneficiaries, Volunteers, Experts, WithAuditFindings, Terminated int64
-							Awarded, Leveraged                                                      string
+							Awarded, Leveraged                                                          string
 						}
 						Groups []struct {
 							Projects int64
@@ -303,7 +303,9 @@ func TestStatementsDoNotGrowWithPageSize(t *testing.T) {
 	eachDialect(t, func(t *testing.T, c *client) {
 		count := func(n int) int64 {
 			before := c.db.ReadStatements()
-			var out struct{ Projects struct{ Nodes []json.RawMessage } }
+			var out struct {
+				Projects struct{ Nodes []json.RawMessage }
+			}
 			c.must(q, map[string]any{"n": n}, &out)
 			if len(out.Projects.Nodes) != n {
 				t.Fatalf("asked for %d projects, got %d", n, len(out.Projects.Nodes))
