@@ -321,3 +321,46 @@ func TestByIDsKeepKeyOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyAll copies a ledger from SQLite to PostgreSQL and back and checks
+// that records, history and totals arrive unchanged and new writes continue.
+func TestCopyAll(t *testing.T) {
+	ctx := context.Background()
+	src := storetest.MustOpenDB(t, store.SQLite)
+	f := newFixture(t, src)
+	ca := att
+	ca.Reason = "更正"
+	c := *f.p1
+	c.Summary = "更正后的摘要"
+	must(t, src.CorrectProject(ctx, ca, &c))
+	must(t, src.RecordTranche(ctx, att, &ledger.Tranche{ProjectID: f.p1.ID, Kind: ledger.FirstTranche, Amount: ledger.Yuan(1000), PaidOn: "2015-05-01"}))
+	pg := storetest.MustOpenDB(t, store.Postgres)
+	n, err := store.CopyAll(ctx, src, pg)
+	must(t, err)
+	back := storetest.MustOpenDB(t, store.SQLite)
+	_, err = store.CopyAll(ctx, pg, back)
+	must(t, err)
+	for _, db := range []*store.DB{pg, back} {
+		tot, _, err := db.Stats(ctx, ledger.ProjectFilter{}, nil)
+		must(t, err)
+		want, _, _ := src.Stats(ctx, ledger.ProjectFilter{}, nil)
+		if diff := cmp.Diff(want, tot); diff != "" {
+			t.Errorf("%s totals differ after copy of %d rows:\n%s", db.Dialect(), n, diff)
+		}
+		revs, err := db.Revisions(ctx, "project", f.p1.ID)
+		must(t, err)
+		if len(revs) != 2 || revs[1].Reason != "更正" {
+			t.Errorf("%s history after copy: %+v", db.Dialect(), revs)
+		}
+		// Identity sequences continue past the copied keys.
+		p := *f.p2
+		p.ID, p.Code = 0, "FC2015-NEW-0009"
+		must(t, db.CreateProject(ctx, att, &p))
+		if p.ID <= f.p2.ID {
+			t.Errorf("%s: new project got id %d, not past copied %d", db.Dialect(), p.ID, f.p2.ID)
+		}
+	}
+	if _, err := store.CopyAll(ctx, src, pg); ledger.ErrorCode(err) != ledger.ECONFLICT {
+		t.Errorf("copy into a non-empty database: %v", err)
+	}
+}
