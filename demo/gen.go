@@ -369,7 +369,9 @@ func (g *generator) indicatorSets(d *Dataset) {
 				})
 			}
 			g.sets[string(k)+ed.name] = s
-			d.IndicatorSets = append(d.IndicatorSets, s)
+			cp := *s
+			cp.Indicators = append([]ledger.Indicator(nil), s.Indicators...)
+			d.IndicatorSets = append(d.IndicatorSets, &cp)
 		}
 	}
 }
@@ -399,7 +401,8 @@ func (g *generator) roundsAndPlans(d *Dataset) {
 				"由第三方监测评估机构负责项目初筛、评审、监测和评估，第三方审计机构负责财务培训和专项审计。", year, wan(budgets[yi])),
 		}
 		g.rounds = append(g.rounds, r)
-		d.Rounds = append(d.Rounds, r)
+		cp := *r // the part's record may be changed by its consumer (Load sets IDs)
+		d.Rounds = append(d.Rounds, &cp)
 	}
 
 	// Projects per round with their area, district, undertaker and fate.
@@ -722,7 +725,27 @@ func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
-func ds(t time.Time) ledger.Date { return ledger.Date(t.Format(time.DateOnly)) }
+// ds returns the date of t (a UTC midnight), from a table for the years the
+// data set spans.
+func ds(t time.Time) ledger.Date {
+	if d := t.Sub(dateBase); d >= 0 && d%(24*time.Hour) == 0 && t.Location() == time.UTC {
+		if off := int(d / (24 * time.Hour)); off < len(dateTable) {
+			return dateTable[off]
+		}
+	}
+	return ledger.Date(t.Format(time.DateOnly))
+}
+
+var (
+	dateBase  = day(1995, time.January, 1)
+	dateTable = func() []ledger.Date {
+		var out []ledger.Date
+		for t := dateBase; t.Year() < 2020; t = t.AddDate(0, 0, 1) {
+			out = append(out, ledger.Date(t.Format(time.DateOnly)))
+		}
+		return out
+	}()
+)
 
 func addDays(t time.Time, n int) time.Time { return t.AddDate(0, 0, n) }
 
