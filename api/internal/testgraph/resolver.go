@@ -1,10 +1,9 @@
 // Package testgraph is a tiny gqlgen schema used only by the api package's
-// tests. Its code is generated from schema.graphqls with
-//
-//	go run github.com/99designs/gqlgen generate --config gqlgen.yml
-//
-// run in this directory; only this file is written by hand.
+// tests. generated.go and models_gen.go are generated from schema.graphqls
+// by go generate; only this file is written by hand.
 package testgraph
+
+//go:generate go tool gqlgen generate --config gqlgen.yml
 
 import (
 	"context"
