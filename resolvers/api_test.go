@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func demoDB(t *testing.T, d store.Dialect) *store.DB {
+func demoDB(t testing.TB, d store.Dialect) *store.DB {
 	t.Helper()
 	shared.Lock()
 	defer shared.Unlock()
