@@ -529,6 +529,11 @@ func TestFeedbackMostlySatisfied(t *testing.T) {
 
 func TestReportsPerProjectCaps(t *testing.T) {
 	d := Generate(Options{ReportsPerProject: 1})
+	full := dataset(t)
+	if !reflect.DeepEqual(d.Feedback, full.Feedback) || !reflect.DeepEqual(d.Metrics, full.Metrics) ||
+		!reflect.DeepEqual(d.Scorecards, full.Scorecards) || !reflect.DeepEqual(d.Projects, full.Projects) {
+		t.Error("capping reports changed other records")
+	}
 	per := map[int64]int{}
 	for _, r := range d.Reports {
 		if r.ProjectID != nil && r.Kind != ledger.CaseStudyReport {

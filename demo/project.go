@@ -273,7 +273,10 @@ func (g *generator) project(d *Dataset, p *projectPlan) {
 		d.Reports = append(d.Reports, rep)
 	}
 
-	// Satisfaction feedback from service recipients.
+	// Satisfaction feedback from service recipients, from its own random
+	// stream so that capping reports changes nothing else.
+	r = g.rng(6, p.id)
+	w = &textWriter{r: r, g: g, p: p, v: v}
 	if p.fate != fateApproval && r.Float64() < 0.78 {
 		from := addDays(t.kickoff, 20)
 		to := asOf
