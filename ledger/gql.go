@@ -191,3 +191,6 @@ func (v *Outcome) UnmarshalGQL(x any) error {
 	*v = Outcome(s)
 	return err
 }
+
+// SearchRecord is any record a search hit can point to.
+type SearchRecord interface{}

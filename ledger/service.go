@@ -77,7 +77,7 @@ type ProjectOrder struct {
 
 // Figures is the derived roll-up of one project's outcome and money figures,
 // kept by the store in the same transaction as each write it depends on.
-// Person-times use verified figures where a period has them, else the
+// For each metric kind, verified rows are used when the project has any, else the
 // undertaker's own; leveraged funds fall back to the agreed co-funding.
 type Figures struct {
 	ProjectID          int64 `db:"project_id" json:"projectId"`
@@ -198,6 +198,8 @@ type Reader interface {
 	FindAnnouncements(ctx context.Context, filter AnnouncementFilter, offset, limit int) ([]*Announcement, int, error)
 	// AnnouncementsByCodes returns announcements in the order of codes.
 	AnnouncementsByCodes(ctx context.Context, codes []string) ([]*Announcement, error)
+	// AnnouncementsByIDs returns announcements in the order of ids.
+	AnnouncementsByIDs(ctx context.Context, ids []int64) ([]*Announcement, error)
 	// AnnouncementsByProjectIDs returns the announcements listing each project.
 	AnnouncementsByProjectIDs(ctx context.Context, ids []int64) ([][]*Announcement, error)
 
@@ -216,6 +218,8 @@ type Reader interface {
 	CaseCollectionsByIDs(ctx context.Context, ids []int64) ([]*CaseCollection, error)
 	// CaseStudiesByCollectionIDs returns each collection's case studies in order.
 	CaseStudiesByCollectionIDs(ctx context.Context, ids []int64) ([][]*CaseStudy, error)
+	// CaseStudiesByIDs returns case studies in the order of ids.
+	CaseStudiesByIDs(ctx context.Context, ids []int64) ([]*CaseStudy, error)
 	// CaseStudiesByProjectIDs returns the case studies featuring each project.
 	CaseStudiesByProjectIDs(ctx context.Context, ids []int64) ([][]*CaseStudy, error)
 

@@ -33,6 +33,8 @@ type Loaders struct {
 	ProjectCases *dataloadgen.Loader[int64, []*ledger.CaseStudy]
 	Collection   *dataloadgen.Loader[int64, *ledger.CaseCollection]
 	Cases        *dataloadgen.Loader[int64, []*ledger.CaseStudy]
+	Announcement *dataloadgen.Loader[int64, *ledger.Announcement]
+	CaseStudy    *dataloadgen.Loader[int64, *ledger.CaseStudy]
 }
 
 // fetcher adapts a store method returning results in key order to a
@@ -67,6 +69,8 @@ func NewLoaders(r ledger.Reader) *Loaders {
 		ProjectCases: dataloadgen.NewLoader(fetcher(r.CaseStudiesByProjectIDs), o...),
 		Collection:   dataloadgen.NewLoader(fetcher(r.CaseCollectionsByIDs), o...),
 		Cases:        dataloadgen.NewLoader(fetcher(r.CaseStudiesByCollectionIDs), o...),
+		Announcement: dataloadgen.NewLoader(fetcher(r.AnnouncementsByIDs), o...),
+		CaseStudy:    dataloadgen.NewLoader(fetcher(r.CaseStudiesByIDs), o...),
 	}
 }
 

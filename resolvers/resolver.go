@@ -16,6 +16,8 @@ import (
 type Resolver struct {
 	Reader ledger.Reader
 	Meta   ledger.MetaStore
+	// Searcher answers search; nil when this node has no search index.
+	Searcher Searcher
 	// Now returns the current time (for notice periods); time.Now when nil.
 	Now func() time.Time
 }

@@ -318,3 +318,27 @@ func (db *DB) ReviewAverages(ctx context.Context, orgID int64, kind ledger.OrgKi
 	return rows, db.sel(ctx, &rows, `SELECT s.kind, COUNT(*) AS n, ROUND(AVG(s.total) * 100) / 100.0 AS average
 		FROM scorecards s WHERE s.reviewer_id = ? GROUP BY s.kind ORDER BY s.kind`, orgID)
 }
+
+// AnnouncementsByIDs implements ledger.Reader.
+func (db *DB) AnnouncementsByIDs(ctx context.Context, ids []int64) ([]*ledger.Announcement, error) {
+	var rows []ledger.Announcement
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM announcements WHERE id IN (?)`, ids); err != nil {
+		return nil, err
+	}
+	return byIDs(ids, rows, func(a *ledger.Announcement) int64 { return a.ID }), nil
+}
+
+// CaseStudiesByIDs implements ledger.Reader.
+func (db *DB) CaseStudiesByIDs(ctx context.Context, ids []int64) ([]*ledger.CaseStudy, error) {
+	var rows []ledger.CaseStudy
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, `SELECT * FROM case_studies WHERE id IN (?)`, ids); err != nil {
+		return nil, err
+	}
+	return byIDs(ids, rows, func(c *ledger.CaseStudy) int64 { return c.ID }), nil
+}

@@ -5,6 +5,7 @@ package model
 import (
 	"bytes"
 	"civicledger/ledger"
+	"civicledger/search"
 	"fmt"
 	"io"
 	"strconv"
@@ -40,6 +41,13 @@ type EnumLabel struct {
 	Value string `json:"value"`
 	// Its Chinese label, e.g. 扶老助老.
 	Label string `json:"label"`
+}
+
+// A facet value, its Chinese label and its number of hits.
+type FacetCount struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+	Count int    `json:"count"`
 }
 
 // The score an indicator received.
@@ -164,6 +172,47 @@ type Satisfaction struct {
 	Average *float64 `json:"average,omitempty"`
 }
 
+// A page of search hits with facets.
+type SearchConnection struct {
+	Edges    []*SearchEdge `json:"edges"`
+	Nodes    []*search.Hit `json:"nodes"`
+	PageInfo *PageInfo     `json:"pageInfo"`
+	// Number of hits over all pages.
+	TotalCount int `json:"totalCount"`
+	// Counts of all hits by field.
+	Facets *SearchFacets `json:"facets"`
+	// True when no whole word matched and the hits match parts of words (character pairs).
+	PartialWordMatch bool `json:"partialWordMatch"`
+}
+
+type SearchEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *search.Hit `json:"node"`
+}
+
+// Facet counts of a search.
+type SearchFacets struct {
+	Kind         []*FacetCount `json:"kind"`
+	ServiceArea  []*FacetCount `json:"serviceArea"`
+	Year         []*FacetCount `json:"year"`
+	District     []*FacetCount `json:"district"`
+	Organization []*FacetCount `json:"organization"`
+	Stage        []*FacetCount `json:"stage"`
+}
+
+// Filter of a search; values of one field are ORed, fields ANDed.
+type SearchFilter struct {
+	Kinds []ledger.DocKind `json:"kinds,omitempty"`
+	// Report, announcement or organization kinds, e.g. AUDIT_REPORT, APPROVAL_NOTICE.
+	SubKinds     []string             `json:"subKinds,omitempty"`
+	ServiceAreas []ledger.ServiceArea `json:"serviceAreas,omitempty"`
+	Years        []int                `json:"years,omitempty"`
+	Districts    []string             `json:"districts,omitempty"`
+	// Organization names or credit codes.
+	Organizations []string       `json:"organizations,omitempty"`
+	Stages        []ledger.Stage `json:"stages,omitempty"`
+}
+
 // Totals, overall and per group.
 type Stats struct {
 	Total *ledger.StatsRow `json:"total"`
@@ -241,6 +290,67 @@ func (e *OrderDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Order of search hits.
+type SearchOrder string
+
+const (
+	// Best match first (ties: newest first).
+	SearchOrderRelevance SearchOrder = "RELEVANCE"
+	// Newest first.
+	SearchOrderDateDesc SearchOrder = "DATE_DESC"
+	// Oldest first.
+	SearchOrderDateAsc SearchOrder = "DATE_ASC"
+)
+
+var AllSearchOrder = []SearchOrder{
+	SearchOrderRelevance,
+	SearchOrderDateDesc,
+	SearchOrderDateAsc,
+}
+
+func (e SearchOrder) IsValid() bool {
+	switch e {
+	case SearchOrderRelevance, SearchOrderDateDesc, SearchOrderDateAsc:
+		return true
+	}
+	return false
+}
+
+func (e SearchOrder) String() string {
+	return string(e)
+}
+
+func (e *SearchOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SearchOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SearchOrder", str)
+	}
+	return nil
+}
+
+func (e SearchOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SearchOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SearchOrder) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
