@@ -27,6 +27,7 @@ import (
 	"civicledger/graph"
 	"civicledger/ledger"
 	"civicledger/resolvers"
+	"civicledger/search"
 	"civicledger/store"
 )
 
@@ -103,11 +104,29 @@ func main() {
 	}
 }
 
-// app is one running portal: its database and handlers.
+// app is one running portal: its database, search index and handlers.
 type app struct {
-	db      *store.DB
-	handler http.Handler
-	ready   func(ctx context.Context) error
+	db       *store.DB
+	index    *search.Index
+	follower *search.Follower
+	handler  http.Handler
+}
+
+// close releases the index and the database.
+func (a *app) close() {
+	if a.index != nil {
+		a.index.Close()
+	}
+	a.db.Close()
+}
+
+// openSearch opens this node's search index under the data directory.
+func openSearch(cfg config, db *store.DB, log *slog.Logger) (*search.Index, *search.Follower, error) {
+	ix, err := search.Open(filepath.Join(cfg.DataDir, "search"), log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open search index: %w", err)
+	}
+	return ix, search.NewFollower(ix, db, log), nil
 }
 
 // open opens the database, loads the demo data on first start and builds
@@ -141,7 +160,13 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 			log.Info("demo data loaded", "projects", sum.Projects, "reports", sum.Reports, "took", time.Since(t).Round(time.Millisecond))
 		}
 	}
-	res := &resolvers.Resolver{Reader: db, Meta: db}
+	ix, fol, err := openSearch(cfg, db, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &app{db: db, index: ix, follower: fol}
+	res := &resolvers.Resolver{Reader: db, Meta: db, Searcher: ix}
 	gql := api.NewHandler(graph.NewExecutableSchema(res.Config()), api.Config{}, log)
 
 	mux := http.NewServeMux()
@@ -152,18 +177,19 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	a := &app{db: db}
-	a.ready = func(ctx context.Context) error { return db.Ping(ctx) }
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := a.ready(ctx); err != nil {
+		if err := db.Ping(ctx); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(ledger.ErrorMessage(err) + "\n"))
 			return
 		}
-		_, _ = w.Write([]byte("ready\n"))
+		// Search is derived: a node still catching up serves everything
+		// else, so it is ready; the line says how far the index is.
+		max, _ := db.OutboxMaxSeq(ctx)
+		fmt.Fprintf(w, "ready\nsearch: indexed through outbox %d of %d\n", fol.Watermark(), max)
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
@@ -178,7 +204,22 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer a.db.Close()
+	defer a.close()
+	// The follower builds or catches up the search index in the background
+	// while the portal already serves.
+	fctx, stopFollower := context.WithCancel(context.Background())
+	followerDone := make(chan struct{})
+	go func() {
+		defer close(followerDone)
+		_ = a.follower.Run(fctx)
+	}()
+	go func() {
+		if err := a.follower.Sync(fctx); err == nil {
+			n, _ := a.index.DocCount()
+			log.Info("search index caught up", "docs", n, "since_start", time.Since(start).Round(time.Millisecond))
+		}
+	}()
+	defer func() { stopFollower(); <-followerDone }()
 	srv := &http.Server{Addr: cfg.Addr, Handler: a.handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
@@ -198,8 +239,29 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	return nil
 }
 
+// reindex rebuilds this node's search index from the database. Run it
+// while the node is stopped (the index is held by one process at a time).
 func reindex(ctx context.Context, cfg config, log *slog.Logger) error {
-	return errors.New("reindex: search is not wired yet")
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ix, fol, err := openSearch(cfg, db, log)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	start := time.Now()
+	if err := fol.Rebuild(ctx); err != nil {
+		return err
+	}
+	if err := fol.CatchUp(ctx); err != nil {
+		return err
+	}
+	n, _ := ix.DocCount()
+	log.Info("reindexed", "docs", n, "took", time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // statusWriter records the status and size of a response for the log.
