@@ -202,24 +202,34 @@ func classOf(r rune) runeClass {
 	return classOther
 }
 
-// text is normalised input with the byte offset of each rune in the
-// original input.
+// text is normalised input: its runes, its UTF-8 bytes, and for each rune
+// its byte offset in the original input and in the normalised bytes.
 type text struct {
-	runes []rune // normalised
-	at    []int  // at[i] is the byte offset of rune i in the input; at[len] = len(input)
+	runes []rune  // normalised
+	norm  []byte  // normalised, UTF-8
+	at    []int32 // at[i]: byte offset of rune i in the input; at[len] = len(input)
+	nat   []int32 // nat[i]: byte offset of rune i in norm; nat[len] = len(norm)
 }
 
 func newText(input []byte) text {
-	t := text{runes: make([]rune, 0, len(input)/2), at: make([]int, 0, len(input)/2+1)}
+	n := utf8.RuneCount(input)
+	t := text{runes: make([]rune, 0, n), norm: make([]byte, 0, len(input)), at: make([]int32, 0, n+1), nat: make([]int32, 0, n+1)}
 	for i := 0; i < len(input); {
 		r, size := utf8.DecodeRune(input[i:])
-		t.runes = append(t.runes, NormalizeRune(r))
-		t.at = append(t.at, i)
+		nr := NormalizeRune(r)
+		t.runes = append(t.runes, nr)
+		t.at = append(t.at, int32(i))
+		t.nat = append(t.nat, int32(len(t.norm)))
+		t.norm = utf8.AppendRune(t.norm, nr)
 		i += size
 	}
-	t.at = append(t.at, len(input))
+	t.at = append(t.at, int32(len(input)))
+	t.nat = append(t.nat, int32(len(t.norm)))
 	return t
 }
+
+// term returns the normalised bytes of runes [start, end).
+func (t text) term(start, end int) []byte { return t.norm[t.nat[start]:t.nat[end]] }
 
 // run is a maximal stretch of one class: [start, end) in runes.
 type run struct {
@@ -275,16 +285,13 @@ func joins(r, prev, next rune) bool {
 	return true
 }
 
-// token is one emitted term: runes [start, end) of the text.
-type token struct {
-	term       string
-	start, end int
-}
+// span is an emitted term: runes [start, end) of the text.
+type emitFunc func(start, end int)
 
 // alnumTokens emits an alphanumeric run whole and, when it contains - _ or /,
 // each part between them.
-func (t text) alnumTokens(r run, emit func(token)) {
-	emit(token{string(t.runes[r.start:r.end]), r.start, r.end})
+func (t text) alnumTokens(r run, emit emitFunc) {
+	emit(r.start, r.end)
 	split := false
 	for i := r.start; i < r.end; i++ {
 		if c := t.runes[i]; c == '-' || c == '_' || c == '/' {
@@ -299,7 +306,7 @@ func (t text) alnumTokens(r run, emit func(token)) {
 	for i := r.start; i <= r.end; i++ {
 		if i == r.end || t.runes[i] == '-' || t.runes[i] == '_' || t.runes[i] == '/' {
 			if i > p {
-				emit(token{string(t.runes[p:i]), p, i})
+				emit(p, i)
 			}
 			p = i + 1
 		}
@@ -308,83 +315,91 @@ func (t text) alnumTokens(r run, emit func(token)) {
 
 // wordTokens segments a Han run with gse: each word of the best
 // segmentation, then recursively the dictionary words (two characters or
-// more) inside it.
-func (t text) wordTokens(r run, emit func(token)) {
-	s := string(t.runes[r.start:r.end])
-	// gse works in bytes; map byte offsets in s back to runes.
-	byteToRune := make([]int, len(s)+1)
-	ri := r.start
-	for bi := range s {
-		byteToRune[bi] = ri
-		ri++
-	}
-	byteToRune[len(s)] = r.end
-	var sub func(base int, segs []*gse.Segment)
-	sub = func(base int, segs []*gse.Segment) {
+// more) inside it. b2r maps byte offsets in t.norm to rune offsets.
+func (t text) wordTokens(r run, b2r []int32, emit emitFunc) {
+	base := int(t.nat[r.start])
+	var sub func(at int, segs []*gse.Segment)
+	sub = func(at int, segs []*gse.Segment) {
 		for _, sg := range segs {
-			tk := sg.Token()
-			if w := tk.Text(); utf8.RuneCountInString(w) > 1 {
-				emit(token{w, byteToRune[base+sg.Start()], byteToRune[base+sg.End()]})
+			s, e := int(b2r[at+sg.Start()]), int(b2r[at+sg.End()])
+			if e-s > 1 {
+				emit(s, e)
 			}
-			sub(base+sg.Start(), tk.Segments())
+			sub(at+sg.Start(), sg.Token().Segments())
 		}
 	}
-	for _, sg := range segmenter().Segment([]byte(s)) {
-		tk := sg.Token()
-		emit(token{tk.Text(), byteToRune[sg.Start()], byteToRune[sg.End()]})
-		sub(sg.Start(), tk.Segments())
+	for _, sg := range segmenter().Segment(t.norm[base:t.nat[r.end]]) {
+		emit(int(b2r[base+sg.Start()]), int(b2r[base+sg.End()]))
+		sub(base+sg.Start(), sg.Token().Segments())
 	}
 }
 
 // bigramTokens emits each overlapping pair of a Han run and its last
 // character alone, so that every character starts some token.
-func (t text) bigramTokens(r run, emit func(token)) {
+func (t text) bigramTokens(r run, _ []int32, emit emitFunc) {
 	for i := r.start; i+1 < r.end; i++ {
-		emit(token{string(t.runes[i : i+2]), i, i + 2})
+		emit(i, i+2)
 	}
-	emit(token{string(t.runes[r.end-1 : r.end]), r.end - 1, r.end})
+	emit(r.end-1, r.end)
 }
 
-// analyze runs han on each Han run and alnumTokens on the others.
-func analyze(input []byte, han func(text, run, func(token))) []token {
+// hanFunc tokenizes one Han run.
+type hanFunc func(t text, r run, b2r []int32, emit emitFunc)
+
+// each runs han on each Han run of t and alnumTokens on the others.
+func (t text) each(han hanFunc, emit emitFunc) {
+	var b2r []int32
+	for _, r := range t.runs() {
+		if r.class != classHan {
+			t.alnumTokens(r, emit)
+			continue
+		}
+		if b2r == nil {
+			b2r = make([]int32, len(t.norm)+1)
+			for i, o := range t.nat {
+				b2r[o] = int32(i)
+			}
+		}
+		han(t, r, b2r, emit)
+	}
+}
+
+// token is one term with its rune offsets, for the query side and tests.
+type token struct {
+	term       string
+	start, end int
+}
+
+// analyze returns the tokens han and alnumTokens make of input.
+func analyze(input []byte, han hanFunc) []token {
 	t := newText(input)
 	var out []token
-	emit := func(tk token) { out = append(out, tk) }
-	for _, r := range t.runs() {
-		if r.class == classHan {
-			han(t, r, emit)
-		} else {
-			t.alnumTokens(r, emit)
-		}
-	}
+	t.each(han, func(s, e int) { out = append(out, token{string(t.term(s, e)), s, e}) })
 	return out
 }
 
-func toStream(input []byte, han func(text, run, func(token))) analysis.TokenStream {
+func toStream(input []byte, han hanFunc) analysis.TokenStream {
 	t := newText(input)
-	stream := make(analysis.TokenStream, 0, len(t.runes)/2+1)
-	emit := func(tk token) {
+	slab := make([]analysis.Token, 0, len(t.runes)*3/4+4)
+	t.each(han, func(s, e int) {
 		typ := analysis.Ideographic
-		if r, _ := utf8.DecodeRuneInString(tk.term); classOf(r) != classHan {
+		if c := t.runes[s]; classOf(c) != classHan {
 			typ = analysis.AlphaNumeric
-			if unicode.IsDigit(r) {
+			if unicode.IsDigit(c) {
 				typ = analysis.Numeric
 			}
 		}
-		stream = append(stream, &analysis.Token{
-			Term:     []byte(tk.term),
-			Start:    t.at[tk.start],
-			End:      t.at[tk.end],
-			Position: tk.start + 1, // character offsets, 1-based as bleve expects
+		slab = append(slab, analysis.Token{
+			Term:     t.term(s, e),
+			Start:    int(t.at[s]),
+			End:      int(t.at[e]),
+			Position: s + 1, // character offsets, 1-based as bleve expects
 			Type:     typ,
 		})
-	}
-	for _, r := range t.runs() {
-		if r.class == classHan {
-			han(t, r, emit)
-		} else {
-			t.alnumTokens(r, emit)
-		}
+	})
+	stream := make(analysis.TokenStream, len(slab))
+	for i := range slab {
+		stream[i] = &slab[i]
 	}
 	return stream
 }

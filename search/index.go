@@ -89,7 +89,7 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 	case errors.Is(err, ErrIndexBusy):
 		return nil, err
 	case errors.Is(err, os.ErrNotExist):
-		if ix.bi, err = create(dir); err != nil {
+		if ix.bi, err = create(dir, false); err != nil {
 			return nil, err
 		}
 		ix.setRebuild("new index")
@@ -98,7 +98,7 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 		if rerr := os.RemoveAll(dir); rerr != nil {
 			return nil, fmt.Errorf("search: removing unreadable index: %w", rerr)
 		}
-		if ix.bi, err = create(dir); err != nil {
+		if ix.bi, err = create(dir, false); err != nil {
 			return nil, err
 		}
 		ix.setRebuild(fmt.Sprintf("index was unreadable: %v", err))
@@ -139,13 +139,17 @@ func openExisting(dir string) (bi bleve.Index, err error) {
 }
 
 // create makes a new empty index in dir with the current fingerprint.
-func create(dir string) (bleve.Index, error) {
+// A bulk index is one being rebuilt aside.
+func create(dir string, bulk bool) (bleve.Index, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	// unsafe_batch would skip waiting for each batch to reach the disk,
-	// but scorch may then drop the last batches on Close.
 	cfg := map[string]any{"bolt_timeout": "3s"}
+	if bulk {
+		// Batches do not wait for the disk; buildAside waits once at the end
+		// (scorch's Close does not persist what is still in memory).
+		cfg["unsafe_batch"] = true
+	}
 	bi, err := bleve.NewUsing(dir, indexMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("search: creating index: %w", err)
@@ -181,7 +185,10 @@ func indexMapping() mapping.IndexMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = analyzer
 		f.Store = store
-		f.IncludeTermVectors = true
+		// Positions for phrases and highlights on the word fields only: the
+		// bigram fields are matched as conjunctions of pairs and highlighted
+		// by finding the text (half the indexing cost of positions saved).
+		f.IncludeTermVectors = analyzer == WordAnalyzerName
 		f.IncludeInAll = false
 		f.DocValues = false
 		return f
@@ -363,7 +370,7 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 	if err := os.RemoveAll(next); err != nil {
 		return 0, fmt.Errorf("search: %w", err)
 	}
-	nb, err := create(next)
+	nb, err := create(next, true)
 	if err != nil {
 		return 0, err
 	}
@@ -373,7 +380,7 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 			os.RemoveAll(next)
 		}
 	}()
-	const batchSize = 500
+	const batchSize = 1000
 	b := nb.NewBatch()
 	n := 0
 	flush := func() error {
@@ -403,7 +410,18 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 		err = flush()
 	}
 	if err == nil {
-		err = nb.SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
+		// The last batch carries the watermark; wait until it is on disk,
+		// which means everything before it is too.
+		persisted := make(chan error, 1)
+		b.SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
+		b.SetPersistedCallback(func(err error) { persisted <- err })
+		if err = nb.Batch(b); err == nil {
+			select {
+			case err = <-persisted:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
 	}
 	if err != nil {
 		return n, err

@@ -170,7 +170,7 @@ func planText(s string) *plan {
 func (t text) queryTokens(r run) []token {
 	var out []token
 	if r.class != classHan {
-		t.alnumTokens(r, func(tk token) { out = append(out, tk) })
+		t.alnumTokens(r, func(s, e int) { out = append(out, token{string(t.term(s, e)), s, e}) })
 		if len(out) > 1 {
 			return out[1:] // the parts, as a phrase: matches the whole too
 		}
@@ -337,7 +337,7 @@ func bigramQuery(u unit) query.Query {
 			for _, f := range bigramFields {
 				if r.class != classHan {
 					var toks []token
-					t.alnumTokens(r, func(tk token) { toks = append(toks, tk) })
+					t.alnumTokens(r, func(s, e int) { toks = append(toks, token{string(t.term(s, e)), s, e}) })
 					if len(toks) > 1 {
 						toks = toks[1:]
 					}

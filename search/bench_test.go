@@ -1,0 +1,292 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"civicledger/ledger"
+)
+
+// A deterministic generator of report-sized documents in the language of
+// the programme, for benchmarks at 100,000 documents.
+
+var (
+	genDistricts = []string{"黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区", "嘉定区", "浦东新区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区"}
+	genAreas     = []struct {
+		area     ledger.ServiceArea
+		subjects []string
+		services []string
+	}{
+		{ledger.ElderlySupport, []string{"高龄老人", "半失能老人", "独居老人", "空巢老人", "失智老人", "困难老年人"}, []string{"居家养老服务", "老年助餐", "长者食堂运营", "适老化改造", "日间照料", "助浴助洁", "精神慰藉", "认知症照护"}},
+		{ledger.DisabilitySupport, []string{"残疾人", "残障人士", "孤独症儿童", "智力障碍人士", "精神障碍康复者"}, []string{"残疾人康复训练", "辅助性就业", "辅具适配", "无障碍出行", "家长喘息服务", "社区康复"}},
+		{ledger.PovertyRelief, []string{"低保家庭", "特困人员", "困境儿童", "失业妇女", "因病致贫家庭"}, []string{"临时救助", "助学帮扶", "家政技能培训", "就业援助", "心理关爱", "物资帮困"}},
+		{ledger.CommunityWelfare, []string{"社区居民", "居民自组织", "社区志愿者", "外来务工人员", "楼组长"}, []string{"社区营造", "邻里互助", "公益创投", "时间银行", "社区议事", "垃圾分类宣传"}},
+	}
+	genOrgWords = []string{"乐龄", "阳光", "同心", "春苗", "明德", "安康", "和睦", "携手", "惠民", "善邻", "仁爱", "启明"}
+	genOrgKinds = []string{"社会服务中心", "服务社", "公益发展中心", "社工师事务所", "志愿者协会", "互助社"}
+	genKinds    = []struct {
+		kind  ledger.ReportKind
+		title string
+	}{
+		{ledger.MidtermReport, "中期评审报告"}, {ledger.AuditReport, "财务审计报告"}, {ledger.AcceptanceReport, "项目验收报告"},
+		{ledger.EvaluationReport, "第三方评估情况报告"}, {ledger.QuarterlySummary, "季度工作总结"}, {ledger.CaseStudyReport, "项目案例"},
+	}
+	genSentences = []string{
+		"项目在{district}设立服务点，为{subject}提供{service}，全年累计服务{n4}人次。",
+		"第三方评估机构采用问卷调查、入户访谈和台账核查相结合的方式，对{service}的执行情况进行了评估。",
+		"评审专家认为，项目目标明确，服务流程规范，{subject}的满意度达到{n5}%。",
+		"审计发现，项目资金使用基本规范，但存在部分支出凭证不全、劳务费发放缺少签收记录等问题，涉及金额{n6}元。",
+		"承接方已按要求完成整改，补齐了相关票据，并建立了资金使用台账。",
+		"项目招募志愿者{n7}人次，链接社区资源，撬动社会资金{n8}万元。",
+		"下一阶段将加强与街道、居委会的沟通协调，扩大{service}的覆盖面，重点关注{subject}的实际需求。",
+		"项目团队共有专职社工{n9}名，定期接受督导和能力建设培训。",
+		"根据协议书约定，第二期资金将在中期评审合格后拨付。",
+		"部分服务对象反映服务时间安排不够灵活，项目组已调整排班。",
+		"本季度开展主题活动{n9}场，参与居民{n4}人次，形成服务案例{n10}个。",
+		"在{district}民政局的指导下，项目探索了{service}的新模式，具有一定的推广价值。",
+		"结项评审综合得分{n5}分，评定等级为良好。",
+		"项目存在的主要问题是服务记录不够完整、成效评估指标偏少，建议在后续工作中予以完善。",
+		"通过政府购买服务，社会组织的专业优势得到发挥，{subject}的生活质量明显改善。",
+	}
+)
+
+// genDocs returns n documents: mostly reports of about 1,000 characters,
+// with projects, announcements and case studies among them.
+func genDocs(n int, seed uint64) []*ledger.SearchDoc {
+	r := rand.New(rand.NewPCG(seed, 1))
+	pick := func(s []string) string { return s[r.IntN(len(s))] }
+	out := make([]*ledger.SearchDoc, 0, n)
+	for i := 1; i <= n; i++ {
+		a := genAreas[r.IntN(len(genAreas))]
+		district := pick(genDistricts)
+		subject, service := pick(a.subjects), pick(a.services)
+		org := strings.TrimSuffix(district, "区") + pick(genOrgWords) + pick(genOrgKinds)
+		year := 2010 + r.IntN(7)
+		pcode := fmt.Sprintf("FC%d-%04d", year, r.IntN(2000))
+		date := fmt.Sprintf("%d-%02d-%02d", year, 1+r.IntN(12), 1+r.IntN(28))
+		var b strings.Builder
+		sentences := 14 + r.IntN(16)
+		for s := 0; s < sentences; s++ {
+			strings.NewReplacer("{district}", district, "{subject}", subject, "{service}", service,
+				"{n4}", strconv.Itoa(100+r.IntN(5000)), "{n5}", strconv.Itoa(80+r.IntN(20)), "{n6}", strconv.Itoa(1000+r.IntN(50000)),
+				"{n7}", strconv.Itoa(10+r.IntN(500)), "{n8}", strconv.Itoa(1+r.IntN(80)), "{n9}", strconv.Itoa(2+r.IntN(20)),
+				"{n10}", strconv.Itoa(1+r.IntN(9))).WriteString(&b, pick(genSentences))
+			if s%5 == 4 {
+				b.WriteString("\n")
+			}
+		}
+		d := &ledger.SearchDoc{
+			Kind: ledger.DocReport, Body: b.String(), Date: ledger.Date(date), Year: year, ServiceArea: a.area,
+			District: district, Stage: ledger.Stages[r.IntN(4)], ProjectCode: pcode, ProjectID: int64(r.IntN(100000)),
+			OrgName: org, OrgCode: fmt.Sprintf("52310%03dMJ%07dX", r.IntN(1000), r.IntN(10000000)),
+		}
+		k := genKinds[r.IntN(len(genKinds))]
+		switch i % 10 {
+		case 0:
+			d.Kind, d.Key, d.Code, d.SubKind = ledger.DocProject, "project:"+strconv.Itoa(i), pcode, string(a.area)
+			d.Title = district + subject + service + "项目"
+			d.Body = d.Body[:min(len(d.Body), 600)]
+		case 1:
+			d.Kind, d.Key, d.SubKind = ledger.DocAnnouncement, "announcement:"+strconv.Itoa(i), "APPROVAL_NOTICE"
+			d.Title = fmt.Sprintf("%d年度%s类项目立项公示", year, []string{"扶老助老", "扶残助残", "扶贫济困", "社区公益"}[slices.Index(ledger.ServiceAreas, a.area)])
+			d.Code = fmt.Sprintf("GG-%d-%05d", year, i)
+		default:
+			d.Key, d.SubKind = "report:"+strconv.Itoa(i), string(k.kind)
+			d.Title = district + service + "项目" + k.title
+			d.Code = fmt.Sprintf("BG-%d-%06d", year, i)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func sliceFill(docs []*ledger.SearchDoc) func(add func(*ledger.SearchDoc) error) error {
+	return func(add func(*ledger.SearchDoc) error) error {
+		for _, d := range docs {
+			if err := add(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// BenchmarkIndexing measures rebuild throughput (documents per second) on
+// report-sized documents, 5,000 a run.
+func BenchmarkIndexing(b *testing.B) {
+	docs := genDocs(5000, 7)
+	LoadDictionary()
+	var bytes int
+	for _, d := range docs {
+		bytes += len(d.Body) + len(d.Title)
+	}
+	b.SetBytes(int64(bytes))
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		ix, err := Open(filepath.Join(b.TempDir(), "ix"), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := ix.buildAside(context.Background(), 0, sliceFill(docs)); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		ix.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(docs)*b.N)/b.Elapsed().Seconds(), "docs/s")
+	// The machine may be shared: CPU time per document tells what two idle
+	// cores would do (2 / cpu-s-per-doc docs/s at most).
+	b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(len(docs)*b.N), "cpu-ms/doc")
+}
+
+// cpuTime returns the user and system CPU time of this process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkAnalyze measures the word tokenizer alone.
+func BenchmarkAnalyze(b *testing.B) {
+	docs := genDocs(200, 3)
+	LoadDictionary()
+	var bytes int
+	for _, d := range docs {
+		bytes += len(d.Body)
+	}
+	b.SetBytes(int64(bytes))
+	for i := 0; i < b.N; i++ {
+		for _, d := range docs {
+			(WordTokenizer{}).Tokenize([]byte(d.Body))
+		}
+	}
+}
+
+// benchQueries is the query mix of the latency measurement.
+var benchQueries = []string{
+	"养老", "居家养老服务", "长者食堂", "残疾人康复", "适老化改造", "第三方评估", "审计 发现", "\"资金使用基本规范\"",
+	"撬动社会资金", "残障人士 就业", "低保家庭", "社区营造 -垃圾分类", "时间银行", "老人 助餐", "中期评审 整改",
+	"长宁区 助餐", "孤独症", "家政", "志愿者", "适老", "满意度", "FC2013", "票据", "精神慰藉 独居老人",
+}
+
+// TestSearchLatency100k measures indexing throughput, index size, memory
+// and query latency with highlights and facets at 100,000 documents. It
+// prints figures and asserts nothing about time; run it with
+//
+//	CIVICLEDGER_SEARCH_BENCH=100000 go test -run SearchLatency -v ./search/
+func TestSearchLatency100k(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("CIVICLEDGER_SEARCH_BENCH"))
+	if n <= 0 {
+		t.Skip("set CIVICLEDGER_SEARCH_BENCH=<documents> to measure")
+	}
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	heap0 := ms.HeapAlloc
+	LoadDictionary()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	t.Logf("dictionary heap: %.1f MB", float64(ms.HeapAlloc-heap0)/1e6)
+
+	docs := genDocs(n, 42)
+	var chars int
+	for _, d := range docs {
+		chars += len([]rune(d.Body))
+	}
+	t.Logf("%d documents, %.0f characters on average", n, float64(chars)/float64(n))
+	dir := filepath.Join(t.TempDir(), "ix")
+	ix, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	start := time.Now()
+	if _, err := ix.buildAside(context.Background(), 0, sliceFill(docs)); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	t.Logf("indexed in %v: %.0f docs/s", took.Round(time.Millisecond), float64(n)/took.Seconds())
+	t.Logf("index size: %.1f MB", float64(dirSize(dir))/1e6)
+	docs = nil
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	t.Logf("heap after indexing: %.1f MB; RSS %s", float64(ms.HeapAlloc)/1e6, rss())
+
+	ctx := context.Background()
+	for _, noFacets := range []bool{false, true} {
+		var lat []time.Duration
+		fallbacks := 0
+		for round := 0; round < 20; round++ {
+			for i, q := range benchQueries {
+				query := Query{Text: q, NoFacets: noFacets}
+				if i%4 == 1 {
+					query.Sort = SortDateDesc
+				}
+				if i%6 == 2 {
+					query.ServiceAreas = []ledger.ServiceArea{ledger.ElderlySupport}
+				}
+				s := time.Now()
+				res, err := ix.Search(ctx, query)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lat = append(lat, time.Since(s))
+				if round == 0 && res.Fallback {
+					fallbacks++
+				}
+				if round == 0 && noFacets && i < 3 {
+					t.Logf("%s: %d hits; first %s %v", q, res.Total, res.Hits[0].Title, res.Hits[0].Fragments)
+				}
+			}
+		}
+		slices.Sort(lat)
+		pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
+		t.Logf("facets %v: %d queries, p50 %v, p90 %v, p99 %v, max %v (fallbacks %d)", !noFacets, len(lat),
+			pct(0.5).Round(10*time.Microsecond), pct(0.9).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond), fallbacks)
+	}
+	runtime.ReadMemStats(&ms)
+	t.Logf("heap after queries: %.1f MB; RSS %s", float64(ms.HeapAlloc)/1e6, rss())
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// rss reads the resident set size of this process from /proc.
+func rss() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:"))
+		}
+	}
+	return "?"
+}
