@@ -333,3 +333,31 @@ func TestKillDuringIndexingThenRestart(t *testing.T) {
 }
 
 func fmtSscanf(s, format string, args ...any) (int, error) { return fmt.Sscanf(s, format, args...) }
+
+// TestGraphQLOverHTTPAuditOnPortal runs the graphql-http server audit
+// against the real portal (real schema, loaders, store). Skipped without
+// node, except under CI=true.
+func TestGraphQLOverHTTPAuditOnPortal(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("node is not installed; CI must run the GraphQL over HTTP audit")
+		}
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat("api/audit/node_modules/graphql-http/package.json"); err != nil {
+		cmd := exec.Command("npm", "ci", "--prefer-offline", "--no-audit", "--no-fund")
+		cmd.Dir = "api/audit"
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci: %v\n%s", err, out)
+		}
+	}
+	_, url := startPortal(t)
+	cmd := exec.Command(node, "audit.mjs", url+"/graphql")
+	cmd.Dir = "api/audit"
+	out, err := cmd.CombinedOutput()
+	t.Logf("graphql-http audit of the portal:\n%s", out)
+	if err != nil {
+		t.Fatalf("the audit failed: %v", err)
+	}
+}

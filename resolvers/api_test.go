@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -408,6 +409,37 @@ func TestRefusedArguments(t *testing.T) {
 		var out struct{ Project *struct{ Code string } }
 		if errs := c.do(`{ project(code: "NO-SUCH") { code } }`, nil, &out); len(errs) != 0 || out.Project != nil {
 			t.Errorf("missing project should be null without error: %+v %+v", errs, out)
+		}
+	})
+}
+
+// TestLimitsRefuseBeforeTheDatabase: queries past the depth or cost limit
+// are refused with a message stating the limit and the cost, and without a
+// single SQL statement.
+func TestLimitsRefuseBeforeTheDatabase(t *testing.T) {
+	eachDialect(t, func(t *testing.T, c *client) {
+		deep := "code"
+		for i := 0; i < 8; i++ { // 3 levels per step: 24 levels deep
+			deep = "undertaker { projects(first: 1) { nodes { " + deep + " } } }"
+		}
+		deep = "{ projects(first: 1) { nodes { " + deep + " } } }"
+		costly := `{ projects(first: 100) { nodes { undertaker { projects(first: 100) { nodes { evaluator { projects(first: 100) { totalCount } } } } } } } }`
+		for name, q := range map[string]string{"depth": deep, "cost": costly} {
+			before := c.db.ReadStatements()
+			errs := c.do(q, nil, nil)
+			if n := c.db.ReadStatements() - before; n != 0 {
+				t.Errorf("%s: %d statements ran before the refusal", name, n)
+			}
+			if len(errs) != 1 {
+				t.Fatalf("%s: errors %+v", name, errs)
+			}
+			code, _ := errs[0].Extensions["code"].(string)
+			if !strings.Contains(code, "LIMIT_EXCEEDED") || !strings.Contains(errs[0].Message, "limit") {
+				t.Errorf("%s: %q (%s)", name, errs[0].Message, code)
+			}
+			if name == "cost" && !strings.Contains(errs[0].Message, "1010100") {
+				t.Errorf("cost refusal does not state the cost: %q", errs[0].Message)
+			}
 		}
 	})
 }
