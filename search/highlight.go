@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"html"
 	"slices"
 	"strings"
@@ -15,24 +16,45 @@ const (
 	fragmentLength = 120
 )
 
-// highlighter marks the matches of one query in stored text.
+// highlighter marks the matches of one query in stored text: from the
+// term locations of the word fields, or for the bigram fallback (whose
+// fields keep no positions) by finding the searched texts.
 type highlighter struct {
-	prefix map[rune]bool // bigram fallback: single characters searched as prefixes
+	needles [][]byte // bigram fallback: normalised texts to find
 }
 
 func newHighlighter(p *plan, bigram bool) *highlighter {
-	hl := &highlighter{prefix: map[rune]bool{}}
+	hl := &highlighter{}
 	if bigram {
 		for _, u := range p.must {
 			for _, s := range u.syn {
-				if utf8.RuneCountInString(s) == 1 {
-					r, _ := utf8.DecodeRuneInString(s)
-					hl.prefix[r] = true
-				}
+				hl.needles = append(hl.needles, []byte(s))
 			}
 		}
 	}
 	return hl
+}
+
+// find returns the places of the needles in s.
+func (hl *highlighter) find(s string) []span {
+	t := newText([]byte(s))
+	b2r := make(map[int32]int, len(t.nat))
+	for i, o := range t.nat {
+		b2r[o] = i
+	}
+	var out []span
+	for _, n := range hl.needles {
+		for from := 0; len(n) > 0; {
+			i := bytes.Index(t.norm[from:], n)
+			if i < 0 {
+				break
+			}
+			st, en := b2r[int32(from+i)], b2r[int32(from+i+len(n))]
+			out = append(out, span{int(t.at[st]), int(t.at[en])})
+			from += i + len(n)
+		}
+	}
+	return out
 }
 
 // span is a match: bytes [start, end) of the stored text.
@@ -41,17 +63,14 @@ type span struct{ start, end int }
 // spans returns the merged, ordered matches of the locations in s.
 func (hl *highlighter) spans(s string, tlm search.TermLocationMap) []span {
 	var out []span
-	for term, locs := range tlm {
-		first, _ := utf8.DecodeRuneInString(term)
-		clamp := len(hl.prefix) > 0 && hl.prefix[first] && utf8.RuneCountInString(term) == 2
+	if hl.needles != nil {
+		out = hl.find(s)
+	}
+	for _, locs := range tlm {
 		for _, l := range locs {
 			st, en := int(l.Start), int(l.End)
 			if st < 0 || en > len(s) || st >= en {
 				continue
-			}
-			if clamp {
-				_, size := utf8.DecodeRuneInString(s[st:])
-				en = st + size
 			}
 			out = append(out, span{st, en})
 		}

@@ -380,7 +380,7 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 			os.RemoveAll(next)
 		}
 	}()
-	const batchSize = 1000
+	const batchSize = 2500
 	b := nb.NewBatch()
 	n := 0
 	flush := func() error {

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -307,20 +308,30 @@ func wordQuery(u unit) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
-// bigramForm returns the bigram-field form of a text: the phrase of its
-// character pairs, or for one character the character as a prefix.
-func bigramForm(s string) (terms []string, prefix string) {
+// bigramForm returns the bigram-field form of a Han text: its character
+// pairs, or for one character the character as a prefix.
+func bigramForm(s string) (pairs []string, prefix string) {
 	rs := []rune(s)
 	if len(rs) == 1 {
 		return nil, s
 	}
-	for _, tk := range analyze([]byte(s), text.bigramTokens) {
-		if utf8.RuneCountInString(tk.term) == 1 && classOf([]rune(tk.term)[0]) == classHan {
-			continue // the trailing single character
-		}
-		terms = append(terms, tk.term)
+	for i := 0; i+1 < len(rs); i++ {
+		pairs = append(pairs, string(rs[i:i+2]))
 	}
-	return terms, ""
+	return pairs, ""
+}
+
+// pairsQuery matches every pair in field (the bigram fields keep no
+// positions: a conjunction of pairs stands in for the substring).
+func pairsQuery(pairs []string, field string, boost float64) query.Query {
+	if len(pairs) == 1 {
+		return termsQuery(pairs, field, boost)
+	}
+	var qs []query.Query
+	for _, p := range slices.Compact(slices.Sorted(slices.Values(pairs))) {
+		qs = append(qs, termsQuery([]string{p}, field, boost))
+	}
+	return query.NewConjunctionQuery(qs)
 }
 
 // bigramQuery matches the text of any alternative of u as a substring of
@@ -338,10 +349,11 @@ func bigramQuery(u unit) query.Query {
 				if r.class != classHan {
 					var toks []token
 					t.alnumTokens(r, func(s, e int) { toks = append(toks, token{string(t.term(s, e)), s, e}) })
-					if len(toks) > 1 {
-						toks = toks[1:]
+					var parts []string
+					for _, tk := range toks[min(1, len(toks)-1):] {
+						parts = append(parts, tk.term)
 					}
-					byField = append(byField, termsQuery(phraseOf(toks), f.field, f.boost))
+					byField = append(byField, pairsQuery(parts, f.field, f.boost))
 					continue
 				}
 				terms, prefix := bigramForm(rt)
@@ -351,7 +363,7 @@ func bigramQuery(u unit) query.Query {
 					q.SetBoost(f.boost)
 					byField = append(byField, q)
 				} else {
-					byField = append(byField, termsQuery(terms, f.field, f.boost))
+					byField = append(byField, pairsQuery(terms, f.field, f.boost))
 				}
 			}
 			parts = append(parts, query.NewDisjunctionQuery(byField))
