@@ -157,6 +157,15 @@ type Tx struct {
 	now   time.Time
 	stmts map[string]*sqlx.Stmt
 	dirty map[int64]bool
+	// Records read or written by this transaction, so a bulk write does not
+	// read the same project, organization or indicator set again per row.
+	projects   map[int64]ledger.Project
+	orgKinds   map[int64]ledger.OrgKind
+	indicators map[int64][]ledger.Indicator
+	sets       map[int64]ledger.IndicatorSet
+	// Revision and outbox rows, written in multi-row statements at commit.
+	revisions [][]any
+	outbox    [][]any
 }
 
 // stmt returns the transaction's prepared statement for a ?-query.
@@ -179,7 +188,8 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 		return nil, mapError(err)
 	}
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond),
-		stmts: map[string]*sqlx.Stmt{}, dirty: map[int64]bool{}}, nil
+		stmts: map[string]*sqlx.Stmt{}, dirty: map[int64]bool{}, projects: map[int64]ledger.Project{},
+		orgKinds: map[int64]ledger.OrgKind{}, indicators: map[int64][]ledger.Indicator{}, sets: map[int64]ledger.IndicatorSet{}}, nil
 }
 
 // inTx runs fn in a write transaction, committing when it returns nil.
@@ -191,6 +201,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	err = fn(tx)
 	if err == nil {
 		err = tx.flushFigures(ctx)
+	}
+	if err == nil {
+		err = tx.flushRows(ctx)
 	}
 	for _, st := range tx.stmts {
 		st.Close()

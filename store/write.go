@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"civicledger/ledger"
 )
@@ -28,13 +29,51 @@ func (tx *Tx) revise(ctx context.Context, att ledger.Attribution, entity string,
 	if err != nil {
 		return err
 	}
-	return tx.exec(ctx, `INSERT INTO revisions (entity, entity_id, version, snapshot, actor, role, reason, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, entity, id, version, string(snap), att.Actor, string(att.Role), att.Reason, tx.now)
+	tx.revisions = append(tx.revisions, []any{entity, id, version, string(snap), att.Actor, string(att.Role), att.Reason, tx.now})
+	return nil
 }
 
 // touch appends a record whose searchable text changed to the outbox.
 func (tx *Tx) touch(ctx context.Context, entity string, id int64) error {
-	return tx.exec(ctx, `INSERT INTO outbox (entity, entity_id, recorded_at) VALUES (?, ?, ?)`, entity, id, tx.now)
+	tx.outbox = append(tx.outbox, []any{entity, id, tx.now})
+	return nil
+}
+
+// flushRows writes the buffered revision and outbox rows, in order, with
+// multi-row INSERTs of up to 500 rows: a bulk load saves two round trips
+// per record, and the rows still commit with the records they describe.
+func (tx *Tx) flushRows(ctx context.Context) error {
+	if err := tx.insertRows(ctx, "revisions", []string{"entity", "entity_id", "version", "snapshot", "actor", "role", "reason", "recorded_at"}, tx.revisions); err != nil {
+		return err
+	}
+	tx.revisions = nil
+	if err := tx.insertRows(ctx, "outbox", []string{"entity", "entity_id", "recorded_at"}, tx.outbox); err != nil {
+		return err
+	}
+	tx.outbox = nil
+	return nil
+}
+
+func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
+	const chunk = 500
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+		args := make([]any, 0, len(part)*len(cols))
+		for i, r := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+			args = append(args, r...)
+		}
+		if err := tx.exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // InTx implements ledger.Publisher.
@@ -159,6 +198,7 @@ func (w txWriter) CreateOrganization(ctx context.Context, att ledger.Attribution
 		return err
 	}
 	o.ID = id
+	tx.orgKinds[id] = o.Kind
 	if err := tx.revise(ctx, att, "organization", id, 1, o); err != nil {
 		return err
 	}
@@ -167,11 +207,14 @@ func (w txWriter) CreateOrganization(ctx context.Context, att ledger.Attribution
 
 // checkOrg checks that id names an organization of the wanted kind.
 func (tx *Tx) checkOrg(ctx context.Context, field string, id int64, kind ledger.OrgKind) error {
-	var k string
-	if err := tx.get(ctx, &k, `SELECT kind FROM organizations WHERE id = ?`, id); ledger.ErrorCode(err) == ledger.ENOTFOUND {
-		return ledger.Invalid(field, "organization %d does not exist", id)
-	} else if err != nil {
-		return err
+	k, ok := tx.orgKinds[id]
+	if !ok {
+		if err := tx.get(ctx, &k, `SELECT kind FROM organizations WHERE id = ?`, id); ledger.ErrorCode(err) == ledger.ENOTFOUND {
+			return ledger.Invalid(field, "organization %d does not exist", id)
+		} else if err != nil {
+			return err
+		}
+		tx.orgKinds[id] = k
 	}
 	if kind != "" && ledger.OrgKind(k) != kind {
 		return ledger.Invalid(field, "organization %d is a %s, not a %s", id, ledger.Label(ledger.OrgKind(k)), ledger.Label(kind))
@@ -230,6 +273,7 @@ func (w txWriter) CreateProject(ctx context.Context, att ledger.Attribution, p *
 		return err
 	}
 	p.ID = id
+	tx.projects[id] = *p
 	if err := tx.exec(ctx, `INSERT INTO project_figures (project_id, leveraged_fen) VALUES (?, ?)`, id, int64(p.CoFunding)); err != nil {
 		return err
 	}
@@ -241,12 +285,16 @@ func (w txWriter) CreateProject(ctx context.Context, att ledger.Attribution, p *
 
 // loadProject reads a project inside the transaction.
 func (tx *Tx) loadProject(ctx context.Context, field string, id int64) (*ledger.Project, error) {
+	if p, ok := tx.projects[id]; ok {
+		return &p, nil
+	}
 	var p ledger.Project
 	if err := tx.get(ctx, &p, `SELECT * FROM projects WHERE id = ?`, id); ledger.ErrorCode(err) == ledger.ENOTFOUND {
 		return nil, ledger.Invalid(field, "project %d does not exist", id)
 	} else if err != nil {
 		return nil, err
 	}
+	tx.projects[id] = p
 	return &p, nil
 }
 
@@ -269,6 +317,7 @@ func (tx *Tx) saveProjectVersion(ctx context.Context, att ledger.Attribution, p 
 	if n, _ := res.RowsAffected(); n != 1 {
 		return ledger.Errorf(ledger.ECONFLICT, "project %s was changed by someone else; reload and try again", p.Code)
 	}
+	tx.projects[p.ID] = *p
 	if err := tx.revise(ctx, att, "project", p.ID, p.Version, p); err != nil {
 		return err
 	}
@@ -376,11 +425,14 @@ func (w txWriter) RecordScorecard(ctx context.Context, att ledger.Attribution, s
 	if _, err := tx.loadProject(ctx, "scorecard.project", s.ProjectID); err != nil {
 		return err
 	}
-	var set ledger.IndicatorSet
-	if err := tx.get(ctx, &set, `SELECT * FROM indicator_sets WHERE id = ?`, s.SetID); ledger.ErrorCode(err) == ledger.ENOTFOUND {
-		return ledger.Invalid("scorecard.indicatorSet", "indicator set %d does not exist", s.SetID)
-	} else if err != nil {
-		return err
+	set, ok := tx.sets[s.SetID]
+	if !ok {
+		if err := tx.get(ctx, &set, `SELECT * FROM indicator_sets WHERE id = ?`, s.SetID); ledger.ErrorCode(err) == ledger.ENOTFOUND {
+			return ledger.Invalid("scorecard.indicatorSet", "indicator set %d does not exist", s.SetID)
+		} else if err != nil {
+			return err
+		}
+		tx.sets[s.SetID] = set
 	}
 	if s.Kind == "" {
 		s.Kind = set.Kind
@@ -396,9 +448,12 @@ func (w txWriter) RecordScorecard(ctx context.Context, att ledger.Attribution, s
 			return err
 		}
 	}
-	var indicators []ledger.Indicator
-	if err := tx.sel(ctx, &indicators, `SELECT * FROM indicators WHERE set_id = ? ORDER BY position`, s.SetID); err != nil {
-		return err
+	indicators, ok := tx.indicators[s.SetID]
+	if !ok {
+		if err := tx.sel(ctx, &indicators, `SELECT * FROM indicators WHERE set_id = ? ORDER BY position`, s.SetID); err != nil {
+			return err
+		}
+		tx.indicators[s.SetID] = indicators
 	}
 	if err := ledger.CheckScores(indicators, s.Scores); err != nil {
 		return err
