@@ -2598,21 +2598,29 @@ enum SearchOrder {
 
 "Filter of a search; values of one field are ORed, fields ANDed."
 input SearchFilter {
+  "Kinds, any of them."
   kinds: [SearchKind!]
   "Report, announcement or organization kinds, e.g. AUDIT_REPORT, APPROVAL_NOTICE."
   subKinds: [String!]
+  "Service areas, any of them."
   serviceAreas: [ServiceArea!]
+  "Years, any of them."
   years: [Int!]
+  "Districts of the city (区), any of them."
   districts: [String!]
   "Organization names or credit codes."
   organizations: [String!]
+  "Stages, any of them."
   stages: [Stage!]
 }
 
 "A page of search hits with facets."
 type SearchConnection {
+  "Edges of this page, each with its cursor."
   edges: [SearchEdge!]!
+  "The records of this page (the same as edges.node)."
   nodes: [SearchHit!]!
+  "Where this page sits in the whole list."
   pageInfo: PageInfo!
   "Number of hits over all pages."
   totalCount: Int!
@@ -2622,25 +2630,33 @@ type SearchConnection {
   partialWordMatch: Boolean!
 }
 
+"A search hit and its cursor."
 type SearchEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + `/` + "`" + `before` + "`" + `."
   cursor: String!
+  "The record."
   node: SearchHit!
 }
 
 "A record found by a search."
 type SearchHit {
+  "What the record is."
   kind: SearchKind!
+  "Chinese label of ` + "`" + `kind` + "`" + `."
   kindLabel: String!
   "Report, announcement or organization kind, or the project's service area."
   subKind: String!
+  "Chinese label of ` + "`" + `subKind` + "`" + `."
   subKindLabel: String!
   "Public code: report, announcement or project code, or credit code."
   code: String!
+  "Title of the record (plain text)."
   title: String!
   "Title as HTML with matches in <mark>, everything else escaped."
   titleHtml: String!
   "Passages around the matches as HTML with <mark>, everything else escaped."
   fragments: [String!]!
+  "Date of the record (publication or approval)."
   date: Date
   "Relevance score (higher is better)."
   score: Float!
@@ -2657,18 +2673,27 @@ union SearchRecord = Report | Announcement | Project | Organization | CaseStudy
 
 "Facet counts of a search."
 type SearchFacets {
+  "Hits per kind of record."
   kind: [FacetCount!]!
+  "Hits per service area."
   serviceArea: [FacetCount!]!
+  "Hits per year."
   year: [FacetCount!]!
+  "Hits per district."
   district: [FacetCount!]!
+  "Hits per organization."
   organization: [FacetCount!]!
+  "Hits per project stage."
   stage: [FacetCount!]!
 }
 
 "A facet value, its Chinese label and its number of hits."
 type FacetCount {
+  "The value (an enum value, year, district or organization name)."
   value: String!
+  "Chinese label of the value (the value itself when it has none)."
   label: String!
+  "Number of hits with this value."
   count: Int!
 }
 
@@ -2838,24 +2863,37 @@ enum AuditResult {
 
 "Capacity in which a party wrote a record."
 enum Role {
+  "系统 imports and data loads"
   SYSTEM
+  "民政部门 civil affairs bureau"
   BUREAU
+  "财政部门 finance bureau"
   FINANCE
+  "第三方监测评估机构 evaluation agency"
   EVALUATOR
+  "第三方审计机构 audit agency"
   AUDITOR
+  "项目承接方 undertaking organization"
   UNDERTAKER
+  "公众 a member of the public"
   PUBLIC
 }
 
 "A yearly funding round."
 type Round implements Node {
+  "Stable opaque global ID (for ` + "`" + `node(id:)` + "`" + `)."
   id: ID!
+  "Year of the round."
   year: Int!
+  "Title of the round."
   title: String!
   "Budget of the round."
   budget: Money!
+  "Description of the round."
   description: String!
+  "Opening date of the solicitation."
   opensOn: Date
+  "Closing date of the solicitation."
   closesOn: Date
   "Totals of the round's projects."
   stats: StatsRow!
@@ -2867,7 +2905,9 @@ type Round implements Node {
 input ProjectFilter {
   "Round years, e.g. [2015, 2016]."
   years: [Int!]
+  "Service areas, any of them."
   serviceAreas: [ServiceArea!]
+  "Districts of the city (区), any of them."
   districts: [String!]
   "Current stages."
   stages: [Stage!]
@@ -2881,7 +2921,9 @@ input ProjectFilter {
   auditors: [String!]
   "Organization credit codes in any role."
   organizations: [String!]
+  "Awarded at least this amount (inclusive)."
   awardedMin: Money
+  "Awarded at most this amount (inclusive)."
   awardedMax: Money
   "Approved on or after (inclusive)."
   approvedFrom: Date
@@ -2897,8 +2939,11 @@ input ProjectFilter {
 
 "Field to order projects by; ties are broken by code."
 enum ProjectOrderField {
+  "Project code."
   CODE
+  "Amount awarded."
   AWARDED
+  "Approval date."
   APPROVED_ON
   "受益人次"
   BENEFICIARIES
@@ -2908,50 +2953,73 @@ enum ProjectOrderField {
 
 "Order direction."
 enum OrderDirection {
+  "Ascending (smallest, oldest first)."
   ASC
+  "Descending (largest, newest first)."
   DESC
 }
 
 "How to order projects."
 input ProjectOrder {
+  "Field to order by."
   field: ProjectOrderField!
+  "Direction; ascending when omitted."
   direction: OrderDirection = ASC
 }
 
 "Relay page information."
 type PageInfo {
+  "Whether more records follow this page."
   hasNextPage: Boolean!
+  "Whether records precede this page."
   hasPreviousPage: Boolean!
+  "Cursor of the first edge of this page."
   startCursor: String
+  "Cursor of the last edge of this page."
   endCursor: String
 }
 
+"A page of projects (Relay connection)."
 type ProjectConnection {
+  "Edges of this page, each with its cursor."
   edges: [ProjectEdge!]!
+  "The records of this page (the same as edges.node)."
   nodes: [Project!]!
+  "Where this page sits in the whole list."
   pageInfo: PageInfo!
   "Number of projects matching, over all pages."
   totalCount: Int!
 }
 
+"A project and its cursor."
 type ProjectEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + `/` + "`" + `before` + "`" + `."
   cursor: String!
+  "The record."
   node: Project!
 }
 
 "A funded project: one purchased service, through its four stages."
 type Project implements Node {
+  "Stable opaque global ID (for ` + "`" + `node(id:)` + "`" + `)."
   id: ID!
   "Public code, e.g. FC2014-ELD-0042."
   code: String!
+  "Title (项目名称)."
   title: String!
+  "The funding round that bought it."
   round: Round!
+  "Year of its funding round."
   year: Int!
+  "Service area (服务领域)."
   serviceArea: ServiceArea!
+  "Chinese label of ` + "`" + `serviceArea` + "`" + `."
   serviceAreaLabel: String!
+  "District of the city (区)."
   district: String!
   "Who the service is for (服务对象)."
   targetGroup: String!
+  "Summary of the service (项目简介)."
   summary: String!
   "The social organization carrying it out (项目承接方)."
   undertaker: Organization!
@@ -2963,12 +3031,17 @@ type Project implements Node {
   awarded: Money!
   "Co-funding committed in the agreement."
   coFunding: Money!
+  "Current stage."
   stage: Stage!
+  "Chinese label of ` + "`" + `stage` + "`" + `."
   stageLabel: String!
   "How it ended; null while under way."
   outcome: Outcome
+  "Chinese label of ` + "`" + `outcome` + "`" + `; null while under way."
   outcomeLabel: String
+  "Date the application was filed."
   appliedOn: Date
+  "Date the project was approved (立项); null before."
   approvedOn: Date
   "Outcome and money figures (derived from metrics, tranches and audits)."
   figures: ProjectFigures!
@@ -3004,6 +3077,7 @@ type ProjectFigures {
   beneficiaryPersons: Int64!
   "志愿者人次 volunteers, person-times."
   volunteers: Int64!
+  "志愿服务时长 volunteer hours."
   volunteerHours: Int64!
   "专家人次 experts, person-times."
   experts: Int64!
@@ -3029,10 +3103,15 @@ type Satisfaction {
 
 "One entry of a project's stage history."
 type StageEvent {
+  "Stage entered."
   stage: Stage!
+  "Chinese label of ` + "`" + `stage` + "`" + `."
   stageLabel: String!
+  "Outcome reached, if the project ended here."
   outcome: Outcome
+  "Chinese label of ` + "`" + `outcome` + "`" + `; null while under way."
   outcomeLabel: String
+  "Date of the change."
   occurredOn: Date!
   "Why: required when rejected or terminated."
   reason: String!
@@ -3040,31 +3119,45 @@ type StageEvent {
 
 "A payment of a project's award."
 type Tranche {
+  "Which tranche."
   kind: TrancheKind!
+  "Chinese label of ` + "`" + `kind` + "`" + `."
   kindLabel: String!
+  "Amount paid."
   amount: Money!
+  "Date paid."
   paidOn: Date!
 }
 
 "A financial audit of a project."
 type Audit {
+  "The audit agency (第三方审计机构)."
   auditor: Organization
+  "Date of the audit."
   auditedOn: Date!
+  "Conclusion of the audit."
   result: AuditResult!
+  "Chinese label of ` + "`" + `result` + "`" + `."
   resultLabel: String!
   "Findings stated by the auditor."
   findings: String!
+  "Amount found spent on the project."
   spent: Money!
   "Unspent balance recovered."
   recovered: Money!
+  "The published audit report (财务审计报告)."
   report: Report
 }
 
 "An outcome figure over a period."
 type Metric {
+  "What the figure counts."
   kind: MetricKind!
+  "Chinese label of ` + "`" + `kind` + "`" + `."
   kindLabel: String!
+  "First day of the period covered."
   periodStart: Date!
+  "Last day of the period covered."
   periodEnd: Date!
   "The figure; for LEVERAGED_FUNDS in fen (see ` + "`" + `amount` + "`" + `)."
   value: Int64!
@@ -3072,40 +3165,59 @@ type Metric {
   amount: Money
   "Target set by the agreement, if any."
   target: Int64
+  "Who stands behind the figure."
   provenance: Provenance!
+  "Chinese label of ` + "`" + `provenance` + "`" + `."
   provenanceLabel: String!
 }
 
 "A published set of review indicators."
 type IndicatorSet implements Node {
+  "Stable opaque global ID (for ` + "`" + `node(id:)` + "`" + `)."
   id: ID!
+  "Review kind the set is used for."
   kind: ReviewKind!
+  "Chinese label of ` + "`" + `kind` + "`" + `."
   kindLabel: String!
+  "Name of the set."
   name: String!
+  "Edition, e.g. 2014版."
   edition: String!
+  "Date the set was published."
   publishedOn: Date
+  "Indicators in order; their weights add up to 100."
   indicators: [Indicator!]!
 }
 
 "One criterion of an indicator set."
 type Indicator {
+  "Position in the set, from 1."
   position: Int!
+  "Name of the indicator (指标)."
   name: String!
+  "How reviewers apply the indicator."
   guidance: String!
   "Weight in percent of the whole review."
   weight: Float!
+  "Highest score the indicator can receive."
   maxScore: Float!
 }
 
 "One review of a project against an indicator set."
 type Scorecard {
+  "Kind of review."
   kind: ReviewKind!
+  "Chinese label of ` + "`" + `kind` + "`" + `."
   kindLabel: String!
+  "The indicator set used."
   indicatorSet: IndicatorSet!
   "The reviewing organization."
   reviewer: Organization
+  "Date of the review."
   reviewedOn: Date
+  "Reviewer's comment."
   comment: String!
+  "Whether the project passed this review."
   passed: Boolean!
   "Weighted total on a 0–100 scale: Σ score / maximum × weight, computed."
   weightedTotal: Float!
@@ -3115,7 +3227,9 @@ type Scorecard {
 
 "The score an indicator received."
 type IndicatorScore {
+  "The indicator scored."
   indicator: Indicator!
+  "Score given, between 0 and the indicator's maximum."
   score: Float!
   "score / maximum × weight."
   weighted: Float!
@@ -3123,10 +3237,15 @@ type IndicatorScore {
 
 "Who published a version of a record, and why."
 type Revision {
+  "Version number, from 1."
   version: Int!
+  "Who published this version."
   actor: String!
+  "In which role."
   role: Role!
+  "Why (required for corrections)."
   reason: String!
+  "When this version was published."
   recordedAt: DateTime!
   "The record as it was, as JSON."
   snapshot: String!
@@ -3134,14 +3253,21 @@ type Revision {
 
 "A party of the programme."
 type Organization implements Node {
+  "Stable opaque global ID (for ` + "`" + `node(id:)` + "`" + `)."
   id: ID!
   "统一社会信用代码, 18 characters."
   creditCode: String!
+  "Registered name."
   name: String!
+  "Role of the organization in the programme."
   kind: OrganizationKind!
+  "Chinese label of ` + "`" + `kind` + "`" + `."
   kindLabel: String!
+  "District where it is registered."
   district: String!
+  "What the organization does."
   description: String!
+  "Date of registration, if known."
   foundedOn: Date
   "Projects in which it plays the given role (any role when omitted)."
   projects(role: OrganizationKind, orderBy: ProjectOrder, first: Int, after: String, last: Int, before: String): ProjectConnection!
@@ -3157,36 +3283,55 @@ type Organization implements Node {
 
 "An amount in a year."
 type YearAmount {
+  "Year."
   year: Int!
+  "Projects awarded that year."
   projects: Int64!
+  "Total awarded that year."
   amount: Money!
 }
 
 "Average of weighted review totals."
 type ReviewAverage {
+  "Review kind."
   kind: ReviewKind!
+  "Chinese label of ` + "`" + `kind` + "`" + `."
   kindLabel: String!
+  "Number of scorecards averaged."
   scorecards: Int64!
+  "Average weighted total, 0–100, two decimals."
   average: Float!
 }
 
+"A page of organizations (Relay connection)."
 type OrganizationConnection {
+  "Edges of this page, each with its cursor."
   edges: [OrganizationEdge!]!
+  "The records of this page (the same as edges.node)."
   nodes: [Organization!]!
+  "Where this page sits in the whole list."
   pageInfo: PageInfo!
+  "Number of records over all pages."
   totalCount: Int!
 }
 
+"An organization and its cursor."
 type OrganizationEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + `/` + "`" + `before` + "`" + `."
   cursor: String!
+  "The record."
   node: Organization!
 }
 
 "Filter for announcements."
 input AnnouncementFilter {
+  "Kinds, any of them."
   kinds: [AnnouncementKind!]
+  "Years, any of them."
   years: [Int!]
+  "Published on or after this date (inclusive)."
   publishedFrom: Date
+  "Published on or before this date (inclusive)."
   publishedTo: Date
   "true: only notices whose objection period is open today (Asia/Shanghai); false: only closed ones."
   noticeOpen: Boolean
@@ -3194,107 +3339,165 @@ input AnnouncementFilter {
 
 "A public announcement."
 type Announcement implements Node {
+  "Stable opaque global ID (for ` + "`" + `node(id:)` + "`" + `)."
   id: ID!
+  "Public code of the record."
   code: String!
+  "Kind of announcement."
   kind: AnnouncementKind!
+  "Chinese label of ` + "`" + `kind` + "`" + `."
   kindLabel: String!
+  "Title (标题)."
   title: String!
+  "Full text (正文)."
   body: String!
+  "The funding round (资助批次) it belongs to."
   round: Round
+  "The organization that published it."
   publisher: Organization
+  "Publication date (发布日期)."
   publishedOn: Date!
   "Start of the public notice period (公示期), if any."
   noticeStart: Date
+  "Last day of the public notice period (公示期), if any."
   noticeEnd: Date
   "Whether the notice period is open today (Asia/Shanghai)."
   noticeOpen: Boolean!
   "Projects it lists."
   projects(first: Int, after: String, last: Int, before: String): ProjectConnection!
+  "Version of this record: 1 as first published, more after public corrections."
   version: Int!
 }
 
+"A page of announcements (Relay connection)."
 type AnnouncementConnection {
+  "Edges of this page, each with its cursor."
   edges: [AnnouncementEdge!]!
+  "The records of this page (the same as edges.node)."
   nodes: [Announcement!]!
+  "Where this page sits in the whole list."
   pageInfo: PageInfo!
+  "Number of records over all pages."
   totalCount: Int!
 }
 
+"An announcement and its cursor."
 type AnnouncementEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + `/` + "`" + `before` + "`" + `."
   cursor: String!
+  "The record."
   node: Announcement!
 }
 
 "Filter for reports."
 input ReportFilter {
+  "Kinds, any of them."
   kinds: [ReportKind!]
   "Project code."
   project: String
   "Author organization's credit code."
   organization: String
+  "Years, any of them."
   years: [Int!]
+  "Published on or after this date (inclusive)."
   publishedFrom: Date
+  "Published on or before this date (inclusive)."
   publishedTo: Date
 }
 
 "A published report or document with its full text."
 type Report implements Node {
+  "Stable opaque global ID (for ` + "`" + `node(id:)` + "`" + `)."
   id: ID!
+  "Public code of the record."
   code: String!
+  "Kind of report."
   kind: ReportKind!
+  "Chinese label of ` + "`" + `kind` + "`" + `."
   kindLabel: String!
+  "Title (标题)."
   title: String!
   "Full text."
   body: String!
+  "The organization that wrote it."
   author: Organization
+  "The project it is about, if any."
   project: Project
+  "The funding round (资助批次) it belongs to."
   round: Round
+  "Publication date (发布日期)."
   publishedOn: Date!
+  "Version of this record: 1 as first published, more after public corrections."
   version: Int!
 }
 
+"A page of reports (Relay connection)."
 type ReportConnection {
+  "Edges of this page, each with its cursor."
   edges: [ReportEdge!]!
+  "The records of this page (the same as edges.node)."
   nodes: [Report!]!
+  "Where this page sits in the whole list."
   pageInfo: PageInfo!
+  "Number of records over all pages."
   totalCount: Int!
 }
 
+"A report and its cursor."
 type ReportEdge {
+  "Opaque cursor of this edge, for ` + "`" + `after` + "`" + `/` + "`" + `before` + "`" + `."
   cursor: String!
+  "The record."
   node: Report!
 }
 
 "A yearly collection of case studies."
 type CaseCollection implements Node {
+  "Stable opaque global ID (for ` + "`" + `node(id:)` + "`" + `)."
   id: ID!
+  "Year the collection covers."
   year: Int!
+  "Title of the collection."
   title: String!
+  "Introduction to the collection."
   intro: String!
+  "Publication date (发布日期)."
   publishedOn: Date!
+  "Case studies of the collection, in order."
   cases: [CaseStudy!]!
 }
 
 "One project's story in a case collection."
 type CaseStudy {
+  "Title of the case study."
   title: String!
+  "The story of the project (full text)."
   narrative: String!
+  "The project it tells about."
   project: Project!
+  "The collection it belongs to."
   collection: CaseCollection!
 }
 
 "Dimension to group stats by."
 enum StatsGroup {
+  "By round year."
   YEAR
+  "By service area."
   SERVICE_AREA
+  "By district."
   DISTRICT
+  "By undertaking organization."
   UNDERTAKER
+  "By evaluation agency."
   EVALUATOR
+  "By current stage."
   STAGE
 }
 
 "Totals, overall and per group."
 type Stats {
+  "Totals over all matching projects."
   total: StatsRow!
   "One row per combination of the groupBy values, ordered by them."
   groups: [StatsRow!]!
@@ -3302,13 +3505,21 @@ type Stats {
 
 "The values a stats row is grouped by (null for dimensions not grouped)."
 type StatsKey {
+  "Year of the group."
   year: Int
+  "Service area (服务领域)."
   serviceArea: ServiceArea
+  "Chinese label of ` + "`" + `serviceArea` + "`" + `."
   serviceAreaLabel: String
+  "District of the city (区)."
   district: String
+  "Undertaker of the group."
   undertaker: Organization
+  "Evaluation agency of the group."
   evaluator: Organization
+  "Stage (阶段)."
   stage: Stage
+  "Chinese label of ` + "`" + `stage` + "`" + `."
   stageLabel: String
 }
 

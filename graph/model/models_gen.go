@@ -11,24 +11,36 @@ import (
 	"strconv"
 )
 
+// A page of announcements (Relay connection).
 type AnnouncementConnection struct {
-	Edges      []*AnnouncementEdge    `json:"edges"`
-	Nodes      []*ledger.Announcement `json:"nodes"`
-	PageInfo   *PageInfo              `json:"pageInfo"`
-	TotalCount int                    `json:"totalCount"`
+	// Edges of this page, each with its cursor.
+	Edges []*AnnouncementEdge `json:"edges"`
+	// The records of this page (the same as edges.node).
+	Nodes []*ledger.Announcement `json:"nodes"`
+	// Where this page sits in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of records over all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// An announcement and its cursor.
 type AnnouncementEdge struct {
-	Cursor string               `json:"cursor"`
-	Node   *ledger.Announcement `json:"node"`
+	// Opaque cursor of this edge, for `after`/`before`.
+	Cursor string `json:"cursor"`
+	// The record.
+	Node *ledger.Announcement `json:"node"`
 }
 
 // Filter for announcements.
 type AnnouncementFilter struct {
-	Kinds         []ledger.AnnouncementKind `json:"kinds,omitempty"`
-	Years         []int                     `json:"years,omitempty"`
-	PublishedFrom *ledger.Date              `json:"publishedFrom,omitempty"`
-	PublishedTo   *ledger.Date              `json:"publishedTo,omitempty"`
+	// Kinds, any of them.
+	Kinds []ledger.AnnouncementKind `json:"kinds,omitempty"`
+	// Years, any of them.
+	Years []int `json:"years,omitempty"`
+	// Published on or after this date (inclusive).
+	PublishedFrom *ledger.Date `json:"publishedFrom,omitempty"`
+	// Published on or before this date (inclusive).
+	PublishedTo *ledger.Date `json:"publishedTo,omitempty"`
 	// true: only notices whose objection period is open today (Asia/Shanghai); false: only closed ones.
 	NoticeOpen *bool `json:"noticeOpen,omitempty"`
 }
@@ -45,58 +57,84 @@ type EnumLabel struct {
 
 // A facet value, its Chinese label and its number of hits.
 type FacetCount struct {
+	// The value (an enum value, year, district or organization name).
 	Value string `json:"value"`
+	// Chinese label of the value (the value itself when it has none).
 	Label string `json:"label"`
-	Count int    `json:"count"`
+	// Number of hits with this value.
+	Count int `json:"count"`
 }
 
 // The score an indicator received.
 type IndicatorScore struct {
+	// The indicator scored.
 	Indicator *ledger.Indicator `json:"indicator"`
-	Score     float64           `json:"score"`
+	// Score given, between 0 and the indicator's maximum.
+	Score float64 `json:"score"`
 	// score / maximum × weight.
 	Weighted float64 `json:"weighted"`
 }
 
+// A page of organizations (Relay connection).
 type OrganizationConnection struct {
-	Edges      []*OrganizationEdge    `json:"edges"`
-	Nodes      []*ledger.Organization `json:"nodes"`
-	PageInfo   *PageInfo              `json:"pageInfo"`
-	TotalCount int                    `json:"totalCount"`
+	// Edges of this page, each with its cursor.
+	Edges []*OrganizationEdge `json:"edges"`
+	// The records of this page (the same as edges.node).
+	Nodes []*ledger.Organization `json:"nodes"`
+	// Where this page sits in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of records over all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// An organization and its cursor.
 type OrganizationEdge struct {
-	Cursor string               `json:"cursor"`
-	Node   *ledger.Organization `json:"node"`
+	// Opaque cursor of this edge, for `after`/`before`.
+	Cursor string `json:"cursor"`
+	// The record.
+	Node *ledger.Organization `json:"node"`
 }
 
 // Relay page information.
 type PageInfo struct {
-	HasNextPage     bool    `json:"hasNextPage"`
-	HasPreviousPage bool    `json:"hasPreviousPage"`
-	StartCursor     *string `json:"startCursor,omitempty"`
-	EndCursor       *string `json:"endCursor,omitempty"`
+	// Whether more records follow this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether records precede this page.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// Cursor of the first edge of this page.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// Cursor of the last edge of this page.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A page of projects (Relay connection).
 type ProjectConnection struct {
-	Edges    []*ProjectEdge    `json:"edges"`
-	Nodes    []*ledger.Project `json:"nodes"`
-	PageInfo *PageInfo         `json:"pageInfo"`
+	// Edges of this page, each with its cursor.
+	Edges []*ProjectEdge `json:"edges"`
+	// The records of this page (the same as edges.node).
+	Nodes []*ledger.Project `json:"nodes"`
+	// Where this page sits in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
 	// Number of projects matching, over all pages.
 	TotalCount int `json:"totalCount"`
 }
 
+// A project and its cursor.
 type ProjectEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   *ledger.Project `json:"node"`
+	// Opaque cursor of this edge, for `after`/`before`.
+	Cursor string `json:"cursor"`
+	// The record.
+	Node *ledger.Project `json:"node"`
 }
 
 // Filter for projects; all given conditions must hold.
 type ProjectFilter struct {
 	// Round years, e.g. [2015, 2016].
-	Years        []int                `json:"years,omitempty"`
+	Years []int `json:"years,omitempty"`
+	// Service areas, any of them.
 	ServiceAreas []ledger.ServiceArea `json:"serviceAreas,omitempty"`
-	Districts    []string             `json:"districts,omitempty"`
+	// Districts of the city (区), any of them.
+	Districts []string `json:"districts,omitempty"`
 	// Current stages.
 	Stages []ledger.Stage `json:"stages,omitempty"`
 	// Outcomes; projects still under way have none.
@@ -108,9 +146,11 @@ type ProjectFilter struct {
 	// Audit agency credit codes.
 	Auditors []string `json:"auditors,omitempty"`
 	// Organization credit codes in any role.
-	Organizations []string      `json:"organizations,omitempty"`
-	AwardedMin    *ledger.Money `json:"awardedMin,omitempty"`
-	AwardedMax    *ledger.Money `json:"awardedMax,omitempty"`
+	Organizations []string `json:"organizations,omitempty"`
+	// Awarded at least this amount (inclusive).
+	AwardedMin *ledger.Money `json:"awardedMin,omitempty"`
+	// Awarded at most this amount (inclusive).
+	AwardedMax *ledger.Money `json:"awardedMax,omitempty"`
 	// Approved on or after (inclusive).
 	ApprovedFrom *ledger.Date `json:"approvedFrom,omitempty"`
 	// Approved on or before (inclusive).
@@ -125,43 +165,61 @@ type ProjectFilter struct {
 
 // How to order projects.
 type ProjectOrder struct {
-	Field     ledger.ProjectOrderField `json:"field"`
-	Direction *OrderDirection          `json:"direction,omitempty"`
+	// Field to order by.
+	Field ledger.ProjectOrderField `json:"field"`
+	// Direction; ascending when omitted.
+	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
 type Query struct {
 }
 
+// A page of reports (Relay connection).
 type ReportConnection struct {
-	Edges      []*ReportEdge    `json:"edges"`
-	Nodes      []*ledger.Report `json:"nodes"`
-	PageInfo   *PageInfo        `json:"pageInfo"`
-	TotalCount int              `json:"totalCount"`
+	// Edges of this page, each with its cursor.
+	Edges []*ReportEdge `json:"edges"`
+	// The records of this page (the same as edges.node).
+	Nodes []*ledger.Report `json:"nodes"`
+	// Where this page sits in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of records over all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// A report and its cursor.
 type ReportEdge struct {
-	Cursor string         `json:"cursor"`
-	Node   *ledger.Report `json:"node"`
+	// Opaque cursor of this edge, for `after`/`before`.
+	Cursor string `json:"cursor"`
+	// The record.
+	Node *ledger.Report `json:"node"`
 }
 
 // Filter for reports.
 type ReportFilter struct {
+	// Kinds, any of them.
 	Kinds []ledger.ReportKind `json:"kinds,omitempty"`
 	// Project code.
 	Project *string `json:"project,omitempty"`
 	// Author organization's credit code.
-	Organization  *string      `json:"organization,omitempty"`
-	Years         []int        `json:"years,omitempty"`
+	Organization *string `json:"organization,omitempty"`
+	// Years, any of them.
+	Years []int `json:"years,omitempty"`
+	// Published on or after this date (inclusive).
 	PublishedFrom *ledger.Date `json:"publishedFrom,omitempty"`
-	PublishedTo   *ledger.Date `json:"publishedTo,omitempty"`
+	// Published on or before this date (inclusive).
+	PublishedTo *ledger.Date `json:"publishedTo,omitempty"`
 }
 
 // Average of weighted review totals.
 type ReviewAverage struct {
-	Kind       ledger.ReviewKind `json:"kind"`
-	KindLabel  string            `json:"kindLabel"`
-	Scorecards int64             `json:"scorecards"`
-	Average    float64           `json:"average"`
+	// Review kind.
+	Kind ledger.ReviewKind `json:"kind"`
+	// Chinese label of `kind`.
+	KindLabel string `json:"kindLabel"`
+	// Number of scorecards averaged.
+	Scorecards int64 `json:"scorecards"`
+	// Average weighted total, 0–100, two decimals.
+	Average float64 `json:"average"`
 }
 
 // Satisfaction feedback summary (满意度).
@@ -174,9 +232,12 @@ type Satisfaction struct {
 
 // A page of search hits with facets.
 type SearchConnection struct {
-	Edges    []*SearchEdge `json:"edges"`
-	Nodes    []*search.Hit `json:"nodes"`
-	PageInfo *PageInfo     `json:"pageInfo"`
+	// Edges of this page, each with its cursor.
+	Edges []*SearchEdge `json:"edges"`
+	// The records of this page (the same as edges.node).
+	Nodes []*search.Hit `json:"nodes"`
+	// Where this page sits in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
 	// Number of hits over all pages.
 	TotalCount int `json:"totalCount"`
 	// Counts of all hits by field.
@@ -185,36 +246,51 @@ type SearchConnection struct {
 	PartialWordMatch bool `json:"partialWordMatch"`
 }
 
+// A search hit and its cursor.
 type SearchEdge struct {
-	Cursor string      `json:"cursor"`
-	Node   *search.Hit `json:"node"`
+	// Opaque cursor of this edge, for `after`/`before`.
+	Cursor string `json:"cursor"`
+	// The record.
+	Node *search.Hit `json:"node"`
 }
 
 // Facet counts of a search.
 type SearchFacets struct {
-	Kind         []*FacetCount `json:"kind"`
-	ServiceArea  []*FacetCount `json:"serviceArea"`
-	Year         []*FacetCount `json:"year"`
-	District     []*FacetCount `json:"district"`
+	// Hits per kind of record.
+	Kind []*FacetCount `json:"kind"`
+	// Hits per service area.
+	ServiceArea []*FacetCount `json:"serviceArea"`
+	// Hits per year.
+	Year []*FacetCount `json:"year"`
+	// Hits per district.
+	District []*FacetCount `json:"district"`
+	// Hits per organization.
 	Organization []*FacetCount `json:"organization"`
-	Stage        []*FacetCount `json:"stage"`
+	// Hits per project stage.
+	Stage []*FacetCount `json:"stage"`
 }
 
 // Filter of a search; values of one field are ORed, fields ANDed.
 type SearchFilter struct {
+	// Kinds, any of them.
 	Kinds []ledger.DocKind `json:"kinds,omitempty"`
 	// Report, announcement or organization kinds, e.g. AUDIT_REPORT, APPROVAL_NOTICE.
-	SubKinds     []string             `json:"subKinds,omitempty"`
+	SubKinds []string `json:"subKinds,omitempty"`
+	// Service areas, any of them.
 	ServiceAreas []ledger.ServiceArea `json:"serviceAreas,omitempty"`
-	Years        []int                `json:"years,omitempty"`
-	Districts    []string             `json:"districts,omitempty"`
+	// Years, any of them.
+	Years []int `json:"years,omitempty"`
+	// Districts of the city (区), any of them.
+	Districts []string `json:"districts,omitempty"`
 	// Organization names or credit codes.
-	Organizations []string       `json:"organizations,omitempty"`
-	Stages        []ledger.Stage `json:"stages,omitempty"`
+	Organizations []string `json:"organizations,omitempty"`
+	// Stages, any of them.
+	Stages []ledger.Stage `json:"stages,omitempty"`
 }
 
 // Totals, overall and per group.
 type Stats struct {
+	// Totals over all matching projects.
 	Total *ledger.StatsRow `json:"total"`
 	// One row per combination of the groupBy values, ordered by them.
 	Groups []*ledger.StatsRow `json:"groups"`
@@ -222,28 +298,41 @@ type Stats struct {
 
 // The values a stats row is grouped by (null for dimensions not grouped).
 type StatsKey struct {
-	Year             *int                 `json:"year,omitempty"`
-	ServiceArea      *ledger.ServiceArea  `json:"serviceArea,omitempty"`
-	ServiceAreaLabel *string              `json:"serviceAreaLabel,omitempty"`
-	District         *string              `json:"district,omitempty"`
-	Undertaker       *ledger.Organization `json:"undertaker,omitempty"`
-	Evaluator        *ledger.Organization `json:"evaluator,omitempty"`
-	Stage            *ledger.Stage        `json:"stage,omitempty"`
-	StageLabel       *string              `json:"stageLabel,omitempty"`
+	// Year of the group.
+	Year *int `json:"year,omitempty"`
+	// Service area (服务领域).
+	ServiceArea *ledger.ServiceArea `json:"serviceArea,omitempty"`
+	// Chinese label of `serviceArea`.
+	ServiceAreaLabel *string `json:"serviceAreaLabel,omitempty"`
+	// District of the city (区).
+	District *string `json:"district,omitempty"`
+	// Undertaker of the group.
+	Undertaker *ledger.Organization `json:"undertaker,omitempty"`
+	// Evaluation agency of the group.
+	Evaluator *ledger.Organization `json:"evaluator,omitempty"`
+	// Stage (阶段).
+	Stage *ledger.Stage `json:"stage,omitempty"`
+	// Chinese label of `stage`.
+	StageLabel *string `json:"stageLabel,omitempty"`
 }
 
 // An amount in a year.
 type YearAmount struct {
-	Year     int          `json:"year"`
-	Projects int64        `json:"projects"`
-	Amount   ledger.Money `json:"amount"`
+	// Year.
+	Year int `json:"year"`
+	// Projects awarded that year.
+	Projects int64 `json:"projects"`
+	// Total awarded that year.
+	Amount ledger.Money `json:"amount"`
 }
 
 // Order direction.
 type OrderDirection string
 
 const (
-	OrderDirectionAsc  OrderDirection = "ASC"
+	// Ascending (smallest, oldest first).
+	OrderDirectionAsc OrderDirection = "ASC"
+	// Descending (largest, newest first).
 	OrderDirectionDesc OrderDirection = "DESC"
 )
 
