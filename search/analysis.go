@@ -42,7 +42,7 @@ const (
 
 // analysisVersion changes whenever the code of the tokenizers changes what
 // they emit; it is part of the fingerprint.
-const analysisVersion = "2"
+const analysisVersion = "3"
 
 var (
 	//go:embed data/words.txt
@@ -78,12 +78,24 @@ func init() {
 // built with another fingerprint must be rebuilt.
 func Fingerprint() string {
 	h := sha256.New()
-	for _, s := range []string{analysisVersion, baseWords, userWords, t2sTable} {
+	for _, s := range []string{analysisVersion, baseWords, userWords, t2sTable, stopTable} {
 		fmt.Fprintf(h, "%d:", len(s))
 		h.Write([]byte(s))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
+
+// stopRunes are the single-character function words the word fields do
+// not index (data/stopwords.txt).
+var stopRunes = sync.OnceValue(func() map[rune]bool {
+	m := map[rune]bool{}
+	eachLine(stopTable, func(f []string) {
+		if rs := []rune(Normalize(f[0])); len(rs) == 1 {
+			m[rs[0]] = true
+		}
+	})
+	return m
+})
 
 // ---- normalisation ----
 
@@ -172,7 +184,7 @@ var segmenter = sync.OnceValue(func() *gse.Segmenter {
 
 // LoadDictionary loads the segmentation dictionary now rather than on the
 // first document or query (it takes about half a second).
-func LoadDictionary() { segmenter() }
+func LoadDictionary() { dictionary() }
 
 // runeClass sorts normalised runes into the runs the tokenizers handle.
 type runeClass uint8
@@ -317,7 +329,6 @@ func (t text) alnumTokens(r run, emit emitFunc) {
 // segmentation, then recursively the dictionary words (two characters or
 // more) inside it. b2r maps byte offsets in t.norm to rune offsets.
 func (t text) wordTokens(r run, b2r []int32, emit emitFunc) {
-	base := int(t.nat[r.start])
 	var sub func(at int, segs []*gse.Segment)
 	sub = func(at int, segs []*gse.Segment) {
 		for _, sg := range segs {
@@ -328,10 +339,15 @@ func (t text) wordTokens(r run, b2r []int32, emit emitFunc) {
 			sub(at+sg.Start(), sg.Token().Segments())
 		}
 	}
-	for _, sg := range segmenter().Segment(t.norm[base:t.nat[r.end]]) {
-		emit(int(b2r[base+sg.Start()]), int(b2r[base+sg.End()]))
-		sub(base+sg.Start(), sg.Token().Segments())
-	}
+	dictionary().segment(t.norm[t.nat[r.start]:t.nat[r.end]], func(s, e int, tok *gse.Token) {
+		if e-s == 1 && stopRunes()[t.runes[r.start+s]] {
+			return // 的, 了, 在…: not indexed; phrases leave their place empty
+		}
+		emit(r.start+s, r.start+e)
+		if tok != nil {
+			sub(int(t.nat[r.start+s]), tok.Segments())
+		}
+	})
 }
 
 // bigramTokens emits each overlapping pair of a Han run and its last

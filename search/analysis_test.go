@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-ego/gse"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -76,7 +77,7 @@ func TestTokenOffsets(t *testing.T) {
 	for _, tk := range (WordTokenizer{}).Tokenize([]byte(in)) {
 		got = append(got, string(tk.Term)+"="+in[tk.Start:tk.End]+"@"+itoa(tk.Position))
 	}
-	want := []string{"ppp=ＰＰＰ@1", "与=與@4", "长者食堂=長者食堂@5", "长者=長者@5", "食堂=食堂@7"}
+	want := []string{"ppp=ＰＰＰ@1", "长者食堂=長者食堂@5", "长者=長者@5", "食堂=食堂@7"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("tokens (-want +got):\n%s", diff)
 	}
@@ -134,8 +135,8 @@ func TestPlanText(t *testing.T) {
 	if diff := cmp.Diff(want, must); diff != "" {
 		t.Errorf("required units (-want +got):\n%s", diff)
 	}
-	// The stop word 的 is not required but keeps its place in the phrase.
-	if diff := cmp.Diff([][]string{{"老人", "", "的", "助餐"}}, p.boost); diff != "" {
+	// The stop word 的 is neither required nor indexed: its place in the phrase stays empty.
+	if diff := cmp.Diff([][]string{{"老人", "", "", "助餐"}}, p.boost); diff != "" {
 		t.Errorf("phrase clause (-want +got):\n%s", diff)
 	}
 	if len(p.exclude) != 1 || p.exclude[0].text != "市长" {
@@ -145,5 +146,34 @@ func TestPlanText(t *testing.T) {
 	p = planText("犇羴鱻")
 	if len(p.must) != 1 || len(p.must[0].alts[0]) != 3 {
 		t.Errorf("犇羴鱻: units %+v, want one phrase of 3 characters", p.must)
+	}
+}
+
+// TestSegmentMatchesGse checks the buffer-reusing segmentation against
+// gse's own on the corpus and generated reports.
+func TestSegmentMatchesGse(t *testing.T) {
+	var texts []string
+	for _, d := range loadCorpus(t) {
+		texts = append(texts, d.Title, d.Body)
+	}
+	for _, d := range genDocs(50, 9) {
+		texts = append(texts, d.Body)
+	}
+	for _, s := range texts {
+		tx := newText([]byte(s))
+		for _, r := range tx.runs() {
+			if r.class != classHan {
+				continue
+			}
+			run := tx.term(r.start, r.end)
+			var mine, theirs []string
+			dictionary().segment(run, func(s, e int, _ *gse.Token) { mine = append(mine, string(tx.term(r.start+s, r.start+e))) })
+			for _, sg := range segmenter().Segment(run) {
+				theirs = append(theirs, sg.Token().Text())
+			}
+			if diff := cmp.Diff(theirs, mine); diff != "" {
+				t.Fatalf("%s: (-gse +ours):\n%s", run, diff)
+			}
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/go-ego/gse"
 
 	"civicledger/ledger"
 )
@@ -149,14 +150,18 @@ func planText(s string) *plan {
 			case c.Phrase:
 				p.must = append(p.must, unit{text: runText, alts: [][]string{whole}, syn: []string{runText}})
 			default:
-				for _, u := range plainUnits(toks) {
+				units := plainUnits(toks)
+				if len(units) == 0 { // only stop words: left to the fallback
+					units = []unit{{text: runText, syn: []string{runText}}}
+				}
+				for _, u := range units {
 					if a, ok := areaWords()[u.text]; ok && !seenArea[a] {
 						seenArea[a] = true
 						p.areas = append(p.areas, a)
 					}
 					p.must = append(p.must, u)
 				}
-				if len(toks) > 1 {
+				if len(toks) > 1 && len(whole) > 1 {
 					p.boost = append(p.boost, whole)
 				}
 			}
@@ -177,23 +182,32 @@ func (t text) queryTokens(r run) []token {
 		}
 		return out
 	}
-	s := string(t.runes[r.start:r.end])
-	pos := r.start
-	for _, sg := range segmenter().Segment([]byte(s)) {
-		w := sg.Token().Text()
-		n := utf8.RuneCountInString(w)
-		out = append(out, token{w, pos, pos + n})
-		pos += n
-	}
+	dictionary().segment(t.term(r.start, r.end), func(s, e int, _ *gse.Token) {
+		out = append(out, token{string(t.term(r.start+s, r.start+e)), r.start + s, r.start + e})
+	})
 	return out
 }
 
 // phraseOf lays tokens out at their character offsets, "" in the gaps.
+// Stop words, which the index leaves out, leave their place empty; nil
+// when only stop words remain.
 func phraseOf(toks []token) []string {
+	isStop := func(tk token) bool { return stopWords()[tk.term] }
+	for len(toks) > 0 && isStop(toks[0]) {
+		toks = toks[1:]
+	}
+	for len(toks) > 0 && isStop(toks[len(toks)-1]) {
+		toks = toks[:len(toks)-1]
+	}
+	if len(toks) == 0 {
+		return nil
+	}
 	first := toks[0].start
 	out := make([]string, toks[len(toks)-1].start-first+1)
 	for _, tk := range toks {
-		out[tk.start-first] = tk.term
+		if !isStop(tk) {
+			out[tk.start-first] = tk.term
+		}
 	}
 	return out
 }
@@ -301,9 +315,15 @@ func termsQuery(terms []string, field string, boost float64) query.Query {
 func wordQuery(u unit) query.Query {
 	var qs []query.Query
 	for _, alt := range u.alts {
+		if alt == nil {
+			continue
+		}
 		for _, f := range wordFields {
 			qs = append(qs, termsQuery(alt, f.field, f.boost))
 		}
+	}
+	if len(qs) == 0 {
+		return query.NewMatchNoneQuery() // only stop words: the fallback finds them
 	}
 	return query.NewDisjunctionQuery(qs)
 }

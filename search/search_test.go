@@ -310,3 +310,24 @@ func TestOpenBusyIndex(t *testing.T) {
 		t.Errorf("second open: %v, want ErrIndexBusy", err)
 	}
 }
+
+func TestSearchStopWords(t *testing.T) {
+	ix, _, _ := mustIndex(t, loadCorpus(t))
+	// A phrase across a stop word still matches where it stands…
+	res, err := ix.Search(context.Background(), Query{Text: `"老人的需求"`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 0 {
+		t.Errorf("老人的需求 is in no document: got %v", keys(res))
+	}
+	res, _ = ix.Search(context.Background(), Query{Text: `"社区治理的经验"`})
+	if len(res.Hits) != 1 || res.Hits[0].Key != "report:23" || res.Fallback {
+		t.Errorf(`"社区治理的经验": got %v (fallback %v), want report:23`, keys(res), res.Fallback)
+	}
+	// …and a query of stop words alone goes to the fallback.
+	res, _ = ix.Search(context.Background(), Query{Text: "的"})
+	if !res.Fallback || res.Total == 0 {
+		t.Errorf("的: fallback %v, total %d; want fallback hits", res.Fallback, res.Total)
+	}
+}
