@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -69,7 +70,7 @@ func writeWords(src, dst string, minFreq float64, maxLen int) error {
 			continue
 		}
 		freq, err := strconv.ParseFloat(f[1], 64)
-		if err != nil || freq < minFreq || utf8.RuneCountInString(f[0]) > maxLen || utf8.RuneCountInString(f[0]) < 2 {
+		if err != nil || freq < minFreq || utf8.RuneCountInString(f[0]) > maxLen || !allHan(f[0]) {
 			continue
 		}
 		fmt.Fprintf(w, "%s %s\n", f[0], f[1])
@@ -83,6 +84,18 @@ func writeWords(src, dst string, minFreq float64, maxLen int) error {
 	}
 	log.Printf("wrote %d words to %s", n, dst)
 	return out.Close()
+}
+
+// allHan reports whether w is Chinese characters only: the tokenizers hand
+// gse nothing else. Single characters stay: without them every word's
+// sub-segmentation allocates placeholder tokens (17 MB more heap).
+func allHan(w string) bool {
+	for _, r := range w {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
 }
 
 func writeT2S(src, dst string) error {
