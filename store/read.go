@@ -260,6 +260,13 @@ func (db *DB) Revisions(ctx context.Context, entity string, id int64) ([]*ledger
 // with project_figures f. The API, pages and exports share it, so the list
 // and its totals can never disagree.
 func projectWhere(f ledger.ProjectFilter) (string, []any) {
+	w, a, _ := projectWhereFigures(f)
+	return w, a
+}
+
+// projectWhereFigures is projectWhere that also says whether the clause
+// needs project_figures f joined.
+func projectWhereFigures(f ledger.ProjectFilter) (string, []any, bool) {
 	var conds []string
 	var args []any
 	add := func(cond string, a ...any) { conds = append(conds, cond); args = append(args, a...) }
@@ -311,8 +318,10 @@ func projectWhere(f ledger.ProjectFilter) (string, []any) {
 	if f.ApprovedTo != "" {
 		add("p.approved_on <> '' AND p.approved_on <= ?", string(f.ApprovedTo))
 	}
+	needsFigures := false
 	if f.HasAuditFindings != nil {
 		add("f.audit_findings = ?", *f.HasAuditFindings)
+		needsFigures = true
 	}
 	if f.Terminated != nil {
 		if *f.Terminated {
@@ -322,9 +331,9 @@ func projectWhere(f ledger.ProjectFilter) (string, []any) {
 		}
 	}
 	if len(conds) == 0 {
-		return "1 = 1", nil
+		return "1 = 1", nil, false
 	}
-	return strings.Join(conds, " AND "), args
+	return strings.Join(conds, " AND "), args, needsFigures
 }
 
 func strs[T ~string](vs []T) []string {
@@ -353,22 +362,32 @@ var orderExprs = map[ledger.ProjectOrderField]string{
 // FindProjects implements ledger.Reader: one statement for the page and one
 // for the total.
 func (db *DB) FindProjects(ctx context.Context, filter ledger.ProjectFilter, order ledger.ProjectOrder, offset, limit int) ([]*ledger.Project, int, error) {
-	where, args := projectWhere(filter)
-	from := ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
-	var total int
-	q, a, err := inQuery(`SELECT COUNT(*)`+from, args...)
-	if err != nil {
-		return nil, 0, err
+	where, args, needsFigures := projectWhereFigures(filter)
+	expr, ok := orderExprs[order.Field]
+	if !ok {
+		expr = "p.code"
 	}
-	if err := db.get(ctx, &total, q, a...); err != nil {
+	countFrom := ` FROM projects p WHERE ` + where
+	if needsFigures {
+		countFrom = ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
+	}
+	from := countFrom
+	if strings.Contains(expr, "f.") && !needsFigures {
+		from = ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
+	}
+	total, err := cachedAggregate(ctx, db, func() (int, error) {
+		var n int
+		q, a, err := inQuery(`SELECT COUNT(*)`+countFrom, args...)
+		if err != nil {
+			return 0, err
+		}
+		return n, db.get(ctx, &n, q, a...)
+	}, "count", filter)
+	if err != nil {
 		return nil, 0, err
 	}
 	if limit <= 0 || offset >= total {
 		return []*ledger.Project{}, total, nil
-	}
-	expr, ok := orderExprs[order.Field]
-	if !ok {
-		expr = "p.code"
 	}
 	dir := " ASC"
 	if order.Desc {
@@ -379,7 +398,7 @@ func (db *DB) FindProjects(ctx context.Context, filter ledger.ProjectFilter, ord
 		orderBy += ", p.code" + dir
 	}
 	var rows []*ledger.Project
-	q, a, err = sqlxIn(`SELECT p.*`+from+` ORDER BY `+orderBy+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	q, a, err := sqlxIn(`SELECT p.*`+from+` ORDER BY `+orderBy+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -398,6 +417,18 @@ var groupExprs = map[ledger.StatsGroup]string{
 // Stats implements ledger.Reader: one statement for the total and one for
 // the groups.
 func (db *DB) Stats(ctx context.Context, filter ledger.ProjectFilter, groups []ledger.StatsGroup) (*ledger.StatsRow, []*ledger.StatsRow, error) {
+	type result struct {
+		total *ledger.StatsRow
+		rows  []*ledger.StatsRow
+	}
+	r, err := cachedAggregate(ctx, db, func() (result, error) {
+		t, rows, err := db.stats(ctx, filter, groups)
+		return result{t, rows}, err
+	}, "stats", filter, groups)
+	return r.total, r.rows, err
+}
+
+func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []ledger.StatsGroup) (*ledger.StatsRow, []*ledger.StatsRow, error) {
 	where, args := projectWhere(filter)
 	measures := `COUNT(*) AS projects, COALESCE(SUM(p.awarded_fen), 0) AS awarded, COALESCE(SUM(f.leveraged_fen), 0) AS leveraged,
 		COALESCE(SUM(f.paid_fen), 0) AS paid, COALESCE(SUM(f.recovered_fen), 0) AS recovered,

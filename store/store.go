@@ -55,6 +55,8 @@ type DB struct {
 	Now func() time.Time
 	// reads counts read statements, for the N+1 tests and benchmarks.
 	reads atomic.Int64
+	// cache holds aggregates checked against the ledger's generation.
+	cache *aggCache
 }
 
 // ReadStatements returns how many read statements the DB has run so far.
@@ -65,7 +67,7 @@ func (db *DB) ReadStatements() int64 { return db.reads.Load() }
 // path, a file: URL or sqlite:// path selects SQLite (the directory is
 // created). Errors are internal (EUNAVAILABLE when the server is unreachable).
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{Now: time.Now}
+	db := &DB{Now: time.Now, cache: newAggCache()}
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db.dialect = Postgres

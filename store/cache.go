@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+)
+
+// Aggregates (stats and list totals) scan every matching project, which at
+// 100,000 projects costs tens of milliseconds on SQLite. Public reads far
+// outnumber writes, so each node caches them keyed by the query and checked
+// against the ledger's generation: the highest revision and feedback IDs,
+// which every write moves and which cost two index look-ups to read. A
+// cached answer is used only while the generation is unchanged and it is
+// younger than MaxStale. MaxStale bounds one rare case on PostgreSQL: a
+// transaction that took a lower ID but commits after a higher one leaves
+// the generation unchanged, so an answer computed between the two commits
+// could miss it until MaxStale passes. On SQLite, with one writer, IDs
+// follow commit order and the check is exact.
+
+// MaxStale is the longest a cached aggregate is used without recomputing.
+const MaxStale = 10 * time.Second
+
+type generation struct {
+	Revisions int64 `db:"r"`
+	Feedback  int64 `db:"f"`
+}
+
+type cached struct {
+	gen  generation
+	at   time.Time
+	data any
+}
+
+type aggCache struct {
+	c *lru.Cache[string, cached]
+}
+
+func newAggCache() *aggCache {
+	c, _ := lru.New[string, cached](2048)
+	return &aggCache{c: c}
+}
+
+// generation reads the ledger's current generation (one statement).
+func (db *DB) generation(ctx context.Context) (generation, error) {
+	var g generation
+	err := db.get(ctx, &g, `SELECT (SELECT COALESCE(MAX(id), 0) FROM revisions) AS r,
+		(SELECT COALESCE(MAX(id), 0) FROM feedback) AS f`)
+	return g, err
+}
+
+// cachedAggregate returns the cached value for key when it is still
+// current, and otherwise computes, caches and returns it. key parts are
+// JSON-encoded together.
+func cachedAggregate[T any](ctx context.Context, db *DB, compute func() (T, error), key ...any) (T, error) {
+	var zero T
+	if db.cache == nil {
+		return compute()
+	}
+	kb, err := json.Marshal(key)
+	if err != nil {
+		return compute()
+	}
+	k := string(kb)
+	gen, err := db.generation(ctx)
+	if err != nil {
+		return zero, err
+	}
+	if e, ok := db.cache.c.Get(k); ok && e.gen == gen && time.Since(e.at) < MaxStale {
+		return e.data.(T), nil
+	}
+	v, err := compute()
+	if err != nil {
+		return zero, err
+	}
+	db.cache.c.Add(k, cached{gen: gen, at: time.Now(), data: v})
+	return v, nil
+}
