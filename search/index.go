@@ -13,6 +13,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bolterrors "go.etcd.io/bbolt/errors"
 
@@ -383,15 +385,22 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 	const batchSize = 2500
 	b := nb.NewBatch()
 	n := 0
-	flush := func() error {
-		if b.Size() == 0 {
-			return nil
-		}
+	// persist writes b and waits until it is on disk, which means every
+	// batch before it is too.
+	persist := func() error {
+		done := make(chan error, 1)
+		b.SetInternal(keyFingerprint, []byte(Fingerprint())) // never an empty batch
+		b.SetPersistedCallback(func(err error) { done <- err })
 		if err := nb.Batch(b); err != nil {
 			return fmt.Errorf("search: writing batch: %w", err)
 		}
 		b.Reset()
-		return nil
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	err = fill(func(d *ledger.SearchDoc) error {
 		if err := ctx.Err(); err != nil {
@@ -402,26 +411,25 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 		}
 		n++
 		if b.Size() >= batchSize {
-			return flush()
+			if err := nb.Batch(b); err != nil {
+				return fmt.Errorf("search: writing batch: %w", err)
+			}
+			b.Reset()
 		}
 		return nil
 	})
 	if err == nil {
-		err = flush()
+		err = persist()
 	}
 	if err == nil {
-		// The last batch carries the watermark; wait until it is on disk,
-		// which means everything before it is too.
-		persisted := make(chan error, 1)
+		// One segment: a query then runs one searcher per term rather than
+		// one per segment, and the term dictionaries are not repeated.
+		err = forceMerge(ctx, nb)
+	}
+	if err == nil {
+		// The watermark goes last, once the merged segment is on disk.
 		b.SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
-		b.SetPersistedCallback(func(err error) { persisted <- err })
-		if err = nb.Batch(b); err == nil {
-			select {
-			case err = <-persisted:
-			case <-ctx.Done():
-				err = ctx.Err()
-			}
-		}
+		err = persist()
 	}
 	if err != nil {
 		return n, err
@@ -431,6 +439,22 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 	}
 	nb = nil
 	return n, ix.swap(next)
+}
+
+// forceMerge merges the segments of bi into one.
+func forceMerge(ctx context.Context, bi bleve.Index) error {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	sc, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+		return fmt.Errorf("search: merging: %w", err)
+	}
+	return nil
 }
 
 // swap replaces the current index by the closed one in next.

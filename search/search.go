@@ -242,16 +242,17 @@ func build(p *plan, filter query.Query, bigram bool) query.Query {
 var storedFields = []string{fTitle, fBody, fKind, fCode, fDate, fProjectCode, fProjectID, fOrgName}
 
 func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, bigram bool) (*Result, error) {
-	req := bleve.NewSearchRequestOptions(build(p, filter, bigram), q.Limit, q.Offset, false)
+	bq := build(p, filter, bigram)
+	req := bleve.NewSearchRequestOptions(bq, q.Limit, q.Offset, false)
 	req.Fields = storedFields
-	req.IncludeLocations = !p.empty()
 	switch {
 	case q.Sort == SortDateDesc || (q.Sort == "" && p.empty()):
-		req.SortBy([]string{"-" + fDate, "-_score", "_id"})
+		req.SortBy([]string{"-" + fDate, "_id"})
 	case q.Sort == SortDateAsc:
-		req.SortBy([]string{fDate, "-_score", "_id"})
+		req.SortBy([]string{fDate, "_id"})
 	default:
-		req.SortBy([]string{"-_score", "-" + fDate, "_id"})
+		// Score alone: a second key would load a value for every match.
+		req.SortBy([]string{"-_score"})
 	}
 	if !q.NoFacets {
 		for _, f := range facetFields {
@@ -263,9 +264,13 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	res := &Result{Total: sr.Total, Hits: make([]Hit, 0, len(sr.Hits))}
+	locs, err := ix.locations(ctx, bq, sr.Hits, bigram || p.empty())
+	if err != nil {
+		return nil, err
+	}
 	hl := newHighlighter(p, bigram)
 	for _, m := range sr.Hits {
-		res.Hits = append(res.Hits, toHit(m, hl, bigram))
+		res.Hits = append(res.Hits, toHit(m, locs[m.ID], hl, bigram))
 	}
 	if !q.NoFacets {
 		res.Facets = Facets{
@@ -292,7 +297,32 @@ func facet(fr search.FacetResults, name string) []FacetCount {
 	return out
 }
 
-func toHit(m *search.DocumentMatch, hl *highlighter, bigram bool) Hit {
+// locations returns where the query matched in each hit. Asking for
+// locations in the main search would collect them for every match; here
+// the same query runs again restricted to the page's hits.
+func (ix *Index) locations(ctx context.Context, bq query.Query, hits search.DocumentMatchCollection, skip bool) (map[string]search.FieldTermLocationMap, error) {
+	out := map[string]search.FieldTermLocationMap{}
+	if skip || len(hits) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), bq}), len(ids), 0, false)
+	req.IncludeLocations = true
+	req.SortBy([]string{"_id"})
+	sr, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	for _, h := range sr.Hits {
+		out[h.ID] = h.Locations
+	}
+	return out, nil
+}
+
+func toHit(m *search.DocumentMatch, locs search.FieldTermLocationMap, hl *highlighter, bigram bool) Hit {
 	str := func(f string) string { s, _ := m.Fields[f].(string); return s }
 	h := Hit{
 		Key:         m.ID,
@@ -305,11 +335,7 @@ func toHit(m *search.DocumentMatch, hl *highlighter, bigram bool) Hit {
 		Score:       m.Score,
 	}
 	h.ProjectID, _ = strconv.ParseInt(str(fProjectID), 10, 64)
-	titleField, bodyField := fTitle, fBody
-	if bigram {
-		titleField, bodyField = fTitle2, fBody2
-	}
-	h.TitleHTML = hl.mark(h.Title, m.Locations[titleField])
-	h.Fragments = hl.fragments(str(fBody), m.Locations[bodyField], 3)
+	h.TitleHTML = hl.mark(h.Title, locs[fTitle])
+	h.Fragments = hl.fragments(str(fBody), locs[fBody], 3)
 	return h
 }
