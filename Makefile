@@ -12,8 +12,8 @@ generate:
 
 # Q1–Q3 on the demo data (717 projects), SQLite and PostgreSQL.
 bench:
-	CIVICLEDGER_TEST_DATABASE_URL=$$(.ci/postgres.sh) go test -run '^$$' -bench 'Q[123]' -benchtime 200x ./resolvers/
+	CIVICLEDGER_TEST_DATABASE_URL=$$(.ci/postgres.sh) go test -run '^$$' -bench 'Q' -benchtime 200x ./resolvers/
 
 # The same at 100,000 projects (built once into bench-data/, several minutes).
 bench-large:
-	CIVICLEDGER_BENCH_LARGE=1 CIVICLEDGER_TEST_DATABASE_URL=$$(.ci/postgres.sh) go test -run '^$$' -bench 'Q[123]' -benchtime 200x -timeout 2h ./resolvers/
+	CIVICLEDGER_BENCH_LARGE=1 CIVICLEDGER_TEST_DATABASE_URL=$$(.ci/postgres.sh) go test -run '^$$' -bench 'Q' -benchtime 200x -timeout 2h ./resolvers/

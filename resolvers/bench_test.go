@@ -26,7 +26,10 @@ import (
 // Benchmarks of the three reference queries (issue 3):
 //
 //	Q1 a page of 50 projects in one service area ordered by award, with
-//	   undertaker and metrics;
+//	   undertaker and metrics (the list view: each project's outcome
+//	   figures and satisfaction);
+//	Q1M the same page with every per-period metric row of each project
+//	   (about 24 per project, 1,200 objects, 150 KB of JSON);
 //	Q2 one project by code with its whole story;
 //	Q3 stats grouped by year and service area.
 //
@@ -40,6 +43,9 @@ import (
 
 const (
 	q1 = `{ projects(first: 50, filter: {serviceAreas: [ELDERLY_SUPPORT]}, orderBy: {field: AWARDED, direction: DESC}) {
+	totalCount nodes { code title awarded stage outcome undertaker { name creditCode }
+	figures { beneficiaries volunteers experts leveraged leverageRatio } satisfaction { responses average } } } }`
+	q1m = `{ projects(first: 50, filter: {serviceAreas: [ELDERLY_SUPPORT]}, orderBy: {field: AWARDED, direction: DESC}) {
 	totalCount nodes { code title awarded undertaker { name creditCode } metrics { kind value periodStart periodEnd provenance } figures { beneficiaries volunteers } } } }`
 	q2 = `query($code: String!) { project(code: $code) { code title summary awarded coFunding stageLabel outcome
 	round { year } undertaker { name } evaluator { name } auditor { name }
@@ -202,6 +208,12 @@ func runQuery(b *testing.B, env benchEnv, query string, vars map[string]any) {
 func BenchmarkQ1ProjectPage(b *testing.B) {
 	for _, env := range benchEnvs(b) {
 		b.Run(env.name, func(b *testing.B) { runQuery(b, env, q1, nil) })
+	}
+}
+
+func BenchmarkQ1MProjectPageWithMetricRows(b *testing.B) {
+	for _, env := range benchEnvs(b) {
+		b.Run(env.name, func(b *testing.B) { runQuery(b, env, q1m, nil) })
 	}
 }
 

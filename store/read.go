@@ -162,13 +162,16 @@ func (db *DB) TranchesByProjectIDs(ctx context.Context, ids []int64) ([][]*ledge
 	return groupByIDs(ids, rows, func(t *ledger.Tranche) int64 { return t.ProjectID }), nil
 }
 
-// MetricsByProjectIDs implements ledger.Reader.
+// MetricsByProjectIDs implements ledger.Reader. Lists of metrics are long
+// (a project reports each kind every quarter), so it reads the figures
+// without their attribution columns; a metric's history is in revisions.
 func (db *DB) MetricsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Metric, error) {
 	var rows []ledger.Metric
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM metrics WHERE project_id IN (?) ORDER BY kind, period_start, id`, ids); err != nil {
+	if err := db.selIn(ctx, &rows, `SELECT id, project_id, kind, period_start, period_end, value, target, provenance, version
+		FROM metrics WHERE project_id IN (?) ORDER BY kind, period_start, id`, ids); err != nil {
 		return nil, err
 	}
 	return groupByIDs(ids, rows, func(m *ledger.Metric) int64 { return m.ProjectID }), nil
