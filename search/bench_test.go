@@ -277,16 +277,20 @@ func dirSize(dir string) int64 {
 	return n
 }
 
-// rss reads the resident set size of this process from /proc.
+// rss reads the resident set size of this process from /proc: all of it,
+// anonymous memory (heap, stacks) and mapped files (the index segments).
 func rss() string {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return "?"
 	}
+	var out []string
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			return strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:"))
+		for _, k := range []string{"VmRSS:", "RssAnon:", "RssFile:"} {
+			if strings.HasPrefix(line, k) {
+				out = append(out, k+" "+strings.Join(strings.Fields(strings.TrimPrefix(line, k)), " "))
+			}
 		}
 	}
-	return "?"
+	return strings.Join(out, ", ")
 }

@@ -50,34 +50,43 @@ func (hl *highlighter) find(s string) []span {
 				break
 			}
 			st, en := b2r[int32(from+i)], b2r[int32(from+i+len(n))]
-			out = append(out, span{int(t.at[st]), int(t.at[en])})
+			out = append(out, span{int(t.at[st]), int(t.at[en]), string(n)})
 			from += i + len(n)
 		}
 	}
 	return out
 }
 
-// span is a match: bytes [start, end) of the stored text.
-type span struct{ start, end int }
+// span is a match: bytes [start, end) of the stored text, and the term
+// that matched there.
+type span struct {
+	start, end int
+	term       string
+}
 
-// spans returns the merged, ordered matches of the locations in s.
+// spans returns the ordered matches of the locations in s.
 func (hl *highlighter) spans(s string, tlm search.TermLocationMap) []span {
 	var out []span
 	if hl.needles != nil {
 		out = hl.find(s)
 	}
-	for _, locs := range tlm {
+	for term, locs := range tlm {
 		for _, l := range locs {
 			st, en := int(l.Start), int(l.End)
 			if st < 0 || en > len(s) || st >= en {
 				continue
 			}
-			out = append(out, span{st, en})
+			out = append(out, span{st, en, term})
 		}
 	}
 	slices.SortFunc(out, func(a, b span) int { return a.start - b.start })
-	merged := out[:0]
-	for _, sp := range out {
+	return out
+}
+
+// merge joins overlapping spans (居家养老 and 养老 inside it).
+func merge(spans []span) []span {
+	merged := make([]span, 0, len(spans))
+	for _, sp := range spans {
 		if n := len(merged); n > 0 && sp.start <= merged[n-1].end {
 			merged[n-1].end = max(merged[n-1].end, sp.end)
 			continue
@@ -89,7 +98,7 @@ func (hl *highlighter) spans(s string, tlm search.TermLocationMap) []span {
 
 // mark returns s HTML-escaped with its matches in <mark>.
 func (hl *highlighter) mark(s string, tlm search.TermLocationMap) string {
-	return markSpans(s, 0, len(s), hl.spans(s, tlm))
+	return markSpans(s, 0, len(s), merge(hl.spans(s, tlm)))
 }
 
 // markSpans escapes s[from:to] and wraps the spans inside it in <mark>.
@@ -111,14 +120,15 @@ func markSpans(s string, from, to int, spans []span) string {
 	return b.String()
 }
 
-// fragments returns up to n passages of s around its matches, the richest
-// first chosen and then put in text order; the start of s when nothing in
-// it matched.
+// fragments returns up to n passages of s around its matches, those with
+// the most different terms (then the most matches) chosen first and then
+// put in text order; the start of s when nothing in it matched.
 func (hl *highlighter) fragments(s string, tlm search.TermLocationMap, n int) []string {
 	if s == "" {
 		return nil
 	}
-	spans := hl.spans(s, tlm)
+	raw := hl.spans(s, tlm)
+	spans := merge(raw)
 	if len(spans) == 0 {
 		end := forward(s, 0, fragmentLength)
 		f := html.EscapeString(strings.TrimSpace(s[:end]))
@@ -127,20 +137,23 @@ func (hl *highlighter) fragments(s string, tlm search.TermLocationMap, n int) []
 		}
 		return []string{f}
 	}
-	type window struct{ start, end, count int }
+	type window struct{ start, end, score int }
 	var cands []window
+	terms := map[string]bool{}
 	for _, sp := range spans {
 		ws := backward(s, sp.start, fragmentBefore)
 		we := max(forward(s, ws, fragmentLength), sp.end)
 		c := 0
-		for _, o := range spans {
+		clear(terms)
+		for _, o := range raw {
 			if o.start >= ws && o.end <= we {
 				c++
+				terms[o.term] = true
 			}
 		}
-		cands = append(cands, window{ws, we, c})
+		cands = append(cands, window{ws, we, 1000*len(terms) + c})
 	}
-	slices.SortStableFunc(cands, func(a, b window) int { return b.count - a.count })
+	slices.SortStableFunc(cands, func(a, b window) int { return b.score - a.score })
 	var chosen []window
 	for _, c := range cands {
 		if len(chosen) == n {

@@ -382,9 +382,10 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 			os.RemoveAll(next)
 		}
 	}()
-	const batchSize = 2500
+	const batchSize = 2000
 	b := nb.NewBatch()
 	n := 0
+	var inflight []chan error
 	// persist writes b and waits until it is on disk, which means every
 	// batch before it is too.
 	persist := func() error {
@@ -410,11 +411,28 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 			return fmt.Errorf("search: indexing %s: %w", d.Key, err)
 		}
 		n++
-		if b.Size() >= batchSize {
-			if err := nb.Batch(b); err != nil {
-				return fmt.Errorf("search: writing batch: %w", err)
+		if b.Size() < batchSize {
+			return nil
+		}
+		// Batches do not wait for the disk, but at most two may be in
+		// memory unpersisted: that bounds the memory of a rebuild.
+		done := make(chan error, 1)
+		b.SetPersistedCallback(func(err error) { done <- err })
+		if err := nb.Batch(b); err != nil {
+			return fmt.Errorf("search: writing batch: %w", err)
+		}
+		b.Reset()
+		inflight = append(inflight, done)
+		if len(inflight) > 2 {
+			select {
+			case err := <-inflight[0]:
+				if err != nil {
+					return err
+				}
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-			b.Reset()
+			inflight = inflight[1:]
 		}
 		return nil
 	})

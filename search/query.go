@@ -287,6 +287,9 @@ func withSynonyms(txt string, form []string) unit {
 	return u
 }
 
+// synonymWeight is the weight of a synonym relative to the word typed.
+const synonymWeight = 0.5
+
 // fieldBoost is a field searched by the text of a query and its weight.
 type fieldBoost struct {
 	field string
@@ -312,14 +315,19 @@ func termsQuery(terms []string, field string, boost float64) query.Query {
 }
 
 // wordQuery matches any alternative of u in any word field.
+// Synonyms weigh half as much as the words typed.
 func wordQuery(u unit) query.Query {
 	var qs []query.Query
-	for _, alt := range u.alts {
+	for i, alt := range u.alts {
 		if alt == nil {
 			continue
 		}
+		w := 1.0
+		if i > 0 {
+			w = synonymWeight
+		}
 		for _, f := range wordFields {
-			qs = append(qs, termsQuery(alt, f.field, f.boost))
+			qs = append(qs, termsQuery(alt, f.field, w*f.boost))
 		}
 	}
 	if len(qs) == 0 {
