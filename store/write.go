@@ -30,12 +30,18 @@ func (tx *Tx) revise(ctx context.Context, att ledger.Attribution, entity string,
 		return err
 	}
 	tx.revisions = append(tx.revisions, []any{entity, id, version, string(snap), att.Actor, string(att.Role), att.Reason, tx.now})
+	if len(tx.revisions) >= 1000 {
+		return tx.flushRows(ctx)
+	}
 	return nil
 }
 
 // touch appends a record whose searchable text changed to the outbox.
 func (tx *Tx) touch(ctx context.Context, entity string, id int64) error {
 	tx.outbox = append(tx.outbox, []any{entity, id, tx.now})
+	if len(tx.outbox) >= 1000 {
+		return tx.flushRows(ctx)
+	}
 	return nil
 }
 
