@@ -270,7 +270,7 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 	}
 	hl := newHighlighter(p, bigram)
 	for _, m := range sr.Hits {
-		res.Hits = append(res.Hits, toHit(m, locs[m.ID], hl, bigram))
+		res.Hits = append(res.Hits, toHit(m, locs[m.ID], hl))
 	}
 	if !q.NoFacets {
 		res.Facets = Facets{
@@ -322,7 +322,7 @@ func (ix *Index) locations(ctx context.Context, bq query.Query, hits search.Docu
 	return out, nil
 }
 
-func toHit(m *search.DocumentMatch, locs search.FieldTermLocationMap, hl *highlighter, bigram bool) Hit {
+func toHit(m *search.DocumentMatch, locs search.FieldTermLocationMap, hl *highlighter) Hit {
 	str := func(f string) string { s, _ := m.Fields[f].(string); return s }
 	h := Hit{
 		Key:         m.ID,

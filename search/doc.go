@@ -1,0 +1,62 @@
+// Package search is Civic Ledger's full-text search: a bleve index on local
+// disk per node, Chinese analysis, query parsing, highlights and facets, and
+// the follower that keeps the index in step with the database's outbox.
+//
+// # Wiring
+//
+// At start-up a server opens the index under its data directory and starts
+// a follower; Run rebuilds the index first when it needs it (new,
+// unreadable, or built with other analysis settings), then follows the
+// outbox:
+//
+//	ix, err := search.Open(filepath.Join(dataDir, "search"), logger)
+//	f := search.NewFollower(ix, db, logger) // db implements ledger.Outbox
+//	go f.Run(ctx)                           // until ctx is cancelled
+//	…
+//	res, err := ix.Search(ctx, search.Query{Text: "长者食堂 -助餐", Limit: 20})
+//
+// After a write the caller wants searchable at once (publish → searchable),
+// f.Sync(ctx) returns when everything committed before the call is indexed
+// on this node; other nodes pick it up within Follower.Interval. On
+// shutdown: cancel Run's context, wait for Run to return, then ix.Close().
+// The reindex command calls f.Rebuild(ctx) (or opens the index and calls
+// CatchUp, which rebuilds when needed). Only one process may open an index
+// directory at a time (Open returns ErrIndexBusy otherwise).
+//
+// # Analysis
+//
+// Text is normalised rune for rune on both sides (full-width → half-width,
+// lower case, traditional → simplified with OpenCC's character table), so
+// offsets into the original text survive for highlighting. Chinese runs are
+// segmented with gse's shortest-path algorithm over a trimmed copy of gse's
+// simplified dictionary (data/words.txt: the 108,851 words of frequency 10
+// or more, all characters included; 35 MB of heap instead of 130 MB for the
+// full simplified dictionary) and the domain dictionary data/user.txt. Each
+// word is indexed with the dictionary words inside it (search mode), all at
+// their character offsets, so 长者食堂 matches the phrases 长者食堂 and "长者
+// 食堂" alike, and 家政 does not match 国家政策 (segmented 国家/政策). Single-
+// character function words (data/stopwords.txt) are not indexed; a phrase
+// leaves their place empty. Latin words, numbers and codes stay whole, with
+// their parts split at - _ / as extra tokens. A second set of fields holds
+// character pairs (without positions) for the fallback used when the words
+// find nothing: partial words such as 适老 in 适老化.
+//
+// The fingerprint of the analysis (code version, dictionaries, character
+// table, stop words) is stored in the index; a different one makes the
+// index need a rebuild, which is built aside while the old one serves.
+//
+// # Queries
+//
+// ParseText splits the text typed: white space separates chunks, quotes
+// make phrases, a leading minus excludes. Each word of a plain chunk is
+// required (in the title, body, or codes and names) with its synonyms from
+// data/synonyms.txt at half weight; a chunk's words in order add a boosted
+// phrase clause; words of data/areas.txt favour records of their service
+// area. When nothing matches, the same plan runs on the character pairs.
+//
+// # Following the outbox
+//
+// See Follower: a watermark W (every seq ≤ W done) is stored in the index in
+// the same batch as the documents; rows above W are re-read until every gap
+// below them is filled or proven rolled back by the transaction horizon.
+package search
