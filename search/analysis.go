@@ -40,9 +40,9 @@ const (
 	BigramAnalyzerName  = "civicledger_bigram"
 )
 
-// analysisVersion changes whenever the code of the tokenizers changes what
-// they emit; it is part of the fingerprint.
-const analysisVersion = "3"
+// analysisVersion changes whenever the code of the tokenizers or the
+// mapping changes what the index holds; it is part of the fingerprint.
+const analysisVersion = "4"
 
 var (
 	//go:embed data/words.txt

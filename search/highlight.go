@@ -25,8 +25,8 @@ type highlighter struct {
 
 func newHighlighter(p *plan, bigram bool) *highlighter {
 	hl := &highlighter{}
-	if bigram {
-		for _, u := range p.must {
+	for _, u := range p.must {
+		if bigram || u.substr {
 			for _, s := range u.syn {
 				hl.needles = append(hl.needles, []byte(s))
 			}

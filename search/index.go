@@ -41,6 +41,9 @@ const (
 	fServiceArea = "serviceArea"
 	fStage       = "stage"
 	fDate        = "date"
+	// fFacets holds "field\x1fvalue" for each faceted field: one doc-value
+	// visit per hit instead of six (facets were 40% of query time).
+	fFacets = "facets"
 )
 
 // Keys of the index's internal storage.
@@ -200,6 +203,7 @@ func indexMapping() mapping.IndexMapping {
 		f.Store = store
 		f.IncludeInAll = false
 		f.IncludeTermVectors = false
+		f.DocValues = false // filters only; facets use fFacets, sorting fDate
 		return f
 	}
 	dm := bleve.NewDocumentStaticMapping()
@@ -209,12 +213,18 @@ func indexMapping() mapping.IndexMapping {
 	dm.AddFieldMappingsAt(fTitle2, text(BigramAnalyzerName, false))
 	dm.AddFieldMappingsAt(fBody2, text(BigramAnalyzerName, false))
 	dm.AddFieldMappingsAt(fMeta2, text(BigramAnalyzerName, false))
-	for _, f := range []string{fKind, fCode, fProjectCode, fOrgName, fDate} {
+	for _, f := range []string{fKind, fCode, fProjectCode, fOrgName} {
 		dm.AddFieldMappingsAt(f, kw(true))
 	}
 	for _, f := range []string{fSubKind, fOrgCode, fDistrict, fYear, fServiceArea, fStage} {
 		dm.AddFieldMappingsAt(f, kw(false))
 	}
+	date := kw(true)
+	date.DocValues = true
+	dm.AddFieldMappingsAt(fDate, date)
+	facets := kw(false)
+	facets.DocValues = true
+	dm.AddFieldMappingsAt(fFacets, facets)
 	pid := bleve.NewKeywordFieldMapping()
 	pid.Store, pid.Index, pid.DocValues, pid.IncludeInAll = true, false, false, false
 	dm.AddFieldMappingsAt(fProjectID, pid)
@@ -257,6 +267,13 @@ func fields(d *ledger.SearchDoc) map[string]any {
 	if d.ProjectID != 0 {
 		m[fProjectID] = strconv.FormatInt(d.ProjectID, 10)
 	}
+	var facets []string
+	for _, f := range facetFields {
+		if v, ok := m[f].(string); ok {
+			facets = append(facets, f+facetSep+v)
+		}
+	}
+	m[fFacets] = facets
 	return m
 }
 
@@ -469,8 +486,18 @@ func forceMerge(ctx context.Context, bi bleve.Index) error {
 	if !ok {
 		return nil
 	}
-	if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
-		return fmt.Errorf("search: merging: %w", err)
+	// A force merge merges the segments on disk at the time; repeat until
+	// one is left (a few rounds at most).
+	for round := 0; round < 5; round++ {
+		m := sc.StatsMap()
+		files, _ := m["num_root_filesegments"].(uint64)
+		mem, _ := m["num_root_memorysegments"].(uint64)
+		if files+mem <= 1 {
+			return nil
+		}
+		if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+			return fmt.Errorf("search: merging: %w", err)
+		}
 	}
 	return nil
 }

@@ -82,9 +82,10 @@ func quotePair(r rune) (rune, bool) {
 // as phrase terms at character offsets ("" fills a gap; one term is a
 // term query).
 type unit struct {
-	text string     // normalised text, for the bigram fallback
-	alts [][]string // the word-field forms: the unit itself and its synonyms
-	syn  []string   // texts of all alternatives (unit first)
+	text   string     // normalised text, for the bigram fallback
+	alts   [][]string // the word-field forms: the unit itself and its synonyms
+	syn    []string   // texts of all alternatives (unit first)
+	substr bool       // characters the dictionary does not know: matched on the pair fields
 }
 
 // plan is a query text analysed for the index.
@@ -225,7 +226,13 @@ func plainUnits(toks []token) []unit {
 			for _, s := range singles {
 				txt += s.term
 			}
-			out = append(out, withSynonyms(txt, phraseOf(singles)))
+			u := withSynonyms(txt, phraseOf(singles))
+			// Two or more characters that are no word (台账 when the
+			// dictionary lacks it, a name): a substring, as the pair
+			// fields match it, rather than single characters in a row,
+			// which the index holds only where the text was cut the same way.
+			u.substr = len(singles) > 1
+			out = append(out, u)
 			singles = nil
 		}
 	}

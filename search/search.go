@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -92,12 +93,17 @@ type FacetCount struct {
 	Count int
 }
 
-var facetFields = []struct {
-	field string
-	size  int
-}{
-	{fKind, 10}, {fServiceArea, 10}, {fYear, 20}, {fDistrict, 30}, {fOrgName, 20}, {fStage, 10},
-}
+// facetFields are the fields counted in Facets, in its order.
+var facetFields = []string{fKind, fServiceArea, fYear, fDistrict, fOrgName, fStage}
+
+// facetSep joins a field and a value in fFacets.
+const facetSep = "\x1f"
+
+// Facet sizes: values kept per field, and values counted in all.
+const (
+	facetSize      = 20
+	facetTermsSize = 500
+)
 
 // Search runs q. Invalid input (a bad sort, a negative page) is an
 // ledger.EINVALID error; a closed index is an internal error.
@@ -207,7 +213,7 @@ func build(p *plan, filter query.Query, bigram bool) query.Query {
 		b.AddMust(query.NewMatchAllQuery())
 	}
 	for _, u := range p.must {
-		if bigram {
+		if bigram || u.substr {
 			b.AddMust(bigramQuery(u))
 		} else {
 			b.AddMust(wordQuery(u))
@@ -255,9 +261,7 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 		req.SortBy([]string{"-_score"})
 	}
 	if !q.NoFacets {
-		for _, f := range facetFields {
-			req.AddFacet(f.field, bleve.NewFacetRequest(f.field, f.size))
-		}
+		req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, facetTermsSize))
 	}
 	sr, err := ix.bi.SearchInContext(ctx, req)
 	if err != nil {
@@ -273,28 +277,26 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 		res.Hits = append(res.Hits, toHit(m, locs[m.ID], hl))
 	}
 	if !q.NoFacets {
-		res.Facets = Facets{
-			Kind:        facet(sr.Facets, fKind),
-			ServiceArea: facet(sr.Facets, fServiceArea),
-			Year:        facet(sr.Facets, fYear),
-			District:    facet(sr.Facets, fDistrict),
-			OrgName:     facet(sr.Facets, fOrgName),
-			Stage:       facet(sr.Facets, fStage),
-		}
+		res.Facets = facets(sr.Facets)
 	}
 	return res, nil
 }
 
-func facet(fr search.FacetResults, name string) []FacetCount {
-	r, ok := fr[name]
-	if !ok || r.Terms == nil {
-		return nil
+// facets splits the counts of fFacets by field, the largest first.
+func facets(fr search.FacetResults) Facets {
+	by := map[string][]FacetCount{}
+	if r, ok := fr[fFacets]; ok && r.Terms != nil {
+		for _, t := range r.Terms.Terms() { // by count, then term
+			f, v, ok := strings.Cut(t.Term, facetSep)
+			if ok && len(by[f]) < facetSize {
+				by[f] = append(by[f], FacetCount{Value: v, Count: t.Count})
+			}
+		}
 	}
-	var out []FacetCount
-	for _, t := range r.Terms.Terms() {
-		out = append(out, FacetCount{Value: t.Term, Count: t.Count})
+	return Facets{
+		Kind: by[fKind], ServiceArea: by[fServiceArea], Year: by[fYear],
+		District: by[fDistrict], OrgName: by[fOrgName], Stage: by[fStage],
 	}
-	return out
 }
 
 // locations returns where the query matched in each hit. Asking for

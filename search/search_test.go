@@ -126,15 +126,21 @@ func TestRelevance(t *testing.T) {
 
 func TestSearchFallbackPartialWord(t *testing.T) {
 	ix, _, _ := mustIndex(t, loadCorpus(t))
+	// 适老 is no word: its characters are matched as a substring.
 	res, err := ix.Search(context.Background(), Query{Text: "适老"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Fallback {
-		t.Errorf("适老 is not a word: want the bigram fallback")
+	if res.Total != 2 || !strings.Contains(strings.Join(res.Hits[0].Fragments, ""), "<mark>适老</mark>") {
+		t.Errorf("total %d, hits %v: want 2, 适老 marked", res.Total, res.Hits)
 	}
-	if len(res.Hits) == 0 || !strings.Contains(strings.Join(res.Hits[0].Fragments, ""), "<mark>适老</mark>") {
-		t.Errorf("fragments %v: want 适老 marked", res.Hits)
+	// A word that only stands inside other words falls back to the pairs.
+	res, err = ix.Search(context.Background(), Query{Text: "老化改"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Fallback || res.Total != 2 {
+		t.Errorf("老化改: fallback %v, total %d; want the fallback, 2", res.Fallback, res.Total)
 	}
 	// A word that exists is not a fallback.
 	res, err = ix.Search(context.Background(), Query{Text: "适老化"})
