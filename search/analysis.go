@@ -78,7 +78,7 @@ func init() {
 // built with another fingerprint must be rebuilt.
 func Fingerprint() string {
 	h := sha256.New()
-	for _, s := range []string{analysisVersion, baseWords, userWords, t2sTable, stopTable} {
+	for _, s := range []string{analysisVersion, baseWords, userWords, t2sTable, stopTable, synonymTable} {
 		fmt.Fprintf(h, "%d:", len(s))
 		h.Write([]byte(s))
 	}
@@ -174,6 +174,13 @@ var segmenter = sync.OnceValue(func() *gse.Segmenter {
 	eachLine(baseWords, func(f []string) {
 		if len(f) > 1 {
 			b.WriteString(f[0] + " " + f[1] + "\n")
+		}
+	})
+	// Synonyms last (where the dictionary lacks them): each is then one
+	// term, and a synonym costs a term lookup rather than a phrase.
+	eachLine(synonymTable, func(f []string) {
+		for _, w := range f {
+			b.WriteString(Normalize(w) + " 3000\n")
 		}
 	})
 	if err := seg.LoadDictStr(b.String()); err != nil {

@@ -524,6 +524,14 @@ func (ix *Index) swap(next string) error {
 	}
 	bi, err := openExisting(ix.dir)
 	if err != nil {
+		// Never leave the node without an index: an empty one that asks
+		// for a rebuild keeps searches answering.
+		ix.log.Error("opening rebuilt search index", "err", err)
+		os.RemoveAll(ix.dir)
+		if bi, cerr := create(ix.dir, false); cerr == nil {
+			ix.bi = bi
+			ix.setRebuild(fmt.Sprintf("rebuilt index unreadable: %v", err))
+		}
 		return fmt.Errorf("search: opening rebuilt index: %w", err)
 	}
 	ix.bi = bi

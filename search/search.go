@@ -1,8 +1,10 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -207,6 +209,7 @@ func strs[T ~string](vs []T) []string {
 
 // build makes the bleve query of a plan: on the word fields, or on the
 // bigram fields for the fallback.
+// Phrase clauses are left to rescore (see phraseQuery).
 func build(p *plan, filter query.Query, bigram bool) query.Query {
 	b := query.NewBooleanQuery(nil, nil, nil)
 	if p.empty() {
@@ -226,13 +229,6 @@ func build(p *plan, filter query.Query, bigram bool) query.Query {
 			b.AddMustNot(wordQuery(u))
 		}
 	}
-	if !bigram {
-		for _, ph := range p.boost {
-			for _, f := range wordFields {
-				b.AddShould(termsQuery(ph, f.field, 2*f.boost))
-			}
-		}
-	}
 	for _, a := range p.areas {
 		t := query.NewTermQuery(string(a))
 		t.SetField(fServiceArea)
@@ -245,20 +241,47 @@ func build(p *plan, filter query.Query, bigram bool) query.Query {
 	return b
 }
 
+// phraseQuery matches the chunks' words in order, nil when no chunk has
+// two words. It is not part of the main query, where it would check
+// positions in every match: the best rescoreDepth matches are rescored.
+func phraseQuery(p *plan) query.Query {
+	var qs []query.Query
+	for _, ph := range p.boost {
+		for _, f := range wordFields {
+			qs = append(qs, termsQuery(ph, f.field, 2*f.boost))
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// rescoreDepth is how many of the best matches the phrase clauses rescore.
+const rescoreDepth = 100
+
 var storedFields = []string{fTitle, fBody, fKind, fCode, fDate, fProjectCode, fProjectID, fOrgName}
 
 func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, bigram bool) (*Result, error) {
 	bq := build(p, filter, bigram)
-	req := bleve.NewSearchRequestOptions(bq, q.Limit, q.Offset, false)
-	req.Fields = storedFields
+	byScore := q.Sort == SortRelevance || (q.Sort == "" && !p.empty())
+	var pq query.Query
+	if byScore && !bigram && q.Offset+q.Limit <= rescoreDepth {
+		pq = phraseQuery(p)
+	}
+	size, from := q.Limit, q.Offset
+	if pq != nil {
+		size, from = rescoreDepth, 0
+	}
+	req := bleve.NewSearchRequestOptions(bq, size, from, false)
 	switch {
-	case q.Sort == SortDateDesc || (q.Sort == "" && p.empty()):
-		req.SortBy([]string{"-" + fDate, "_id"})
+	case byScore:
+		// Score alone: a second key would load a value for every match.
+		req.SortBy([]string{"-_score"})
 	case q.Sort == SortDateAsc:
 		req.SortBy([]string{fDate, "_id"})
 	default:
-		// Score alone: a second key would load a value for every match.
-		req.SortBy([]string{"-_score"})
+		req.SortBy([]string{"-" + fDate, "_id"})
 	}
 	if !q.NoFacets {
 		req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, facetTermsSize))
@@ -267,19 +290,96 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	res := &Result{Total: sr.Total, Hits: make([]Hit, 0, len(sr.Hits))}
-	locs, err := ix.locations(ctx, bq, sr.Hits, bigram || p.empty())
+	type scored struct {
+		id    string
+		score float64
+	}
+	page := make([]scored, len(sr.Hits))
+	for i, h := range sr.Hits {
+		page[i] = scored{h.ID, h.Score}
+	}
+	if pq != nil && len(page) > 0 {
+		bonus, err := ix.scores(ctx, pq, page2ids(sr.Hits))
+		if err != nil {
+			return nil, err
+		}
+		for i := range page {
+			page[i].score += bonus[page[i].id]
+		}
+		slices.SortStableFunc(page, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
+		page = page[min(q.Offset, len(page)):min(q.Offset+q.Limit, len(page))]
+	}
+	ids := make([]string, len(page))
+	for i, s := range page {
+		ids[i] = s.id
+	}
+	docs, err := ix.fetch(ctx, bq, ids, !p.empty() && !bigram)
 	if err != nil {
 		return nil, err
 	}
+	res := &Result{Total: sr.Total, Hits: make([]Hit, 0, len(page))}
 	hl := newHighlighter(p, bigram)
-	for _, m := range sr.Hits {
-		res.Hits = append(res.Hits, toHit(m, locs[m.ID], hl))
+	for _, s := range page {
+		if m := docs[s.id]; m != nil {
+			h := toHit(m, hl)
+			h.Score = s.score
+			res.Hits = append(res.Hits, h)
+		}
 	}
 	if !q.NoFacets {
 		res.Facets = facets(sr.Facets)
 	}
 	return res, nil
+}
+
+func page2ids(hits search.DocumentMatchCollection) []string {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	return ids
+}
+
+// scores returns the score of q for each of the documents ids that it matches.
+func (ix *Index) scores(ctx context.Context, q query.Query, ids []string) (map[string]float64, error) {
+	b := query.NewBooleanQuery([]query.Query{q}, nil, nil)
+	b.AddFilter(query.NewDocIDQuery(ids))
+	req := bleve.NewSearchRequestOptions(b, len(ids), 0, false)
+	sr, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out := make(map[string]float64, len(sr.Hits))
+	for _, h := range sr.Hits {
+		out[h.ID] = h.Score
+	}
+	return out, nil
+}
+
+// fetch loads the stored fields of the documents ids and, with locations
+// set, where bq matched in them (asked for in the main search, locations
+// would be collected for every match, not only the page's).
+func (ix *Index) fetch(ctx context.Context, bq query.Query, ids []string, locations bool) (map[string]*search.DocumentMatch, error) {
+	out := make(map[string]*search.DocumentMatch, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var q query.Query = query.NewDocIDQuery(ids)
+	if locations {
+		q = query.NewConjunctionQuery([]query.Query{q, bq})
+	}
+	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
+	req.Fields = storedFields
+	req.IncludeLocations = locations
+	req.SortBy([]string{"_id"})
+	sr, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	for _, h := range sr.Hits {
+		out[h.ID] = h
+	}
+	return out, nil
 }
 
 // facets splits the counts of fFacets by field, the largest first.
@@ -299,32 +399,7 @@ func facets(fr search.FacetResults) Facets {
 	}
 }
 
-// locations returns where the query matched in each hit. Asking for
-// locations in the main search would collect them for every match; here
-// the same query runs again restricted to the page's hits.
-func (ix *Index) locations(ctx context.Context, bq query.Query, hits search.DocumentMatchCollection, skip bool) (map[string]search.FieldTermLocationMap, error) {
-	out := map[string]search.FieldTermLocationMap{}
-	if skip || len(hits) == 0 {
-		return out, nil
-	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-	}
-	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), bq}), len(ids), 0, false)
-	req.IncludeLocations = true
-	req.SortBy([]string{"_id"})
-	sr, err := ix.bi.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	for _, h := range sr.Hits {
-		out[h.ID] = h.Locations
-	}
-	return out, nil
-}
-
-func toHit(m *search.DocumentMatch, locs search.FieldTermLocationMap, hl *highlighter) Hit {
+func toHit(m *search.DocumentMatch, hl *highlighter) Hit {
 	str := func(f string) string { s, _ := m.Fields[f].(string); return s }
 	h := Hit{
 		Key:         m.ID,
@@ -337,7 +412,7 @@ func toHit(m *search.DocumentMatch, locs search.FieldTermLocationMap, hl *highli
 		Score:       m.Score,
 	}
 	h.ProjectID, _ = strconv.ParseInt(str(fProjectID), 10, 64)
-	h.TitleHTML = hl.mark(h.Title, locs[fTitle])
-	h.Fragments = hl.fragments(str(fBody), locs[fBody], 3)
+	h.TitleHTML = hl.mark(h.Title, m.Locations[fTitle])
+	h.Fragments = hl.fragments(str(fBody), m.Locations[fBody], 3)
 	return h
 }
