@@ -110,7 +110,8 @@ var (
 	}
 )
 
-// genDocs returns n documents: mostly reports of about 900 characters,
+// genDocs returns n documents: mostly reports of about 500 characters
+// (the demo data set's reports average 400),
 // with projects, announcements and case studies among them.
 func genDocs(n int, seed uint64) []*ledger.SearchDoc {
 	out := make([]*ledger.SearchDoc, 0, n)
@@ -133,7 +134,7 @@ func genEach(n int, seed uint64, fn func(*ledger.SearchDoc) error) error {
 		date := fmt.Sprintf("%d-%02d-%02d", year, 1+r.IntN(12), 1+r.IntN(28))
 		k := genKinds[r.IntN(len(genKinds))]
 		var b strings.Builder
-		sentences := 16 + r.IntN(20)
+		sentences := 8 + r.IntN(12)
 		for s := 0; s < sentences; s++ {
 			tmpl := pick(genSentences)
 			if own := genKindSentences[k.kind]; len(own) > 0 && r.IntN(3) == 0 {

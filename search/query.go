@@ -86,6 +86,7 @@ type unit struct {
 	alts   [][]string // the word-field forms: the unit itself and its synonyms
 	syn    []string   // texts of all alternatives (unit first)
 	substr bool       // characters the dictionary does not know: matched on the pair fields
+	chars  bool       // made of single characters (no dictionary word): may fall back to pairs
 }
 
 // plan is a query text analysed for the index.
@@ -97,6 +98,29 @@ type plan struct {
 }
 
 func (p *plan) empty() bool { return len(p.must) == 0 }
+
+// fallback reports whether the plan may fall back to the character pairs
+// when its words find nothing: only when some part of it is made of
+// characters that are no dictionary word. A word that is in no document
+// finds nothing, rather than the pairs of other words that happen to spell
+// it (家政 in 国家政策, 市长 in 本市长宁区).
+func (p *plan) fallback() bool {
+	for _, u := range p.must {
+		if u.chars {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSingle(toks []token) bool {
+	for _, tk := range toks {
+		if utf8.RuneCountInString(tk.term) == 1 && classOf([]rune(tk.term)[0]) == classHan {
+			return true
+		}
+	}
+	return false
+}
 
 var (
 	synonyms = sync.OnceValue(func() map[string][]string {
@@ -149,11 +173,11 @@ func planText(s string) *plan {
 			case c.Exclude:
 				p.exclude = append(p.exclude, unit{text: runText, alts: [][]string{whole}, syn: []string{runText}})
 			case c.Phrase:
-				p.must = append(p.must, unit{text: runText, alts: [][]string{whole}, syn: []string{runText}})
+				p.must = append(p.must, unit{text: runText, alts: [][]string{whole}, syn: []string{runText}, chars: hasSingle(toks)})
 			default:
 				units := plainUnits(toks)
 				if len(units) == 0 { // only stop words: left to the fallback
-					units = []unit{{text: runText, syn: []string{runText}}}
+					units = []unit{{text: runText, syn: []string{runText}, chars: true}}
 				}
 				for _, u := range units {
 					if a, ok := areaWords()[u.text]; ok && !seenArea[a] {
@@ -232,6 +256,7 @@ func plainUnits(toks []token) []unit {
 			// fields match it, rather than single characters in a row,
 			// which the index holds only where the text was cut the same way.
 			u.substr = len(singles) > 1
+			u.chars = true
 			out = append(out, u)
 			singles = nil
 		}

@@ -56,7 +56,7 @@ type Result struct {
 	Total    uint64 // hits in all pages
 	Hits     []Hit
 	Facets   Facets
-	Fallback bool // no word matched: the hits match character pairs (partial words)
+	Fallback bool // nothing matched the words; the hits match character pairs
 	Took     time.Duration
 }
 
@@ -125,7 +125,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if res.Total == 0 && !p.empty() {
+	if res.Total == 0 && p.fallback() {
 		if res, err = ix.run(ctx, q, p, filter, true); err != nil {
 			return nil, err
 		}

@@ -337,3 +337,27 @@ func TestSearchStopWords(t *testing.T) {
 		t.Errorf("的: fallback %v, total %d; want fallback hits", res.Fallback, res.Total)
 	}
 }
+
+// TestNoFallbackForWords checks that a dictionary word found in no
+// document finds nothing, rather than the pairs of other words that spell
+// it (the demo data's trap: 市长 in 本市长宁区).
+func TestNoFallbackForWords(t *testing.T) {
+	docs := []*ledger.SearchDoc{
+		{Key: "report:1", Kind: ledger.DocReport, Title: "服务范围", Body: "项目服务范围覆盖本市长宁区仙霞新村街道。", Date: "2016-01-01"},
+		{Key: "report:2", Kind: ledger.DocReport, Title: "政策", Body: "落实国家政策。", Date: "2016-01-01"},
+	}
+	ix, _, _ := mustIndex(t, docs)
+	for _, q := range []string{"市长", "家政", "家政 服务"} {
+		res, err := ix.Search(context.Background(), Query{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != 0 || res.Fallback {
+			t.Errorf("%s: %v (fallback %v), want nothing", q, keys(res), res.Fallback)
+		}
+	}
+	// Characters that are no word still fall back: 仙霞 is in no dictionary.
+	if got := found(t, ix, "仙霞"); !cmp.Equal(got, []string{"report:1"}) {
+		t.Errorf("仙霞: %v, want report:1", got)
+	}
+}
