@@ -65,7 +65,16 @@ type Index struct {
 	bi bleve.Index
 
 	rebuild atomic.Pointer[string] // why the index needs rebuilding, nil when it does not
+
+	// RebuildBatch is the number of documents analysed and written at a
+	// time by a rebuild (default DefaultRebuildBatch). Their analysis is
+	// held in memory: 500 report-sized documents peak at about 250 MB of
+	// heap, 250 at about 170 MB for some 15% more CPU time.
+	RebuildBatch int
 }
+
+// DefaultRebuildBatch is the default of Index.RebuildBatch.
+const DefaultRebuildBatch = 500
 
 // Open opens the index in dir, creating it when it does not exist. A new
 // index, one built with other analysis settings (see Fingerprint) and one
@@ -154,6 +163,9 @@ func create(dir string, bulk bool) (bleve.Index, error) {
 		// Batches do not wait for the disk; buildAside waits once at the end
 		// (scorch's Close does not persist what is still in memory).
 		cfg["unsafe_batch"] = true
+		// No background merges while building: buildAside merges once at
+		// the end (merging as it goes held several hundred MB at a time).
+		cfg["scorchMergePlanOptions"] = map[string]any{"MaxSegmentsPerTier": 10000, "SegmentsPerMergeTask": 10}
 	}
 	bi, err := bleve.NewUsing(dir, indexMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
 	if err != nil {
@@ -399,7 +411,10 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 			os.RemoveAll(next)
 		}
 	}()
-	const batchSize = 2000
+	batchSize := ix.RebuildBatch
+	if batchSize <= 0 {
+		batchSize = DefaultRebuildBatch
+	}
 	b := nb.NewBatch()
 	n := 0
 	var inflight []chan error
