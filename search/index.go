@@ -137,7 +137,10 @@ func openExisting(dir string) (bi bleve.Index, err error) {
 			bi, err = nil, fmt.Errorf("opening panicked: %v", r)
 		}
 	}()
-	bi, err = bleve.OpenUsing(dir, map[string]any{"bolt_timeout": "3s", "unsafe_batch": false})
+	// The settings of a rebuild (stored with the index) do not apply once
+	// it serves: batches wait for the disk and segments merge as usual.
+	bi, err = bleve.OpenUsing(dir, map[string]any{"bolt_timeout": "3s", "unsafe_batch": false,
+		"scorchMergePlanOptions": servingMergePlan()})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, ErrIndexBusy
 	}
@@ -150,6 +153,17 @@ func openExisting(dir string) (bi bleve.Index, err error) {
 		return nil, err
 	}
 	return bi, nil
+}
+
+// servingMergePlan is bleve's default merge plan, as configuration.
+func servingMergePlan() map[string]any {
+	d := mergeplan.DefaultMergePlanOptions
+	return map[string]any{
+		"MaxSegmentsPerTier": d.MaxSegmentsPerTier, "MaxSegmentSize": d.MaxSegmentSize,
+		"MaxSegmentFileSize": d.MaxSegmentFileSize, "TierGrowth": d.TierGrowth,
+		"SegmentsPerMergeTask": d.SegmentsPerMergeTask, "FloorSegmentSize": d.FloorSegmentSize,
+		"ReclaimDeletesWeight": d.ReclaimDeletesWeight,
+	}
 }
 
 // create makes a new empty index in dir with the current fingerprint.
