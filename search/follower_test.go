@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/google/go-cmp/cmp"
 
 	"civicledger/ledger"
@@ -338,34 +337,5 @@ func TestSyncPublishToSearchable(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run: %v", err)
-	}
-}
-
-// TestServingIndexMerges checks that a rebuilt index, once it serves,
-// merges the segments the follower adds (the rebuild turns merging off).
-func TestServingIndexMerges(t *testing.T) {
-	ix, m, f := mustIndex(t, genDocs(200, 5))
-	ctx := context.Background()
-	for i := range 60 {
-		m.put(doc(fmt.Sprintf("report:%d", 10000+i), fmt.Sprintf("第%d份报告", i)))
-		if err := f.CatchUp(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ix.mu.RLock()
-	adv, _ := ix.bi.Advanced()
-	ix.mu.RUnlock()
-	sc := adv.(*scorch.Scorch)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		m := sc.StatsMap()
-		n := m["num_root_filesegments"].(uint64) + m["num_root_memorysegments"].(uint64)
-		if n <= 20 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d segments after 61 batches: the serving index does not merge", n)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
