@@ -93,7 +93,7 @@ func dump(t *testing.T, ix *Index) map[string]string {
 	defer ix.mu.RUnlock()
 	req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 10000, 0, false)
 	req.Fields = []string{fTitle}
-	res, err := ix.bi.Search(req)
+	res, err := ix.bi.SearchInContext(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
-	bolterrors "go.etcd.io/bbolt/errors"
 
 	"civicledger/ledger"
 )
@@ -62,7 +60,7 @@ type Index struct {
 	log *slog.Logger
 
 	mu sync.RWMutex // guards bi against the swap
-	bi bleve.Index
+	bi *shards
 
 	rebuild atomic.Pointer[string] // why the index needs rebuilding, nil when it does not
 
@@ -90,20 +88,20 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 	if err := recoverSwap(dir); err != nil {
 		return nil, err
 	}
-	bi, err := openExisting(dir)
+	bi, err := openShards(dir)
 	switch {
 	case err == nil:
 		ix.bi = bi
-		fp, ferr := bi.GetInternal(keyFingerprint)
+		fp, ferr := bi.fingerprint()
 		if ferr != nil {
 			ix.setRebuild(fmt.Sprintf("reading the fingerprint: %v", ferr))
-		} else if string(fp) != Fingerprint() {
+		} else if fp != Fingerprint() {
 			ix.setRebuild(fmt.Sprintf("analysis changed (index %q, code %q)", fp, Fingerprint()))
 		}
 	case errors.Is(err, ErrIndexBusy):
-		return nil, err
+		return nil, ErrIndexBusy
 	case errors.Is(err, os.ErrNotExist):
-		if ix.bi, err = create(dir, false); err != nil {
+		if ix.bi, err = createShards(dir, false); err != nil {
 			return nil, err
 		}
 		ix.setRebuild("new index")
@@ -112,7 +110,7 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 		if rerr := os.RemoveAll(dir); rerr != nil {
 			return nil, fmt.Errorf("search: removing unreadable index: %w", rerr)
 		}
-		if ix.bi, err = create(dir, false); err != nil {
+		if ix.bi, err = createShards(dir, false); err != nil {
 			return nil, err
 		}
 		ix.setRebuild(fmt.Sprintf("index was unreadable: %v", err))
@@ -121,38 +119,6 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 		logger.Info("search index needs rebuild", "dir", dir, "reason", ix.RebuildReason())
 	}
 	return ix, nil
-}
-
-// openExisting opens the bleve index in dir, turning panics and bleve's
-// errors into errors that tell a missing index from a busy or broken one.
-func openExisting(dir string) (bi bleve.Index, err error) {
-	if _, serr := os.Stat(filepath.Join(dir, "index_meta.json")); serr != nil {
-		if _, derr := os.Stat(dir); errors.Is(derr, os.ErrNotExist) {
-			return nil, os.ErrNotExist
-		}
-		return nil, fmt.Errorf("no index metadata: %w", serr)
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			bi, err = nil, fmt.Errorf("opening panicked: %v", r)
-		}
-	}()
-	// The settings of a rebuild (stored with the index) do not apply once
-	// it serves: batches wait for the disk and segments merge as usual.
-	bi, err = bleve.OpenUsing(dir, map[string]any{"bolt_timeout": "3s", "unsafe_batch": false,
-		"scorchMergePlanOptions": servingMergePlan()})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, ErrIndexBusy
-	}
-	if err != nil {
-		return nil, err
-	}
-	// A cheap read proves the segments open.
-	if _, err := bi.DocCount(); err != nil {
-		bi.Close()
-		return nil, err
-	}
-	return bi, nil
 }
 
 // servingMergePlan is bleve's default merge plan, as configuration.
@@ -367,7 +333,7 @@ func (ix *Index) Watermark() (int64, error) {
 	if ix.bi == nil {
 		return 0, errClosed
 	}
-	return readWatermark(ix.bi)
+	return ix.bi.watermark()
 }
 
 func readWatermark(bi bleve.Index) (int64, error) {
@@ -384,24 +350,28 @@ type change struct {
 	doc *ledger.SearchDoc
 }
 
-// apply writes changes and the new watermark in one batch, so that a crash
-// keeps both or neither.
+// apply writes changes and the new watermark in one batch per shard, so
+// that a crash keeps both or neither (see shards.watermark).
 func (ix *Index) apply(changes []change, watermark int64) error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.bi == nil {
 		return errClosed
 	}
-	b := ix.bi.NewBatch()
+	batches := make([]*bleve.Batch, numShards)
+	for i, bi := range ix.bi.idx {
+		batches[i] = bi.NewBatch()
+		batches[i].SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
+	}
 	for _, c := range changes {
+		b := batches[shardOf(c.key)]
 		if c.doc == nil {
 			b.Delete(c.key)
 		} else if err := b.Index(c.key, fields(c.doc)); err != nil {
 			return fmt.Errorf("search: indexing %s: %w", c.key, err)
 		}
 	}
-	b.SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
-	if err := ix.bi.Batch(b); err != nil {
+	if err := ix.bi.each(func(i int, bi bleve.Index) error { return bi.Batch(batches[i]) }); err != nil {
 		return fmt.Errorf("search: writing batch: %w", err)
 	}
 	return nil
@@ -409,13 +379,14 @@ func (ix *Index) apply(changes []change, watermark int64) error {
 
 // buildAside builds a complete new index in dir.new from fill, stamps it
 // with watermark, and swaps it in for the current one. Searches go on
-// against the old index meanwhile and pause only for the swap.
+// against the old index meanwhile and pause only for the swap. Each shard
+// is written by its own goroutine, so the shards build in parallel.
 func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add func(*ledger.SearchDoc) error) error) (int, error) {
 	next := ix.dir + ".new"
 	if err := os.RemoveAll(next); err != nil {
 		return 0, fmt.Errorf("search: %w", err)
 	}
-	nb, err := create(next, true)
+	nb, err := createShards(next, true)
 	if err != nil {
 		return 0, err
 	}
@@ -429,71 +400,115 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 	if batchSize <= 0 {
 		batchSize = DefaultRebuildBatch
 	}
-	b := nb.NewBatch()
-	n := 0
-	var inflight []chan error
-	// persist writes b and waits until it is on disk, which means every
-	// batch before it is too.
-	persist := func() error {
-		done := make(chan error, 1)
-		b.SetInternal(keyFingerprint, []byte(Fingerprint())) // never an empty batch
-		b.SetPersistedCallback(func(err error) { done <- err })
-		if err := nb.Batch(b); err != nil {
-			return fmt.Errorf("search: writing batch: %w", err)
-		}
-		b.Reset()
-		select {
-		case err := <-done:
-			return err
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	batchSize = max(1, batchSize/numShards)
+
+	// One writer per shard. Batches do not wait for the disk, but at most
+	// two per shard may be in memory unpersisted: that bounds the memory.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type writer struct {
+		in  chan *bleve.Batch
+		err error
 	}
+	var wg sync.WaitGroup
+	writers := make([]*writer, numShards)
+	for i, bi := range nb.idx {
+		w := &writer{in: make(chan *bleve.Batch, 1)}
+		writers[i] = w
+		wg.Go(func() {
+			var inflight []chan error
+			for b := range w.in {
+				if w.err != nil {
+					continue // drain
+				}
+				done := make(chan error, 1)
+				b.SetPersistedCallback(func(err error) { done <- err })
+				if err := bi.Batch(b); err != nil {
+					w.err = fmt.Errorf("search: writing batch: %w", err)
+					cancel()
+					continue
+				}
+				inflight = append(inflight, done)
+				if len(inflight) > 2 {
+					select {
+					case w.err = <-inflight[0]:
+					case <-wctx.Done():
+						w.err = wctx.Err()
+					}
+					inflight = inflight[1:]
+				}
+			}
+			for _, done := range inflight {
+				if w.err != nil {
+					break
+				}
+				select {
+				case w.err = <-done:
+				case <-wctx.Done():
+					w.err = wctx.Err()
+				}
+			}
+		})
+	}
+	pending := make([]*bleve.Batch, numShards)
+	for i, bi := range nb.idx {
+		pending[i] = bi.NewBatch()
+	}
+	n := 0
 	err = fill(func(d *ledger.SearchDoc) error {
-		if err := ctx.Err(); err != nil {
+		if err := wctx.Err(); err != nil {
 			return err
 		}
-		if err := b.Index(d.Key, fields(d)); err != nil {
+		i := shardOf(d.Key)
+		if err := pending[i].Index(d.Key, fields(d)); err != nil {
 			return fmt.Errorf("search: indexing %s: %w", d.Key, err)
 		}
 		n++
-		if b.Size() < batchSize {
-			return nil
-		}
-		// Batches do not wait for the disk, but at most two may be in
-		// memory unpersisted: that bounds the memory of a rebuild.
-		done := make(chan error, 1)
-		b.SetPersistedCallback(func(err error) { done <- err })
-		if err := nb.Batch(b); err != nil {
-			return fmt.Errorf("search: writing batch: %w", err)
-		}
-		b.Reset()
-		inflight = append(inflight, done)
-		if len(inflight) > 2 {
+		if pending[i].Size() >= batchSize {
 			select {
-			case err := <-inflight[0]:
-				if err != nil {
-					return err
-				}
-			case <-ctx.Done():
-				return ctx.Err()
+			case writers[i].in <- pending[i]:
+			case <-wctx.Done():
+				return wctx.Err()
 			}
-			inflight = inflight[1:]
+			pending[i] = nb.idx[i].NewBatch()
 		}
 		return nil
 	})
-	if err == nil {
-		err = persist()
+	for i, w := range writers {
+		if err == nil && pending[i].Size() > 0 {
+			w.in <- pending[i]
+		}
+		close(w.in)
+	}
+	wg.Wait()
+	for _, w := range writers {
+		if err == nil && w.err != nil {
+			err = w.err
+		}
 	}
 	if err == nil {
-		// One segment: a query then runs one searcher per term rather than
-		// one per segment, and the term dictionaries are not repeated.
-		err = forceMerge(ctx, nb)
+		// One segment per shard: a query then runs one searcher per term
+		// rather than one per segment, and the dictionaries are not repeated.
+		err = nb.forceMerge(ctx)
 	}
 	if err == nil {
-		// The watermark goes last, once the merged segment is on disk.
-		b.SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
-		err = persist()
+		// The watermark goes last, once the merged segments are on disk.
+		err = nb.each(func(_ int, bi bleve.Index) error {
+			b := bi.NewBatch()
+			b.SetInternal(keyFingerprint, []byte(Fingerprint()))
+			b.SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
+			done := make(chan error, 1)
+			b.SetPersistedCallback(func(err error) { done <- err })
+			if err := bi.Batch(b); err != nil {
+				return err
+			}
+			select {
+			case err := <-done:
+				return err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
 	}
 	if err != nil {
 		return n, err
@@ -503,32 +518,6 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 	}
 	nb = nil
 	return n, ix.swap(next)
-}
-
-// forceMerge merges the segments of bi into one.
-func forceMerge(ctx context.Context, bi bleve.Index) error {
-	adv, err := bi.Advanced()
-	if err != nil {
-		return fmt.Errorf("search: %w", err)
-	}
-	sc, ok := adv.(*scorch.Scorch)
-	if !ok {
-		return nil
-	}
-	// A force merge merges the segments on disk at the time; repeat until
-	// one is left (a few rounds at most).
-	for round := 0; round < 5; round++ {
-		m := sc.StatsMap()
-		files, _ := m["num_root_filesegments"].(uint64)
-		mem, _ := m["num_root_memorysegments"].(uint64)
-		if files+mem <= 1 {
-			return nil
-		}
-		if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
-			return fmt.Errorf("search: merging: %w", err)
-		}
-	}
-	return nil
 }
 
 // swap replaces the current index by the closed one in next.
@@ -551,13 +540,13 @@ func (ix *Index) swap(next string) error {
 	if err := os.Rename(next, ix.dir); err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
-	bi, err := openExisting(ix.dir)
+	bi, err := openShards(ix.dir)
 	if err != nil {
 		// Never leave the node without an index: an empty one that asks
 		// for a rebuild keeps searches answering.
 		ix.log.Error("opening rebuilt search index", "err", err)
 		os.RemoveAll(ix.dir)
-		if bi, cerr := create(ix.dir, false); cerr == nil {
+		if bi, cerr := createShards(ix.dir, false); cerr == nil {
 			ix.bi = bi
 			ix.setRebuild(fmt.Sprintf("rebuilt index unreadable: %v", err))
 		}

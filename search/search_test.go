@@ -286,7 +286,7 @@ func TestFingerprintChangeNeedsRebuild(t *testing.T) {
 		t.Fatal("fresh index after catch-up needs rebuild")
 	}
 	ix.mu.RLock()
-	ix.bi.SetInternal(keyFingerprint, []byte("older-analysis"))
+	ix.bi.setInternal(keyFingerprint, []byte("older-analysis"))
 	ix.mu.RUnlock()
 	dir := ix.Dir()
 	ix.Close()
