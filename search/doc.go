@@ -54,6 +54,14 @@
 // phrase clause; words of data/areas.txt favour records of their service
 // area. When nothing matches, the same plan runs on the character pairs.
 //
+// # Storage
+//
+// The index directory holds two bleve (scorch) indexes, shard-0 and
+// shard-1, split by a hash of the document key and searched together, so
+// that both cores work on one query; a rebuild writes both at once, in
+// batches of Index.RebuildBatch documents, and merges each into one segment.
+// The stored text of titles and bodies feeds the highlights.
+//
 // # Following the outbox
 //
 // See Follower: a watermark W (every seq ≤ W done) is stored in the index in
