@@ -228,3 +228,15 @@ func BenchmarkQ3StatsByYearAndArea(b *testing.B) {
 		b.Run(env.name, func(b *testing.B) { runQuery(b, env, q3, nil) })
 	}
 }
+
+// BenchmarkQ3Uncached is Q3 with the aggregate cache off: the cost of the
+// first request after a write.
+func BenchmarkQ3Uncached(b *testing.B) {
+	for _, env := range benchEnvs(b) {
+		b.Run(env.name, func(b *testing.B) {
+			env.db.SetAggregateCache(false)
+			defer env.db.SetAggregateCache(true)
+			runQuery(b, env, q3, nil)
+		})
+	}
+}

@@ -78,3 +78,13 @@ func cachedAggregate[T any](ctx context.Context, db *DB, compute func() (T, erro
 	db.cache.c.Add(k, cached{gen: gen, at: time.Now(), data: v})
 	return v, nil
 }
+
+// SetAggregateCache turns the aggregate cache on or off (benchmarks use it
+// to measure the uncached queries).
+func (db *DB) SetAggregateCache(on bool) {
+	if on {
+		db.cache = newAggCache()
+	} else {
+		db.cache = nil
+	}
+}

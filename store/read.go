@@ -462,17 +462,16 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 			Volunteers: r.Volunteers, Experts: r.Experts, FeedbackCount: r.FeedbackCount, FeedbackSum: r.FeedbackSum,
 			Terminated: r.Terminated, WithAuditFindings: r.Findings}
 	}
-	var t row
-	q, a, err := inQuery(`SELECT `+measures+from, args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := db.get(ctx, &t, q, a...); err != nil {
-		return nil, nil, err
-	}
-	total := conv(&t)
 	if len(groups) == 0 {
-		return total, nil, nil
+		var t row
+		q, a, err := inQuery(`SELECT `+measures+from, args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := db.get(ctx, &t, q, a...); err != nil {
+			return nil, nil, err
+		}
+		return conv(&t), nil, nil
 	}
 	if len(groups) > 6 {
 		return nil, nil, ledger.Invalid("groupBy", "at most 6 groupings")
@@ -492,7 +491,7 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 		grp = append(grp, expr)
 	}
 	var rows []row
-	q, a, err = inQuery(`SELECT `+strings.Join(sel, ", ")+", "+measures+from+` GROUP BY `+strings.Join(grp, ", ")+
+	q, a, err := inQuery(`SELECT `+strings.Join(sel, ", ")+", "+measures+from+` GROUP BY `+strings.Join(grp, ", ")+
 		` ORDER BY `+strings.Join(grp, ", "), args...)
 	if err != nil {
 		return nil, nil, err
@@ -500,9 +499,24 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 	if err := db.sel(ctx, &rows, q, a...); err != nil {
 		return nil, nil, err
 	}
+	// The total is the sum of the groups: every measure is a count or a sum,
+	// and the groups partition the matching projects. One scan, not two.
+	total := &ledger.StatsRow{}
 	out := make([]*ledger.StatsRow, len(rows))
 	for i := range rows {
 		r := conv(&rows[i])
+		total.Projects += r.Projects
+		total.Awarded += r.Awarded
+		total.Leveraged += r.Leveraged
+		total.Paid += r.Paid
+		total.Recovered += r.Recovered
+		total.Beneficiaries += r.Beneficiaries
+		total.Volunteers += r.Volunteers
+		total.Experts += r.Experts
+		total.FeedbackCount += r.FeedbackCount
+		total.FeedbackSum += r.FeedbackSum
+		total.Terminated += r.Terminated
+		total.WithAuditFindings += r.WithAuditFindings
 		r.Key = map[ledger.StatsGroup]string{}
 		gs := []*string{rows[i].G0, rows[i].G1, rows[i].G2, rows[i].G3, rows[i].G4, rows[i].G5}
 		for j, g := range groups {
