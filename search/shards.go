@@ -204,7 +204,11 @@ func forceMerge(ctx context.Context, bi bleve.Index) error {
 		if files+mem <= 1 {
 			return nil
 		}
-		if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+		// All segments in one pass: merging them ten at a time (bleve's
+		// plan) copied every document twice more.
+		plan := mergeplan.SingleSegmentMergePlanOptions
+		plan.SegmentsPerMergeTask = 1 << 20
+		if err := sc.ForceMerge(ctx, &plan); err != nil {
 			return fmt.Errorf("search: merging: %w", err)
 		}
 	}
