@@ -19,7 +19,8 @@ import (
 // Sort is the order of search results.
 type Sort string
 
-// Sort orders. Relevance breaks ties by newest date; the date orders by relevance.
+// Sort orders. Relevance is the score alone (a tie-break would read a value
+// for every match); the date orders break ties by key.
 const (
 	SortRelevance Sort = "RELEVANCE"
 	SortDateDesc  Sort = "DATE_DESC"
@@ -48,7 +49,9 @@ type Query struct {
 	Sort         Sort // default SortRelevance
 	Offset       int
 	Limit        int // default DefaultLimit, at most MaxLimit
-	NoFacets     bool
+	// NoFacets skips counting the facets, which is most of the time of a
+	// query that matches tens of thousands of records.
+	NoFacets bool
 }
 
 // Result is one page of search results.
