@@ -20,7 +20,8 @@ func (r *queryResolver) Search(ctx context.Context, text string, filter *model.S
 	if r.Searcher == nil {
 		return nil, ledger.Errorf(ledger.EUNAVAILABLE, "search is not available on this node right now")
 	}
-	q := search.Query{Text: text, Sort: search.SortRelevance}
+	// Counting facets is most of the cost of a broad search: only when asked.
+	q := search.Query{Text: text, Sort: search.SortRelevance, NoFacets: !requestedFields(ctx)["facets"]}
 	if orderBy != nil {
 		q.Sort = search.Sort(*orderBy)
 	}

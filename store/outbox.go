@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"math"
 	"strconv"
 	"time"
@@ -20,12 +21,14 @@ func (db *DB) OutboxAfter(ctx context.Context, after int64, limit int) ([]ledger
 	var h ledger.Horizon
 	var rows []ledger.OutboxEntry
 	if db.dialect == Postgres {
-		tx, err := db.read.BeginTxx(ctx, nil)
+		// One REPEATABLE READ snapshot for both statements: the horizon then
+		// describes exactly the snapshot the rows were read in, so a row
+		// that is invisible belongs to a transaction at or above XMin.
+		tx, err := db.read.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 		if err != nil {
 			return nil, h, mapError(err)
 		}
 		defer tx.Rollback()
-		// Snapshot first: anything invisible to it was running or unstarted.
 		if err := tx.GetContext(ctx, &h, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
 			pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax`); err != nil {
 			return nil, h, mapError(err)
