@@ -47,14 +47,7 @@ func (db *DB) Rounds(ctx context.Context) ([]*ledger.Round, error) {
 
 // RoundsByIDs implements ledger.Reader.
 func (db *DB) RoundsByIDs(ctx context.Context, ids []int64) ([]*ledger.Round, error) {
-	var rows []ledger.Round
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM rounds WHERE id IN (?)`, ids); err != nil {
-		return nil, err
-	}
-	return byIDs(ids, rows, func(r *ledger.Round) int64 { return r.ID }), nil
+	return loadByIDs(ctx, db, `SELECT * FROM rounds WHERE id IN (?)`, ids, func(r *ledger.Round) int64 { return r.ID })
 }
 
 // Organization implements ledger.Reader.
@@ -71,14 +64,7 @@ func (db *DB) Organization(ctx context.Context, creditCode string) (*ledger.Orga
 
 // OrganizationsByIDs implements ledger.Reader.
 func (db *DB) OrganizationsByIDs(ctx context.Context, ids []int64) ([]*ledger.Organization, error) {
-	var rows []ledger.Organization
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM organizations WHERE id IN (?)`, ids); err != nil {
-		return nil, err
-	}
-	return byIDs(ids, rows, func(o *ledger.Organization) int64 { return o.ID }), nil
+	return loadByIDs(ctx, db, `SELECT * FROM organizations WHERE id IN (?)`, ids, func(o *ledger.Organization) int64 { return o.ID })
 }
 
 // FindOrganizations implements ledger.Reader.
@@ -116,77 +102,35 @@ func (db *DB) Project(ctx context.Context, code string) (*ledger.Project, error)
 
 // ProjectsByIDs implements ledger.Reader.
 func (db *DB) ProjectsByIDs(ctx context.Context, ids []int64) ([]*ledger.Project, error) {
-	var rows []ledger.Project
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM projects WHERE id IN (?)`, ids); err != nil {
-		return nil, err
-	}
-	return byIDs(ids, rows, func(p *ledger.Project) int64 { return p.ID }), nil
+	return loadByIDs(ctx, db, `SELECT * FROM projects WHERE id IN (?)`, ids, func(p *ledger.Project) int64 { return p.ID })
 }
 
 // FiguresByProjectIDs implements ledger.Reader.
 func (db *DB) FiguresByProjectIDs(ctx context.Context, ids []int64) ([]*ledger.Figures, error) {
-	var rows []ledger.Figures
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM project_figures WHERE project_id IN (?)`, ids); err != nil {
-		return nil, err
-	}
-	return byIDs(ids, rows, func(f *ledger.Figures) int64 { return f.ProjectID }), nil
+	return loadByIDs(ctx, db, `SELECT * FROM project_figures WHERE project_id IN (?)`, ids, func(f *ledger.Figures) int64 { return f.ProjectID })
 }
 
 // StageEventsByProjectIDs implements ledger.Reader.
 func (db *DB) StageEventsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.StageEvent, error) {
-	var rows []ledger.StageEvent
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM stage_events WHERE project_id IN (?) ORDER BY occurred_on, id`, ids); err != nil {
-		return nil, err
-	}
-	return groupByIDs(ids, rows, func(e *ledger.StageEvent) int64 { return e.ProjectID }), nil
+	return loadGroups(ctx, db, `SELECT * FROM stage_events WHERE project_id IN (?) ORDER BY occurred_on, id`, ids, func(e *ledger.StageEvent) int64 { return e.ProjectID })
 }
 
 // TranchesByProjectIDs implements ledger.Reader.
 func (db *DB) TranchesByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Tranche, error) {
-	var rows []ledger.Tranche
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM tranches WHERE project_id IN (?) ORDER BY paid_on, id`, ids); err != nil {
-		return nil, err
-	}
-	return groupByIDs(ids, rows, func(t *ledger.Tranche) int64 { return t.ProjectID }), nil
+	return loadGroups(ctx, db, `SELECT * FROM tranches WHERE project_id IN (?) ORDER BY paid_on, id`, ids, func(t *ledger.Tranche) int64 { return t.ProjectID })
 }
 
 // MetricsByProjectIDs implements ledger.Reader. Lists of metrics are long
 // (a project reports each kind every quarter), so it reads the figures
 // without their attribution columns; a metric's history is in revisions.
 func (db *DB) MetricsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Metric, error) {
-	var rows []ledger.Metric
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT id, project_id, kind, period_start, period_end, value, target, provenance, version
-		FROM metrics WHERE project_id IN (?) ORDER BY kind, period_start, id`, ids); err != nil {
-		return nil, err
-	}
-	return groupByIDs(ids, rows, func(m *ledger.Metric) int64 { return m.ProjectID }), nil
+	return loadGroups(ctx, db, `SELECT id, project_id, kind, period_start, period_end, value, target, provenance, version
+		FROM metrics WHERE project_id IN (?) ORDER BY kind, period_start, id`, ids, func(m *ledger.Metric) int64 { return m.ProjectID })
 }
 
 // AuditsByProjectIDs implements ledger.Reader.
 func (db *DB) AuditsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Audit, error) {
-	var rows []ledger.Audit
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM audits WHERE project_id IN (?) ORDER BY audited_on, id`, ids); err != nil {
-		return nil, err
-	}
-	return groupByIDs(ids, rows, func(a *ledger.Audit) int64 { return a.ProjectID }), nil
+	return loadGroups(ctx, db, `SELECT * FROM audits WHERE project_id IN (?) ORDER BY audited_on, id`, ids, func(a *ledger.Audit) int64 { return a.ProjectID })
 }
 
 // ScorecardsByProjectIDs implements ledger.Reader. Scores come in a second
@@ -527,4 +471,42 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 		out[i] = r
 	}
 	return total, out, nil
+}
+
+// loadByIDs runs query (with one IN (?) for ids) and returns the rows in
+// the order of ids, nil where missing: one statement for any number of ids.
+func loadByIDs[T any](ctx context.Context, db *DB, query string, ids []int64, key func(*T) int64) ([]*T, error) {
+	var rows []T
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, query, ids); err != nil {
+		return nil, err
+	}
+	return byIDs(ids, rows, key), nil
+}
+
+// loadGroups runs query (with one IN (?) for ids) and groups the rows by
+// key in the order of ids.
+func loadGroups[T any](ctx context.Context, db *DB, query string, ids []int64, key func(*T) int64) ([][]*T, error) {
+	var rows []T
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, query, ids); err != nil {
+		return nil, err
+	}
+	return groupByIDs(ids, rows, key), nil
+}
+
+// loadByCodes is loadByIDs keyed by public codes.
+func loadByCodes[T any](ctx context.Context, db *DB, query string, codes []string, key func(*T) string) ([]*T, error) {
+	var rows []T
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	if err := db.selIn(ctx, &rows, query, codes); err != nil {
+		return nil, err
+	}
+	return byCodes(codes, rows, key), nil
 }

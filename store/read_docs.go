@@ -37,26 +37,12 @@ func byCodes[T any](codes []string, rows []T, key func(*T) string) []*T {
 
 // OrganizationsByCodes implements ledger.Reader.
 func (db *DB) OrganizationsByCodes(ctx context.Context, codes []string) ([]*ledger.Organization, error) {
-	var rows []ledger.Organization
-	if len(codes) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM organizations WHERE credit_code IN (?)`, codes); err != nil {
-		return nil, err
-	}
-	return byCodes(codes, rows, func(o *ledger.Organization) string { return o.CreditCode }), nil
+	return loadByCodes(ctx, db, `SELECT * FROM organizations WHERE credit_code IN (?)`, codes, func(o *ledger.Organization) string { return o.CreditCode })
 }
 
 // ProjectsByCodes implements ledger.Reader.
 func (db *DB) ProjectsByCodes(ctx context.Context, codes []string) ([]*ledger.Project, error) {
-	var rows []ledger.Project
-	if len(codes) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM projects WHERE code IN (?)`, codes); err != nil {
-		return nil, err
-	}
-	return byCodes(codes, rows, func(p *ledger.Project) string { return p.Code }), nil
+	return loadByCodes(ctx, db, `SELECT * FROM projects WHERE code IN (?)`, codes, func(p *ledger.Project) string { return p.Code })
 }
 
 func announcementWhere(f ledger.AnnouncementFilter) (string, []any) {
@@ -122,14 +108,7 @@ func (db *DB) FindAnnouncements(ctx context.Context, f ledger.AnnouncementFilter
 
 // AnnouncementsByCodes implements ledger.Reader.
 func (db *DB) AnnouncementsByCodes(ctx context.Context, codes []string) ([]*ledger.Announcement, error) {
-	var rows []ledger.Announcement
-	if len(codes) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM announcements WHERE code IN (?)`, codes); err != nil {
-		return nil, err
-	}
-	return byCodes(codes, rows, func(a *ledger.Announcement) string { return a.Code }), nil
+	return loadByCodes(ctx, db, `SELECT * FROM announcements WHERE code IN (?)`, codes, func(a *ledger.Announcement) string { return a.Code })
 }
 
 // AnnouncementsByProjectIDs implements ledger.Reader.
@@ -214,38 +193,17 @@ func (db *DB) FindReports(ctx context.Context, f ledger.ReportFilter, offset, li
 
 // ReportsByCodes implements ledger.Reader.
 func (db *DB) ReportsByCodes(ctx context.Context, codes []string) ([]*ledger.Report, error) {
-	var rows []ledger.Report
-	if len(codes) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM reports WHERE code IN (?)`, codes); err != nil {
-		return nil, err
-	}
-	return byCodes(codes, rows, func(r *ledger.Report) string { return r.Code }), nil
+	return loadByCodes(ctx, db, `SELECT * FROM reports WHERE code IN (?)`, codes, func(r *ledger.Report) string { return r.Code })
 }
 
 // ReportsByIDs implements ledger.Reader.
 func (db *DB) ReportsByIDs(ctx context.Context, ids []int64) ([]*ledger.Report, error) {
-	var rows []ledger.Report
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM reports WHERE id IN (?)`, ids); err != nil {
-		return nil, err
-	}
-	return byIDs(ids, rows, func(r *ledger.Report) int64 { return r.ID }), nil
+	return loadByIDs(ctx, db, `SELECT * FROM reports WHERE id IN (?)`, ids, func(r *ledger.Report) int64 { return r.ID })
 }
 
 // ReportsByProjectIDs implements ledger.Reader.
 func (db *DB) ReportsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Report, error) {
-	var rows []ledger.Report
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM reports WHERE project_id IN (?) ORDER BY published_on, id`, ids); err != nil {
-		return nil, err
-	}
-	return groupByIDs(ids, rows, func(r *ledger.Report) int64 { return *r.ProjectID }), nil
+	return loadGroups(ctx, db, `SELECT * FROM reports WHERE project_id IN (?) ORDER BY published_on, id`, ids, func(r *ledger.Report) int64 { return *r.ProjectID })
 }
 
 // CaseCollections implements ledger.Reader.
@@ -259,38 +217,17 @@ func (db *DB) CaseCollections(ctx context.Context, year int) ([]*ledger.CaseColl
 
 // CaseCollectionsByIDs implements ledger.Reader.
 func (db *DB) CaseCollectionsByIDs(ctx context.Context, ids []int64) ([]*ledger.CaseCollection, error) {
-	var rows []ledger.CaseCollection
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM case_collections WHERE id IN (?)`, ids); err != nil {
-		return nil, err
-	}
-	return byIDs(ids, rows, func(c *ledger.CaseCollection) int64 { return c.ID }), nil
+	return loadByIDs(ctx, db, `SELECT * FROM case_collections WHERE id IN (?)`, ids, func(c *ledger.CaseCollection) int64 { return c.ID })
 }
 
 // CaseStudiesByCollectionIDs implements ledger.Reader.
 func (db *DB) CaseStudiesByCollectionIDs(ctx context.Context, ids []int64) ([][]*ledger.CaseStudy, error) {
-	var rows []ledger.CaseStudy
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM case_studies WHERE collection_id IN (?) ORDER BY position, id`, ids); err != nil {
-		return nil, err
-	}
-	return groupByIDs(ids, rows, func(c *ledger.CaseStudy) int64 { return c.CollectionID }), nil
+	return loadGroups(ctx, db, `SELECT * FROM case_studies WHERE collection_id IN (?) ORDER BY position, id`, ids, func(c *ledger.CaseStudy) int64 { return c.CollectionID })
 }
 
 // CaseStudiesByProjectIDs implements ledger.Reader.
 func (db *DB) CaseStudiesByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.CaseStudy, error) {
-	var rows []ledger.CaseStudy
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM case_studies WHERE project_id IN (?) ORDER BY id`, ids); err != nil {
-		return nil, err
-	}
-	return groupByIDs(ids, rows, func(c *ledger.CaseStudy) int64 { return c.ProjectID }), nil
+	return loadGroups(ctx, db, `SELECT * FROM case_studies WHERE project_id IN (?) ORDER BY id`, ids, func(c *ledger.CaseStudy) int64 { return c.ProjectID })
 }
 
 // IndicatorSets implements ledger.Reader.
@@ -321,24 +258,10 @@ func (db *DB) ReviewAverages(ctx context.Context, orgID int64, kind ledger.OrgKi
 
 // AnnouncementsByIDs implements ledger.Reader.
 func (db *DB) AnnouncementsByIDs(ctx context.Context, ids []int64) ([]*ledger.Announcement, error) {
-	var rows []ledger.Announcement
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM announcements WHERE id IN (?)`, ids); err != nil {
-		return nil, err
-	}
-	return byIDs(ids, rows, func(a *ledger.Announcement) int64 { return a.ID }), nil
+	return loadByIDs(ctx, db, `SELECT * FROM announcements WHERE id IN (?)`, ids, func(a *ledger.Announcement) int64 { return a.ID })
 }
 
 // CaseStudiesByIDs implements ledger.Reader.
 func (db *DB) CaseStudiesByIDs(ctx context.Context, ids []int64) ([]*ledger.CaseStudy, error) {
-	var rows []ledger.CaseStudy
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	if err := db.selIn(ctx, &rows, `SELECT * FROM case_studies WHERE id IN (?)`, ids); err != nil {
-		return nil, err
-	}
-	return byIDs(ids, rows, func(c *ledger.CaseStudy) int64 { return c.ID }), nil
+	return loadByIDs(ctx, db, `SELECT * FROM case_studies WHERE id IN (?)`, ids, func(c *ledger.CaseStudy) int64 { return c.ID })
 }
