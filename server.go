@@ -177,7 +177,7 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	gql := api.NewHandler(graph.NewExecutableSchema(res.Config()), api.Config{}, log)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", resolvers.WithLoaders(db, gql))
+	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(db, gql)))
 	mux.Handle("/graphiql", api.GraphiQL())
 	mux.Handle("/graphiql/", api.GraphiQL())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -298,5 +298,26 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes,
 			"duration", time.Since(start).Round(time.Microsecond))
+	})
+}
+
+// publicCORS lets pages on any site read the public API from a browser:
+// it is read-only and uses no cookies, so any origin may call it, without
+// credentials. Preflight requests are answered here.
+func publicCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") != "" {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", "*")
+			h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", "Content-Type, Accept, If-None-Match")
+				h.Set("Access-Control-Max-Age", "86400")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
 	})
 }

@@ -361,3 +361,31 @@ func TestGraphQLOverHTTPAuditOnPortal(t *testing.T) {
 		t.Fatalf("the audit failed: %v", err)
 	}
 }
+
+// TestCORS: browsers on other sites may read the public API.
+func TestCORS(t *testing.T) {
+	_, url := startPortal(t)
+	req, _ := http.NewRequest(http.MethodOptions, url+"/graphql", nil)
+	req.Header.Set("Origin", "https://newsroom.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "POST") {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	req, _ = http.NewRequest(http.MethodGet, url+"/graphql?query=%7Bstats%7Btotal%7Bprojects%7D%7D%7D", nil)
+	req.Header.Set("Origin", "https://newsroom.example")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("GET with Origin: %d %v", resp.StatusCode, resp.Header)
+	}
+}
