@@ -26,11 +26,15 @@ import (
 //     dictionary words inside it, each at the character offset where it
 //     starts (so a phrase query can mix granularities: 长者食堂 and 长者 食堂
 //     both match);
-//   - BigramTokenizer emits overlapping character pairs (and the last
-//     character of each run), the fallback for partial words such as 适老.
+//   - BigramTokenizer emits the overlapping character pairs of Han text
+//     (and the last character of each run) that the word tokens do not
+//     hold at their place, the fallback for partial words such as 适老:
+//     a pair is searched in both fields (see hanBoth).
 //
-// Latin words, numbers and codes stay whole tokens in both, with their
-// parts (split at - _ /) as extra tokens at their own offsets.
+// Latin words, numbers and codes stay whole tokens of the word fields,
+// with their parts (split at - _ /) as extra tokens at their own offsets;
+// the pair fields leave them out (the fallback searches them in the word
+// fields).
 
 // Names under which the tokenizers and analyzers are registered with bleve.
 const (
@@ -42,7 +46,7 @@ const (
 
 // analysisVersion changes whenever the code of the tokenizers or the
 // mapping changes what the index holds; it is part of the fingerprint.
-const analysisVersion = "4"
+const analysisVersion = "5"
 
 var (
 	//go:embed data/words.txt
@@ -357,34 +361,89 @@ func (t text) wordTokens(r run, b2r []int32, emit emitFunc) {
 	})
 }
 
-// bigramTokens emits each overlapping pair of a Han run and its last
-// character alone, so that every character starts some token.
-func (t text) bigramTokens(r run, _ []int32, emit emitFunc) {
-	for i := r.start; i+1 < r.end; i++ {
-		emit(i, i+2)
+// hanBoth segments a Han run once for both fields: it emits the word
+// tokens to word and to pair each character pair that no two-character
+// word token holds at its place, and the last character of the run unless
+// a word token starts there, so that every character starts some token of
+// one field or the other. A substring is then found by its pairs, each in
+// the pair field or as a word (see pairsQuery), with about half the pair
+// postings of all pairs. word or pair may be nil.
+func (t text) hanBoth(r run, b2r []int32, word, pair emitFunc) {
+	sc := coverPool.Get().(*[]bool)
+	cov := *sc
+	if cap(cov) < r.end-r.start {
+		cov = make([]bool, r.end-r.start)
 	}
-	emit(r.end-1, r.end)
+	cov = cov[:r.end-r.start]
+	clear(cov)
+	t.wordTokens(r, b2r, func(s, e int) {
+		if word != nil {
+			word(s, e)
+		}
+		if e-s == 2 || (e-s == 1 && e == r.end) {
+			cov[s-r.start] = true
+		}
+	})
+	if pair != nil {
+		for i := r.start; i+1 < r.end; i++ {
+			if !cov[i-r.start] {
+				pair(i, i+2)
+			}
+		}
+		if !cov[r.end-1-r.start] {
+			pair(r.end-1, r.end)
+		}
+	}
+	*sc = cov
+	coverPool.Put(sc)
 }
+
+var coverPool = sync.Pool{New: func() any { return new([]bool) }}
 
 // hanFunc tokenizes one Han run.
 type hanFunc func(t text, r run, b2r []int32, emit emitFunc)
 
 // each runs han on each Han run of t and alnumTokens on the others.
 func (t text) each(han hanFunc, emit emitFunc) {
-	var b2r []int32
-	for _, r := range t.runs() {
+	t.eachRun(func(r run, b2r []int32) {
 		if r.class != classHan {
 			t.alnumTokens(r, emit)
-			continue
+			return
 		}
-		if b2r == nil {
+		han(t, r, b2r, emit)
+	})
+}
+
+// eachRun calls fn with each run of t and the map of byte offsets in
+// t.norm to rune offsets (nil when t has no Han run).
+func (t text) eachRun(fn func(r run, b2r []int32)) {
+	var b2r []int32
+	for _, r := range t.runs() {
+		if r.class == classHan && b2r == nil {
 			b2r = make([]int32, len(t.norm)+1)
 			for i, o := range t.nat {
 				b2r[o] = int32(i)
 			}
 		}
-		han(t, r, b2r, emit)
+		fn(r, b2r)
 	}
+}
+
+// dualTokens emits the tokens of both fields of t: to word those of the
+// word field, to pair those of the pair field, which holds the pairs of
+// Han runs that no word token holds (hanBoth) and nothing of alphanumeric
+// runs (their tokens are the word field's: the fallback searches them
+// there). Either may be nil.
+func (t text) dualTokens(word, pair emitFunc) {
+	t.eachRun(func(r run, b2r []int32) {
+		if r.class != classHan {
+			if word != nil {
+				t.alnumTokens(r, word)
+			}
+			return
+		}
+		t.hanBoth(r, b2r, word, pair)
+	})
 }
 
 // token is one term with its rune offsets, for the query side and tests.
@@ -401,30 +460,46 @@ func analyze(input []byte, han hanFunc) []token {
 	return out
 }
 
-func toStream(input []byte, han hanFunc) analysis.TokenStream {
-	t := newText(input)
-	slab := make([]analysis.Token, 0, len(t.runes)*3/4+4)
-	t.each(han, func(s, e int) {
-		typ := analysis.Ideographic
-		if c := t.runes[s]; classOf(c) != classHan {
-			typ = analysis.AlphaNumeric
-			if unicode.IsDigit(c) {
-				typ = analysis.Numeric
-			}
+// streamer collects the tokens of one field of a text as a TokenStream.
+type streamer struct {
+	t    text
+	slab []analysis.Token
+}
+
+func (st *streamer) emit(s, e int) {
+	t := st.t
+	typ := analysis.Ideographic
+	if c := t.runes[s]; classOf(c) != classHan {
+		typ = analysis.AlphaNumeric
+		if unicode.IsDigit(c) {
+			typ = analysis.Numeric
 		}
-		slab = append(slab, analysis.Token{
-			Term:     t.term(s, e),
-			Start:    int(t.at[s]),
-			End:      int(t.at[e]),
-			Position: s + 1, // character offsets, 1-based as bleve expects
-			Type:     typ,
-		})
+	}
+	st.slab = append(st.slab, analysis.Token{
+		Term:     t.term(s, e),
+		Start:    int(t.at[s]),
+		End:      int(t.at[e]),
+		Position: s + 1, // character offsets, 1-based as bleve expects
+		Type:     typ,
 	})
-	stream := make(analysis.TokenStream, len(slab))
-	for i := range slab {
-		stream[i] = &slab[i]
+}
+
+func (st *streamer) stream() analysis.TokenStream {
+	stream := make(analysis.TokenStream, len(st.slab))
+	for i := range st.slab {
+		stream[i] = &st.slab[i]
 	}
 	return stream
+}
+
+// streams analyses input for the word field and the pair field at once
+// (one normalisation, one segmentation).
+func streams(input []byte) (word, pair analysis.TokenStream) {
+	t := newText(input)
+	w := &streamer{t: t, slab: make([]analysis.Token, 0, len(t.runes)*3/4+4)}
+	p := &streamer{t: t, slab: make([]analysis.Token, 0, len(t.runes)/2+4)}
+	t.dualTokens(w.emit, p.emit)
+	return w.stream(), p.stream()
 }
 
 // WordTokenizer is the bleve tokenizer of the word fields (see the package
@@ -433,7 +508,10 @@ type WordTokenizer struct{}
 
 // Tokenize implements analysis.Tokenizer.
 func (WordTokenizer) Tokenize(input []byte) analysis.TokenStream {
-	return toStream(input, text.wordTokens)
+	t := newText(input)
+	w := &streamer{t: t, slab: make([]analysis.Token, 0, len(t.runes)*3/4+4)}
+	t.dualTokens(w.emit, nil)
+	return w.stream()
 }
 
 // BigramTokenizer is the bleve tokenizer of the bigram fallback fields.
@@ -441,7 +519,10 @@ type BigramTokenizer struct{}
 
 // Tokenize implements analysis.Tokenizer.
 func (BigramTokenizer) Tokenize(input []byte) analysis.TokenStream {
-	return toStream(input, text.bigramTokens)
+	t := newText(input)
+	p := &streamer{t: t, slab: make([]analysis.Token, 0, len(t.runes)/2+4)}
+	t.dualTokens(nil, p.emit)
+	return p.stream()
 }
 
 // Terms returns the terms the word analyzer indexes for s, in order, as

@@ -87,12 +87,48 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestBigramTokens(t *testing.T) {
 	var got []string
-	for _, tk := range (BigramTokenizer{}).Tokenize([]byte("适老化 粥")) {
+	for _, tk := range (BigramTokenizer{}).Tokenize([]byte("适老化 粥 FL-2016")) {
 		got = append(got, string(tk.Term)+"@"+itoa(tk.Position))
 	}
-	want := []string{"适老@1", "老化@2", "化@3", "粥@5"}
+	// 老化 is a word token at its place and 粥 a word: the word field holds
+	// them. Codes are left to the word field too.
+	want := []string{"适老@1", "化@3"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("bigram tokens (-want +got):\n%s", diff)
+	}
+}
+
+// TestPairsCovered checks what the fallback relies on: every character
+// pair of a text is a term of the pair field or of the word field, and
+// every character starts a term of one of them.
+func TestPairsCovered(t *testing.T) {
+	for _, s := range []string{
+		"适老化改造", "国家政策支持家政服务", "上海市长宁区民政局的长者食堂", "午餐提供米饭、粥和蛋",
+		"审计发现，项目资金使用基本规范，但存在部分支出凭证不全、劳务费发放缺少签收记录等问题。",
+		"王阿婆今年八十二岁，子女在外地工作，平时一个人生活。",
+	} {
+		terms := map[string]bool{}
+		starts := map[int]bool{}
+		for _, tk := range (WordTokenizer{}).Tokenize([]byte(s)) {
+			terms[string(tk.Term)] = true
+			starts[tk.Position] = true
+		}
+		for _, tk := range (BigramTokenizer{}).Tokenize([]byte(s)) {
+			terms[string(tk.Term)] = true
+			starts[tk.Position] = true
+		}
+		rs := []rune(s)
+		for i := range rs {
+			if classOf(rs[i]) != classHan {
+				continue
+			}
+			if !starts[i+1] {
+				t.Errorf("%s: no term starts at %c (%d)", s, rs[i], i)
+			}
+			if i+1 < len(rs) && classOf(rs[i+1]) == classHan && !terms[string(rs[i:i+2])] {
+				t.Errorf("%s: pair %s is in neither field", s, string(rs[i:i+2]))
+			}
+		}
 	}
 }
 

@@ -322,15 +322,17 @@ func withSynonyms(txt string, form []string) unit {
 // synonymWeight is the weight of a synonym relative to the word typed.
 const synonymWeight = 0.5
 
-// fieldBoost is a field searched by the text of a query and its weight.
+// fieldBoost is a field searched by the text of a query and its weight,
+// with its pair field.
 type fieldBoost struct {
 	field string
 	boost float64
+	pair  string
 }
 
 var (
-	wordFields   = []fieldBoost{{fTitle, 3}, {fMeta, 2}, {fBody, 1}}
-	bigramFields = []fieldBoost{{fTitle2, 3}, {fMeta2, 2}, {fBody2, 1}}
+	wordFields   = []fieldBoost{{fTitle, 3, ""}, {fMeta, 2, ""}, {fBody, 1, ""}}
+	bigramFields = []fieldBoost{{fTitle, 3, fTitle2}, {fMeta, 2, fMeta2}, {fBody, 1, fBody2}}
 )
 
 // termsQuery matches terms (a phrase with "" gaps, or one term) in field.
@@ -381,21 +383,39 @@ func bigramForm(s string) (pairs []string, prefix string) {
 	return pairs, ""
 }
 
-// pairsQuery matches every pair in field (the bigram fields keep no
-// positions: a conjunction of pairs stands in for the substring).
-func pairsQuery(pairs []string, field string, boost float64) query.Query {
-	if len(pairs) == 1 {
-		return termsQuery(pairs, field, boost)
-	}
+// pairsQuery matches every pair in a pair field or its word field: a
+// pair that a word token holds at its place is indexed as that word only
+// (see hanBoth), so each pair is looked up in both. The pair fields keep
+// no positions: a conjunction of pairs stands in for the substring.
+func pairsQuery(pairs []string, f fieldBoost) query.Query {
 	var qs []query.Query
 	for _, p := range slices.Compact(slices.Sorted(slices.Values(pairs))) {
-		qs = append(qs, termsQuery([]string{p}, field, boost))
+		qs = append(qs, query.NewDisjunctionQuery([]query.Query{
+			termsQuery([]string{p}, f.pair, f.boost),
+			termsQuery([]string{p}, f.field, f.boost),
+		}))
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewConjunctionQuery(qs)
+}
+
+// alnumQuery matches every part of a code or Latin word in a word field
+// (the pair fields leave them out).
+func alnumQuery(parts []string, f fieldBoost) query.Query {
+	var qs []query.Query
+	for _, p := range slices.Compact(slices.Sorted(slices.Values(parts))) {
+		qs = append(qs, termsQuery([]string{p}, f.field, f.boost))
+	}
+	if len(qs) == 1 {
+		return qs[0]
 	}
 	return query.NewConjunctionQuery(qs)
 }
 
 // bigramQuery matches the text of any alternative of u as a substring of
-// a bigram field: the fallback when the word fields find nothing.
+// a text (by its pairs): the fallback when the word fields find nothing.
 func bigramQuery(u unit) query.Query {
 	var qs []query.Query
 	for _, txt := range u.syn {
@@ -413,17 +433,23 @@ func bigramQuery(u unit) query.Query {
 					for _, tk := range toks[min(1, len(toks)-1):] {
 						parts = append(parts, tk.term)
 					}
-					byField = append(byField, pairsQuery(parts, f.field, f.boost))
+					byField = append(byField, alnumQuery(parts, f))
 					continue
 				}
 				terms, prefix := bigramForm(rt)
 				if prefix != "" {
-					q := query.NewPrefixQuery(prefix)
-					q.SetField(f.field)
-					q.SetBoost(f.boost)
-					byField = append(byField, q)
+					// A character starts a pair, the last character of a
+					// run or a word.
+					var any []query.Query
+					for _, field := range []string{f.pair, f.field} {
+						q := query.NewPrefixQuery(prefix)
+						q.SetField(field)
+						q.SetBoost(f.boost)
+						any = append(any, q)
+					}
+					byField = append(byField, query.NewDisjunctionQuery(any))
 				} else {
-					byField = append(byField, pairsQuery(terms, f.field, f.boost))
+					byField = append(byField, pairsQuery(terms, f))
 				}
 			}
 			parts = append(parts, query.NewDisjunctionQuery(byField))

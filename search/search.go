@@ -98,16 +98,27 @@ type FacetCount struct {
 	Count int
 }
 
-// facetFields are the fields counted in Facets, in its order.
-var facetFields = []string{fKind, fServiceArea, fYear, fDistrict, fOrgName, fStage}
+// The terms of fFacets: the few-valued fields of a record (kind, service
+// area, year, stage) joined in one term, its district and its organization
+// in one each, told apart by their first byte. A hit then costs three
+// counts; the combinations (a few hundred) are split after counting.
+const (
+	facetCombo    = "\x01" // kind \x1f service area \x1f year \x1f stage
+	facetDistrict = "\x02"
+	facetOrg      = "\x03"
+	facetSep      = "\x1f"
+)
 
-// facetSep joins a field and a value in fFacets.
-const facetSep = "\x1f"
+// comboFields are the fields of a facetCombo term, in its order.
+var comboFields = []string{fKind, fServiceArea, fYear, fStage}
 
-// Facet sizes: values kept per field, and values counted in all.
+// Facet sizes: values kept per field; values counted per shard of the
+// district and organization facets (the largest of them merged across the
+// shards); combinations counted (all of them: each adds to four fields).
 const (
 	facetSize      = 20
 	facetTermsSize = 500
+	facetComboSize = 1 << 16
 )
 
 // Search runs q. Invalid input (a bad sort, a negative page) is an
@@ -287,7 +298,14 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 		req.SortBy([]string{"-" + fDate, "_id"})
 	}
 	if !q.NoFacets {
-		req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, facetTermsSize))
+		for _, f := range []struct {
+			prefix string
+			size   int
+		}{{facetCombo, facetComboSize}, {facetDistrict, facetTermsSize}, {facetOrg, facetTermsSize}} {
+			fr := bleve.NewFacetRequest(fFacets, f.size)
+			fr.TermPrefix = f.prefix
+			req.AddFacet(f.prefix, fr)
+		}
 	}
 	sr, err := ix.bi.SearchInContext(ctx, req)
 	if err != nil {
@@ -345,8 +363,12 @@ func page2ids(hits search.DocumentMatchCollection) []string {
 
 // scores returns the score of q for each of the documents ids that it matches.
 func (ix *Index) scores(ctx context.Context, q query.Query, ids []string) (map[string]float64, error) {
-	b := query.NewBooleanQuery([]query.Query{q}, nil, nil)
-	b.AddFilter(query.NewDocIDQuery(ids))
+	// A conjunction, which visits the documents ids only (a filter would
+	// check the phrases in every match first); the ids weigh nothing, so
+	// the scores are q's.
+	idq := query.NewDocIDQuery(ids)
+	idq.SetBoost(0)
+	b := query.NewConjunctionQuery([]query.Query{idq, q})
 	req := bleve.NewSearchRequestOptions(b, len(ids), 0, false)
 	sr, err := ix.bi.SearchInContext(ctx, req)
 	if err != nil {
@@ -385,16 +407,52 @@ func (ix *Index) fetch(ctx context.Context, bq query.Query, ids []string, locati
 	return out, nil
 }
 
-// facets splits the counts of fFacets by field, the largest first.
+// facets splits the counts of fFacets by field, the largest first (then
+// by value).
 func facets(fr search.FacetResults) Facets {
-	by := map[string][]FacetCount{}
-	if r, ok := fr[fFacets]; ok && r.Terms != nil {
-		for _, t := range r.Terms.Terms() { // by count, then term
-			f, v, ok := strings.Cut(t.Term, facetSep)
-			if ok && len(by[f]) < facetSize {
-				by[f] = append(by[f], FacetCount{Value: v, Count: t.Count})
+	terms := func(prefix string) []*search.TermFacet {
+		if r, ok := fr[prefix]; ok && r.Terms != nil {
+			return r.Terms.Terms() // by count, then term
+		}
+		return nil
+	}
+	counts := make([]map[string]int, len(comboFields))
+	for i := range counts {
+		counts[i] = map[string]int{}
+	}
+	for _, t := range terms(facetCombo) {
+		vals := strings.Split(strings.TrimPrefix(t.Term, facetCombo), facetSep)
+		for i, v := range vals {
+			if v != "" && i < len(counts) {
+				counts[i][v] += t.Count
 			}
 		}
+	}
+	top := func(m map[string]int) []FacetCount {
+		var out []FacetCount
+		for v, c := range m {
+			out = append(out, FacetCount{Value: v, Count: c})
+		}
+		slices.SortFunc(out, func(a, b FacetCount) int {
+			if a.Count != b.Count {
+				return cmp.Compare(b.Count, a.Count)
+			}
+			return strings.Compare(a.Value, b.Value)
+		})
+		return out[:min(len(out), facetSize)]
+	}
+	list := func(prefix string) []FacetCount {
+		var out []FacetCount
+		for _, t := range terms(prefix) {
+			if v, ok := strings.CutPrefix(t.Term, prefix); ok && len(out) < facetSize {
+				out = append(out, FacetCount{Value: v, Count: t.Count})
+			}
+		}
+		return out
+	}
+	by := map[string][]FacetCount{fDistrict: list(facetDistrict), fOrgName: list(facetOrg)}
+	for i, f := range comboFields {
+		by[f] = top(counts[i])
 	}
 	return Facets{
 		Kind: by[fKind], ServiceArea: by[fServiceArea], Year: by[fYear],

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -359,5 +360,58 @@ func TestNoFallbackForWords(t *testing.T) {
 	// Characters that are no word still fall back: 仙霞 is in no dictionary.
 	if got := found(t, ix, "仙霞"); !cmp.Equal(got, []string{"report:1"}) {
 		t.Errorf("仙霞: %v, want report:1", got)
+	}
+}
+
+// TestFacetCounts checks every facet against counts made from the records
+// the query returns (all of them fit on one page).
+func TestFacetCounts(t *testing.T) {
+	docs := loadCorpus(t)
+	byKey := map[string]*ledger.SearchDoc{}
+	for _, d := range docs {
+		byKey[d.Key] = d
+	}
+	ix, _, _ := mustIndex(t, docs)
+	for _, q := range []Query{
+		{Limit: 100},
+		{Text: "老人", Limit: 100},
+		{Text: "服务", ServiceAreas: []ledger.ServiceArea{ledger.ElderlySupport}, Limit: 100},
+	} {
+		res, err := ix.Search(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(res.Total) != len(res.Hits) || res.Total == 0 {
+			t.Fatalf("%q: total %d, %d hits: want all on one page", q.Text, res.Total, len(res.Hits))
+		}
+		counts := make([]map[string]int, 6)
+		for i := range counts {
+			counts[i] = map[string]int{}
+		}
+		for _, h := range res.Hits {
+			d := byKey[h.Key]
+			for i, v := range []string{string(d.Kind), string(d.ServiceArea), strconv.Itoa(d.Year), d.District, d.OrgName, string(d.Stage)} {
+				if v != "" && v != "0" {
+					counts[i][v]++
+				}
+			}
+		}
+		want := make([][]FacetCount, 6)
+		for i, m := range counts {
+			for v, c := range m {
+				want[i] = append(want[i], FacetCount{v, c})
+			}
+			slices.SortFunc(want[i], func(a, b FacetCount) int {
+				if a.Count != b.Count {
+					return b.Count - a.Count
+				}
+				return strings.Compare(a.Value, b.Value)
+			})
+			want[i] = want[i][:min(len(want[i]), facetSize)]
+		}
+		f := res.Facets
+		if diff := cmp.Diff(want, [][]FacetCount{f.Kind, f.ServiceArea, f.Year, f.District, f.OrgName, f.Stage}); diff != "" {
+			t.Errorf("%q: facets (-want +got):\n%s", q.Text, diff)
+		}
 	}
 }
