@@ -492,16 +492,6 @@ func (st *streamer) stream() analysis.TokenStream {
 	return stream
 }
 
-// streams analyses input for the word field and the pair field at once
-// (one normalisation, one segmentation).
-func streams(input []byte) (word, pair analysis.TokenStream) {
-	t := newText(input)
-	w := &streamer{t: t, slab: make([]analysis.Token, 0, len(t.runes)*3/4+4)}
-	p := &streamer{t: t, slab: make([]analysis.Token, 0, len(t.runes)/2+4)}
-	t.dualTokens(w.emit, p.emit)
-	return w.stream(), p.stream()
-}
-
 // WordTokenizer is the bleve tokenizer of the word fields (see the package
 // comment on analysis).
 type WordTokenizer struct{}

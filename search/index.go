@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
@@ -326,36 +325,96 @@ func newDocument(m mapping.IndexMapping, d *ledger.SearchDoc) (*document.Documen
 			da = &dualAnalysis{}
 			shared[name] = da
 		}
-		doc.Fields[i] = document.NewTextFieldCustom(tf.Name(), tf.ArrayPositions(), tf.Value(), tf.Options(), dualAnalyzer{da, pair})
+		side := &da.word
+		if pair {
+			side = &da.pair
+		}
+		side.vectors, side.arrayPositions = tf.Options().IncludeTermVectors(), tf.ArrayPositions()
+		doc.Fields[i] = &textField{TextField: tf, da: da, pair: pair}
 	}
 	return doc, nil
 }
 
 // dualAnalysis is the analysis of one text for its word and pair fields,
-// made when the first of them is analysed.
+// made when the first of them is analysed (bleve analyses the fields of a
+// document one after the other).
 type dualAnalysis struct {
 	once       sync.Once
-	word, pair analysis.TokenStream
+	word, pair fieldFreqs
 }
 
-// dualAnalyzer is the analyzer of one of the two fields of a dualAnalysis.
-type dualAnalyzer struct {
+// fieldFreqs is the analysis of one field: its terms with their
+// frequencies and, with vectors, their locations.
+type fieldFreqs struct {
+	vectors        bool
+	arrayPositions []uint64
+	freqs          index.TokenFrequencies
+	length         int // tokens
+	locs           []index.TokenLocation
+	t              text
+}
+
+// emit adds runes [s, e) of the text as a token.
+func (f *fieldFreqs) emit(s, e int) {
+	term := f.t.term(s, e)
+	tf := f.freqs[string(term)]
+	if tf == nil {
+		tf = &index.TokenFreq{Term: term}
+		f.freqs[string(term)] = tf
+	}
+	if f.vectors {
+		f.locs = append(f.locs, index.TokenLocation{
+			ArrayPositions: f.arrayPositions,
+			Start:          int(f.t.at[s]),
+			End:            int(f.t.at[e]),
+			Position:       s + 1, // character offsets, 1-based as bleve expects
+		})
+		tf.Locations = append(tf.Locations, &f.locs[len(f.locs)-1])
+	}
+	tf.SetFrequency(tf.Frequency() + 1)
+	f.length++
+}
+
+// textField is a text field analysed by its dualAnalysis: the term
+// frequencies are made as the tokens come, as bleve's TokenFrequency would
+// make them of a token stream, without the stream.
+type textField struct {
+	*document.TextField
 	da   *dualAnalysis
 	pair bool
 }
 
-// Analyze implements analysis.Analyzer. Both fields hold the same text.
-func (a dualAnalyzer) Analyze(input []byte) analysis.TokenStream {
-	a.da.once.Do(func() { a.da.word, a.da.pair = streams(input) })
-	if a.pair {
-		ts := a.da.pair
-		a.da.pair = nil
-		return ts
+func (f *textField) side() *fieldFreqs {
+	if f.pair {
+		return &f.da.pair
 	}
-	ts := a.da.word
-	a.da.word = nil
-	return ts
+	return &f.da.word
 }
+
+// Analyze implements document.Field.
+func (f *textField) Analyze() {
+	f.da.once.Do(func() {
+		t := newText(f.Value())
+		w, p := &f.da.word, &f.da.pair
+		w.t, p.t = t, t
+		w.freqs = make(index.TokenFrequencies, len(t.runes)/2+4)
+		p.freqs = make(index.TokenFrequencies, len(t.runes)/2+4)
+		if w.vectors {
+			w.locs = make([]index.TokenLocation, 0, len(t.runes)*3/4+4)
+		}
+		t.dualTokens(w.emit, p.emit)
+	})
+}
+
+// AnalyzedLength implements document.Field.
+func (f *textField) AnalyzedLength() int { return f.side().length }
+
+// AnalyzedTokenFrequencies implements document.Field.
+func (f *textField) AnalyzedTokenFrequencies() index.TokenFrequencies { return f.side().freqs }
+
+// Size implements document.Field. bleve counts it in its statistics only:
+// an estimate from the length saves walking every location.
+func (f *textField) Size() int { return len(f.Value()) + 64*f.side().length }
 
 func joinNonEmpty(parts ...string) string {
 	out := ""
