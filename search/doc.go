@@ -39,7 +39,12 @@
 // leaves their place empty. Latin words, numbers and codes stay whole, with
 // their parts split at - _ / as extra tokens. A second set of fields holds
 // character pairs (without positions) for the fallback used when the words
-// find nothing: partial words such as 适老 in 适老化.
+// find nothing: partial words such as 适老 in 适老化. A pair that a two-
+// character word token holds at its place is left to the word field (so is
+// a run's last character that is a word, and every Latin word or code), and
+// the fallback looks each pair up in both fields: half the pair postings.
+// Both fields of a text share one normalisation and segmentation, and the
+// term frequencies are made as the tokens come (see newDocument).
 //
 // The fingerprint of the analysis (code version, dictionaries, character
 // table, stop words) is stored in the index; a different one makes the
@@ -60,6 +65,10 @@
 // shard-1, split by a hash of the document key and searched together, so
 // that both cores work on one query; a rebuild writes both at once, in
 // batches of Index.RebuildBatch documents, and merges each into one segment.
+// During a rebuild the garbage collector runs less often, within a memory
+// limit (see tuneGCForRebuild). Facets are counted from one doc-values
+// field holding three terms per record (see facetCombo), stored
+// uncompressed, as are the dates.
 // The stored text of titles and bodies feeds the highlights.
 //
 // # Following the outbox

@@ -292,10 +292,12 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 	case byScore:
 		// Score alone: a second key would load a value for every match.
 		req.SortBy([]string{"-_score"})
+	// Ties broken by key, from doc values (sorting by _id would read the
+	// stored id of every match).
 	case q.Sort == SortDateAsc:
-		req.SortBy([]string{fDate, "_id"})
+		req.SortBy([]string{fDate, fKey})
 	default:
-		req.SortBy([]string{"-" + fDate, "_id"})
+		req.SortBy([]string{"-" + fDate, fKey})
 	}
 	if !q.NoFacets {
 		for _, f := range []struct {

@@ -415,3 +415,31 @@ func TestFacetCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestDateOrderTies checks that records of one date come in key order in
+// both date orders (the corpus has two dates with several records).
+func TestDateOrderTies(t *testing.T) {
+	ix, _, _ := mustIndex(t, loadCorpus(t))
+	for _, s := range []Sort{SortDateAsc, SortDateDesc} {
+		res, err := ix.Search(context.Background(), Query{Sort: s, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ties := 0
+		for i := 1; i < len(res.Hits); i++ {
+			a, b := res.Hits[i-1], res.Hits[i]
+			if (s == SortDateAsc && a.Date > b.Date) || (s == SortDateDesc && a.Date < b.Date) {
+				t.Errorf("%s: %s (%s) before %s (%s)", s, a.Key, a.Date, b.Key, b.Date)
+			}
+			if a.Date == b.Date {
+				ties++
+				if a.Key > b.Key {
+					t.Errorf("%s: %s before %s on %s", s, a.Key, b.Key, a.Date)
+				}
+			}
+		}
+		if ties == 0 {
+			t.Errorf("%s: no records of one date", s)
+		}
+	}
+}
