@@ -2,6 +2,7 @@ package search
 
 import (
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 )
 
@@ -10,13 +11,27 @@ import (
 // with the default GOGC the collector ran every few megabytes (a fifth of
 // the rebuild's CPU time, counting the preemptions it asks for). A rebuild
 // lets the heap grow further between collections (rebuildGCPercent), but
-// not beyond rebuildMemoryLimit of memory in all (a soft limit, which the
-// runtime keeps by collecting sooner), and then puts both settings back
-// and returns the memory it no longer uses to the system.
+// by no more than rebuildHeadroom over the heap in use when it starts (a
+// soft memory limit, which the runtime keeps by collecting sooner), and
+// then puts both settings back and returns the memory it no longer uses
+// to the system. At 100,000 reports, 280 MiB over the 40 MB of a node that
+// serves took a tenth less CPU time than GOGC=100, with no more heap at the
+// peak (305 MB in use instead of 324 MB); 216 MiB peaked at 250 MB for
+// 5-15% more CPU time.
 const (
-	rebuildGCPercent   = 400
-	rebuildMemoryLimit = 320 << 20
+	rebuildGCPercent = 400
+	rebuildHeadroom  = 280 << 20
 )
+
+// liveHeap returns the heap in use after the last collection.
+func liveHeap() int64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
+}
 
 var rebuildGC struct {
 	sync.Mutex
@@ -26,8 +41,8 @@ var rebuildGC struct {
 }
 
 // tuneGCForRebuild applies the rebuild's collector settings until the
-// returned function is called. Settings already more frugal (GOGC or
-// GOMEMLIMIT lower than a rebuild's) are kept.
+// returned function is called. It only raises GOGC (a higher one, or
+// none, is kept) and only lowers the memory limit.
 func tuneGCForRebuild() (restore func()) {
 	g := &rebuildGC
 	g.Lock()
@@ -38,7 +53,7 @@ func tuneGCForRebuild() (restore func()) {
 			debug.SetGCPercent(g.percent)
 		}
 		g.limit = debug.SetMemoryLimit(-1) // reads it
-		debug.SetMemoryLimit(min(g.limit, rebuildMemoryLimit))
+		debug.SetMemoryLimit(min(g.limit, liveHeap()+rebuildHeadroom))
 	}
 	g.users++
 	return sync.OnceFunc(func() {
