@@ -409,6 +409,8 @@ func (f *textField) Analyze() {
 			w.locs = make([]index.TokenLocation, 0, len(t.runes)*3/4+4)
 		}
 		t.dualTokens(w.emit, p.emit)
+		// The terms point into t.norm; the rest of t is not needed.
+		w.t, p.t = text{}, text{}
 	})
 }
 
