@@ -294,9 +294,9 @@ var pairOf = map[string]string{fTitle: fTitle2, fBody: fBody2, fMeta: fMeta2}
 
 // newDocument maps d to a bleve document as the mapping m does, except
 // that a text and its pair field share one analysis (one normalisation and
-// segmentation instead of two), that the doc values of the facets and the
-// date are stored uncompressed, and that the empty _all field (no field
-// is included in it) is left out.
+// segmentation instead of two), that the doc values (facets, date, key)
+// are stored uncompressed, and that the empty _all field (no field is
+// included in it) is left out.
 func newDocument(m mapping.IndexMapping, d *ledger.SearchDoc) (*document.Document, error) {
 	doc := document.NewDocument(d.Key)
 	if err := m.MapDocument(doc, fields(d)); err != nil {
@@ -311,7 +311,7 @@ func newDocument(m mapping.IndexMapping, d *ledger.SearchDoc) (*document.Documen
 		}
 		name, pair := tf.Name(), false
 		if name == fFacets || name == fDate || name == fKey {
-			// Doc values read for every hit (facets, date order):
+			// Doc values read for every hit (facets, date orders):
 			// uncompressed, a hit costs no decompression of its chunk.
 			doc.Fields[i] = document.NewTextFieldCustom(name, tf.ArrayPositions(), tf.Value(), tf.Options()|index.SkipDVCompression, tf.Analyzer())
 			continue
