@@ -389,3 +389,64 @@ func TestCORS(t *testing.T) {
 		t.Errorf("GET with Origin: %d %v", resp.StatusCode, resp.Header)
 	}
 }
+
+// TestSearchAPIFiltersFacetsPaging: the GraphQL search field filters,
+// counts facets, pages with cursors and flags partial-word matches.
+func TestSearchAPIFiltersFacetsPaging(t *testing.T) {
+	_, url := startPortal(t)
+	type page struct {
+		Search struct {
+			TotalCount       int
+			PartialWordMatch bool
+			PageInfo         struct {
+				HasNextPage bool
+				EndCursor   string
+			}
+			Nodes []struct {
+				Kind, Code, Date string
+			}
+			Facets struct {
+				Kind, Year []struct {
+					Value string
+					Count int
+				}
+			}
+		}
+	}
+	const q = `query($q: String!, $after: String) { search(query: $q, filter: {kinds: [REPORT], years: [2015]}, orderBy: DATE_DESC, first: 10, after: $after) {
+		totalCount partialWordMatch pageInfo { hasNextPage endCursor } nodes { kind code date } facets { kind { value count } year { value count } } } }`
+	var p1, p2 page
+	gql(t, url, q, map[string]any{"q": "养老"}, &p1)
+	s := p1.Search
+	if s.TotalCount < 11 || len(s.Nodes) != 10 || !s.PageInfo.HasNextPage || s.PartialWordMatch {
+		t.Fatalf("page 1: total %d, %d nodes, next %v, partial %v", s.TotalCount, len(s.Nodes), s.PageInfo.HasNextPage, s.PartialWordMatch)
+	}
+	if len(s.Facets.Kind) != 1 || s.Facets.Kind[0].Value != "REPORT" || s.Facets.Kind[0].Count != s.TotalCount ||
+		len(s.Facets.Year) != 1 || s.Facets.Year[0].Value != "2015" {
+		t.Errorf("facets do not follow the filter: %+v", s.Facets)
+	}
+	for i, n := range s.Nodes {
+		if n.Kind != "REPORT" || !strings.HasPrefix(n.Date, "2015") || (i > 0 && n.Date > s.Nodes[i-1].Date) {
+			t.Errorf("hit %d: %+v (want 2015 reports, newest first)", i, n)
+		}
+	}
+	gql(t, url, q, map[string]any{"q": "养老", "after": s.PageInfo.EndCursor}, &p2)
+	if p2.Search.TotalCount != s.TotalCount || len(p2.Search.Nodes) == 0 || p2.Search.Nodes[0].Code == s.Nodes[0].Code {
+		t.Errorf("page 2 does not continue page 1: %+v", p2.Search.Nodes)
+	}
+	var partial page
+	gql(t, url, `{ search(query: "适老") { totalCount } }`, nil, &partial)
+	if partial.Search.TotalCount == 0 {
+		t.Errorf("适老 (part of 适老化) should be found as a partial word: %+v", partial.Search)
+	}
+	// Facet counts over a broad search add up to the total, by kind.
+	var broad page
+	gql(t, url, `{ search(query: "养老") { totalCount facets { kind { value count } year { value count } } } }`, nil, &broad)
+	sum := 0
+	for _, f := range broad.Search.Facets.Kind {
+		sum += f.Count
+	}
+	if sum != broad.Search.TotalCount || len(broad.Search.Facets.Year) < 5 {
+		t.Errorf("kind facets add up to %d of %d hits; %d year facets", sum, broad.Search.TotalCount, len(broad.Search.Facets.Year))
+	}
+}

@@ -46,7 +46,7 @@ const (
 
 // analysisVersion changes whenever the code of the tokenizers or the
 // mapping changes what the index holds; it is part of the fingerprint.
-const analysisVersion = "6"
+const analysisVersion = "7"
 
 var (
 	//go:embed data/words.txt

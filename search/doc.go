@@ -67,8 +67,9 @@
 // batches of Index.RebuildBatch documents, and merges each into one segment.
 // During a rebuild the garbage collector runs less often, within a memory
 // limit (see tuneGCForRebuild). Facets are counted from one doc-values
-// field holding three terms per record (see facetCombo), stored
-// uncompressed, as are the dates.
+// field holding three terms per record (see facetCombo). Doc values keep
+// bleve's compressed encoding: zap's SkipDVCompression lost the values of
+// merged segments.
 // The stored text of titles and bodies feeds the highlights.
 //
 // # Following the outbox
