@@ -481,6 +481,7 @@ type CaseStudyResolver interface {
 	Collection(ctx context.Context, obj *ledger.CaseStudy) (*ledger.CaseCollection, error)
 }
 type DatasetResolver interface {
+	LoadedAt(ctx context.Context, obj *ledger.Meta) (*time.Time, error)
 	Currency(ctx context.Context, obj *ledger.Meta) (string, error)
 }
 type IndicatorSetResolver interface {
@@ -6117,18 +6118,18 @@ func (ec *executionContext) _Dataset_loadedAt(ctx context.Context, field graphql
 			return ec.fieldContext_Dataset_loadedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LoadedAt, nil
+			return ec.Resolvers.Dataset().LoadedAt(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Dataset_loadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Dataset", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("Dataset", field, true, true, "DateTime")
 }
 
 func (ec *executionContext) _Dataset_currency(ctx context.Context, field graphql.CollectedField, obj *ledger.Meta) (ret graphql.Marshaler) {
@@ -14482,10 +14483,11 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "loadedAt":
-			out.Values[i] = ec._Dataset_loadedAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dataset_loadedAt(ctx, field, obj)
+				})
 		case "currency":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -18373,15 +18375,21 @@ func (ec *executionContext) marshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx cont
 	return v
 }
 
-func (ec *executionContext) unmarshalODateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
 	res, err := graphql.UnmarshalTime(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalODateTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(v)
+	res := graphql.MarshalTime(*v)
 	return res
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strconv"
+	"time"
 
 	"civicledger/graph/model"
 	"civicledger/ledger"
@@ -15,6 +16,14 @@ func (r *queryResolver) Dataset(ctx context.Context) (*ledger.Meta, error) {
 
 func (r *datasetResolver) Currency(ctx context.Context, obj *ledger.Meta) (string, error) {
 	return "CNY", nil
+}
+
+func (r *datasetResolver) LoadedAt(ctx context.Context, obj *ledger.Meta) (*time.Time, error) {
+	if obj.LoadedAt.IsZero() {
+		return nil, nil
+	}
+	t := obj.LoadedAt.In(ledger.Shanghai)
+	return &t, nil
 }
 
 // MaxNodes is the most IDs nodes(ids:) accepts.
