@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"civicledger/ledger"
+	"civicledger/search"
 	"civicledger/store"
+	"civicledger/store/storetest"
 )
 
 // The portal as `go run .` starts it, on a temporary data directory: demo
@@ -448,5 +450,56 @@ func TestSearchAPIFiltersFacetsPaging(t *testing.T) {
 	}
 	if sum != broad.Search.TotalCount || len(broad.Search.Facets.Year) < 5 {
 		t.Errorf("kind facets add up to %d of %d hits; %d year facets", sum, broad.Search.TotalCount, len(broad.Search.Facets.Year))
+	}
+}
+
+// TestTwoNodesOnePostgres: two nodes, each with its own search index,
+// follow one PostgreSQL; a report published through either is searchable
+// on both within 2 s (DESIGN.md's publish → searchable on every node).
+func TestTwoNodesOnePostgres(t *testing.T) {
+	db := storetest.MustOpenDB(t, store.Postgres)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type node struct {
+		ix  *search.Index
+		fol *search.Follower
+	}
+	var nodes []node
+	for i := 0; i < 2; i++ {
+		ix, fol, err := openSearch(config{DataDir: t.TempDir()}, db, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fol.Interval = 100 * time.Millisecond
+		done := make(chan struct{})
+		go func() { defer close(done); _ = fol.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done; ix.Close() })
+		nodes = append(nodes, node{ix, fol})
+	}
+	att := ledger.Attribution{Actor: "test", Role: ledger.RoleEvaluator}
+	for i, title := range []string{"第三方评估报告：银杏树社区长者食堂", "第三方评估报告：梧桐巷助浴服务"} {
+		r := &ledger.Report{Code: fmt.Sprintf("RPT-NODE-%d", i), Kind: ledger.EvaluationReport, Title: title,
+			Body: title + "。服务对象满意度较高。", PublishedOn: "2016-11-30"}
+		start := time.Now()
+		if err := db.PublishReport(ctx, att, r); err != nil {
+			t.Fatal(err)
+		}
+		word := []string{"银杏树", "梧桐巷"}[i]
+		for n, nd := range nodes {
+			for {
+				res, err := nd.ix.Search(ctx, search.Query{Text: word, NoFacets: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Total == 1 {
+					break
+				}
+				if time.Since(start) > 2*time.Second {
+					t.Fatalf("node %d: %q not searchable 2 s after it was published", n, word)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			t.Logf("report %d searchable on node %d after %s", i, n, time.Since(start).Round(time.Millisecond))
+		}
 	}
 }
