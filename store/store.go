@@ -331,7 +331,7 @@ func mapError(err error) error {
 	return err
 }
 
-// redactDSN hides a password in a database URL for logs.
+// RedactDSN hides the password of a database URL, for logs.
 func RedactDSN(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil || u.User == nil {
