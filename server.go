@@ -158,8 +158,7 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 				db.Close()
 				return nil, fmt.Errorf("load demo data: %w", err)
 			}
-			err = db.SetMeta(ctx, &ledger.Meta{Demo: true, LoadedAt: time.Now(),
-				Note: "演示数据：本站数据为按案例研究总量生成的演示数据，并非真实记录。Demo data generated to match the case study's totals; not real records."})
+			err = db.SetMeta(ctx, &ledger.Meta{Demo: true, LoadedAt: time.Now(), Note: demo.Note})
 			if err != nil {
 				db.Close()
 				return nil, err

@@ -293,3 +293,7 @@ func (m *idMap) write(ctx context.Context, w ledger.Writer, d *Dataset) error {
 	}
 	return nil
 }
+
+// Note is what the portal says about the demo data set, on every page and
+// in the API's dataset.note.
+const Note = "演示数据：本站数据为按案例研究总量生成的演示数据，并非真实记录。Demo data generated to match the case study's totals; not real records."

@@ -55,7 +55,7 @@ func demoDB(t testing.TB, d store.Dialect) *store.DB {
 	if err == nil {
 		shared.closes = append(shared.closes, closeDB)
 		if _, err = demo.Load(ctx, db, demo.Options{}); err == nil {
-			err = db.SetMeta(ctx, &ledger.Meta{Demo: true, Note: "demo"})
+			err = db.SetMeta(ctx, &ledger.Meta{Demo: true, Note: demo.Note})
 		}
 	}
 	if err != nil {
@@ -444,6 +444,46 @@ func TestLimitsRefuseBeforeTheDatabase(t *testing.T) {
 			if name == "cost" && !strings.Contains(errs[0].Message, "1010100") {
 				t.Errorf("cost refusal does not state the cost: %q", errs[0].Message)
 			}
+		}
+	})
+}
+
+// TestNodesMixedTypes: nodes(ids:) resolves IDs of several types in order,
+// with null for unknown or malformed IDs.
+func TestNodesMixedTypes(t *testing.T) {
+	eachDialect(t, func(t *testing.T, c *client) {
+		var ids struct {
+			Projects struct{ Nodes []struct{ ID, Code string } }
+			Rounds   []struct {
+				ID   string
+				Year int
+			}
+			Organizations struct {
+				Nodes []struct{ ID, CreditCode string }
+			}
+			Reports       struct{ Nodes []struct{ ID, Code string } }
+			IndicatorSets []struct{ ID, Name string }
+		}
+		c.must(`{ projects(first: 1) { nodes { id code } } rounds { id year } organizations(first: 1) { nodes { id creditCode } }
+			reports(first: 1) { nodes { id code } } indicatorSets { id name } }`, nil, &ids)
+		req := []string{ids.Reports.Nodes[0].ID, "bm90LWEtbm9kZQ", ids.Rounds[2].ID, ids.Projects.Nodes[0].ID,
+			ids.IndicatorSets[0].ID, ids.Organizations.Nodes[0].ID, "!!"}
+		var out struct {
+			Nodes []*struct {
+				Typename   string `json:"__typename"`
+				Code       string
+				Year       int
+				CreditCode string
+				Name       string
+			}
+		}
+		c.must(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on Report { code } ... on Round { year }
+			... on Project { code } ... on IndicatorSet { name } ... on Organization { creditCode } } }`, map[string]any{"ids": req}, &out)
+		n := out.Nodes
+		if len(n) != 7 || n[0].Code != ids.Reports.Nodes[0].Code || n[1] != nil || n[2].Year != ids.Rounds[2].Year ||
+			n[3].Code != ids.Projects.Nodes[0].Code || n[4].Name != ids.IndicatorSets[0].Name ||
+			n[5].CreditCode != ids.Organizations.Nodes[0].CreditCode || n[6] != nil {
+			t.Errorf("nodes: %+v", n)
 		}
 	})
 }

@@ -43,96 +43,86 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ledger.Node,
 		return nil, ledger.Invalid("ids", "at most %d IDs per call, got %d", MaxNodes, len(ids))
 	}
 	out := make([]ledger.Node, len(ids))
-	byType := map[string][]int{}
-	keys := make([]string, len(ids))
+	type wanted struct {
+		pos  []int // positions in ids
+		keys []string
+	}
+	byType := map[string]*wanted{}
 	for i, id := range ids {
 		typ, key, ok := parseGlobalID(id)
 		if !ok {
 			continue // unknown IDs resolve to null, as Relay expects
 		}
-		keys[i] = key
-		byType[typ] = append(byType[typ], i)
-	}
-	for typ, idx := range byType {
-		ks := make([]string, len(idx))
-		for j, i := range idx {
-			ks[j] = keys[i]
+		w := byType[typ]
+		if w == nil {
+			w = &wanted{}
+			byType[typ] = w
 		}
+		w.pos, w.keys = append(w.pos, i), append(w.keys, key)
+	}
+	for typ, w := range byType {
 		var err error
-		set := func(j int, v ledger.Node) { out[idx[j]] = v }
 		switch typ {
 		case "Project":
-			var ps []*ledger.Project
-			if ps, err = r.Reader.ProjectsByCodes(ctx, ks); err == nil {
-				for j, p := range ps {
-					if p != nil {
-						set(j, p)
-					}
-				}
-			}
+			err = fillNodes(ctx, out, w.pos, w.keys, r.Reader.ProjectsByCodes)
 		case "Organization":
-			var os []*ledger.Organization
-			if os, err = r.Reader.OrganizationsByCodes(ctx, ks); err == nil {
-				for j, o := range os {
-					if o != nil {
-						set(j, o)
-					}
-				}
-			}
+			err = fillNodes(ctx, out, w.pos, w.keys, r.Reader.OrganizationsByCodes)
 		case "Report":
-			var rs []*ledger.Report
-			if rs, err = r.Reader.ReportsByCodes(ctx, ks); err == nil {
-				for j, x := range rs {
-					if x != nil {
-						set(j, x)
-					}
-				}
-			}
+			err = fillNodes(ctx, out, w.pos, w.keys, r.Reader.ReportsByCodes)
 		case "Announcement":
-			var as []*ledger.Announcement
-			if as, err = r.Reader.AnnouncementsByCodes(ctx, ks); err == nil {
-				for j, x := range as {
-					if x != nil {
-						set(j, x)
-					}
-				}
-			}
+			err = fillNodes(ctx, out, w.pos, w.keys, r.Reader.AnnouncementsByCodes)
 		case "Round":
-			for j, k := range ks {
-				y, _ := strconv.Atoi(k)
-				if rd, e := r.Reader.RoundByYear(ctx, y); e == nil {
-					set(j, rd)
-				} else if ledger.ErrorCode(e) != ledger.ENOTFOUND {
-					err = e
-				}
-			}
-		case "IndicatorSet", "CaseCollection":
-			nums := make([]int64, len(ks))
-			for j, k := range ks {
-				nums[j], _ = strconv.ParseInt(k, 10, 64)
-			}
-			if typ == "IndicatorSet" {
-				var ss []*ledger.IndicatorSet
-				if ss, err = r.Reader.IndicatorSetsByIDs(ctx, nums); err == nil {
-					for j, s := range ss {
-						if s != nil {
-							set(j, s)
-						}
-					}
-				}
-			} else {
-				var cs []*ledger.CaseCollection
-				if cs, err = r.Reader.CaseCollectionsByIDs(ctx, nums); err == nil {
-					for j, c := range cs {
-						if c != nil {
-							set(j, c)
-						}
-					}
-				}
-			}
+			err = fillNodes(ctx, out, w.pos, w.keys, r.roundsByYears)
+		case "IndicatorSet":
+			err = fillNodes(ctx, out, w.pos, w.keys, byNumericKeys(r.Reader.IndicatorSetsByIDs))
+		case "CaseCollection":
+			err = fillNodes(ctx, out, w.pos, w.keys, byNumericKeys(r.Reader.CaseCollectionsByIDs))
 		}
 		if err != nil {
 			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// fillNodes loads the records of one type by key and puts the ones found
+// at their positions in out.
+func fillNodes[T any](ctx context.Context, out []ledger.Node, pos []int, keys []string, load func(context.Context, []string) ([]*T, error)) error {
+	vs, err := load(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for j, v := range vs {
+		if v != nil {
+			out[pos[j]] = v
+		}
+	}
+	return nil
+}
+
+// byNumericKeys adapts a by-IDs loader to keys that are decimal IDs.
+func byNumericKeys[T any](load func(context.Context, []int64) ([]*T, error)) func(context.Context, []string) ([]*T, error) {
+	return func(ctx context.Context, keys []string) ([]*T, error) {
+		ids := make([]int64, len(keys))
+		for i, k := range keys {
+			ids[i], _ = strconv.ParseInt(k, 10, 64)
+		}
+		return load(ctx, ids)
+	}
+}
+
+// roundsByYears loads rounds by year keys ("2014"); missing years are nil.
+func (r *queryResolver) roundsByYears(ctx context.Context, keys []string) ([]*ledger.Round, error) {
+	all, err := r.Reader.Rounds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ledger.Round, len(keys))
+	for i, k := range keys {
+		for _, rd := range all {
+			if strconv.Itoa(rd.Year) == k {
+				out[i] = rd
+			}
 		}
 	}
 	return out, nil

@@ -53,12 +53,8 @@ func announcementWhere(f ledger.AnnouncementFilter) (string, []any) {
 		add("a.kind IN (?)", strs(f.Kinds))
 	}
 	if len(f.Years) > 0 {
-		ors := make([]string, len(f.Years))
-		for i, y := range f.Years {
-			ors[i] = "a.published_on LIKE ?"
-			args = append(args, itoa(y)+"-%")
-		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+		cond, yargs := publishedInYears("a.published_on", f.Years)
+		add(cond, yargs...)
 	}
 	if len(f.RoundIDs) > 0 {
 		add("a.round_id IN (?)", f.RoundIDs)
@@ -149,12 +145,8 @@ func reportWhere(f ledger.ReportFilter) (string, []any) {
 		add("r.author_id IN (?)", f.AuthorIDs)
 	}
 	if len(f.Years) > 0 {
-		ors := make([]string, len(f.Years))
-		for i, y := range f.Years {
-			ors[i] = "r.published_on LIKE ?"
-			args = append(args, itoa(y)+"-%")
-		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+		cond, yargs := publishedInYears("r.published_on", f.Years)
+		add(cond, yargs...)
 	}
 	if f.PublishedFrom != "" {
 		add("r.published_on >= ?", string(f.PublishedFrom))
@@ -264,4 +256,15 @@ func (db *DB) AnnouncementsByIDs(ctx context.Context, ids []int64) ([]*ledger.An
 // CaseStudiesByIDs implements ledger.Reader.
 func (db *DB) CaseStudiesByIDs(ctx context.Context, ids []int64) ([]*ledger.CaseStudy, error) {
 	return loadByIDs(ctx, db, `SELECT * FROM case_studies WHERE id IN (?)`, ids, func(c *ledger.CaseStudy) int64 { return c.ID })
+}
+
+// publishedInYears is a condition that a date column falls in one of years.
+func publishedInYears(col string, years []int) (string, []any) {
+	ors := make([]string, len(years))
+	args := make([]any, len(years))
+	for i, y := range years {
+		ors[i] = col + " LIKE ?"
+		args[i] = itoa(y) + "-%"
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
 }

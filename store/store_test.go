@@ -364,3 +364,27 @@ func TestCopyAll(t *testing.T) {
 		t.Errorf("copy into a non-empty database: %v", err)
 	}
 }
+
+// TestReportAndAnnouncementYears filters reports and announcements by year.
+func TestReportAndAnnouncementYears(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		for i, d := range []ledger.Date{"2014-03-01", "2015-06-01", "2016-01-02"} {
+			must(t, db.PublishReport(ctx, att, &ledger.Report{Code: fmt.Sprintf("R-%d", i), Kind: ledger.MidtermReport, Title: "中期评审报告",
+				Body: "正文", ProjectID: &f.p1.ID, PublishedOn: d}))
+			must(t, db.PublishAnnouncement(ctx, att, &ledger.Announcement{Code: fmt.Sprintf("A-%d", i), Kind: ledger.MidtermResults,
+				Title: "中期评审结果公告", PublishedOn: d}))
+		}
+		rs, n, err := db.FindReports(ctx, ledger.ReportFilter{Years: []int{2014, 2016}}, 0, 10)
+		must(t, err)
+		if n != 2 || len(rs) != 2 || rs[0].PublishedOn != "2016-01-02" || rs[1].PublishedOn != "2014-03-01" {
+			t.Errorf("reports of 2014 and 2016: %d %+v", n, rs)
+		}
+		as, n, err := db.FindAnnouncements(ctx, ledger.AnnouncementFilter{Years: []int{2015}, Kinds: []ledger.AnnouncementKind{ledger.MidtermResults}}, 0, 10)
+		must(t, err)
+		if n != 1 || len(as) != 1 || as[0].Code != "A-1" {
+			t.Errorf("announcements of 2015: %d %+v", n, as)
+		}
+	})
+}
