@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -565,10 +566,4 @@ func optionalDate(field string, d Date) error {
 	return nil
 }
 
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
-}
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -4,7 +4,6 @@ package resolvers
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"civicledger/graph"
@@ -191,4 +190,3 @@ func ratio(a, b ledger.Money) *string {
 	return &s
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
