@@ -189,4 +189,3 @@ func ratio(a, b ledger.Money) *string {
 	s := ledger.Ratio(a, b)
 	return &s
 }
-
