@@ -2,6 +2,9 @@
 # Starts the machine's PostgreSQL 15 (installed, not running) and makes a
 # role and database for the tests. Prints the URL to use. Idempotent.
 set -euo pipefail
+# Everything but the URL goes to stderr (pg_ctlcluster prints e.g. "Removed
+# stale pid file" on stdout, which would otherwise end up in the URL).
+exec 3>&1 1>&2
 if ! command -v pg_ctlcluster >/dev/null; then
   echo "postgres.sh: PostgreSQL is not installed (apt-get install postgresql-15)" >&2
   exit 1
@@ -20,4 +23,4 @@ su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='civicledger'\
   su postgres -c "psql -qc \"CREATE ROLE civicledger LOGIN PASSWORD 'civicledger' CREATEDB\""
 su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='civicledger_test'\"" | grep -q 1 ||
   su postgres -c "psql -qc \"CREATE DATABASE civicledger_test OWNER civicledger\""
-echo "postgres://civicledger:civicledger@127.0.0.1:5432/civicledger_test?sslmode=disable"
+echo >&3 "postgres://civicledger:civicledger@127.0.0.1:5432/civicledger_test?sslmode=disable"
