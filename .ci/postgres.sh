@@ -13,7 +13,7 @@ if ! pg_lsclusters -h 2>/dev/null | grep -q '^15 *main'; then
   pg_createcluster 15 main >/dev/null
 fi
 if ! pg_lsclusters -h | grep -q '^15 *main .*online'; then
-  pg_ctlcluster 15 main start
+  pg_ctlcluster 15 main start 3>&-   # the server must not inherit the URL pipe
 fi
 for i in $(seq 1 30); do
   pg_isready -q -h 127.0.0.1 -p 5432 && break
