@@ -13,7 +13,7 @@ import (
 var copyTables = []string{
 	"rounds", "organizations", "projects", "stage_events", "indicator_sets", "indicators",
 	"scorecards", "scores", "tranches", "reports", "audits", "metrics", "announcements",
-	"announcement_projects", "case_collections", "case_studies", "feedback", "project_figures",
+	"announcement_projects", "case_collections", "case_studies", "feedback", "project_figures", "stats_rollup",
 	"revisions", "outbox", "meta",
 }
 

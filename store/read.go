@@ -207,13 +207,14 @@ func (db *DB) Revisions(ctx context.Context, entity string, id int64) ([]*ledger
 // with project_figures f. The API, pages and exports share it, so the list
 // and its totals can never disagree.
 func projectWhere(f ledger.ProjectFilter) (string, []any) {
-	w, a, _ := projectWhereFigures(f)
+	w, a, _ := projectWhereFigures(f, "f")
 	return w, a
 }
 
 // projectWhereFigures is projectWhere that also says whether the clause
-// needs project_figures f joined.
-func projectWhereFigures(f ledger.ProjectFilter) (string, []any, bool) {
+// needs project_figures joined; figures is the alias it is joined under
+// (stats_rollup, which has both tables' columns, is p and figures).
+func projectWhereFigures(f ledger.ProjectFilter, figures string) (string, []any, bool) {
 	var conds []string
 	var args []any
 	add := func(cond string, a ...any) { conds = append(conds, cond); args = append(args, a...) }
@@ -267,7 +268,7 @@ func projectWhereFigures(f ledger.ProjectFilter) (string, []any, bool) {
 	}
 	needsFigures := false
 	if f.HasAuditFindings != nil {
-		add("f.audit_findings = ?", *f.HasAuditFindings)
+		add(figures+".audit_findings = ?", *f.HasAuditFindings)
 		needsFigures = true
 	}
 	if f.Terminated != nil {
@@ -309,7 +310,7 @@ var orderExprs = map[ledger.ProjectOrderField]string{
 // FindProjects implements ledger.Reader: one statement for the page and one
 // for the total.
 func (db *DB) FindProjects(ctx context.Context, filter ledger.ProjectFilter, order ledger.ProjectOrder, offset, limit int) ([]*ledger.Project, int, error) {
-	where, args, needsFigures := projectWhereFigures(filter)
+	where, args, needsFigures := projectWhereFigures(filter, "f")
 	expr, ok := orderExprs[order.Field]
 	if !ok {
 		expr = "p.code"
@@ -376,7 +377,8 @@ func (db *DB) Stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 }
 
 func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []ledger.StatsGroup) (*ledger.StatsRow, []*ledger.StatsRow, error) {
-	where, args := projectWhere(filter)
+	// Each measure is a sum, so the rollup's per-combination sums add up to
+	// the same figure as the projects themselves.
 	measures := `COUNT(*) AS projects, COALESCE(SUM(p.awarded_fen), 0) AS awarded, COALESCE(SUM(f.leveraged_fen), 0) AS leveraged,
 		COALESCE(SUM(f.paid_fen), 0) AS paid, COALESCE(SUM(f.recovered_fen), 0) AS recovered,
 		COALESCE(SUM(f.beneficiary_visits), 0) AS beneficiaries, COALESCE(SUM(f.volunteer_visits), 0) AS volunteers,
@@ -384,7 +386,22 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 		COALESCE(SUM(f.feedback_sum), 0) AS feedback_sum,
 		COALESCE(SUM(CASE WHEN p.outcome = 'TERMINATED' THEN 1 ELSE 0 END), 0) AS terminated,
 		COALESCE(SUM(CASE WHEN f.audit_findings THEN 1 ELSE 0 END), 0) AS findings`
+	where, args, _ := projectWhereFigures(filter, "f")
 	from := ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
+	having := ""
+	if db.useRollup(filter, groups) {
+		measures = `COALESCE(SUM(p.projects), 0) AS projects, COALESCE(SUM(p.awarded_fen), 0) AS awarded,
+		COALESCE(SUM(p.leveraged_fen), 0) AS leveraged, COALESCE(SUM(p.paid_fen), 0) AS paid,
+		COALESCE(SUM(p.recovered_fen), 0) AS recovered, COALESCE(SUM(p.beneficiary_visits), 0) AS beneficiaries,
+		COALESCE(SUM(p.volunteer_visits), 0) AS volunteers, COALESCE(SUM(p.expert_visits), 0) AS experts,
+		COALESCE(SUM(p.feedback_count), 0) AS feedback_count, COALESCE(SUM(p.feedback_sum), 0) AS feedback_sum,
+		COALESCE(SUM(CASE WHEN p.outcome = 'TERMINATED' THEN p.projects ELSE 0 END), 0) AS terminated,
+		COALESCE(SUM(CASE WHEN p.audit_findings THEN p.projects ELSE 0 END), 0) AS findings`
+		where, args, _ = projectWhereFigures(filter, "p")
+		from = ` FROM stats_rollup p WHERE ` + where
+		// A combination whose projects all moved on keeps a row of zeros.
+		having = ` HAVING SUM(p.projects) > 0`
+	}
 	type row struct {
 		G0, G1, G2, G3, G4, G5 *string
 		Projects               int64 `db:"projects"`
@@ -435,7 +452,7 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 		grp = append(grp, expr)
 	}
 	var rows []row
-	q, a, err := inQuery(`SELECT `+strings.Join(sel, ", ")+", "+measures+from+` GROUP BY `+strings.Join(grp, ", ")+
+	q, a, err := inQuery(`SELECT `+strings.Join(sel, ", ")+", "+measures+from+` GROUP BY `+strings.Join(grp, ", ")+having+
 		` ORDER BY `+strings.Join(grp, ", "), args...)
 	if err != nil {
 		return nil, nil, err

@@ -57,6 +57,9 @@ type DB struct {
 	reads atomic.Int64
 	// cache holds aggregates checked against the ledger's generation.
 	cache *aggCache
+	// noRollup makes statistics scan the projects even where stats_rollup
+	// could answer (SetStatsRollup).
+	noRollup bool
 }
 
 // ReadStatements returns how many read statements the DB has run so far.
@@ -159,6 +162,9 @@ type Tx struct {
 	now   time.Time
 	stmts map[string]*sqlx.Stmt
 	dirty map[int64]bool
+	// Each project whose contribution to stats_rollup this transaction
+	// changes, with that contribution before (nil for a new project).
+	before map[int64]*contribution
 	// Records read or written by this transaction, so a bulk write does not
 	// read the same project, organization or indicator set again per row.
 	projects   map[int64]ledger.Project
@@ -190,7 +196,7 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 		return nil, mapError(err)
 	}
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond),
-		stmts: map[string]*sqlx.Stmt{}, dirty: map[int64]bool{}, projects: map[int64]ledger.Project{},
+		stmts: map[string]*sqlx.Stmt{}, dirty: map[int64]bool{}, before: map[int64]*contribution{}, projects: map[int64]ledger.Project{},
 		orgKinds: map[int64]ledger.OrgKind{}, indicators: map[int64][]ledger.Indicator{}, sets: map[int64]ledger.IndicatorSet{}}, nil
 }
 
@@ -203,6 +209,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	err = fn(tx)
 	if err == nil {
 		err = tx.flushFigures(ctx)
+	}
+	if err == nil {
+		err = tx.flushRollup(ctx)
 	}
 	if err == nil {
 		err = tx.flushRows(ctx)

@@ -49,18 +49,18 @@ func (tx *Tx) touch(ctx context.Context, entity string, id int64) error {
 // multi-row INSERTs of up to 500 rows: a bulk load saves two round trips
 // per record, and the rows still commit with the records they describe.
 func (tx *Tx) flushRows(ctx context.Context) error {
-	if err := tx.insertRows(ctx, "revisions", []string{"entity", "entity_id", "version", "snapshot", "actor", "role", "reason", "recorded_at"}, tx.revisions); err != nil {
+	if err := tx.insertRows(ctx, "revisions", []string{"entity", "entity_id", "version", "snapshot", "actor", "role", "reason", "recorded_at"}, tx.revisions, ""); err != nil {
 		return err
 	}
 	tx.revisions = nil
-	if err := tx.insertRows(ctx, "outbox", []string{"entity", "entity_id", "recorded_at"}, tx.outbox); err != nil {
+	if err := tx.insertRows(ctx, "outbox", []string{"entity", "entity_id", "recorded_at"}, tx.outbox, ""); err != nil {
 		return err
 	}
 	tx.outbox = nil
 	return nil
 }
 
-func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
+func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows [][]any, suffix string) error {
 	const chunk = 500
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	for start := 0; start < len(rows); start += chunk {
@@ -75,6 +75,7 @@ func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows 
 			b.WriteString(one)
 			args = append(args, r...)
 		}
+		b.WriteString(suffix)
 		if err := tx.exec(ctx, b.String(), args...); err != nil {
 			return err
 		}
@@ -280,6 +281,7 @@ func (w txWriter) CreateProject(ctx context.Context, att ledger.Attribution, p *
 	}
 	p.ID = id
 	tx.projects[id] = *p
+	tx.markNewProject(id)
 	if err := tx.exec(ctx, `INSERT INTO project_figures (project_id, leveraged_fen) VALUES (?, ?)`, id, int64(p.CoFunding)); err != nil {
 		return err
 	}
@@ -306,6 +308,9 @@ func (tx *Tx) loadProject(ctx context.Context, field string, id int64) (*ledger.
 
 // saveProjectVersion writes p as the next version of its project.
 func (tx *Tx) saveProjectVersion(ctx context.Context, att ledger.Attribution, p *ledger.Project, prev int) error {
+	if err := tx.markRollup(ctx, p.ID); err != nil {
+		return err
+	}
 	p.Versioned = ledger.Versioned{Version: prev + 1, RecordedBy: att.Actor, RecordedAs: att.Role, RecordedAt: tx.now}
 	set := ""
 	for i, c := range projectCols {
@@ -488,6 +493,11 @@ func (w txWriter) RecordTranche(ctx context.Context, att ledger.Attribution, t *
 	tx := w.tx
 	p, err := tx.loadProject(ctx, "tranche.project", t.ProjectID)
 	if err != nil {
+		return err
+	}
+	// Lock the project first (on PostgreSQL) so two tranches recorded at
+	// once cannot both pass the check against what is left of the award.
+	if err := tx.markRollup(ctx, t.ProjectID); err != nil {
 		return err
 	}
 	var paid int64
@@ -691,6 +701,11 @@ func (w txWriter) RecordFeedback(ctx context.Context, f *ledger.Feedback) error 
 		return err
 	}
 	tx := w.tx
+	if err := tx.markRollup(ctx, f.ProjectID); ledger.ErrorCode(err) == ledger.ENOTFOUND {
+		return ledger.Invalid("feedback.project", "project %d does not exist", f.ProjectID)
+	} else if err != nil {
+		return err
+	}
 	if f.SubmittedAt.IsZero() {
 		f.SubmittedAt = tx.now
 	}
@@ -710,7 +725,7 @@ func (w txWriter) RecordFeedback(ctx context.Context, f *ledger.Feedback) error 
 // transaction commits.
 func (tx *Tx) refreshFigures(ctx context.Context, projectID int64) error {
 	tx.dirty[projectID] = true
-	return nil
+	return tx.markRollup(ctx, projectID)
 }
 
 // flushFigures recomputes the figures of every project marked dirty.
