@@ -240,3 +240,18 @@ func BenchmarkQ3Uncached(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkQ3Scan is Q3 with neither the cache nor stats_rollup: the scan
+// over every project that the rollup replaces (and that statistics grouped
+// by organization still run).
+func BenchmarkQ3Scan(b *testing.B) {
+	for _, env := range benchEnvs(b) {
+		b.Run(env.name, func(b *testing.B) {
+			env.db.SetAggregateCache(false)
+			env.db.SetStatsRollup(false)
+			defer env.db.SetAggregateCache(true)
+			defer env.db.SetStatsRollup(true)
+			runQuery(b, env, q3, nil)
+		})
+	}
+}
