@@ -26,7 +26,7 @@ func code(n int) string {
 	return ledger.MakeCreditCode('5', '2', "310105", fmt.Sprintf("MJ%06d", n))
 }
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+func newFixture(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{
@@ -52,7 +52,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	return f
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
