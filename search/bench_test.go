@@ -290,28 +290,10 @@ func TestSearchLatency100k(t *testing.T) {
 		// Documents stream in as from the store; a sampler records the
 		// peak memory of the rebuild.
 		var chars int
-		stop, peak := make(chan struct{}), make(chan string)
-		go func() {
-			var maxHeap uint64
-			var maxRSS, maxAnon string
-			var maxRSSKB int
-			tick := time.NewTicker(200 * time.Millisecond)
-			defer tick.Stop()
-			for {
-				select {
-				case <-stop:
-					peak <- fmt.Sprintf("peak heap in use %.1f MB; peak %s (%s)", float64(maxHeap)/1e6, maxRSS, maxAnon)
-					return
-				case <-tick.C:
-					var ms runtime.MemStats
-					runtime.ReadMemStats(&ms)
-					maxHeap = max(maxHeap, ms.HeapInuse)
-					if kb, all := rssKB(); kb > maxRSSKB {
-						maxRSSKB, maxRSS, maxAnon = kb, fmt.Sprintf("VmRSS %d kB", kb), all
-					}
-				}
-			}
-		}()
+		if v, _ := strconv.Atoi(os.Getenv("CIVICLEDGER_SEARCH_BATCH")); v > 0 {
+			ix.RebuildBatch = v
+		}
+		sampler := startMemSampler(t)
 		start, cpu0 := time.Now(), cpuTime()
 		if _, err := ix.buildAside(context.Background(), 0, func(add func(*ledger.SearchDoc) error) error {
 			return genEach(n, 42, func(d *ledger.SearchDoc) error {
@@ -322,11 +304,11 @@ func TestSearchLatency100k(t *testing.T) {
 			t.Fatal(err)
 		}
 		took := time.Since(start)
-		close(stop)
+		mem := sampler.finish()
 		t.Logf("%d documents, %.0f characters on average", n, float64(chars)/float64(n))
 		t.Logf("indexed in %v: %.0f docs/s; %.3f CPU ms/doc (%.0f docs/s on two idle cores)", took.Round(time.Millisecond), float64(n)/took.Seconds(),
 			(cpuTime()-cpu0).Seconds()*1000/float64(n), 2/((cpuTime()-cpu0).Seconds()/float64(n)))
-		t.Logf("rebuild memory: %s", <-peak)
+		t.Logf("rebuild memory: %s", mem)
 	}
 	t.Logf("index size: %.1f MB", float64(dirSize(dir))/1e6)
 	runtime.GC()

@@ -1,7 +1,6 @@
 package search
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -108,7 +107,7 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 	case errors.Is(err, ErrIndexBusy):
 		return nil, ErrIndexBusy
 	case errors.Is(err, os.ErrNotExist):
-		if ix.bi, err = createShards(dir, false); err != nil {
+		if ix.bi, err = createShards(dir); err != nil {
 			return nil, err
 		}
 		ix.setRebuild("new index")
@@ -117,7 +116,7 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 		if rerr := os.RemoveAll(dir); rerr != nil {
 			return nil, fmt.Errorf("search: removing unreadable index: %w", rerr)
 		}
-		if ix.bi, err = createShards(dir, false); err != nil {
+		if ix.bi, err = createShards(dir); err != nil {
 			return nil, err
 		}
 		ix.setRebuild(fmt.Sprintf("index was unreadable: %v", err))
@@ -140,20 +139,11 @@ func servingMergePlan() map[string]any {
 }
 
 // create makes a new empty index in dir with the current fingerprint.
-// A bulk index is one being rebuilt aside.
-func create(dir string, bulk bool) (bleve.Index, error) {
+func create(dir string) (bleve.Index, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	cfg := map[string]any{"bolt_timeout": "3s"}
-	if bulk {
-		// Batches do not wait for the disk; buildAside waits once at the end
-		// (scorch's Close does not persist what is still in memory).
-		cfg["unsafe_batch"] = true
-		// No background merges while building: buildAside merges once at
-		// the end (merging as it goes held several hundred MB at a time).
-		cfg["scorchMergePlanOptions"] = map[string]any{"MaxSegmentsPerTier": 10000, "SegmentsPerMergeTask": 10}
-	}
 	bi, err := bleve.NewUsing(dir, indexMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("search: creating index: %w", err)
@@ -535,155 +525,6 @@ func (ix *Index) apply(changes []change, watermark int64) error {
 	return nil
 }
 
-// buildAside builds a complete new index in dir.new from fill, stamps it
-// with watermark, and swaps it in for the current one. Searches go on
-// against the old index meanwhile and pause only for the swap. Each shard
-// is written by its own goroutine, so the shards build in parallel.
-func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add func(*ledger.SearchDoc) error) error) (int, error) {
-	next := ix.dir + ".new"
-	if err := os.RemoveAll(next); err != nil {
-		return 0, fmt.Errorf("search: %w", err)
-	}
-	nb, err := createShards(next, true)
-	if err != nil {
-		return 0, err
-	}
-	defer func() {
-		if nb != nil {
-			nb.Close()
-			os.RemoveAll(next)
-		}
-	}()
-	defer tuneGCForRebuild()()
-	batchSize := ix.RebuildBatch
-	if batchSize <= 0 {
-		batchSize = DefaultRebuildBatch
-	}
-	batchSize = max(1, batchSize/numShards)
-
-	// One writer per shard. Batches do not wait for the disk, but at most
-	// two per shard may be in memory unpersisted: that bounds the memory.
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type writer struct {
-		in  chan *bleve.Batch
-		err error
-	}
-	var wg sync.WaitGroup
-	writers := make([]*writer, numShards)
-	for i, bi := range nb.idx {
-		w := &writer{in: make(chan *bleve.Batch, 1)}
-		writers[i] = w
-		wg.Go(func() {
-			var inflight []chan error
-			for b := range w.in {
-				if w.err != nil {
-					continue // drain
-				}
-				done := make(chan error, 1)
-				b.SetPersistedCallback(func(err error) { done <- err })
-				if err := bi.Batch(b); err != nil {
-					w.err = fmt.Errorf("search: writing batch: %w", err)
-					cancel()
-					continue
-				}
-				inflight = append(inflight, done)
-				if len(inflight) > 2 {
-					select {
-					case w.err = <-inflight[0]:
-					case <-wctx.Done():
-						w.err = wctx.Err()
-					}
-					inflight = inflight[1:]
-				}
-			}
-			for _, done := range inflight {
-				if w.err != nil {
-					break
-				}
-				select {
-				case w.err = <-done:
-				case <-wctx.Done():
-					w.err = wctx.Err()
-				}
-			}
-		})
-	}
-	pending := make([]*bleve.Batch, numShards)
-	for i, bi := range nb.idx {
-		pending[i] = bi.NewBatch()
-	}
-	n := 0
-	im := nb.idx[0].Mapping()
-	err = fill(func(d *ledger.SearchDoc) error {
-		if err := wctx.Err(); err != nil {
-			return err
-		}
-		i := shardOf(d.Key)
-		doc, err := newDocument(im, d)
-		if err == nil {
-			err = pending[i].IndexAdvanced(doc)
-		}
-		if err != nil {
-			return fmt.Errorf("search: indexing %s: %w", d.Key, err)
-		}
-		n++
-		if pending[i].Size() >= batchSize {
-			select {
-			case writers[i].in <- pending[i]:
-			case <-wctx.Done():
-				return wctx.Err()
-			}
-			pending[i] = nb.idx[i].NewBatch()
-		}
-		return nil
-	})
-	for i, w := range writers {
-		if err == nil && pending[i].Size() > 0 {
-			w.in <- pending[i]
-		}
-		close(w.in)
-	}
-	wg.Wait()
-	for _, w := range writers {
-		if err == nil && w.err != nil {
-			err = w.err
-		}
-	}
-	if err == nil {
-		// One segment per shard: a query then runs one searcher per term
-		// rather than one per segment, and the dictionaries are not repeated.
-		err = nb.forceMerge(ctx)
-	}
-	if err == nil {
-		// The watermark goes last, once the merged segments are on disk.
-		err = nb.each(func(_ int, bi bleve.Index) error {
-			b := bi.NewBatch()
-			b.SetInternal(keyFingerprint, []byte(Fingerprint()))
-			b.SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
-			done := make(chan error, 1)
-			b.SetPersistedCallback(func(err error) { done <- err })
-			if err := bi.Batch(b); err != nil {
-				return err
-			}
-			select {
-			case err := <-done:
-				return err
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-	}
-	if err != nil {
-		return n, err
-	}
-	if err := nb.Close(); err != nil {
-		return n, fmt.Errorf("search: closing new index: %w", err)
-	}
-	nb = nil
-	return n, ix.swap(next)
-}
-
 // swap replaces the current index by the closed one in next.
 func (ix *Index) swap(next string) error {
 	ix.mu.Lock()
@@ -710,7 +551,7 @@ func (ix *Index) swap(next string) error {
 		// for a rebuild keeps searches answering.
 		ix.log.Error("opening rebuilt search index", "err", err)
 		os.RemoveAll(ix.dir)
-		if bi, cerr := createShards(ix.dir, false); cerr == nil {
+		if bi, cerr := createShards(ix.dir); cerr == nil {
 			ix.bi = bi
 			ix.setRebuild(fmt.Sprintf("rebuilt index unreadable: %v", err))
 		}

@@ -89,14 +89,14 @@ func openShard(dir string) (bi bleve.Index, err error) {
 }
 
 // createShards makes a new empty index in dir with the current
-// fingerprint. A bulk index is one being rebuilt aside.
-func createShards(dir string, bulk bool) (*shards, error) {
+// fingerprint.
+func createShards(dir string) (*shards, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	var idx []bleve.Index
 	for i := range numShards {
-		bi, err := create(shardDir(dir, i), bulk)
+		bi, err := create(shardDir(dir, i))
 		if err != nil {
 			for _, o := range idx {
 				o.Close()
