@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -196,6 +197,69 @@ func TestStatsRollupConcurrentWrites(t *testing.T) {
 		must(t, err)
 		if total.FeedbackCount != workers*each {
 			t.Fatalf("feedback counted %d times, want %d", total.FeedbackCount, workers*each)
+		}
+		assertRollupEqualsScan(t, db, f.round.ID)
+	})
+}
+
+// TestOppositeOrderWritersBothLand has two transactions change the same
+// two projects in opposite orders, so on PostgreSQL each waits for the
+// other's lock: the server aborts one as a deadlock, and the store runs it
+// again, so both land and the totals count each once.
+func TestOppositeOrderWritersBothLand(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		ca := att
+		ca.Reason = "区县录入有误"
+		firstHalf := make(chan struct{}, 2)
+		var once [2]sync.Once
+		write := func(w int, first, second *ledger.Project, district string) error {
+			return db.InTx(ctx, func(wr ledger.Writer) error {
+				for i, p := range []*ledger.Project{first, second} {
+					if err := wr.RecordFeedback(ctx, &ledger.Feedback{ProjectID: p.ID, Rating: 3, Respondent: "RECIPIENT"}); err != nil {
+						return err
+					}
+					c, err := db.Project(ctx, p.Code)
+					if err != nil {
+						return err
+					}
+					c.District = district
+					if err := wr.CorrectProject(ctx, ca, c); err != nil {
+						return err
+					}
+					if i == 0 {
+						// On the first attempt, wait (briefly: on SQLite the
+						// other writer cannot start) until both hold their
+						// first project.
+						once[w].Do(func() {
+							firstHalf <- struct{}{}
+							deadline := time.After(300 * time.Millisecond)
+							for len(firstHalf) < 2 {
+								select {
+								case <-deadline:
+									return
+								case <-time.After(5 * time.Millisecond):
+								}
+							}
+						})
+					}
+				}
+				return nil
+			})
+		}
+		errs := make(chan error, 2)
+		go func() { errs <- write(0, f.p1, f.p2, "徐汇区") }()
+		go func() { errs <- write(1, f.p2, f.p1, "静安区") }()
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatalf("a writer failed: %v", err)
+			}
+		}
+		total, _, err := db.Stats(ctx, ledger.ProjectFilter{}, nil)
+		must(t, err)
+		if total.FeedbackCount != 4 || total.Projects != 2 {
+			t.Fatalf("totals after both writers: %+v", total)
 		}
 		assertRollupEqualsScan(t, db, f.round.ID)
 	})

@@ -201,7 +201,27 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 }
 
 // inTx runs fn in a write transaction, committing when it returns nil.
+// On PostgreSQL a transaction that loses a deadlock (two transactions
+// locking the same projects in opposite orders) or a serialization
+// conflict is run again from the start, up to three more times; fn must
+// therefore do nothing but write through tx.
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.inTxOnce(ctx, fn)
+		var pe *pq.Error
+		if attempt < 4 && errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") {
+			select {
+			case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return err
+	}
+}
+
+func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return err

@@ -240,6 +240,18 @@ func TestStageHistoryAndCorrections(t *testing.T) {
 		if got.Title != c.Title || got.Version != 2 {
 			t.Fatalf("corrected project: %+v", got)
 		}
+
+		// A correction made to version 1 after version 2 was published is
+		// refused, not applied over it.
+		stale := *f.p1
+		stale.Summary = "基于旧版本的更正"
+		err = db.CorrectProject(ctx, ca, &stale)
+		if ledger.ErrorCode(err) != ledger.ECONFLICT || ledger.ErrorField(err) != "project.version" {
+			t.Fatalf("stale correction: got %v, want a conflict on project.version", err)
+		}
+		if got, _ := db.Project(ctx, f.p1.Code); got.Version != 2 || got.Title != c.Title {
+			t.Fatalf("the stale correction changed the project: %+v", got)
+		}
 	})
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -352,6 +353,13 @@ func (w txWriter) CorrectProject(ctx context.Context, att ledger.Attribution, p 
 	}
 	if p.Code != cur.Code {
 		return ledger.Invalid("project.code", "a project's code cannot be changed")
+	}
+	if p.Version != 0 && p.Version != cur.Version {
+		// The correction was made to an earlier version: applying it would
+		// silently undo whatever changed since.
+		return &ledger.Error{Code: ledger.ECONFLICT, Field: "project.version", Message: fmt.Sprintf(
+			"project %s is now at version %d, but this correction was made to version %d; reload it and correct again",
+			cur.Code, cur.Version, p.Version)}
 	}
 	if err := tx.checkProjectRefs(ctx, p); err != nil {
 		return err
