@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/document"
@@ -26,6 +27,13 @@ import (
 // peaked at 760-800 MB resident: about 300 MB of heap (unpersisted segments
 // and the rebuild's memory limit) plus 140 MB of mapped segments while
 // indexing, and up to 480 MB of mapped segments while both shards merged.
+
+// A merge keeps the pages it maps from segment files within
+// mergeFileBudget, looking every mergeFilePoll (see pageOutWhile).
+const (
+	mergeFileBudget = 64 << 20
+	mergeFilePoll   = 10 * time.Millisecond
+)
 
 // rebuildTrace, when set (by measuring tests), is told when a rebuild
 // reaches each of its phases.
@@ -188,6 +196,7 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 		return n, err
 	}
 	traceRebuild("written")
+	rebuildMerging()
 	// One segment per shard: a query then runs one searcher per term rather
 	// than one per segment, and the dictionaries are not repeated. The
 	// shards merge one at a time: a merge reads every segment of its shard
@@ -201,8 +210,17 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 			if err := createEmptyShard(sb.dir, watermark); err != nil {
 				return n, err
 			}
-		} else if err := sb.b.Close(); err != nil {
-			return n, fmt.Errorf("search: merging shard %d: %w", i, err)
+		} else {
+			// The pages of the segments read are let go as the merge goes.
+			stop := make(chan struct{})
+			paged := make(chan struct{})
+			go func() { defer close(paged); pageOutWhile(sb.tmp, mergeFileBudget, mergeFilePoll, stop) }()
+			err := sb.b.Close()
+			close(stop)
+			<-paged
+			if err != nil {
+				return n, fmt.Errorf("search: merging shard %d: %w", i, err)
+			}
 		}
 		if err := os.RemoveAll(sb.tmp); err != nil {
 			return n, fmt.Errorf("search: %w", err)

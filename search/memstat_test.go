@@ -52,8 +52,8 @@ func (m procMem) String() string {
 // memSampler samples the process's memory every few milliseconds while a
 // rebuild runs: the peak resident set (and its anonymous and file parts
 // at that moment), the peaks of each part, and the peak heap in use. With
-// CIVICLEDGER_SEARCH_TRACE set it logs a line a second and at every phase
-// of the rebuild; with CIVICLEDGER_SEARCH_HEAPPROFILE=<file> it writes the
+// CIVICLEDGER_SEARCH_TRACE set it logs a line a second, at every phase of
+// the rebuild and at every sample with over 100 MB of mapped files; with CIVICLEDGER_SEARCH_HEAPPROFILE=<file> it writes the
 // heap profile taken when the heap in use was highest.
 type memSampler struct {
 	t       testing.TB
@@ -112,7 +112,7 @@ func (s *memSampler) sample(phase string) {
 		}
 	}
 	s.maxHeap = max(s.maxHeap, ms.HeapInuse)
-	if s.trace && (phase != "" || time.Since(s.lastLog) >= time.Second) {
+	if s.trace && (phase != "" || time.Since(s.lastLog) >= time.Second || m.File > 100<<10) {
 		s.lastLog = time.Now()
 		s.t.Logf("%6.1fs %-8s heap in use %4.0f MB, %s", time.Since(s.start).Seconds(), phase, float64(ms.HeapInuse)/(1<<20), m)
 	}
