@@ -125,7 +125,7 @@ func (db *DB) TranchesByProjectIDs(ctx context.Context, ids []int64) ([][]*ledge
 // without their attribution columns; a metric's history is in revisions.
 func (db *DB) MetricsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Metric, error) {
 	return loadGroups(ctx, db, `SELECT id, project_id, kind, period_start, period_end, value, target, provenance, version
-		FROM metrics WHERE project_id IN (?) ORDER BY kind, period_start, id`, ids, func(m *ledger.Metric) int64 { return m.ProjectID })
+		FROM metrics WHERE project_id IN (?) ORDER BY project_id, kind, period_start, id`, ids, func(m *ledger.Metric) int64 { return m.ProjectID })
 }
 
 // AuditsByProjectIDs implements ledger.Reader.
