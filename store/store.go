@@ -8,10 +8,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -329,6 +332,11 @@ func mapError(err error) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
+	}
+	// The server cannot be reached, or the connection broke mid-statement.
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "database unavailable"}
 	}
 	var pe *pq.Error
 	if errors.As(err, &pe) {
