@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,6 +130,9 @@ func (p *Project) Validate() error {
 	if !p.Outcome.Valid() {
 		return Invalid("project.outcome", "outcome %q is not one of REJECTED, TERMINATED, COMPLETED", p.Outcome)
 	}
+	if err := checkOutcome("project.outcome", p.Stage, p.Outcome); err != nil {
+		return err
+	}
 	if err := optionalDate("project.appliedOn", p.AppliedOn); err != nil {
 		return err
 	}
@@ -160,6 +164,47 @@ func (e *StageEvent) Validate() error {
 	}
 	if (e.Outcome == Rejected || e.Outcome == Terminated) && strings.TrimSpace(e.Reason) == "" {
 		return Invalid("stageEvent.reason", "a %s project must carry the reason", strings.ToLower(string(e.Outcome)))
+	}
+	return nil
+}
+
+// CheckStageChange refuses a stage event that does not follow the
+// lifecycle from where project p stands: stages run forward (solicitation,
+// approval, execution, closing; one may be skipped, none revisited), a
+// project ends only where it can (rejected at screening or review, i.e.
+// in solicitation or approval; terminated in execution; completed at
+// closing), and an ended project changes no more. Repeating the current
+// stage and outcome records a dated event without a change.
+func CheckStageChange(p *Project, e *StageEvent) error {
+	if e.Stage == p.Stage && e.Outcome == p.Outcome {
+		return nil
+	}
+	if p.Outcome != Ongoing {
+		return Invalid("stageEvent.stage", "project %s has already ended (%s)", p.Code, Label(p.Outcome))
+	}
+	if slices.Index(Stages, e.Stage) < slices.Index(Stages, p.Stage) {
+		return Invalid("stageEvent.stage", "project %s is in %s and cannot go back to %s", p.Code, Label(p.Stage), Label(e.Stage))
+	}
+	return checkOutcome("stageEvent.outcome", e.Stage, e.Outcome)
+}
+
+// checkOutcome refuses an outcome reached in a stage where a project cannot
+// end that way.
+func checkOutcome(field string, st Stage, o Outcome) error {
+	switch o {
+	case Rejected:
+		if st != Solicitation && st != Approval {
+			return Invalid(field, "a project is rejected at screening or review (%s or %s), not in %s",
+				Label(Solicitation), Label(Approval), Label(st))
+		}
+	case Terminated:
+		if st != Execution {
+			return Invalid(field, "a project is terminated during %s, not in %s", Label(Execution), Label(st))
+		}
+	case Completed:
+		if st != Closing {
+			return Invalid(field, "a project is completed at %s, not in %s", Label(Closing), Label(st))
+		}
 	}
 	return nil
 }

@@ -400,3 +400,54 @@ func TestReportAndAnnouncementYears(t *testing.T) {
 		}
 	})
 }
+
+// TestLifecycleRules walks projects through the lifecycle DOMAIN.md
+// describes: forward only, rejected only at screening or review, terminated
+// only in execution, completed only at closing, nothing after the end; each
+// refusal names its field and writes nothing.
+func TestLifecycleRules(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		ev := func(p *ledger.Project, st ledger.Stage, o ledger.Outcome, on, reason string) error {
+			return db.RecordStageEvent(ctx, att, &ledger.StageEvent{ProjectID: p.ID, Stage: st, Outcome: o,
+				OccurredOn: ledger.Date(on), Reason: reason})
+		}
+		// An application rejected at approval review.
+		app := &ledger.Project{Code: "FC2015-POV-0003", RoundID: f.round.ID, Title: "困难家庭儿童课业辅导", ServiceArea: ledger.PovertyRelief,
+			District: "长宁区", UndertakerID: f.undertaker.ID, Stage: ledger.Solicitation, AppliedOn: "2015-01-20"}
+		must(t, db.CreateProject(ctx, att, app))
+		wantInvalid(t, ev(app, ledger.Approval, ledger.Terminated, "2015-03-01", "不符合要求"), "stageEvent.outcome")
+		wantInvalid(t, ev(app, ledger.Approval, ledger.Rejected, "2015-03-01", ""), "stageEvent.reason")
+		must(t, ev(app, ledger.Approval, ledger.Rejected, "2015-03-01", "立项评审得分低于60分"))
+		wantInvalid(t, ev(app, ledger.Execution, ledger.Ongoing, "2015-04-01", ""), "stageEvent.stage")
+
+		// f.p1 is in execution: it cannot go back, and completes only at closing.
+		wantInvalid(t, ev(f.p1, ledger.Approval, ledger.Ongoing, "2015-05-01", ""), "stageEvent.stage")
+		wantInvalid(t, ev(f.p1, ledger.Execution, ledger.Completed, "2015-12-01", ""), "stageEvent.outcome")
+		wantInvalid(t, ev(f.p1, ledger.Closing, ledger.Rejected, "2015-12-01", "x"), "stageEvent.outcome")
+		must(t, ev(f.p1, ledger.Closing, ledger.Ongoing, "2016-01-10", ""))
+		must(t, ev(f.p1, ledger.Closing, ledger.Completed, "2016-03-31", ""))
+
+		// A project cannot be created in a state the lifecycle cannot reach.
+		bad := *app
+		bad.ID, bad.Code, bad.Stage, bad.Outcome = 0, "FC2015-POV-0004", ledger.Execution, ledger.Completed
+		wantInvalid(t, db.CreateProject(ctx, att, &bad), "project.outcome")
+
+		rejected, n, err := db.FindProjects(ctx, ledger.ProjectFilter{Outcomes: []ledger.Outcome{ledger.Rejected}}, ledger.ProjectOrder{}, 0, 10)
+		must(t, err)
+		if n != 1 || rejected[0].Code != app.Code || rejected[0].Stage != ledger.Approval {
+			t.Fatalf("rejected projects: n=%d %+v", n, rejected)
+		}
+		timeline, err := db.StageEventsByProjectIDs(ctx, []int64{app.ID, f.p1.ID})
+		must(t, err)
+		if len(timeline[0]) != 1 || timeline[0][0].Reason != "立项评审得分低于60分" || len(timeline[1]) != 2 {
+			t.Fatalf("timelines: %+v / %+v", timeline[0], timeline[1])
+		}
+		revs, err := db.Revisions(ctx, "project", f.p1.ID)
+		must(t, err)
+		if len(revs) != 3 {
+			t.Fatalf("f.p1 has %d versions, want 3 (created, closing, completed)", len(revs))
+		}
+	})
+}

@@ -382,8 +382,8 @@ func (w txWriter) RecordStageEvent(ctx context.Context, att ledger.Attribution, 
 	if err != nil {
 		return err
 	}
-	if p.Outcome != ledger.Ongoing && (e.Stage != p.Stage || e.Outcome != p.Outcome) {
-		return ledger.Invalid("stageEvent.stage", "project %s has already ended (%s)", p.Code, ledger.Label(p.Outcome))
+	if err := ledger.CheckStageChange(p, e); err != nil {
+		return err
 	}
 	id, err := tx.insert(ctx, "stage_events", cols("project_id", "stage", "outcome", "occurred_on", "reason"),
 		append([]any{e.ProjectID, string(e.Stage), string(e.Outcome), string(e.OccurredOn), e.Reason}, tx.stamp(att, &e.Versioned)...)...)
