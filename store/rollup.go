@@ -89,7 +89,7 @@ func (tx *Tx) markRollup(ctx context.Context, id int64) error {
 	}
 	q := contributionQuery + ` WHERE p.id = ?`
 	if tx.db.dialect == Postgres {
-		q += ` FOR UPDATE`
+		q += ` FOR NO KEY UPDATE` // the strength an UPDATE of non-key columns takes
 	}
 	var c contribution
 	if err := tx.get(ctx, &c, q, id); err != nil {
