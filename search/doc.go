@@ -63,8 +63,10 @@
 //
 // The index directory holds two bleve (scorch) indexes, shard-0 and
 // shard-1, split by a hash of the document key and searched together, so
-// that both cores work on one query; a rebuild writes both at once, in
-// batches of Index.RebuildBatch documents, and merges each into one segment.
+// that both cores work on one query; a rebuild writes both at once with
+// scorch's offline builder, a segment file per Index.RebuildBatch
+// documents, then merges each shard into one segment, one shard at a time,
+// letting go of the merged files' pages as it reads them (see build.go).
 // During a rebuild the garbage collector runs less often, within a memory
 // limit (see tuneGCForRebuild). Facets are counted from one doc-values
 // field holding three terms per record (see facetCombo). Doc values keep

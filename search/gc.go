@@ -14,10 +14,11 @@ import (
 // by no more than rebuildHeadroom over the heap in use when it starts (a
 // soft memory limit, which the runtime keeps by collecting sooner), and
 // then puts both settings back and returns the memory it no longer uses
-// to the system. At 100,000 reports, 280 MiB over the 40 MB of a node that
-// serves took a tenth less CPU time than GOGC=100, with no more heap at the
-// peak (305 MB in use instead of 324 MB); 216 MiB peaked at 250 MB for
-// 5-15% more CPU time.
+// to the system. With the builder (see build.go) about 100 MB is live
+// while indexing, 40 MB of it the dictionary; at 100,000 reports, 220 MiB
+// over the 40 MB of a node that serves peaked at 250 MB of anonymous memory
+// (275 MB resident, median of 3) for 3% more CPU time than 280 MiB (310 MB
+// anonymous, 334 MB resident); 160 MiB cost a third more CPU time.
 //
 // Once the documents are written, the shards merge: that needs far less
 // heap (about 100 MB in use at 100,000 reports) but maps every segment of
@@ -26,7 +27,7 @@ import (
 // mergeHeadroom of what is then in use.
 const (
 	rebuildGCPercent = 400
-	rebuildHeadroom  = 280 << 20
+	rebuildHeadroom  = 220 << 20
 	mergeHeadroom    = 96 << 20
 )
 

@@ -67,13 +67,13 @@ type Index struct {
 
 	rebuild atomic.Pointer[string] // why the index needs rebuilding, nil when it does not
 
-	// RebuildBatch is the number of documents analysed and written at a
-	// time by a rebuild, shared among the shards (default
-	// DefaultRebuildBatch). Their analysis is held in memory: with 500,
-	// a rebuild of 100,000 report-sized documents peaks at about 305 MB
-	// of heap in use (dictionary included), which the rebuild's memory
-	// limit bounds (see tuneGCForRebuild); 250 or 1,000 cost more CPU time
-	// within that limit (measured: 7% and 18%).
+	// RebuildBatch is the number of documents a rebuild writes to a
+	// segment file at a time, shared among the shards (default
+	// DefaultRebuildBatch). Their analysis is held in memory until then:
+	// with 500, about 100 MB of heap is live during a rebuild of 100,000
+	// report-sized documents (dictionary included); with 2,000 the live
+	// heap neared the rebuild's memory limit (see tuneGCForRebuild) and
+	// the collector doubled the CPU time.
 	RebuildBatch int
 }
 

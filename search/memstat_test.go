@@ -66,6 +66,7 @@ type memSampler struct {
 	maxAnon  int
 	maxFile  int
 	maxHeap  uint64
+	lastHWM  int
 	lastLog  time.Time
 	heapProf []byte
 
@@ -79,7 +80,7 @@ func startMemSampler(t testing.TB) *memSampler {
 	rebuildTrace = s.phase
 	go func() {
 		defer close(s.done)
-		tick := time.NewTicker(50 * time.Millisecond)
+		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for {
 			select {
@@ -112,9 +113,11 @@ func (s *memSampler) sample(phase string) {
 		}
 	}
 	s.maxHeap = max(s.maxHeap, ms.HeapInuse)
-	if s.trace && (phase != "" || time.Since(s.lastLog) >= time.Second || m.File > 100<<10) {
+	hwmRose := m.HWM > s.lastHWM+(10<<10)
+	s.lastHWM = max(s.lastHWM, m.HWM)
+	if s.trace && (phase != "" || time.Since(s.lastLog) >= time.Second || m.File > 100<<10 || hwmRose) {
 		s.lastLog = time.Now()
-		s.t.Logf("%6.1fs %-8s heap in use %4.0f MB, %s", time.Since(s.start).Seconds(), phase, float64(ms.HeapInuse)/(1<<20), m)
+		s.t.Logf("%6.2fs %-8s heap in use %4.0f MB, %s, VmHWM %.0f MB", time.Since(s.start).Seconds(), phase, float64(ms.HeapInuse)/(1<<20), m, float64(m.HWM)/1024)
 	}
 }
 

@@ -17,8 +17,8 @@ const madvPageout = 21
 // process's memory maps of files under dir (the segments a merge reads)
 // and reports whether it could. Merging a shard reads each of its segment
 // files once, through memory maps: without this, every page read stayed
-// resident until the merge ended (a whole shard, 260 MB at 100,000
-// reports). MADV_PAGEOUT keeps the data (a page read again comes from the
+// resident until the merge ended (a whole shard's segments, 260 MB at
+// 100,000 reports). MADV_PAGEOUT keeps the data (a page read again comes from the
 // file) and only works on files this process may write, so a race with a
 // segment being unmapped and its range reused can cost a page fault at
 // most.
