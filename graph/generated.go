@@ -47,6 +47,7 @@ type ResolverRoot interface {
 	Scorecard() ScorecardResolver
 	SearchHit() SearchHitResolver
 	StageEvent() StageEventResolver
+	Stats() StatsResolver
 	StatsRow() StatsRowResolver
 	Tranche() TrancheResolver
 }
@@ -403,8 +404,9 @@ type ComplexityRoot struct {
 	}
 
 	Stats struct {
-		Groups func(childComplexity int) int
-		Total  func(childComplexity int) int
+		GroupCount func(childComplexity int) int
+		Groups     func(childComplexity int, orderBy *model.StatsOrder, first *int, offset *int) int
+		Total      func(childComplexity int) int
 	}
 
 	StatsKey struct {
@@ -594,6 +596,10 @@ type StageEventResolver interface {
 	StageLabel(ctx context.Context, obj *ledger.StageEvent) (string, error)
 	Outcome(ctx context.Context, obj *ledger.StageEvent) (*ledger.Outcome, error)
 	OutcomeLabel(ctx context.Context, obj *ledger.StageEvent) (*string, error)
+}
+type StatsResolver interface {
+	GroupCount(ctx context.Context, obj *model.Stats) (int, error)
+	Groups(ctx context.Context, obj *model.Stats, orderBy *model.StatsOrder, first *int, offset *int) ([]*ledger.StatsRow, error)
 }
 type StatsRowResolver interface {
 	Key(ctx context.Context, obj *ledger.StatsRow) (*model.StatsKey, error)
@@ -2217,12 +2223,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StageEvent.StageLabel(childComplexity), true
 
+	case "Stats.groupCount":
+		if e.ComplexityRoot.Stats.GroupCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Stats.GroupCount(childComplexity), true
 	case "Stats.groups":
 		if e.ComplexityRoot.Stats.Groups == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Stats.Groups(childComplexity), true
+		args, err := ec.field_Stats_groups_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Stats.Groups(childComplexity, args["orderBy"].(*model.StatsOrder), args["first"].(*int), args["offset"].(*int)), true
 	case "Stats.total":
 		if e.ComplexityRoot.Stats.Total == nil {
 			break
@@ -2422,6 +2439,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
 			graphql.NewInputUnmarshaler("SearchFilter", ec.unmarshalInputSearchFilter),
+			graphql.NewInputUnmarshaler("StatsOrder", ec.unmarshalInputStatsOrder),
 		)
 	}
 	first := true
@@ -3500,8 +3518,45 @@ enum StatsGroup {
 type Stats {
   "Totals over all matching projects."
   total: StatsRow!
-  "One row per combination of the groupBy values, ordered by them."
-  groups: [StatsRow!]!
+  "How many groups there are in all (rows of ` + "`" + `groups` + "`" + ` over every page)."
+  groupCount: Int!
+  """
+  One row per combination of the groupBy values, ` + "`" + `first` + "`" + ` at a time (at most
+  100) starting at ` + "`" + `offset` + "`" + `: ordered by ` + "`" + `orderBy` + "`" + `, or by the groupBy values
+  when it is omitted. E.g. the 20 undertakers awarded most:
+  ` + "`" + `stats(groupBy: [UNDERTAKER]) { groups(orderBy: {field: AWARDED}, first: 20) { … } }` + "`" + `.
+  """
+  groups(orderBy: StatsOrder, first: Int = 100, offset: Int = 0): [StatsRow!]!
+}
+
+"How to order the groups of ` + "`" + `stats` + "`" + `."
+input StatsOrder {
+  "Figure to order by."
+  field: StatsOrderField!
+  "Direction; descending (largest first) when omitted. Ties keep the order of the groupBy values."
+  direction: OrderDirection = DESC
+}
+
+"Figures the groups of ` + "`" + `stats` + "`" + ` can be ordered by."
+enum StatsOrderField {
+  "The groupBy values themselves (the default order)."
+  KEY
+  "Number of projects."
+  PROJECTS
+  "Amount awarded (资助金额)."
+  AWARDED
+  "Leveraged social funds (撬动社会资金)."
+  LEVERAGED
+  "Leveraged funds per yuan awarded."
+  LEVERAGE_RATIO
+  "Beneficiaries in person-times (受益人次)."
+  BENEFICIARIES
+  "Volunteer person-times (志愿者人次)."
+  VOLUNTEERS
+  "Expert person-times (专家人次)."
+  EXPERTS
+  "Average satisfaction (满意度); groups without responses come last."
+  SATISFACTION
 }
 
 "The values a stats row is grouped by (null for dimensions not grouped)."
@@ -4219,6 +4274,8 @@ func (ec *executionContext) childFields_Stats(ctx context.Context, field graphql
 	switch field.Name {
 	case "total":
 		return ec.fieldContext_Stats_total(ctx, field)
+	case "groupCount":
+		return ec.fieldContext_Stats_groupCount(ctx, field)
 	case "groups":
 		return ec.fieldContext_Stats_groups(ctx, field)
 	}
@@ -4992,6 +5049,36 @@ func (ec *executionContext) field_Query_stats_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["groupBy"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Stats_groups_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.StatsOrder, error) {
+			return ec.unmarshalOStatsOrder2ᚖcivicledgerᚋgraphᚋmodelᚐStatsOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg2
 	return args, nil
 }
 
@@ -11742,6 +11829,29 @@ func (ec *executionContext) fieldContext_Stats_total(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Stats_groupCount(ctx context.Context, field graphql.CollectedField, obj *model.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Stats_groupCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Stats().GroupCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Stats_groupCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Stats", field, true, true, "Int")
+}
+
 func (ec *executionContext) _Stats_groups(ctx context.Context, field graphql.CollectedField, obj *model.Stats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11751,7 +11861,8 @@ func (ec *executionContext) _Stats_groups(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Stats_groups(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Groups, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Stats().Groups(ctx, obj, fc.Args["orderBy"].(*model.StatsOrder), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.StatsRow) graphql.Marshaler {
@@ -11761,15 +11872,26 @@ func (ec *executionContext) _Stats_groups(ctx context.Context, field graphql.Col
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Stats_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Stats_groups(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Stats",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StatsRow(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Stats_groups_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -13969,6 +14091,59 @@ func (ec *executionContext) unmarshalInputSearchFilter(ctx context.Context, obj 
 func UnmarshalSearchFilter(ctx context.Context, raw any) (model.SearchFilter, error) {
 	var out model.SearchFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SearchFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStatsOrder(ctx context.Context, obj any) (model.StatsOrder, error) {
+	var it model.StatsOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "DESC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNStatsOrderField2civicledgerᚋgraphᚋmodelᚐStatsOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖcivicledgerᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStatsOrder unmarshals raw into the StatsOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStatsOrder(ctx context.Context, raw any) (model.StatsOrder, error) {
+	var out model.StatsOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StatsOrder", raw, &out)
 	return out, err
 }
 
@@ -16403,13 +16578,20 @@ func (ec *executionContext) _Stats(ctx context.Context, sel ast.SelectionSet, ob
 		case "total":
 			out.Values[i] = ec._Stats_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "groupCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Stats_groupCount(ctx, field, obj)
+				})
 		case "groups":
-			out.Values[i] = ec._Stats_groups(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Stats_groups(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18001,6 +18183,16 @@ func (ec *executionContext) marshalNStatsGroup2civicledgerᚋledgerᚐStatsGroup
 	return v
 }
 
+func (ec *executionContext) unmarshalNStatsOrderField2civicledgerᚋgraphᚋmodelᚐStatsOrderField(ctx context.Context, v any) (model.StatsOrderField, error) {
+	var res model.StatsOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatsOrderField2civicledgerᚋgraphᚋmodelᚐStatsOrderField(ctx context.Context, sel ast.SelectionSet, v model.StatsOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNStatsRow2ᚕᚖcivicledgerᚋledgerᚐStatsRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.StatsRow) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18956,6 +19148,14 @@ func (ec *executionContext) marshalOStatsKey2ᚖcivicledgerᚋgraphᚋmodelᚐSt
 		return graphql.Null
 	}
 	return ec._StatsKey(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOStatsOrder2ᚖcivicledgerᚋgraphᚋmodelᚐStatsOrder(ctx context.Context, v any) (*model.StatsOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputStatsOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

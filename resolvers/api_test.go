@@ -487,3 +487,68 @@ func TestNodesMixedTypes(t *testing.T) {
 		}
 	})
 }
+
+// TestStatsGroupsOrderedAndPaged: stats groups come a page at a time in the
+// order asked for; the pages together are exactly the groups, each once.
+func TestStatsGroupsOrderedAndPaged(t *testing.T) {
+	eachDialect(t, func(t *testing.T, c *client) {
+		type row struct {
+			Key          struct{ Undertaker struct{ CreditCode string } }
+			Projects     int
+			Awarded      string
+			Satisfaction *float64
+		}
+		var all struct {
+			Stats struct {
+				GroupCount int
+				Groups     []row
+			}
+		}
+		const q = `query($order: StatsOrder, $first: Int, $offset: Int) { stats(groupBy: [UNDERTAKER]) { groupCount
+			groups(orderBy: $order, first: $first, offset: $offset) { key { undertaker { creditCode } } projects awarded satisfaction } } }`
+		// Page through in award order, 30 at a time.
+		var paged []row
+		for off := 0; ; off += 30 {
+			c.must(q, map[string]any{"order": map[string]any{"field": "AWARDED"}, "first": 30, "offset": off}, &all)
+			paged = append(paged, all.Stats.Groups...)
+			if len(all.Stats.Groups) < 30 {
+				break
+			}
+		}
+		if all.Stats.GroupCount <= 100 || len(paged) != all.Stats.GroupCount {
+			t.Fatalf("paged %d groups, groupCount %d (the demo has over 100 undertakers)", len(paged), all.Stats.GroupCount)
+		}
+		seen := map[string]bool{}
+		for i, r := range paged {
+			if seen[r.Key.Undertaker.CreditCode] {
+				t.Fatalf("undertaker %s on two pages", r.Key.Undertaker.CreditCode)
+			}
+			seen[r.Key.Undertaker.CreditCode] = true
+			if i > 0 && money(t, paged[i-1].Awarded) < money(t, r.Awarded) {
+				t.Fatalf("group %d awarded %s after %s: not in descending order", i, r.Awarded, paged[i-1].Awarded)
+			}
+		}
+		// Without first, a page is 100 groups.
+		c.must(q, nil, &all)
+		if len(all.Stats.Groups) != 100 {
+			t.Fatalf("default page: %d groups, want 100", len(all.Stats.Groups))
+		}
+		// Satisfaction ascending: groups without responses come last.
+		c.must(q, map[string]any{"order": map[string]any{"field": "SATISFACTION", "direction": "ASC"}, "first": 100,
+			"offset": all.Stats.GroupCount - 100}, &all)
+		last := all.Stats.Groups
+		for i := 1; i < len(last); i++ {
+			a, b := last[i-1].Satisfaction, last[i].Satisfaction
+			if a == nil && b != nil || a != nil && b != nil && *a > *b {
+				t.Fatalf("satisfaction order broken at %d: %v then %v", i, a, b)
+			}
+		}
+		for _, bad := range []map[string]any{{"first": 101}, {"first": -1}, {"offset": -5}} {
+			errs := c.do(q, bad, nil)
+			if len(errs) != 1 || !strings.Contains(errs[0].Message, "first") && !strings.Contains(errs[0].Message, "offset") &&
+				errs[0].Extensions["field"] == nil {
+				t.Errorf("%v: got %+v, want one error naming the argument", bad, errs)
+			}
+		}
+	})
+}

@@ -1,7 +1,9 @@
 package resolvers
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -276,8 +278,92 @@ func (r *queryResolver) Stats(ctx context.Context, filter *model.ProjectFilter, 
 	if rows == nil {
 		rows = []*ledger.StatsRow{}
 	}
-	return &model.Stats{Total: total, Groups: rows}, nil
+	return &model.Stats{Total: total, Rows: rows}, nil
 }
+
+func (r *statsResolver) GroupCount(ctx context.Context, obj *model.Stats) (int, error) {
+	return len(obj.Rows), nil
+}
+
+// Groups serves one page of the groups in the order asked for; rows that
+// tie keep the order of their groupBy values, so pages never overlap.
+func (r *statsResolver) Groups(ctx context.Context, obj *model.Stats, orderBy *model.StatsOrder, first *int, offset *int) ([]*ledger.StatsRow, error) {
+	n, from := MaxPage, 0
+	if first != nil {
+		if *first < 0 || *first > MaxPage {
+			return nil, ledger.Invalid("first", "must be between 0 and %d, got %d", MaxPage, *first)
+		}
+		n = *first
+	}
+	if offset != nil {
+		if *offset < 0 {
+			return nil, ledger.Invalid("offset", "must not be negative, got %d", *offset)
+		}
+		from = *offset
+	}
+	rows := obj.Rows
+	if orderBy != nil && orderBy.Field != model.StatsOrderFieldKey {
+		by, ok := statsOrder[orderBy.Field]
+		if !ok {
+			return nil, ledger.Invalid("orderBy.field", "cannot order groups by %s", orderBy.Field)
+		}
+		desc := orderBy.Direction == nil || *orderBy.Direction == model.OrderDirectionDesc
+		type keyed struct {
+			v   *float64
+			row *ledger.StatsRow
+		}
+		ks := make([]keyed, len(rows))
+		for i, row := range rows {
+			ks[i] = keyed{by(row), row}
+		}
+		slices.SortStableFunc(ks, func(a, b keyed) int {
+			// Groups without the figure (no responses) come last either way.
+			if a.v == nil || b.v == nil {
+				return cmp.Compare(boolInt(a.v == nil), boolInt(b.v == nil))
+			}
+			if desc {
+				return cmp.Compare(*b.v, *a.v)
+			}
+			return cmp.Compare(*a.v, *b.v)
+		})
+		rows = make([]*ledger.StatsRow, len(ks))
+		for i, k := range ks {
+			rows[i] = k.row
+		}
+	} else if orderBy != nil && orderBy.Direction != nil && *orderBy.Direction == model.OrderDirectionDesc {
+		rows = slices.Clone(rows)
+		slices.Reverse(rows)
+	}
+	from = min(from, len(rows))
+	return rows[from:min(from+n, len(rows))], nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// statsOrder gives the figure each order field sorts groups by; nil where a
+// group has none.
+var statsOrder = map[model.StatsOrderField]func(*ledger.StatsRow) *float64{
+	model.StatsOrderFieldProjects:      func(r *ledger.StatsRow) *float64 { return ptr(float64(r.Projects)) },
+	model.StatsOrderFieldAwarded:       func(r *ledger.StatsRow) *float64 { return ptr(float64(r.Awarded)) },
+	model.StatsOrderFieldLeveraged:     func(r *ledger.StatsRow) *float64 { return ptr(float64(r.Leveraged)) },
+	model.StatsOrderFieldBeneficiaries: func(r *ledger.StatsRow) *float64 { return ptr(float64(r.Beneficiaries)) },
+	model.StatsOrderFieldVolunteers:    func(r *ledger.StatsRow) *float64 { return ptr(float64(r.Volunteers)) },
+	model.StatsOrderFieldExperts:       func(r *ledger.StatsRow) *float64 { return ptr(float64(r.Experts)) },
+	model.StatsOrderFieldSatisfaction:  func(r *ledger.StatsRow) *float64 { return r.Satisfaction() },
+	model.StatsOrderFieldLeverageRatio: func(r *ledger.StatsRow) *float64 {
+		if r.Awarded == 0 {
+			return nil
+		}
+		return ptr(float64(r.Leveraged) / float64(r.Awarded))
+	},
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func (r *queryResolver) Labels(ctx context.Context) ([]*model.EnumLabel, error) {
 	var out []*model.EnumLabel

@@ -46,6 +46,7 @@ func (r *Resolver) Report() graph.ReportResolver                 { return &repor
 func (r *Resolver) Round() graph.RoundResolver                   { return &roundResolver{r} }
 func (r *Resolver) Scorecard() graph.ScorecardResolver           { return &scorecardResolver{r} }
 func (r *Resolver) StageEvent() graph.StageEventResolver         { return &stageEventResolver{r} }
+func (r *Resolver) Stats() graph.StatsResolver                   { return &statsResolver{r} }
 func (r *Resolver) StatsRow() graph.StatsRowResolver             { return &statsRowResolver{r} }
 func (r *Resolver) Tranche() graph.TrancheResolver               { return &trancheResolver{r} }
 
@@ -65,6 +66,7 @@ type (
 	roundResolver          struct{ *Resolver }
 	scorecardResolver      struct{ *Resolver }
 	stageEventResolver     struct{ *Resolver }
+	statsResolver          struct{ *Resolver }
 	statsRowResolver       struct{ *Resolver }
 	trancheResolver        struct{ *Resolver }
 )

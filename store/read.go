@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -322,6 +323,12 @@ func (db *DB) FindProjects(ctx context.Context, filter ledger.ProjectFilter, ord
 	from := countFrom
 	if strings.Contains(expr, "f.") && !needsFigures {
 		from = ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
+		if db.dialect == SQLite && reflect.ValueOf(filter).IsZero() {
+			// All projects ordered by a figure: walk the figure's index.
+			// SQLite's planner would rather sort every project (72 ms
+			// instead of 12 at 100,000); CROSS JOIN fixes the join order.
+			from = ` FROM project_figures f CROSS JOIN projects p ON p.id = f.project_id WHERE ` + where
+		}
 	}
 	total, err := cachedAggregate(ctx, db, func() (int, error) {
 		var n int
@@ -449,6 +456,13 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 		}
 		seen[g] = true
 		sel = append(sel, "CAST("+expr+" AS TEXT) AS g"+strconv.Itoa(i))
+		if db.dialect == SQLite {
+			// Unary + keeps SQLite from grouping along an index, which
+			// reads the projects in index order, one random page at a
+			// time (5× slower at 100,000 projects than reading the table
+			// in order and sorting the groups).
+			expr = "+" + expr
+		}
 		grp = append(grp, expr)
 	}
 	var rows []row

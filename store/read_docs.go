@@ -238,7 +238,15 @@ func (db *DB) IndicatorSets(ctx context.Context, kind ledger.ReviewKind) ([]*led
 }
 
 // ReviewAverages implements ledger.Reader.
+// An evaluator reviews a quarter of all projects at 100,000 projects, so
+// its averages are an aggregate, cached like the statistics.
 func (db *DB) ReviewAverages(ctx context.Context, orgID int64, kind ledger.OrgKind) ([]*ledger.ReviewAverage, error) {
+	return cachedAggregate(ctx, db, func() ([]*ledger.ReviewAverage, error) {
+		return db.reviewAverages(ctx, orgID, kind)
+	}, "reviewAverages", orgID, kind)
+}
+
+func (db *DB) reviewAverages(ctx context.Context, orgID int64, kind ledger.OrgKind) ([]*ledger.ReviewAverage, error) {
 	rows := []*ledger.ReviewAverage{}
 	if kind == ledger.Undertaker {
 		return rows, db.sel(ctx, &rows, `SELECT s.kind, COUNT(*) AS n, ROUND(AVG(s.total) * 100) / 100.0 AS average

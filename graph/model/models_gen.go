@@ -288,14 +288,6 @@ type SearchFilter struct {
 	Stages []ledger.Stage `json:"stages,omitempty"`
 }
 
-// Totals, overall and per group.
-type Stats struct {
-	// Totals over all matching projects.
-	Total *ledger.StatsRow `json:"total"`
-	// One row per combination of the groupBy values, ordered by them.
-	Groups []*ledger.StatsRow `json:"groups"`
-}
-
 // The values a stats row is grouped by (null for dimensions not grouped).
 type StatsKey struct {
 	// Year of the group.
@@ -314,6 +306,14 @@ type StatsKey struct {
 	Stage *ledger.Stage `json:"stage,omitempty"`
 	// Chinese label of `stage`.
 	StageLabel *string `json:"stageLabel,omitempty"`
+}
+
+// How to order the groups of `stats`.
+type StatsOrder struct {
+	// Figure to order by.
+	Field StatsOrderField `json:"field"`
+	// Direction; descending (largest first) when omitted. Ties keep the order of the groupBy values.
+	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
 // An amount in a year.
@@ -440,6 +440,85 @@ func (e *SearchOrder) UnmarshalJSON(b []byte) error {
 }
 
 func (e SearchOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Figures the groups of `stats` can be ordered by.
+type StatsOrderField string
+
+const (
+	// The groupBy values themselves (the default order).
+	StatsOrderFieldKey StatsOrderField = "KEY"
+	// Number of projects.
+	StatsOrderFieldProjects StatsOrderField = "PROJECTS"
+	// Amount awarded (资助金额).
+	StatsOrderFieldAwarded StatsOrderField = "AWARDED"
+	// Leveraged social funds (撬动社会资金).
+	StatsOrderFieldLeveraged StatsOrderField = "LEVERAGED"
+	// Leveraged funds per yuan awarded.
+	StatsOrderFieldLeverageRatio StatsOrderField = "LEVERAGE_RATIO"
+	// Beneficiaries in person-times (受益人次).
+	StatsOrderFieldBeneficiaries StatsOrderField = "BENEFICIARIES"
+	// Volunteer person-times (志愿者人次).
+	StatsOrderFieldVolunteers StatsOrderField = "VOLUNTEERS"
+	// Expert person-times (专家人次).
+	StatsOrderFieldExperts StatsOrderField = "EXPERTS"
+	// Average satisfaction (满意度); groups without responses come last.
+	StatsOrderFieldSatisfaction StatsOrderField = "SATISFACTION"
+)
+
+var AllStatsOrderField = []StatsOrderField{
+	StatsOrderFieldKey,
+	StatsOrderFieldProjects,
+	StatsOrderFieldAwarded,
+	StatsOrderFieldLeveraged,
+	StatsOrderFieldLeverageRatio,
+	StatsOrderFieldBeneficiaries,
+	StatsOrderFieldVolunteers,
+	StatsOrderFieldExperts,
+	StatsOrderFieldSatisfaction,
+}
+
+func (e StatsOrderField) IsValid() bool {
+	switch e {
+	case StatsOrderFieldKey, StatsOrderFieldProjects, StatsOrderFieldAwarded, StatsOrderFieldLeveraged, StatsOrderFieldLeverageRatio, StatsOrderFieldBeneficiaries, StatsOrderFieldVolunteers, StatsOrderFieldExperts, StatsOrderFieldSatisfaction:
+		return true
+	}
+	return false
+}
+
+func (e StatsOrderField) String() string {
+	return string(e)
+}
+
+func (e *StatsOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StatsOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StatsOrderField", str)
+	}
+	return nil
+}
+
+func (e StatsOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StatsOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StatsOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
