@@ -32,19 +32,21 @@ import (
 // peaks at about 280 MB: 250 MB of anonymous memory while indexing, and
 // while merging 150 MB anonymous plus at most 130 MB of mapped segments.
 
-// A merge keeps the pages it maps from segment files within a budget,
-// looking every mergeFilePoll (see pageOutWhile): mergeFileBudget, or
-// mergeFilePerSegment for each segment it merges when that is more. A merge
+// A merge keeps the pages it maps from segment files within
+// mergeFileBudget, looking every mergeFilePoll (see pageOutWhile). A merge
 // reads all its segments side by side, a few places in each, and the
-// kernel maps 64 kB around each page read: a budget below what that holds
-// makes the merge read the same pages from the disk again and again (with
-// 64 MB for 680 segments a shard, a rebuild of 340,000 records read 30 GB
-// and spent 50 s more CPU time in the kernel).
+// kernel maps 64 kB around each page read, so it needs about 256 kB per
+// segment resident: with fewer, it reads the same pages from the disk
+// again and again (64 MB for 680 segments made a rebuild of 340,000
+// records read 30 GB and spend 50 s more CPU time in the kernel). So a
+// merge takes at most mergeMaxSegments segments; a shard with more (over
+// 128,000 records at the default batch) is merged in two rounds.
 const (
-	mergeFileBudget     = 64 << 20
-	mergeFilePerSegment = 256 << 10
-	mergeFilePoll       = 2 * time.Millisecond
+	mergeFileBudget = 64 << 20 // 256 kB for each of mergeMaxSegments
+	mergeFilePoll   = 2 * time.Millisecond
 )
+
+var mergeMaxSegments = 256 // a variable for tests
 
 // rebuildTrace, when set (by measuring tests), is told when a rebuild
 // reaches each of its phases.
@@ -125,7 +127,7 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 			"path":            filepath.Join(sb.dir, "store"),
 			"buildPathPrefix": sb.tmp,
 			"batchSize":       batchSize,
-			"mergeMax":        1 << 30, // one merge of all the segments (see forceMerge)
+			"mergeMax":        mergeMaxSegments,
 			"internal": map[string][]byte{
 				string(util.MappingInternalKey): mappingJSON,
 				string(keyFingerprint):          []byte(Fingerprint()),
@@ -225,9 +227,7 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 			// The pages of the segments read are let go as the merge goes.
 			stop := make(chan struct{})
 			paged := make(chan struct{})
-			segs, _ := filepath.Glob(filepath.Join(sb.tmp, "*", "*.zap"))
-			budget := max(mergeFileBudget, int64(len(segs))*mergeFilePerSegment)
-			go func() { defer close(paged); pageOutWhile(sb.tmp, budget, mergeFilePoll, stop) }()
+			go func() { defer close(paged); pageOutWhile(sb.tmp, mergeFileBudget, mergeFilePoll, stop) }()
 			err := sb.b.Close()
 			close(stop)
 			<-paged

@@ -141,6 +141,10 @@ func dumpIndex(t testing.TB, ix *Index) string {
 // the same records through the live index in batches, as the follower
 // does, including a record handed over twice.
 func TestRebuildEqualsLiveIndex(t *testing.T) {
+	// Merges of 5 segments at most: the 12 segments of a shard take
+	// three rounds.
+	defer func(m int) { mergeMaxSegments = m }(mergeMaxSegments)
+	mergeMaxSegments = 5
 	docs := genDocs(1200, 5)
 	again := *docs[7]
 	again.Title += "（更正）"
@@ -152,7 +156,7 @@ func TestRebuildEqualsLiveIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer built.Close()
-	built.RebuildBatch = 100 // several segments per shard
+	built.RebuildBatch = 100 // 12 segments per shard
 	if n, err := built.buildAside(context.Background(), 42, sliceFill(fill)); err != nil || n != len(fill) {
 		t.Fatalf("buildAside: %d, %v", n, err)
 	}
