@@ -364,21 +364,6 @@ func dirSize(dir string) int64 {
 	return n
 }
 
-// rssKB returns VmRSS in kB and the rss() line.
-func rssKB() (int, string) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, ""
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			kb, _ := strconv.Atoi(strings.Fields(line)[1])
-			return kb, rss()
-		}
-	}
-	return 0, ""
-}
-
 // rss reads the resident set size of this process from /proc: all of it,
 // anonymous memory (heap, stacks) and mapped files (the index segments).
 func rss() string {
