@@ -58,30 +58,45 @@ func envBool(name string, def bool) bool {
 	return def
 }
 
-func parseConfig(args []string) (config, []string, error) {
-	var c config
+// parseArgs reads the command line: an optional command (serve, the
+// default, or reindex) before or after the flags.
+func parseArgs(args []string) (cmd string, c config, err error) {
 	fs := flag.NewFlagSet("civicledger", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", env("CIVICLEDGER_ADDR", "127.0.0.1:8080"), "listen address (CIVICLEDGER_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("CIVICLEDGER_DATA_DIR", "./data"), "data directory: SQLite file, search index (CIVICLEDGER_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("CIVICLEDGER_DATABASE_URL", ""), "postgres://… URL, or empty for SQLite in the data directory (CIVICLEDGER_DATABASE_URL)")
 	fs.BoolVar(&c.Demo, "demo", envBool("CIVICLEDGER_DEMO", true), "load the demo data set when the database is empty (CIVICLEDGER_DEMO)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CIVICLEDGER_LOG_LEVEL", "info"), "debug, info, warn or error (CIVICLEDGER_LOG_LEVEL)")
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
 	if err := fs.Parse(args); err != nil {
-		return c, nil, err
+		return "", c, err
+	}
+	if rest := fs.Args(); len(rest) > 0 && cmd == "" {
+		cmd = rest[0]
+		if err := fs.Parse(rest[1:]); err != nil {
+			return "", c, err
+		}
+	}
+	if rest := fs.Args(); len(rest) > 0 {
+		return "", c, fmt.Errorf("unexpected argument %q (usage: civicledger [serve|reindex] [flags])", rest[0])
+	}
+	if cmd == "" {
+		cmd = "serve"
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = filepath.Join(c.DataDir, "civicledger.db")
 	}
-	return c, fs.Args(), nil
+	return cmd, c, nil
 }
 
 func main() {
-	cmd, args := "serve", os.Args[1:]
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
-	cfg, _, err := parseConfig(args)
+	cmd, cfg, err := parseArgs(os.Args[1:])
 	if err != nil {
+		if err != flag.ErrHelp {
+			fmt.Fprintln(os.Stderr, "civicledger:", err)
+		}
 		os.Exit(2)
 	}
 	var level slog.Level

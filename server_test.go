@@ -560,3 +560,34 @@ func BenchmarkPublishToSearchable(b *testing.B) {
 	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(all[len(all)-1].Microseconds())/1000, "max-ms")
 }
+
+// TestCommandLine: the command may stand before or after the flags, and
+// anything left over is refused rather than ignored.
+func TestCommandLine(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		cmd     string
+		dataDir string
+		bad     bool
+	}{
+		{nil, "serve", "./data", false},
+		{[]string{"reindex", "-data-dir", "x"}, "reindex", "x", false},
+		{[]string{"-data-dir", "x", "reindex"}, "reindex", "x", false},
+		{[]string{"-data-dir", "x", "reindex", "-log-level", "debug"}, "reindex", "x", false},
+		{[]string{"-data-dir", "x", "reindex", "extra"}, "", "", true},
+		{[]string{"serve", "reindex"}, "", "", true},
+	} {
+		t.Setenv("CIVICLEDGER_DATA_DIR", "") // restored after the test
+		os.Unsetenv("CIVICLEDGER_DATA_DIR")
+		cmd, cfg, err := parseArgs(c.args)
+		if c.bad {
+			if err == nil {
+				t.Errorf("%q: accepted as %s", c.args, cmd)
+			}
+			continue
+		}
+		if err != nil || cmd != c.cmd || cfg.DataDir != c.dataDir {
+			t.Errorf("%q: got %s %q %v, want %s %q", c.args, cmd, cfg.DataDir, err, c.cmd, c.dataDir)
+		}
+	}
+}
