@@ -101,8 +101,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if db.read, err = sqlx.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)"); err != nil {
 			return nil, err
 		}
-		db.read.SetMaxOpenConns(8)
-		db.read.SetMaxIdleConns(8)
+		db.read.SetMaxOpenConns(4)
+		db.read.SetMaxIdleConns(4)
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
