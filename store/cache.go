@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -32,15 +33,47 @@ type cached struct {
 	gen  generation
 	at   time.Time
 	data any
+	size int64
 }
 
+// cacheBudget bounds the bytes the cached answers hold (estimated): one
+// grouping by undertaker and year is ~90,000 rows at 100,000 projects, so
+// a count of entries alone would not bound the memory.
+const cacheBudget = 64 << 20
+
 type aggCache struct {
-	c *lru.Cache[string, cached]
+	mu    sync.Mutex
+	c     *lru.Cache[string, cached]
+	bytes int64
 }
 
 func newAggCache() *aggCache {
-	c, _ := lru.New[string, cached](2048)
-	return &aggCache{c: c}
+	a := &aggCache{}
+	a.c, _ = lru.NewWithEvict[string, cached](4096, func(_ string, e cached) { a.bytes -= e.size })
+	return a
+}
+
+func (a *aggCache) get(k string) (cached, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.c.Get(k)
+}
+
+// add caches e under k, evicting the least recently used answers while the
+// cache holds more than its budget. An answer larger than a quarter of the
+// budget is not cached.
+func (a *aggCache) add(k string, e cached) {
+	if e.size > cacheBudget/4 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.c.Remove(k) // an older answer; the eviction callback uncounts it
+	a.c.Add(k, e)
+	a.bytes += e.size
+	for a.bytes > cacheBudget && a.c.Len() > 1 {
+		a.c.RemoveOldest()
+	}
 }
 
 // generation reads the ledger's current generation (one statement).
@@ -52,9 +85,9 @@ func (db *DB) generation(ctx context.Context) (generation, error) {
 }
 
 // cachedAggregate returns the cached value for key when it is still
-// current, and otherwise computes, caches and returns it. key parts are
-// JSON-encoded together.
-func cachedAggregate[T any](ctx context.Context, db *DB, compute func() (T, error), key ...any) (T, error) {
+// current, and otherwise computes, caches and returns it. size estimates
+// the bytes a value holds; key parts are JSON-encoded together.
+func cachedAggregate[T any](ctx context.Context, db *DB, compute func() (T, error), size func(T) int64, key ...any) (T, error) {
 	var zero T
 	if db.cache == nil {
 		return compute()
@@ -68,14 +101,14 @@ func cachedAggregate[T any](ctx context.Context, db *DB, compute func() (T, erro
 	if err != nil {
 		return zero, err
 	}
-	if e, ok := db.cache.c.Get(k); ok && e.gen == gen && time.Since(e.at) < MaxStale {
+	if e, ok := db.cache.get(k); ok && e.gen == gen && time.Since(e.at) < MaxStale {
 		return e.data.(T), nil
 	}
 	v, err := compute()
 	if err != nil {
 		return zero, err
 	}
-	db.cache.c.Add(k, cached{gen: gen, at: time.Now(), data: v})
+	db.cache.add(k, cached{gen: gen, at: time.Now(), data: v, size: int64(len(k)) + size(v)})
 	return v, nil
 }
 

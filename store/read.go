@@ -337,7 +337,7 @@ func (db *DB) FindProjects(ctx context.Context, filter ledger.ProjectFilter, ord
 			return 0, err
 		}
 		return n, db.get(ctx, &n, q, a...)
-	}, "count", filter)
+	}, func(int) int64 { return 8 }, "count", filter)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -379,9 +379,12 @@ func (db *DB) Stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 	r, err := cachedAggregate(ctx, db, func() (result, error) {
 		t, rows, err := db.stats(ctx, filter, groups)
 		return result{t, rows}, err
-	}, "stats", filter, groups)
+	}, func(r result) int64 { return statsRowBytes * int64(1+len(r.rows)) }, "stats", filter, groups)
 	return r.total, r.rows, err
 }
+
+// statsRowBytes estimates the memory of one StatsRow with its key.
+const statsRowBytes = 320
 
 func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []ledger.StatsGroup) (*ledger.StatsRow, []*ledger.StatsRow, error) {
 	// Each measure is a sum, so the rollup's per-combination sums add up to

@@ -243,7 +243,7 @@ func (db *DB) IndicatorSets(ctx context.Context, kind ledger.ReviewKind) ([]*led
 func (db *DB) ReviewAverages(ctx context.Context, orgID int64, kind ledger.OrgKind) ([]*ledger.ReviewAverage, error) {
 	return cachedAggregate(ctx, db, func() ([]*ledger.ReviewAverage, error) {
 		return db.reviewAverages(ctx, orgID, kind)
-	}, "reviewAverages", orgID, kind)
+	}, func(r []*ledger.ReviewAverage) int64 { return 64 * int64(1+len(r)) }, "reviewAverages", orgID, kind)
 }
 
 func (db *DB) reviewAverages(ctx context.Context, orgID int64, kind ledger.OrgKind) ([]*ledger.ReviewAverage, error) {
