@@ -383,31 +383,40 @@ func (db *DB) Stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 	return r.total, r.rows, err
 }
 
+// statsMeasures sums the figures of stats over the rows of projects (alias
+// proj) and figures (alias figs), each row counting n projects: 1 when
+// scanning the projects, p.projects when reading stats_rollup. Every
+// measure is a sum, so both give the same answer.
+func statsMeasures(proj, figs, n string) string {
+	sum := func(expr, as string) string { return "COALESCE(SUM(" + expr + "), 0) AS " + as }
+	return strings.Join([]string{
+		sum(n, "projects"),
+		sum(proj+".awarded_fen", "awarded"),
+		sum(figs+".leveraged_fen", "leveraged"),
+		sum(figs+".paid_fen", "paid"),
+		sum(figs+".recovered_fen", "recovered"),
+		sum(figs+".beneficiary_visits", "beneficiaries"),
+		sum(figs+".volunteer_visits", "volunteers"),
+		sum(figs+".expert_visits", "experts"),
+		sum(figs+".feedback_count", "feedback_count"),
+		sum(figs+".feedback_sum", "feedback_sum"),
+		sum("CASE WHEN "+proj+".outcome = 'TERMINATED' THEN "+n+" ELSE 0 END", "terminated"),
+		sum("CASE WHEN "+figs+".audit_findings THEN "+n+" ELSE 0 END", "findings"),
+	}, ", ")
+}
+
 // statsRowBytes estimates the memory of one StatsRow with its key.
 const statsRowBytes = 320
 
 func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []ledger.StatsGroup) (*ledger.StatsRow, []*ledger.StatsRow, error) {
-	// Each measure is a sum, so the rollup's per-combination sums add up to
-	// the same figure as the projects themselves.
-	measures := `COUNT(*) AS projects, COALESCE(SUM(p.awarded_fen), 0) AS awarded, COALESCE(SUM(f.leveraged_fen), 0) AS leveraged,
-		COALESCE(SUM(f.paid_fen), 0) AS paid, COALESCE(SUM(f.recovered_fen), 0) AS recovered,
-		COALESCE(SUM(f.beneficiary_visits), 0) AS beneficiaries, COALESCE(SUM(f.volunteer_visits), 0) AS volunteers,
-		COALESCE(SUM(f.expert_visits), 0) AS experts, COALESCE(SUM(f.feedback_count), 0) AS feedback_count,
-		COALESCE(SUM(f.feedback_sum), 0) AS feedback_sum,
-		COALESCE(SUM(CASE WHEN p.outcome = 'TERMINATED' THEN 1 ELSE 0 END), 0) AS terminated,
-		COALESCE(SUM(CASE WHEN f.audit_findings THEN 1 ELSE 0 END), 0) AS findings`
 	where, args, _ := projectWhereFigures(filter, "f")
+	measures := statsMeasures("p", "f", "1")
 	from := ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
 	having := ""
 	if db.useRollup(filter, groups) {
-		measures = `COALESCE(SUM(p.projects), 0) AS projects, COALESCE(SUM(p.awarded_fen), 0) AS awarded,
-		COALESCE(SUM(p.leveraged_fen), 0) AS leveraged, COALESCE(SUM(p.paid_fen), 0) AS paid,
-		COALESCE(SUM(p.recovered_fen), 0) AS recovered, COALESCE(SUM(p.beneficiary_visits), 0) AS beneficiaries,
-		COALESCE(SUM(p.volunteer_visits), 0) AS volunteers, COALESCE(SUM(p.expert_visits), 0) AS experts,
-		COALESCE(SUM(p.feedback_count), 0) AS feedback_count, COALESCE(SUM(p.feedback_sum), 0) AS feedback_sum,
-		COALESCE(SUM(CASE WHEN p.outcome = 'TERMINATED' THEN p.projects ELSE 0 END), 0) AS terminated,
-		COALESCE(SUM(CASE WHEN p.audit_findings THEN p.projects ELSE 0 END), 0) AS findings`
+		// stats_rollup has both tables' columns and counts its projects.
 		where, args, _ = projectWhereFigures(filter, "p")
+		measures = statsMeasures("p", "p", "p.projects")
 		from = ` FROM stats_rollup p WHERE ` + where
 		// A combination whose projects all moved on keeps a row of zeros.
 		having = ` HAVING SUM(p.projects) > 0`
