@@ -58,9 +58,27 @@ type Config struct {
 	// ListSizes sets how many objects a plain list field (one that is not a
 	// connection) is counted as returning, keyed "Type.field"
 	// ("Query.rounds": 20): the fields below it count that many times.
-	// Unlisted plain lists count as one object, as in GitHub's model, so a
-	// long unpaged list with connections inside should be listed here.
+	// A plain list of objects that ListSizes does not name counts
+	// DefaultListSize objects, each of unit 1, so nesting lists inside lists
+	// (reports { project { reports { … } } }) multiplies the cost as it
+	// multiplies the answer. The edges and nodes of a connection are its
+	// page and count once.
 	ListSizes map[string]int
+
+	// DefaultListSize is how many objects a plain list of objects is counted
+	// as returning when ListSizes does not name it. Default 10.
+	DefaultListSize int
+
+	// IntrospectionCost is the cost of each __schema field (an answer of
+	// tens of kilobytes; GraphiQL asks for it once), and a tenth of it the
+	// cost of each __type field, so aliased introspection pays per alias.
+	// Default 1,000.
+	IntrospectionCost int
+
+	// MaxResponseBytes bounds the size of an answer, estimated while it is
+	// resolved: past it, resolving stops and the answer is the single
+	// error RESPONSE_TOO_LARGE, without data. Default 8 MiB.
+	MaxResponseBytes int
 
 	// Timeout bounds the handling of one request, queueing included; the
 	// context given to resolvers ends then, and a resolver stopped by it
@@ -70,6 +88,22 @@ type Config struct {
 	// MaxConcurrent is the size of the worker pool: how many operations are
 	// parsed, validated and executed at once. Default 32.
 	MaxConcurrent int
+
+	// CheapCost is the highest cost of an operation that runs on the shared
+	// worker pool; a dearer one runs on one of MaxExpensive slots instead,
+	// so expensive operations can never occupy the workers cheap ones need.
+	// Default 1,000.
+	CheapCost int
+
+	// MaxExpensive is how many operations dearer than CheapCost execute at
+	// once; others wait up to QueueWait, then get 503. Default 2.
+	MaxExpensive int
+
+	// MaxPerClient is how many operations one client (ClientKey) may have
+	// in flight; one more is refused at once with 429 and Retry-After, so a
+	// client flooding the server is told to slow down before the server is
+	// busy for everyone. Default 8.
+	MaxPerClient int
 
 	// QueueWait is how long a request waits for a free worker before it is
 	// refused with 503 and Retry-After. Default 1 s; negative means do not
@@ -122,6 +156,12 @@ const (
 	DefaultMaxIDs         = 100
 	DefaultTimeout        = 10 * time.Second
 	DefaultMaxConcurrent  = 32
+	DefaultCheapCost      = 1_000
+	DefaultMaxExpensive   = 2
+	DefaultMaxPerClient   = 8
+	DefaultListSize       = 10
+	DefaultIntrospection  = 1_000
+	DefaultMaxResponse    = 8 << 20
 	DefaultQueueWait      = time.Second
 	DefaultRateLimit      = 100_000
 	DefaultRateWindow     = time.Hour
@@ -154,6 +194,12 @@ func (c Config) withDefaults() Config {
 	def(&c.MaxIDs, DefaultMaxIDs)
 	defDur(&c.Timeout, DefaultTimeout)
 	def(&c.MaxConcurrent, DefaultMaxConcurrent)
+	def(&c.CheapCost, DefaultCheapCost)
+	def(&c.MaxExpensive, DefaultMaxExpensive)
+	def(&c.MaxPerClient, DefaultMaxPerClient)
+	def(&c.DefaultListSize, DefaultListSize)
+	def(&c.IntrospectionCost, DefaultIntrospection)
+	def(&c.MaxResponseBytes, DefaultMaxResponse)
 	defDur(&c.QueueWait, DefaultQueueWait)
 	def(&c.RateLimit, DefaultRateLimit)
 	defDur(&c.RateWindow, DefaultRateWindow)

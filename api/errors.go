@@ -45,8 +45,11 @@ func errorPresenter(log *slog.Logger, cfg *Config) graphql.ErrorPresenterFunc {
 			if le.Field != "" {
 				out.Extensions["field"] = le.Field
 			}
+		case errors.Is(err, errTooLarge):
+			out.Message = tooLargeMessage(cfg.MaxResponseBytes)
+			out.Extensions["code"] = CodeTooLarge
 		case errors.Is(err, context.DeadlineExceeded):
-			out.Message = fmt.Sprintf("the request ran longer than the %s limit and was stopped", cfg.Timeout)
+			out.Message = timeoutMessage(cfg.Timeout)
 			out.Extensions["code"] = CodeTimeout
 		case errors.Is(err, context.Canceled):
 			out.Message = "the request was cancelled"

@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -27,8 +30,10 @@ type handler struct {
 	cfg     Config
 	log     *slog.Logger
 	exec    *executor.Executor
-	workers *semaphore.Weighted
-	limiter *rateLimiter // nil when rate limiting is off
+	workers *semaphore.Weighted // the shared pool
+	dear    *semaphore.Weighted // operations dearer than CheapCost
+	clients *clientSlots        // operations in flight per client
+	limiter *rateLimiter        // nil when rate limiting is off
 	now     func() time.Time
 }
 
@@ -47,6 +52,8 @@ func NewHandler(es graphql.ExecutableSchema, cfg Config, log *slog.Logger) http.
 	}
 	h := &handler{cfg: cfg.withDefaults(), log: log, now: time.Now}
 	h.workers = semaphore.NewWeighted(int64(h.cfg.MaxConcurrent))
+	h.dear = semaphore.NewWeighted(int64(h.cfg.MaxExpensive))
+	h.clients = newClientSlots(h.cfg.MaxPerClient)
 	h.limiter = newRateLimiter(&h.cfg)
 
 	ex := executor.New(es)
@@ -59,6 +66,7 @@ func NewHandler(es graphql.ExecutableSchema, cfg Config, log *slog.Logger) http.
 	ex.Use(extension.Introspection{})
 	ex.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](h.cfg.APQCacheSize)})
 	ex.Use(limits{cfg: &h.cfg})
+	ex.Use(guard{})
 	h.exec = ex
 	return h
 }
@@ -164,9 +172,15 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 	var bg *budget
 	charged, cost := 0, 0
 	var opName string
+	client := h.cfg.ClientKey(r)
 	if h.limiter != nil {
-		bucket = h.limiter.bucket(h.cfg.ClientKey(r))
+		bucket = h.limiter.bucket(client)
 	}
+	// What the operation holds (its client slot, a worker) is let go when
+	// it ends: here, or, for an operation still stopping after its answer
+	// was sent at the deadline, when it has stopped.
+	var held holds
+	defer func() { held.release() }()
 	defer func() {
 		rep.operation, rep.cost = opName, cost
 		if bg != nil {
@@ -212,6 +226,14 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 			return rateLimited(media)
 		}
 	}
+	if !h.clients.take(client) {
+		rep := errorReply(media, &httpError{http.StatusTooManyRequests, CodeRateLimited,
+			"too many requests in flight from this client (at most " + strconv.Itoa(h.cfg.MaxPerClient) +
+				" at once); retry after the earlier ones are answered"})
+		rep.header.Set("Retry-After", "1")
+		return rep
+	}
+	held.add(func() { h.clients.release(client) })
 
 	var params *graphql.RawParams
 	var herr *httpError
@@ -230,14 +252,17 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.Timeout)
 	defer cancel()
-	if !h.acquire(ctx) {
+	busy := func() *reply {
 		charge(1)
 		rep := errorReply(media, &httpError{http.StatusServiceUnavailable, CodeUnavailable,
 			"the server is busy; retry shortly"})
 		rep.header.Set("Retry-After", "1")
 		return rep
 	}
-	defer h.workers.Release(1)
+	if !h.acquire(ctx, h.workers) {
+		return busy()
+	}
+	releaseWorker := held.add(func() { h.workers.Release(1) })
 
 	ctx = graphql.StartOperationTrace(ctx)
 	opCtx, errs := h.exec.CreateOperationContext(ctx, params)
@@ -270,10 +295,25 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 	if !charge(n) {
 		return rateLimited(media)
 	}
+	if cost > h.cfg.CheapCost {
+		// A dear operation gives its shared worker back and waits for one
+		// of the few slots of dear ones, so cheap operations always find
+		// workers.
+		releaseWorker()
+		if !h.acquire(ctx, h.dear) {
+			return busy()
+		}
+		held.add(func() { h.dear.Release(1) })
+	}
 
-	responses, ctx := h.exec.DispatchOperation(ctx, opCtx)
-	resp := responses(ctx)
-	if resp == nil {
+	resp, stopped := h.execute(ctx, opCtx, &held)
+	switch {
+	case stopped != "":
+		rep = &reply{status: http.StatusOK, media: media, header: http.Header{}, body: &response{
+			Data: json.RawMessage("null"), Errors: gqlerror.List{{Message: stopped,
+				Extensions: map[string]any{"code": stoppedCode(stopped, h.cfg)}}}}}
+		return rep
+	case resp == nil:
 		h.log.ErrorContext(ctx, "graphql: executor returned no response")
 		return errorReply(media, &httpError{http.StatusInternalServerError, CodeInternal, "internal error"})
 	}
@@ -292,6 +332,97 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 	return rep
 }
 
+// execute runs an operation and returns its answer, or, when the operation
+// was stopped (its timeout, or an answer past MaxResponseBytes), the reason
+// to give the client in place of any partial answer. The answer is sent at
+// the deadline even if some resolver is still blocked (a database that
+// stopped answering); what the operation holds is then released when it has
+// stopped, not before, so the pools still bound the work in progress.
+func (h *handler) execute(ctx context.Context, opCtx *graphql.OperationContext, held *holds) (*graphql.Response, string) {
+	octx, cancel := context.WithCancelCause(ctx)
+	b := &opBudget{limit: int64(h.cfg.MaxResponseBytes), cancel: cancel}
+	octx = context.WithValue(octx, budgetKey{}, b)
+	done := make(chan *graphql.Response, 1)
+	owned := held.detach()
+	go func() {
+		defer owned.release()
+		defer cancel(nil)
+		responses, rctx := h.exec.DispatchOperation(octx, opCtx)
+		done <- responses(rctx)
+	}()
+	var resp *graphql.Response
+	select {
+	case resp = <-done:
+	case <-octx.Done():
+		// Resolvers see the end at their next field; give them a moment
+		// to return what they have, then answer without them.
+		t := time.NewTimer(stopGrace)
+		select {
+		case resp = <-done:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	switch {
+	case b.over.Load():
+		return nil, tooLargeMessage(h.cfg.MaxResponseBytes)
+	case ctx.Err() != nil && (resp == nil || len(resp.Errors) > 0):
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, timeoutMessage(h.cfg.Timeout)
+		}
+		return nil, "the request was cancelled"
+	}
+	return resp, ""
+}
+
+// stopGrace is how long an operation past its deadline may take to return
+// what it has before it is answered without it.
+const stopGrace = 50 * time.Millisecond
+
+func timeoutMessage(d time.Duration) string {
+	return fmt.Sprintf("the request ran longer than the %s limit and was stopped", d)
+}
+
+func tooLargeMessage(n int) string {
+	return fmt.Sprintf("the answer would be larger than %d bytes and was stopped; ask for fewer fields or smaller pages", n)
+}
+
+func stoppedCode(msg string, cfg Config) string {
+	if msg == tooLargeMessage(cfg.MaxResponseBytes) {
+		return CodeTooLarge
+	}
+	return CodeTimeout
+}
+
+// holds is what a request holds, in the order taken; release lets go of
+// all of it once.
+type holds struct {
+	fns []func()
+}
+
+// add records fn and returns a function that runs it now, at most once,
+// instead of at release.
+func (h *holds) add(fn func()) func() {
+	var once sync.Once
+	f := func() { once.Do(fn) }
+	h.fns = append(h.fns, f)
+	return f
+}
+
+func (h *holds) release() {
+	for i := len(h.fns) - 1; i >= 0; i-- {
+		h.fns[i]()
+	}
+	h.fns = nil
+}
+
+// detach moves everything held to a new holds, whose owner now releases it.
+func (h *holds) detach() *holds {
+	o := &holds{fns: h.fns}
+	h.fns = nil
+	return o
+}
+
 // requestErrorStatus is the status of a GraphQL request error (parse,
 // validation, a limit): 400 with application/graphql-response+json, and
 // with application/json 200, as the spec's legacy rule asks.
@@ -308,9 +439,9 @@ func anonymous(r *http.Request) bool {
 	return r.Header.Get("Authorization") == "" && r.Header.Get("Cookie") == ""
 }
 
-// acquire takes a worker, waiting at most QueueWait.
-func (h *handler) acquire(ctx context.Context) bool {
-	if h.workers.TryAcquire(1) {
+// acquire takes a slot of pool, waiting at most QueueWait.
+func (h *handler) acquire(ctx context.Context, pool *semaphore.Weighted) bool {
+	if pool.TryAcquire(1) {
 		return true
 	}
 	if h.cfg.QueueWait < 0 {
@@ -318,7 +449,7 @@ func (h *handler) acquire(ctx context.Context) bool {
 	}
 	wctx, cancel := context.WithTimeout(ctx, h.cfg.QueueWait)
 	defer cancel()
-	return h.workers.Acquire(wctx, 1) == nil
+	return pool.Acquire(wctx, 1) == nil
 }
 
 // write renders rep into a buffer and sends it, with caching headers and a

@@ -335,7 +335,9 @@ func TestCost(t *testing.T) {
 		{"nested", `{ items(first: 10) { edges { node { children(first: 5) { nodes { name } } } } } }`, nil, 60},
 		{"nodes", `{ nodes(ids: ["1","2","3"]) { id } }`, nil, 3},
 		{"fragment used twice", `{ a: items(first: 2) { ...F } b: items(first: 3) { ...F } } fragment F on ItemConnection { nodes { children(first: 4) { totalCount } } }`, nil, 2 + 8 + 3 + 12},
-		{"introspection is free", `{ __schema { types { name } } }`, nil, 1},
+		{"introspection is priced", `{ __schema { types { name } } }`, nil, 1000},
+		{"__type is a tenth", `{ __type(name: "Item") { name } }`, nil, 100},
+		{"__typename is free", `{ __typename }`, nil, 1},
 	} {
 		body, _ := json.Marshal(map[string]any{"query": tc.query, "variables": tc.vars})
 		r := f.do(post(string(body), ""))

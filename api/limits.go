@@ -27,7 +27,8 @@ const (
 	CodeUnsupportedMedia = "UNSUPPORTED_MEDIA_TYPE" // 415
 	CodeRateLimited      = "RATE_LIMITED"           // 429
 	CodeUnavailable      = "UNAVAILABLE"            // 503, same as ledger.EUNAVAILABLE
-	CodeTimeout          = "TIMEOUT"                // the per-request timeout stopped a resolver
+	CodeTimeout          = "TIMEOUT"                // the per-request timeout stopped the operation
+	CodeTooLarge         = "RESPONSE_TOO_LARGE"     // the answer grew past MaxResponseBytes
 	CodeInternal         = "INTERNAL_SERVER_ERROR"  // same as ledger.EINTERNAL
 )
 
@@ -197,6 +198,15 @@ func (w *walker) fragment(s *ast.FragmentSpread) measure {
 }
 
 func (w *walker) field(f *ast.Field) measure {
+	if f.Name == "__schema" || f.Name == "__type" {
+		// Introspection answers are large and alike: a flat price per
+		// field, paid by every alias.
+		c := int64(w.cfg.IntrospectionCost)
+		if f.Name == "__type" {
+			c = max(1, c/10)
+		}
+		return measure{cost: c, depth: 1}
+	}
 	if strings.HasPrefix(f.Name, "__") || f.Definition == nil {
 		return measure{}
 	}
@@ -206,6 +216,12 @@ func (w *walker) field(f *ast.Field) measure {
 	var unit int64
 	if len(f.SelectionSet) > 0 && (len(f.Definition.Arguments) > 0 || isConnection(f.Definition)) {
 		unit = 1 // a lookup, a connection or nodes(ids:)
+	}
+	plainList := len(f.SelectionSet) > 0 && f.Definition.Type.Elem != nil && !isConnection(f.Definition) &&
+		f.Definition.Arguments.ForName("ids") == nil &&
+		(f.ObjectDefinition == nil || !strings.HasSuffix(f.ObjectDefinition.Name, "Connection"))
+	if plainList {
+		unit = 1 // each object of a plain list counts
 	}
 	if f.ObjectDefinition != nil {
 		if c, ok := w.cfg.FieldCosts[f.ObjectDefinition.Name+"."+f.Name]; ok {
@@ -218,6 +234,8 @@ func (w *walker) field(f *ast.Field) measure {
 	switch {
 	case f.ObjectDefinition != nil && w.cfg.ListSizes[f.ObjectDefinition.Name+"."+f.Name] > 0:
 		items = int64(w.cfg.ListSizes[f.ObjectDefinition.Name+"."+f.Name])
+	case plainList:
+		items = int64(w.cfg.DefaultListSize)
 	case args.ForName("ids") != nil && args.ForName("ids").Type.Elem != nil:
 		ids := reflect.ValueOf(f.ArgumentMap(w.vars)["ids"])
 		n := 0

@@ -99,13 +99,17 @@ func (r *Resolver) loaders(ctx context.Context) *Loaders {
 }
 
 // requestedFields returns the names of every field selected below the
-// current field, through fragments, at any depth.
+// current field, through fragments, at any depth. Each fragment is walked
+// once however often it is spread (a document may spread a fragment twice
+// in each of forty nested fragments: walking every spread would take 2^40
+// steps), so the walk is linear in the size of the document.
 func requestedFields(ctx context.Context) map[string]bool {
 	names := map[string]bool{}
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
 		return names
 	}
+	seen := map[*ast.FragmentDefinition]bool{}
 	var walk func(ss ast.SelectionSet)
 	walk = func(ss ast.SelectionSet) {
 		for _, s := range ss {
@@ -116,7 +120,8 @@ func requestedFields(ctx context.Context) map[string]bool {
 			case *ast.InlineFragment:
 				walk(s.SelectionSet)
 			case *ast.FragmentSpread:
-				if s.Definition != nil {
+				if s.Definition != nil && !seen[s.Definition] {
+					seen[s.Definition] = true
 					walk(s.Definition.SelectionSet)
 				}
 			}

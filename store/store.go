@@ -15,7 +15,6 @@ import (
 	"io"
 	"io/fs"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,7 +76,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db.dialect = Postgres
-		if db.write, err = sqlx.Open("postgres", dsn); err != nil {
+		if db.write, err = openPostgres(dsn); err != nil {
 			return nil, err
 		}
 		db.write.SetMaxOpenConns(20)
@@ -110,7 +109,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "database unreachable: " + err.Error()}
+		return nil, &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "database unreachable: " + redactError(err, dsn).Error()}
 	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
@@ -134,12 +133,21 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Ping checks that the database answers, for readiness probes.
+// Ping checks that the database answers, for readiness probes. It returns
+// when ctx ends even if the driver is still waiting on a server that has
+// stopped answering (the statement deadline ends that wait later).
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.read.PingContext(ctx); err != nil {
-		return &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "database unreachable"}
+	done := make(chan error, 1)
+	go func() { done <- db.read.PingContext(ctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "database unreachable"}
+		}
+		return nil
+	case <-ctx.Done():
+		return &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "database did not answer in time"}
 	}
-	return nil
 }
 
 func (db *DB) migrate(ctx context.Context) error {
@@ -370,16 +378,4 @@ func mapError(err error) error {
 		}
 	}
 	return err
-}
-
-// RedactDSN hides the password of a database URL, for logs.
-func RedactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return dsn
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }

@@ -1,0 +1,144 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"civicledger/ledger"
+)
+
+// guard is the gqlgen field interceptor that keeps a running operation
+// inside its bounds. Every field of every object passes through it (gqlgen
+// calls the interceptor for plain struct fields too), so:
+//   - once the operation's context has ended (its timeout, the client gone,
+//     or the answer grown too large), no further field is resolved: a
+//     CPU-bound answer stops within one field of its deadline instead of
+//     running to completion;
+//   - the size of the answer is estimated as its fields resolve, and past
+//     MaxResponseBytes the operation is cancelled, so an amplifying query is
+//     stopped before its answer is built in memory, whatever its cost said.
+type guard struct{}
+
+var _ interface {
+	graphql.FieldInterceptor
+	graphql.HandlerExtension
+} = guard{}
+
+func (guard) ExtensionName() string                          { return "CivicLedgerGuard" }
+func (guard) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+func (guard) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res, err := next(ctx)
+	if b := budgetOf(ctx); b != nil {
+		n := int64(sizeOf(res)) + 8
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			n += int64(len(fc.Field.Alias))
+		}
+		if b.add(n) {
+			return nil, errTooLarge
+		}
+	}
+	return res, err
+}
+
+// errTooLarge ends an operation whose answer grew past MaxResponseBytes.
+var errTooLarge = errors.New("response too large")
+
+// opBudget is one operation's running estimate of its answer's size, and
+// the way to stop it.
+type opBudget struct {
+	limit  int64
+	bytes  atomic.Int64
+	over   atomic.Bool
+	cancel context.CancelCauseFunc
+}
+
+type budgetKey struct{}
+
+func budgetOf(ctx context.Context) *opBudget {
+	b, _ := ctx.Value(budgetKey{}).(*opBudget)
+	return b
+}
+
+// add counts n more bytes and reports whether the answer is now too large;
+// the first time it is, the operation's context is cancelled.
+func (b *opBudget) add(n int64) bool {
+	if b.bytes.Add(n) <= b.limit {
+		return false
+	}
+	if !b.over.Swap(true) {
+		b.cancel(errTooLarge)
+	}
+	return true
+}
+
+// sizeOf estimates the JSON size of a resolved field value. Objects and
+// lists count only their punctuation here: their fields and elements pass
+// through the guard themselves.
+func sizeOf(v any) int {
+	switch v := v.(type) {
+	case nil:
+		return 4
+	case string:
+		return len(v) + 2
+	case *string:
+		if v == nil {
+			return 4
+		}
+		return len(*v) + 2
+	case []string:
+		n := 2
+		for _, s := range v {
+			n += len(s) + 3
+		}
+		return n
+	case ledger.Money, *ledger.Money, int, int64, int32, float64, *int, *int64, *float64:
+		return 16
+	case bool, *bool:
+		return 5
+	case time.Time, *time.Time:
+		return 27
+	}
+	return 2
+}
+
+// clientSlots counts each client's operations in flight.
+type clientSlots struct {
+	mu    sync.Mutex
+	limit int
+	n     map[string]int
+}
+
+func newClientSlots(limit int) *clientSlots {
+	return &clientSlots{limit: limit, n: map[string]int{}}
+}
+
+// take reserves a slot for key, or reports false when the client already
+// has limit operations in flight.
+func (c *clientSlots) take(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[key] >= c.limit {
+		return false
+	}
+	c.n[key]++
+	return true
+}
+
+func (c *clientSlots) release(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[key] <= 1 {
+		delete(c.n, key)
+		return
+	}
+	c.n[key]--
+}
