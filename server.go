@@ -14,12 +14,14 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -39,6 +41,10 @@ type config struct {
 	DatabaseURL string
 	Demo        bool
 	LogLevel    string
+	// API holds the limits of the GraphQL endpoint (zero: the defaults).
+	API api.Config
+	// Listen bounds the connections the server holds open.
+	Listen api.ListenerLimits
 }
 
 func env(name, def string) string {
@@ -48,12 +54,16 @@ func env(name, def string) string {
 	return def
 }
 
-func envBool(name string, def bool) bool {
+// envBool reads a boolean setting; a value that is not one (such as "no")
+// is recorded in bad, to be refused at start with the setting's name.
+func envBool(name string, def bool, bad *[]string) bool {
 	if v, ok := os.LookupEnv(name); ok {
 		b, err := strconv.ParseBool(v)
-		if err == nil {
-			return b
+		if err != nil {
+			*bad = append(*bad, fmt.Sprintf("%s=%q is not a boolean (true or false)", name, v))
+			return def
 		}
+		return b
 	}
 	return def
 }
@@ -62,10 +72,11 @@ func envBool(name string, def bool) bool {
 // default, or reindex) before or after the flags.
 func parseArgs(args []string) (cmd string, c config, err error) {
 	fs := flag.NewFlagSet("civicledger", flag.ContinueOnError)
+	var bad []string
 	fs.StringVar(&c.Addr, "addr", env("CIVICLEDGER_ADDR", "127.0.0.1:8080"), "listen address (CIVICLEDGER_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("CIVICLEDGER_DATA_DIR", "./data"), "data directory: SQLite file, search index (CIVICLEDGER_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("CIVICLEDGER_DATABASE_URL", ""), "postgres://… URL, or empty for SQLite in the data directory (CIVICLEDGER_DATABASE_URL)")
-	fs.BoolVar(&c.Demo, "demo", envBool("CIVICLEDGER_DEMO", true), "load the demo data set when the database is empty (CIVICLEDGER_DEMO)")
+	fs.BoolVar(&c.Demo, "demo", envBool("CIVICLEDGER_DEMO", true, &bad), "load the demo data set when the database is empty (CIVICLEDGER_DEMO)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CIVICLEDGER_LOG_LEVEL", "info"), "debug, info, warn or error (CIVICLEDGER_LOG_LEVEL)")
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -81,6 +92,13 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 	}
 	if rest := fs.Args(); len(rest) > 0 {
 		return "", c, fmt.Errorf("unexpected argument %q (usage: civicledger [serve|reindex] [flags])", rest[0])
+	}
+	if len(bad) > 0 {
+		return "", c, errors.New(strings.Join(bad, "; "))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return "", c, fmt.Errorf("-log-level (CIVICLEDGER_LOG_LEVEL) %q: use debug, info, warn or error", c.LogLevel)
 	}
 	if cmd == "" {
 		cmd = "serve"
@@ -100,7 +118,7 @@ func main() {
 		os.Exit(2)
 	}
 	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // checked by parseArgs
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
 
@@ -153,11 +171,38 @@ func openSearch(cfg config, db *store.DB, log *slog.Logger) (*search.Index, *sea
 	return ix, search.NewFollower(ix, db, log), nil
 }
 
+// readyBudget is the longest /readyz takes to answer.
+const readyBudget = 2 * time.Second
+
+// startWait is how long start-up waits for a PostgreSQL server that is
+// not up yet (for example, started at the same time as the portal).
+const startWait = 60 * time.Second
+
+// openDB opens the database; a PostgreSQL server that cannot be reached is
+// tried again, with growing pauses, for up to startWait.
+func openDB(ctx context.Context, cfg config, log *slog.Logger) (*store.DB, error) {
+	deadline := time.Now().Add(startWait)
+	pause := 250 * time.Millisecond
+	for {
+		db, err := store.Open(ctx, cfg.DatabaseURL)
+		if err == nil || ledger.ErrorCode(err) != ledger.EUNAVAILABLE || time.Now().After(deadline) {
+			return db, err
+		}
+		log.Warn("database not reachable yet; trying again", "url", store.RedactDSN(cfg.DatabaseURL), "in", pause, "err", err.Error())
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
+}
+
 // open opens the database, loads the demo data on first start and builds
 // the HTTP handler.
 func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	start := time.Now()
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	db, err := openDB(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -189,8 +234,15 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a := &app{db: db, index: ix, follower: fol}
-	res := &resolvers.Resolver{Reader: db, Meta: db, Searcher: ix}
-	gql := api.NewHandler(graph.NewExecutableSchema(res.Config()), api.Config{}, log)
+	a.handler = a.routes(cfg.API, log)
+	return a, nil
+}
+
+// routes returns the portal's HTTP handler with the GraphQL limits of apiCfg.
+func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
+	db, fol := a.db, a.follower
+	res := &resolvers.Resolver{Reader: db, Meta: db, Searcher: a.index}
+	gql := api.NewHandler(graph.NewExecutableSchema(res.Config()), apiCfg, log)
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(db, gql)))
@@ -201,24 +253,44 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		// The probe answers within its budget whatever the database does:
+		// a database that does not answer in time is not ready.
+		ctx, cancel := context.WithTimeout(r.Context(), readyBudget)
 		defer cancel()
+		type state struct {
+			err      error
+			max, lag int64
+		}
+		done := make(chan state, 1)
+		go func() {
+			if err := db.Ping(ctx); err != nil {
+				done <- state{err: err}
+				return
+			}
+			max, err := db.OutboxMaxSeq(ctx)
+			done <- state{err: err, max: max}
+		}()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := db.Ping(ctx); err != nil {
+		w.Header().Set("Cache-Control", "no-store")
+		var st state
+		select {
+		case st = <-done:
+		case <-ctx.Done():
+			st.err = &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "database did not answer within " + readyBudget.String()}
+		}
+		if st.err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte(ledger.ErrorMessage(err) + "\n"))
+			_, _ = w.Write([]byte("not ready: " + ledger.ErrorMessage(st.err) + "\n"))
 			return
 		}
 		// Search is derived: a node still catching up serves everything
 		// else, so it is ready; the line says how far the index is.
-		max, _ := db.OutboxMaxSeq(ctx)
-		fmt.Fprintf(w, "ready\nsearch: indexed through outbox %d of %d\n", fol.Watermark(), max)
+		fmt.Fprintf(w, "ready\nsearch: indexed through outbox %d of %d\n", fol.Watermark(), st.max)
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})
-	a.handler = logRequests(log, mux)
-	return a, nil
+	return logRequests(log, securityHeaders(mux))
 }
 
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
@@ -243,10 +315,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		}
 	}()
 	defer func() { stopFollower(); <-followerDone }()
-	srv := &http.Server{Addr: cfg.Addr, Handler: a.handler, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	raiseFileLimit(log)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := newServer(a.handler, log)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(api.LimitListener(ln, cfg.Listen, log)) }()
 	log.Info("serving", "addr", "http://"+cfg.Addr, "graphql", "http://"+cfg.Addr+"/graphql", "startup", time.Since(start).Round(time.Millisecond))
 	select {
 	case err := <-errc:
@@ -287,6 +363,42 @@ func reindex(ctx context.Context, cfg config, log *slog.Logger) error {
 	return nil
 }
 
+// newServer returns the HTTP server of the portal: bounded reads of headers
+// and bodies, idle keep-alive connections closed after a minute, and the
+// server's own errors (accept errors among them) logged as errors.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}
+}
+
+// raiseFileLimit raises the soft limit of open files to the hard limit, so
+// the connection limits, not the descriptor table, decide who is refused.
+func raiseFileLimit(log *slog.Logger) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			log.Warn("cannot raise the open-file limit", "err", err.Error())
+		}
+	}
+}
+
+// securityHeaders sets the headers every answer carries: no MIME sniffing,
+// no referrer sent onwards, not framed by other sites.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
 // statusWriter records the status and size of a response for the log.
 type statusWriter struct {
 	http.ResponseWriter
@@ -322,6 +434,8 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 // credentials. Preflight requests are answered here.
 func publicCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The CORS headers depend on Origin: shared caches must key on it.
+		w.Header().Add("Vary", "Origin")
 		if r.Header.Get("Origin") != "" {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", "*")

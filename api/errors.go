@@ -21,6 +21,9 @@ import (
 // its real text and shown as "internal error".
 func errorPresenter(log *slog.Logger, cfg *Config) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		if err == errStopped {
+			return nil // the handler answers a stopped operation itself
+		}
 		out := &gqlerror.Error{}
 		gqlErr, isGQL := errors.AsType[*gqlerror.Error](err)
 		if isGQL {
@@ -45,9 +48,6 @@ func errorPresenter(log *slog.Logger, cfg *Config) graphql.ErrorPresenterFunc {
 			if le.Field != "" {
 				out.Extensions["field"] = le.Field
 			}
-		case errors.Is(err, errTooLarge):
-			out.Message = tooLargeMessage(cfg.MaxResponseBytes)
-			out.Extensions["code"] = CodeTooLarge
 		case errors.Is(err, context.DeadlineExceeded):
 			out.Message = timeoutMessage(cfg.Timeout)
 			out.Extensions["code"] = CodeTimeout

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"civicledger/ledger"
 )
@@ -33,32 +35,47 @@ func (guard) ExtensionName() string                          { return "CivicLedg
 func (guard) Validate(schema graphql.ExecutableSchema) error { return nil }
 
 func (guard) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	b := budgetOf(ctx)
+	if ctx.Err() != nil {
+		if b != nil {
+			b.stopped.Store(true)
+		}
+		return nil, errStopped
 	}
 	res, err := next(ctx)
-	if b := budgetOf(ctx); b != nil {
+	if b != nil {
 		n := int64(sizeOf(res)) + 8
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			n += int64(len(fc.Field.Alias))
 		}
 		if b.add(n) {
-			return nil, errTooLarge
+			return nil, errStopped
 		}
 	}
 	return res, err
 }
 
-// errTooLarge ends an operation whose answer grew past MaxResponseBytes.
+// errTooLarge is the cause of an operation cancelled for an answer past
+// MaxResponseBytes.
 var errTooLarge = errors.New("response too large")
+
+// errStopped is what every field of a stopped operation returns. It is one
+// shared value, with a path and locations already set so that gqlgen does
+// not write to it, and the error presenter drops it: the handler answers a
+// stopped operation with one error of its own, and the fields still
+// unwinding (hundreds of thousands in an amplifying query) cost no
+// allocation each.
+var errStopped = &gqlerror.Error{Message: "operation stopped", Path: ast.Path{},
+	Locations: []gqlerror.Location{}, Err: errors.New("operation stopped")}
 
 // opBudget is one operation's running estimate of its answer's size, and
 // the way to stop it.
 type opBudget struct {
-	limit  int64
-	bytes  atomic.Int64
-	over   atomic.Bool
-	cancel context.CancelCauseFunc
+	limit   int64
+	bytes   atomic.Int64
+	over    atomic.Bool // the answer grew past limit
+	stopped atomic.Bool // a field was refused after the context ended
+	cancel  context.CancelCauseFunc
 }
 
 type budgetKey struct{}

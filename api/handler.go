@@ -366,7 +366,7 @@ func (h *handler) execute(ctx context.Context, opCtx *graphql.OperationContext, 
 	switch {
 	case b.over.Load():
 		return nil, tooLargeMessage(h.cfg.MaxResponseBytes)
-	case ctx.Err() != nil && (resp == nil || len(resp.Errors) > 0):
+	case ctx.Err() != nil && (resp == nil || b.stopped.Load() || len(resp.Errors) > 0):
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, timeoutMessage(h.cfg.Timeout)
 		}

@@ -108,6 +108,39 @@ func Open(ctx context.Context, d store.Dialect) (db *store.DB, close func(), err
 	}, nil
 }
 
+// PostgresSchema creates a fresh, empty schema in the test PostgreSQL and
+// returns a URL whose search_path is that schema; the schema is dropped
+// when the test ends. It skips (or fails under CI) without PostgreSQL.
+func PostgresSchema(tb testing.TB) string {
+	tb.Helper()
+	base := PostgresURL(tb)
+	admin, err := sqlx.Open("postgres", base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if a, err := sqlx.Open("postgres", base); err == nil {
+			_, _ = a.Exec("DROP SCHEMA " + schema + " CASCADE")
+			a.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 var errNoPostgres = errorString("CIVICLEDGER_TEST_DATABASE_URL not set")
 
 type errorString string
