@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -43,6 +44,11 @@ type config struct {
 	LogLevel    string
 	// API holds the limits of the GraphQL endpoint (zero: the defaults).
 	API api.Config
+	// RateLimit is the -rate-limit setting: 0 switches the limiter off.
+	RateLimit int
+	// TrustedProxies is the -trusted-proxies setting: reverse proxies
+	// whose X-Forwarded-For names the client.
+	TrustedProxies string
 	// Listen bounds the connections the server holds open.
 	Listen api.ListenerLimits
 }
@@ -68,6 +74,102 @@ func envBool(name string, def bool, bad *[]string) bool {
 	return def
 }
 
+// envInt and envDuration read numeric settings; a value that does not
+// parse is recorded in bad, to be refused at start with the setting's name.
+func envInt(name string, def int, bad *[]string) int {
+	if v, ok := os.LookupEnv(name); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			*bad = append(*bad, fmt.Sprintf("%s=%q is not a whole number", name, v))
+			return def
+		}
+		return n
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration, bad *[]string) time.Duration {
+	if v, ok := os.LookupEnv(name); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			*bad = append(*bad, fmt.Sprintf("%s=%q is not a duration (such as 10s or 1h)", name, v))
+			return def
+		}
+		return d
+	}
+	return def
+}
+
+// limitFlags declares the GraphQL and connection limits, each a flag with
+// an environment fallback; their defaults are api.Config's.
+func limitFlags(fs *flag.FlagSet, c *config, bad *[]string) {
+	a := &c.API
+	fs.IntVar(&c.RateLimit, "rate-limit", envInt("CIVICLEDGER_RATE_LIMIT", api.DefaultRateLimit, bad), "cost points each client may spend per -rate-window; 0 switches rate limiting off (CIVICLEDGER_RATE_LIMIT)")
+	fs.DurationVar(&a.RateWindow, "rate-window", envDuration("CIVICLEDGER_RATE_WINDOW", api.DefaultRateWindow, bad), "period over which the rate budget refills (CIVICLEDGER_RATE_WINDOW)")
+	fs.IntVar(&a.MaxCost, "max-cost", envInt("CIVICLEDGER_MAX_COST", api.DefaultMaxCost, bad), "highest cost of one operation (CIVICLEDGER_MAX_COST)")
+	fs.IntVar(&a.MaxDepth, "max-depth", envInt("CIVICLEDGER_MAX_DEPTH", api.DefaultMaxDepth, bad), "deepest field nesting (CIVICLEDGER_MAX_DEPTH)")
+	fs.IntVar(&a.MaxPage, "max-page", envInt("CIVICLEDGER_MAX_PAGE", api.DefaultMaxPage, bad), "largest first/last of a page (CIVICLEDGER_MAX_PAGE)")
+	fs.DurationVar(&a.Timeout, "timeout", envDuration("CIVICLEDGER_TIMEOUT", api.DefaultTimeout, bad), "longest handling of one GraphQL request (CIVICLEDGER_TIMEOUT)")
+	fs.IntVar(&a.MaxResponseBytes, "max-response-bytes", envInt("CIVICLEDGER_MAX_RESPONSE_BYTES", api.DefaultMaxResponse, bad), "largest GraphQL answer (CIVICLEDGER_MAX_RESPONSE_BYTES)")
+	fs.IntVar(&a.MaxConcurrent, "max-concurrent", envInt("CIVICLEDGER_MAX_CONCURRENT", api.DefaultMaxConcurrent, bad), "operations executed at once (CIVICLEDGER_MAX_CONCURRENT)")
+	fs.IntVar(&a.MaxExpensive, "max-expensive", envInt("CIVICLEDGER_MAX_EXPENSIVE", api.DefaultMaxExpensive, bad), "operations dearer than -cheap-cost executed at once (CIVICLEDGER_MAX_EXPENSIVE)")
+	fs.IntVar(&a.CheapCost, "cheap-cost", envInt("CIVICLEDGER_CHEAP_COST", api.DefaultCheapCost, bad), "highest cost of an operation on the shared workers (CIVICLEDGER_CHEAP_COST)")
+	fs.IntVar(&a.MaxPerClient, "max-per-client", envInt("CIVICLEDGER_MAX_PER_CLIENT", api.DefaultMaxPerClient, bad), "operations one client may have in flight (CIVICLEDGER_MAX_PER_CLIENT)")
+	fs.IntVar(&c.Listen.PerAddr, "max-conns-per-addr", envInt("CIVICLEDGER_MAX_CONNS_PER_ADDR", api.DefaultMaxConnsPerAddr, bad), "open connections per client address (CIVICLEDGER_MAX_CONNS_PER_ADDR)")
+	fs.IntVar(&c.Listen.Total, "max-conns", envInt("CIVICLEDGER_MAX_CONNS", api.DefaultMaxConns, bad), "open connections in all (CIVICLEDGER_MAX_CONNS)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("CIVICLEDGER_TRUSTED_PROXIES", ""), "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (CIVICLEDGER_TRUSTED_PROXIES)")
+}
+
+// resolveLimits checks the limit settings and turns them into api.Config.
+func (c *config) resolveLimits() error {
+	a := &c.API
+	for name, v := range map[string]int{"-max-cost": a.MaxCost, "-max-depth": a.MaxDepth, "-max-page": a.MaxPage,
+		"-max-response-bytes": a.MaxResponseBytes, "-max-concurrent": a.MaxConcurrent, "-max-expensive": a.MaxExpensive,
+		"-cheap-cost": a.CheapCost, "-max-per-client": a.MaxPerClient, "-max-conns-per-addr": c.Listen.PerAddr, "-max-conns": c.Listen.Total} {
+		if v <= 0 {
+			return fmt.Errorf("%s must be positive, got %d", name, v)
+		}
+	}
+	for name, v := range map[string]time.Duration{"-rate-window": a.RateWindow, "-timeout": a.Timeout} {
+		if v <= 0 {
+			return fmt.Errorf("%s must be positive, got %s", name, v)
+		}
+	}
+	switch {
+	case c.RateLimit < 0:
+		return fmt.Errorf("-rate-limit must be 0 (off) or positive, got %d", c.RateLimit)
+	case c.RateLimit == 0:
+		a.RateLimit = -1
+	default:
+		a.RateLimit = c.RateLimit
+	}
+	if c.TrustedProxies != "" {
+		var prefixes []netip.Prefix
+		for p := range strings.SplitSeq(c.TrustedProxies, ",") {
+			pfx, err := netip.ParsePrefix(strings.TrimSpace(p))
+			if err != nil {
+				return fmt.Errorf("-trusted-proxies: %q is not a CIDR prefix such as 10.0.0.0/8", strings.TrimSpace(p))
+			}
+			prefixes = append(prefixes, pfx)
+		}
+		a.ClientKey = api.ForwardedForKey(prefixes...)
+	}
+	return nil
+}
+
+// usage is the head of -h's answer; the flags follow it.
+const usage = `Civic Ledger · 公益金阳光公示平台
+
+usage: civicledger [command] [flags]
+
+commands:
+  serve     serve the portal (the default)
+  reindex   rebuild this node's search index from the database;
+            stop the server first (one process holds the index)
+
+flags (each with an environment fallback, shown in brackets):
+`
+
 // parseArgs reads the command line: an optional command (serve, the
 // default, or reindex) before or after the flags.
 func parseArgs(args []string) (cmd string, c config, err error) {
@@ -78,6 +180,11 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 	fs.StringVar(&c.DatabaseURL, "database-url", env("CIVICLEDGER_DATABASE_URL", ""), "postgres://… URL, or empty for SQLite in the data directory (CIVICLEDGER_DATABASE_URL)")
 	fs.BoolVar(&c.Demo, "demo", envBool("CIVICLEDGER_DEMO", true, &bad), "load the demo data set when the database is empty (CIVICLEDGER_DEMO)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CIVICLEDGER_LOG_LEVEL", "info"), "debug, info, warn or error (CIVICLEDGER_LOG_LEVEL)")
+	limitFlags(fs, &c, &bad)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
@@ -106,7 +213,21 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = filepath.Join(c.DataDir, "civicledger.db")
 	}
+	// The demo data is loaded into PostgreSQL only when asked for.
+	_, demoEnv := os.LookupEnv("CIVICLEDGER_DEMO")
+	demoFlag := false
+	fs.Visit(func(f *flag.Flag) { demoFlag = demoFlag || f.Name == "demo" })
+	if !demoEnv && !demoFlag && isPostgres(c.DatabaseURL) {
+		c.Demo = false
+	}
+	if err := c.resolveLimits(); err != nil {
+		return "", c, err
+	}
 	return cmd, c, nil
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 func main() {

@@ -591,3 +591,65 @@ func TestCommandLine(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsRefusedByName: a setting that does not parse is refused at
+// start with its name, instead of silently falling back (before,
+// CIVICLEDGER_DEMO=no loaded the demo and an unknown log level meant info).
+func TestSettingsRefusedByName(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		name string // in the error
+	}{
+		{map[string]string{"CIVICLEDGER_DEMO": "no"}, nil, "CIVICLEDGER_DEMO"},
+		{map[string]string{"CIVICLEDGER_LOG_LEVEL": "verbose"}, nil, "log-level"},
+		{nil, []string{"-log-level", "loud"}, "log-level"},
+		{map[string]string{"CIVICLEDGER_RATE_LIMIT": "lots"}, nil, "CIVICLEDGER_RATE_LIMIT"},
+		{map[string]string{"CIVICLEDGER_TIMEOUT": "10"}, nil, "CIVICLEDGER_TIMEOUT"},
+		{nil, []string{"-rate-limit", "-5"}, "-rate-limit"},
+		{nil, []string{"-max-cost", "0"}, "-max-cost"},
+		{nil, []string{"-trusted-proxies", "10.0.0.1"}, "-trusted-proxies"},
+	} {
+		for k, v := range c.env {
+			t.Setenv(k, v)
+		}
+		_, _, err := parseArgs(c.args)
+		if err == nil || !strings.Contains(err.Error(), c.name) {
+			t.Errorf("%v %q: err %v, want one naming %s", c.env, c.args, err, c.name)
+		}
+		for k := range c.env {
+			os.Unsetenv(k)
+		}
+	}
+}
+
+// TestLimitSettings: every limit is a flag with an environment fallback; a
+// rate of 0 switches the limiter off; trusted proxies name the client by
+// X-Forwarded-For; demo data goes into PostgreSQL only when asked for.
+func TestLimitSettings(t *testing.T) {
+	t.Setenv("CIVICLEDGER_MAX_COST", "777")
+	_, cfg, err := parseArgs([]string{"-rate-limit", "0", "-timeout", "3s", "-trusted-proxies", "10.0.0.0/8, 192.168.0.0/16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.API.RateLimit != -1 || cfg.API.MaxCost != 777 || cfg.API.Timeout != 3*time.Second || cfg.API.ClientKey == nil {
+		t.Errorf("limits: %+v", cfg.API)
+	}
+	r := httptest.NewRequest("POST", "/graphql", nil)
+	r.RemoteAddr = "10.1.2.3:5555"
+	r.Header.Set("X-Forwarded-For", "203.0.113.9, 10.9.9.9")
+	if got := cfg.API.ClientKey(r); got != "203.0.113.9" {
+		t.Errorf("client behind the proxy: %q", got)
+	}
+	_, cfg, _ = parseArgs([]string{"-database-url", "postgres://u@h/db"})
+	if cfg.Demo {
+		t.Error("demo data loaded into PostgreSQL without being asked for")
+	}
+	_, cfg, _ = parseArgs([]string{"-database-url", "postgres://u@h/db", "-demo"})
+	if !cfg.Demo {
+		t.Error("-demo on PostgreSQL ignored")
+	}
+	if _, cfg, _ = parseArgs(nil); !cfg.Demo {
+		t.Error("SQLite: demo data is the default")
+	}
+}
