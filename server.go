@@ -3,6 +3,8 @@
 //
 //	civicledger [serve]   serve the portal (default)
 //	civicledger reindex   rebuild the search index from the database
+//	civicledger backup FILE   copy the SQLite database to FILE, while it serves
+//	civicledger restore FILE  replace the SQLite database with FILE (stopped)
 //
 // Configuration is by flags with CIVICLEDGER_* environment fallbacks; see
 // README.md.
@@ -20,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,6 +30,7 @@ import (
 	"civicledger/demo"
 	"civicledger/graph"
 	"civicledger/ledger"
+	"civicledger/metrics"
 	"civicledger/resolvers"
 	"civicledger/search"
 	"civicledger/store"
@@ -39,6 +43,9 @@ type config struct {
 	DatabaseURL string
 	Demo        bool
 	LogLevel    string
+	MetricsAddr string
+	Force       bool     // backup, restore: replace an existing file
+	Args        []string // the command's arguments (backup FILE, restore FILE)
 }
 
 func env(name, def string) string {
@@ -58,8 +65,15 @@ func envBool(name string, def bool) bool {
 	return def
 }
 
+// usage is the command line's synopsis.
+const usage = "civicledger [serve|reindex|backup FILE|restore FILE] [flags]"
+
+// commandArgs names the arguments each command takes.
+var commandArgs = map[string][]string{"backup": {"FILE"}, "restore": {"FILE"}}
+
 // parseArgs reads the command line: an optional command (serve, the
-// default, or reindex) before or after the flags.
+// default, reindex, backup or restore) and its arguments, before or after
+// the flags.
 func parseArgs(args []string) (cmd string, c config, err error) {
 	fs := flag.NewFlagSet("civicledger", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", env("CIVICLEDGER_ADDR", "127.0.0.1:8080"), "listen address (CIVICLEDGER_ADDR)")
@@ -67,20 +81,30 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 	fs.StringVar(&c.DatabaseURL, "database-url", env("CIVICLEDGER_DATABASE_URL", ""), "postgres://… URL, or empty for SQLite in the data directory (CIVICLEDGER_DATABASE_URL)")
 	fs.BoolVar(&c.Demo, "demo", envBool("CIVICLEDGER_DEMO", true), "load the demo data set when the database is empty (CIVICLEDGER_DEMO)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CIVICLEDGER_LOG_LEVEL", "info"), "debug, info, warn or error (CIVICLEDGER_LOG_LEVEL)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("CIVICLEDGER_METRICS_ADDR", ""), "listen address of /metrics (Prometheus), or empty for none (CIVICLEDGER_METRICS_ADDR)")
+	fs.BoolVar(&c.Force, "force", false, "backup, restore: replace the file if it exists")
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
 	if err := fs.Parse(args); err != nil {
 		return "", c, err
 	}
-	if rest := fs.Args(); len(rest) > 0 && cmd == "" {
-		cmd = rest[0]
+	// Arguments and flags may be mixed: civicledger restore FILE -force.
+	for rest := fs.Args(); len(rest) > 0; rest = fs.Args() {
+		if cmd == "" {
+			cmd = rest[0]
+		} else {
+			c.Args = append(c.Args, rest[0])
+		}
 		if err := fs.Parse(rest[1:]); err != nil {
 			return "", c, err
 		}
 	}
-	if rest := fs.Args(); len(rest) > 0 {
-		return "", c, fmt.Errorf("unexpected argument %q (usage: civicledger [serve|reindex] [flags])", rest[0])
+	if want := commandArgs[cmd]; len(c.Args) != len(want) {
+		if len(want) == 0 {
+			return "", c, fmt.Errorf("unexpected argument %q (usage: %s)", c.Args[0], usage)
+		}
+		return "", c, fmt.Errorf("%s takes %s (usage: %s)", cmd, strings.Join(want, " "), usage)
 	}
 	if cmd == "" {
 		cmd = "serve"
@@ -119,8 +143,12 @@ func main() {
 		err = serve(ctx, cfg, log)
 	case "reindex":
 		err = reindex(ctx, cfg, log)
+	case "backup":
+		err = backup(ctx, cfg, log)
+	case "restore":
+		err = restore(ctx, cfg, log)
 	default:
-		err = fmt.Errorf("unknown command %q (serve, reindex)", cmd)
+		err = fmt.Errorf("unknown command %q (usage: %s)", cmd, usage)
 	}
 	if err != nil {
 		log.Error("civicledger stopped", "err", err)
@@ -134,6 +162,7 @@ type app struct {
 	index    *search.Index
 	follower *search.Follower
 	handler  http.Handler
+	metrics  *metrics.Metrics // nil without -metrics-addr
 }
 
 // close releases the index and the database.
@@ -190,7 +219,11 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	}
 	a := &app{db: db, index: ix, follower: fol}
 	res := &resolvers.Resolver{Reader: db, Meta: db, Searcher: ix}
-	gql := api.NewHandler(graph.NewExecutableSchema(res.Config()), api.Config{}, log)
+	var gql http.Handler = api.NewHandler(graph.NewExecutableSchema(res.Config()), api.Config{}, log)
+	if cfg.MetricsAddr != "" {
+		a.metrics = newMetrics(db, fol)
+		gql = a.metrics.Middleware(gql)
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(db, gql)))
@@ -243,6 +276,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		}
 	}()
 	defer func() { stopFollower(); <-followerDone }()
+	if a.metrics != nil {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, a.metrics, log)
+		if err != nil {
+			return fmt.Errorf("metrics address: %w", err)
+		}
+		defer stopMetrics()
+	}
 	srv := &http.Server{Addr: cfg.Addr, Handler: a.handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
