@@ -59,7 +59,7 @@ func (db *DB) Backup(ctx context.Context, path string, force bool) error {
 	if db.dialect != SQLite {
 		return ErrPostgresBackup
 	}
-	if err := checkTarget(path, force); err != nil {
+	if err := checkTarget(path, "FILE", force); err != nil {
 		return err
 	}
 	tmp, err := tempBeside(path)
@@ -126,7 +126,7 @@ func Restore(ctx context.Context, src, dsn string, opt RestoreOptions) error {
 	if _, err := os.Stat(src); err != nil {
 		return &ledger.Error{Code: ledger.EINVALID, Field: "FILE", Message: "backup file " + src + " cannot be read: " + err.Error()}
 	}
-	if err := checkTarget(path, force); err != nil {
+	if err := checkTarget(path, "data-dir", force); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -168,10 +168,11 @@ func Restore(ctx context.Context, src, dsn string, opt RestoreOptions) error {
 	return nil
 }
 
-// checkTarget refuses to replace an existing file unless force is set.
-func checkTarget(path string, force bool) error {
+// checkTarget refuses to replace an existing file unless force is set;
+// field names the input that named the file.
+func checkTarget(path, field string, force bool) error {
 	if _, err := os.Stat(path); err == nil && !force {
-		return &ledger.Error{Code: ledger.ECONFLICT, Field: "FILE", Message: path + " exists; pass -force to replace it"}
+		return &ledger.Error{Code: ledger.ECONFLICT, Field: field, Message: path + " exists; pass -force to replace it"}
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
