@@ -164,6 +164,9 @@ func TestRestore(t *testing.T) {
 
 	err = store.Restore(ctx, backup, path, store.RestoreOptions{})
 	wantCode(t, err, ledger.ECONFLICT)
+	if le := (*ledger.Error)(nil); errors.As(err, &le) && le.Field != "data-dir" {
+		t.Errorf("refusal to replace the database names field %q, want data-dir", le.Field)
+	}
 
 	notDB := filepath.Join(t.TempDir(), "notes.txt")
 	must(t, os.WriteFile(notDB, []byte("not a database, but long enough to look like a file of some size"), 0o644))
