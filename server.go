@@ -3,6 +3,8 @@
 //
 //	civicledger [serve]   serve the portal (default)
 //	civicledger reindex   rebuild the search index from the database
+//	civicledger backup FILE   copy the SQLite database to FILE, while it serves
+//	civicledger restore FILE  replace the SQLite database with FILE (stopped)
 //
 // Configuration is by flags with CIVICLEDGER_* environment fallbacks; see
 // README.md.
@@ -30,6 +32,7 @@ import (
 	"civicledger/demo"
 	"civicledger/graph"
 	"civicledger/ledger"
+	"civicledger/metrics"
 	"civicledger/resolvers"
 	"civicledger/search"
 	"civicledger/store"
@@ -50,7 +53,10 @@ type config struct {
 	// whose X-Forwarded-For names the client.
 	TrustedProxies string
 	// Listen bounds the connections the server holds open.
-	Listen api.ListenerLimits
+	Listen      api.ListenerLimits
+	MetricsAddr string
+	Force       bool     // backup, restore: replace an existing file
+	Args        []string // the command's arguments (backup FILE, restore FILE)
 }
 
 func env(name, def string) string {
@@ -163,15 +169,25 @@ const usage = `Civic Ledger · 公益金阳光公示平台
 usage: civicledger [command] [flags]
 
 commands:
-  serve     serve the portal (the default)
-  reindex   rebuild this node's search index from the database;
-            stop the server first (one process holds the index)
+  serve         serve the portal (the default)
+  reindex       rebuild this node's search index from the database;
+                stop the server first (one process holds the index)
+  backup FILE   copy the SQLite database to FILE while the portal serves
+  restore FILE  replace the SQLite database with FILE (server stopped);
+                the search index is rebuilt at the next start
 
 flags (each with an environment fallback, shown in brackets):
 `
 
+// synopsis is the command line in one line, for errors.
+const synopsis = "civicledger [serve|reindex|backup FILE|restore FILE] [flags]"
+
+// commandArgs names the arguments each command takes.
+var commandArgs = map[string][]string{"backup": {"FILE"}, "restore": {"FILE"}}
+
 // parseArgs reads the command line: an optional command (serve, the
-// default, or reindex) before or after the flags.
+// default, reindex, backup or restore) and its arguments, before or after
+// the flags.
 func parseArgs(args []string) (cmd string, c config, err error) {
 	fs := flag.NewFlagSet("civicledger", flag.ContinueOnError)
 	var bad []string
@@ -185,20 +201,30 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("CIVICLEDGER_METRICS_ADDR", ""), "listen address of /metrics (Prometheus), or empty for none (CIVICLEDGER_METRICS_ADDR)")
+	fs.BoolVar(&c.Force, "force", false, "backup, restore: replace the file if it exists")
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
 	if err := fs.Parse(args); err != nil {
 		return "", c, err
 	}
-	if rest := fs.Args(); len(rest) > 0 && cmd == "" {
-		cmd = rest[0]
+	// Arguments and flags may be mixed: civicledger restore FILE -force.
+	for rest := fs.Args(); len(rest) > 0; rest = fs.Args() {
+		if cmd == "" {
+			cmd = rest[0]
+		} else {
+			c.Args = append(c.Args, rest[0])
+		}
 		if err := fs.Parse(rest[1:]); err != nil {
 			return "", c, err
 		}
 	}
-	if rest := fs.Args(); len(rest) > 0 {
-		return "", c, fmt.Errorf("unexpected argument %q (usage: civicledger [serve|reindex] [flags])", rest[0])
+	if want := commandArgs[cmd]; len(c.Args) != len(want) {
+		if len(want) == 0 {
+			return "", c, fmt.Errorf("unexpected argument %q (usage: %s)", c.Args[0], synopsis)
+		}
+		return "", c, fmt.Errorf("%s takes %s (usage: %s)", cmd, strings.Join(want, " "), synopsis)
 	}
 	if len(bad) > 0 {
 		return "", c, errors.New(strings.Join(bad, "; "))
@@ -258,8 +284,12 @@ func main() {
 		err = serve(ctx, cfg, log)
 	case "reindex":
 		err = reindex(ctx, cfg, log)
+	case "backup":
+		err = backup(ctx, cfg, log)
+	case "restore":
+		err = restore(ctx, cfg, log)
 	default:
-		err = fmt.Errorf("unknown command %q (serve, reindex)", cmd)
+		err = fmt.Errorf("unknown command %q (usage: %s)", cmd, synopsis)
 	}
 	if err != nil {
 		log.Error("civicledger stopped", "err", err)
@@ -273,6 +303,7 @@ type app struct {
 	index    *search.Index
 	follower *search.Follower
 	handler  http.Handler
+	metrics  *metrics.Metrics // nil without -metrics-addr
 }
 
 // close releases the index and the database.
@@ -355,6 +386,9 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a := &app{db: db, index: ix, follower: fol}
+	if cfg.MetricsAddr != "" {
+		a.metrics = newMetrics(db, fol)
+	}
 	a.handler = a.routes(cfg.API, log)
 	return a, nil
 }
@@ -363,7 +397,10 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	db, fol := a.db, a.follower
 	res := &resolvers.Resolver{Reader: db, Meta: db, Searcher: a.index}
-	gql := api.NewHandler(graph.NewExecutableSchema(res.Config()), apiCfg, log)
+	var gql http.Handler = api.NewHandler(graph.NewExecutableSchema(res.Config()), apiCfg, log)
+	if a.metrics != nil {
+		gql = a.metrics.Middleware(gql)
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(db, gql)))
@@ -436,6 +473,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		}
 	}()
 	defer func() { stopFollower(); <-followerDone }()
+	if a.metrics != nil {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, a.metrics, log)
+		if err != nil {
+			return fmt.Errorf("metrics address: %w", err)
+		}
+		defer stopMetrics()
+	}
 	raiseFileLimit(log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

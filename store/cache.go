@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -45,6 +46,8 @@ type aggCache struct {
 	mu    sync.Mutex
 	c     *lru.Cache[string, cached]
 	bytes int64
+	// Look-ups answered from the cache, and computed, for metrics.
+	hits, misses atomic.Int64
 }
 
 func newAggCache() *aggCache {
@@ -102,8 +105,10 @@ func cachedAggregate[T any](ctx context.Context, db *DB, compute func() (T, erro
 		return zero, err
 	}
 	if e, ok := db.cache.get(k); ok && e.gen == gen && time.Since(e.at) < MaxStale {
+		db.cache.hits.Add(1)
 		return e.data.(T), nil
 	}
+	db.cache.misses.Add(1)
 	v, err := compute()
 	if err != nil {
 		return zero, err
@@ -120,4 +125,22 @@ func (db *DB) SetAggregateCache(on bool) {
 	} else {
 		db.cache = nil
 	}
+}
+
+// CacheStats are the aggregate cache's counters since it was made.
+type CacheStats struct {
+	Hits, Misses int64 // look-ups answered from the cache, and computed
+	Entries      int   // answers held
+	Bytes        int64 // their estimated size
+}
+
+// CacheStats returns the aggregate cache's counters (zero when it is off).
+func (db *DB) CacheStats() CacheStats {
+	a := db.cache
+	if a == nil {
+		return CacheStats{}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return CacheStats{Hits: a.hits.Load(), Misses: a.misses.Load(), Entries: a.c.Len(), Bytes: a.bytes}
 }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"civicledger/metrics"
+	"civicledger/search"
+	"civicledger/store"
+)
+
+// newMetrics builds the portal's metrics: the request collectors, the Go
+// runtime and process, the database pools, the aggregate cache and the
+// search index's lag behind the outbox.
+func newMetrics(db *store.DB, fol *search.Follower) *metrics.Metrics {
+	m := metrics.New(nil)
+	m.WatchDB(db.PoolStats)
+	m.WatchCache(func() metrics.CacheStats {
+		s := db.CacheStats()
+		return metrics.CacheStats{Hits: s.Hits, Misses: s.Misses, Entries: s.Entries, Bytes: s.Bytes}
+	})
+	m.WatchIndex(func(ctx context.Context) (int64, int64, error) {
+		max, err := db.OutboxMaxSeq(ctx)
+		return fol.Watermark(), max, err
+	})
+	return m
+}
+
+// serveMetrics serves /metrics on addr until stop is called. It listens before
+// it returns, so a bad or taken address stops the start.
+func serveMetrics(addr string, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server stopped", "err", err)
+		}
+	}()
+	log.Info("serving metrics", "addr", "http://"+ln.Addr().String()+"/metrics")
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		<-done
+	}, nil
+}
