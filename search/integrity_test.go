@@ -337,7 +337,10 @@ func TestIntactIndexIsKept(t *testing.T) {
 	rebuilt := false
 	ob := m.outbox()
 	each := ob.each
-	ob.each = func(ctx context.Context, fn func(*ledger.SearchDoc) error) error { rebuilt = true; return each(ctx, fn) }
+	ob.each = func(ctx context.Context, fn func(*ledger.SearchDoc) error) error {
+		rebuilt = true
+		return each(ctx, fn)
+	}
 	f := NewFollower(ix, ob, nil)
 	if err := f.CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
