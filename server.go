@@ -3,6 +3,7 @@
 //
 //	civicledger [serve]   serve the portal (default)
 //	civicledger reindex   rebuild the search index from the database
+//	civicledger verify    compare the search index with the database
 //
 // Configuration is by flags with CIVICLEDGER_* environment fallbacks; see
 // README.md.
@@ -80,7 +81,7 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 		}
 	}
 	if rest := fs.Args(); len(rest) > 0 {
-		return "", c, fmt.Errorf("unexpected argument %q (usage: civicledger [serve|reindex] [flags])", rest[0])
+		return "", c, fmt.Errorf("unexpected argument %q (usage: civicledger [serve|reindex|verify] [flags])", rest[0])
 	}
 	if cmd == "" {
 		cmd = "serve"
@@ -119,8 +120,10 @@ func main() {
 		err = serve(ctx, cfg, log)
 	case "reindex":
 		err = reindex(ctx, cfg, log)
+	case "verify":
+		err = verify(ctx, cfg, log, os.Stdout)
 	default:
-		err = fmt.Errorf("unknown command %q (serve, reindex)", cmd)
+		err = fmt.Errorf("unknown command %q (serve, reindex, verify)", cmd)
 	}
 	if err != nil {
 		log.Error("civicledger stopped", "err", err)
@@ -213,6 +216,7 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		// else, so it is ready; the line says how far the index is.
 		max, _ := db.OutboxMaxSeq(ctx)
 		fmt.Fprintf(w, "ready\nsearch: indexed through outbox %d of %d\n", fol.Watermark(), max)
+		writeSearchStatus(w, fol.Status(), max)
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
