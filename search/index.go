@@ -104,6 +104,8 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 			ix.setRebuild(fmt.Sprintf("reading the fingerprint: %v", ferr))
 		} else if fp != Fingerprint() {
 			ix.setRebuild(fmt.Sprintf("analysis changed (index %q, code %q)", fp, Fingerprint()))
+		} else if _, werr := bi.watermark(); werr != nil {
+			ix.setRebuild(fmt.Sprintf("reading the watermark: %v", werr))
 		}
 	case errors.Is(err, ErrIndexBusy):
 		return nil, ErrIndexBusy
