@@ -5,6 +5,7 @@
 //	civicledger reindex   rebuild the search index from the database
 //	civicledger backup FILE   copy the SQLite database to FILE, while it serves
 //	civicledger restore FILE  replace the SQLite database with FILE (stopped)
+//	civicledger verify    compare the search index with the database
 //
 // Configuration is by flags with CIVICLEDGER_* environment fallbacks; see
 // README.md.
@@ -172,6 +173,8 @@ commands:
   serve         serve the portal (the default)
   reindex       rebuild this node's search index from the database;
                 stop the server first (one process holds the index)
+  verify        compare the search index with the database (exits 1 on a
+                difference); stop the server first
   backup FILE   copy the SQLite database to FILE while the portal serves
   restore FILE  replace the SQLite database with FILE (server stopped);
                 the search index is rebuilt at the next start
@@ -180,7 +183,7 @@ flags (each with an environment fallback, shown in brackets):
 `
 
 // synopsis is the command line in one line, for errors.
-const synopsis = "civicledger [serve|reindex|backup FILE|restore FILE] [flags]"
+const synopsis = "civicledger [serve|reindex|verify|backup FILE|restore FILE] [flags]"
 
 // commandArgs names the arguments each command takes.
 var commandArgs = map[string][]string{"backup": {"FILE"}, "restore": {"FILE"}}
@@ -288,6 +291,8 @@ func main() {
 		err = backup(ctx, cfg, log)
 	case "restore":
 		err = restore(ctx, cfg, log)
+	case "verify":
+		err = verify(ctx, cfg, log, os.Stdout)
 	default:
 		err = fmt.Errorf("unknown command %q (usage: %s)", cmd, synopsis)
 	}
@@ -444,6 +449,7 @@ func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 		// Search is derived: a node still catching up serves everything
 		// else, so it is ready; the line says how far the index is.
 		fmt.Fprintf(w, "ready\nsearch: indexed through outbox %d of %d\n", fol.Watermark(), st.max)
+		writeSearchStatus(w, fol.Status(), st.max)
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)

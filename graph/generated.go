@@ -358,6 +358,7 @@ type ComplexityRoot struct {
 	SearchConnection struct {
 		Edges            func(childComplexity int) int
 		Facets           func(childComplexity int) int
+		Indexing         func(childComplexity int) int
 		Nodes            func(childComplexity int) int
 		PageInfo         func(childComplexity int) int
 		PartialWordMatch func(childComplexity int) int
@@ -2032,6 +2033,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchConnection.Facets(childComplexity), true
+	case "SearchConnection.indexing":
+		if e.ComplexityRoot.SearchConnection.Indexing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchConnection.Indexing(childComplexity), true
 	case "SearchConnection.nodes":
 		if e.ComplexityRoot.SearchConnection.Nodes == nil {
 			break
@@ -2643,6 +2650,12 @@ type SearchConnection {
   pageInfo: PageInfo!
   "Number of hits over all pages."
   totalCount: Int!
+  """
+  True while this node's search index is being built or rebuilt (first start,
+  a corrupt index, an index of another database or of a newer backup): the
+  hits and counts may then be incomplete; ask again later.
+  """
+  indexing: Boolean!
   "Counts of all hits by field."
   facets: SearchFacets!
   "True when no whole word matched and the hits match parts of words (character pairs)."
@@ -4184,6 +4197,8 @@ func (ec *executionContext) childFields_SearchConnection(ctx context.Context, fi
 		return ec.fieldContext_SearchConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_SearchConnection_totalCount(ctx, field)
+	case "indexing":
+		return ec.fieldContext_SearchConnection_indexing(ctx, field)
 	case "facets":
 		return ec.fieldContext_SearchConnection_facets(ctx, field)
 	case "partialWordMatch":
@@ -11058,6 +11073,29 @@ func (ec *executionContext) fieldContext_SearchConnection_totalCount(_ context.C
 	return graphql.NewScalarFieldContext("SearchConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _SearchConnection_indexing(ctx context.Context, field graphql.CollectedField, obj *model.SearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchConnection_indexing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Indexing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchConnection_indexing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchConnection", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _SearchConnection_facets(ctx context.Context, field graphql.CollectedField, obj *model.SearchConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16279,6 +16317,11 @@ func (ec *executionContext) _SearchConnection(ctx context.Context, sel ast.Selec
 			}
 		case "totalCount":
 			out.Values[i] = ec._SearchConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "indexing":
+			out.Values[i] = ec._SearchConnection_indexing(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

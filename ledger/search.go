@@ -68,4 +68,16 @@ type Outbox interface {
 	SearchDocs(ctx context.Context, entity string, ids []int64) (map[int64]*SearchDoc, error)
 	// EachSearchDoc calls fn for every searchable record, for a full rebuild.
 	EachSearchDoc(ctx context.Context, fn func(*SearchDoc) error) error
+	// Identity returns the database's identity: a random ID given to it
+	// once, when its schema was created, and kept by its backups. A search
+	// index records the identity of the database it follows.
+	Identity(ctx context.Context) (string, error)
+}
+
+// SearchCounter counts the searchable records, for comparing a search
+// index with the database (civicledger verify).
+type SearchCounter interface {
+	// CountSearchDocs returns how many records of each kind EachSearchDoc
+	// would hand over.
+	CountSearchDocs(ctx context.Context) (map[DocKind]int64, error)
 }

@@ -53,7 +53,7 @@ func (r *queryResolver) Search(ctx context.Context, text string, filter *model.S
 		return nil, err
 	}
 	c := &model.SearchConnection{Nodes: hits, PageInfo: pi, TotalCount: total, Edges: make([]*model.SearchEdge, len(hits)),
-		Facets: facets(res), PartialWordMatch: res != nil && res.Fallback}
+		Facets: facets(res), PartialWordMatch: res != nil && res.Fallback, Indexing: res != nil && res.Indexing}
 	for i, h := range hits {
 		c.Edges[i] = &model.SearchEdge{Cursor: encodeCursor(w.offset + i), Node: h}
 	}

@@ -210,7 +210,7 @@ func BenchmarkIndexing(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if _, err := ix.buildAside(context.Background(), 0, sliceFill(docs)); err != nil {
+		if _, err := ix.buildAside(context.Background(), stamp{}, sliceFill(docs)); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
@@ -295,7 +295,7 @@ func TestSearchLatency100k(t *testing.T) {
 		}
 		sampler := startMemSampler(t)
 		start, cpu0 := time.Now(), cpuTime()
-		if _, err := ix.buildAside(context.Background(), 0, func(add func(*ledger.SearchDoc) error) error {
+		if _, err := ix.buildAside(context.Background(), stamp{}, func(add func(*ledger.SearchDoc) error) error {
 			return genEach(n, 42, func(d *ledger.SearchDoc) error {
 				chars += utf8.RuneCountInString(d.Body)
 				return add(d)

@@ -78,12 +78,33 @@ func indexMetaJSON() ([]byte, error) {
 	}{bleve.Config.DefaultKVStore, bleve.Config.DefaultIndexType, map[string]any{"bolt_timeout": "3s"}})
 }
 
+// stamp is what a built index records besides its documents: the outbox
+// watermark, the identity of the database and the anchor entry (see
+// integrity.go).
+type stamp struct {
+	watermark int64
+	database  string
+	anchor    []byte // nil: none
+}
+
+// internal returns the stamp as the index's internal keys.
+func (st stamp) internal() map[string][]byte {
+	m := map[string][]byte{string(keyWatermark): []byte(strconv.FormatInt(st.watermark, 10))}
+	if st.database != "" {
+		m[string(keyDatabase)] = []byte(st.database)
+	}
+	if st.anchor != nil {
+		m[string(keyAnchor)] = st.anchor
+	}
+	return m
+}
+
 // buildAside builds a complete new index in dir.new from fill, stamps it
-// with watermark, and swaps it in for the current one. Searches go on
+// with st, and swaps it in for the current one. Searches go on
 // against the old index meanwhile and pause only for the swap. Each shard
 // is analysed and written by its own goroutine, so the shards build in
 // parallel; they are merged one after the other.
-func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add func(*ledger.SearchDoc) error) error) (int, error) {
+func (ix *Index) buildAside(ctx context.Context, st stamp, fill func(add func(*ledger.SearchDoc) error) error) (int, error) {
 	next := ix.dir + ".new"
 	if err := os.RemoveAll(next); err != nil {
 		return 0, fmt.Errorf("search: %w", err)
@@ -123,16 +144,15 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 		if err := os.WriteFile(filepath.Join(sb.dir, "index_meta.json"), meta, 0o644); err != nil {
 			return 0, fmt.Errorf("search: %w", err)
 		}
+		internal := st.internal()
+		internal[string(util.MappingInternalKey)] = mappingJSON
+		internal[string(keyFingerprint)] = []byte(Fingerprint())
 		sb.b, err = scorch.NewBuilder(map[string]any{
 			"path":            filepath.Join(sb.dir, "store"),
 			"buildPathPrefix": sb.tmp,
 			"batchSize":       batchSize,
 			"mergeMax":        mergeMaxSegments,
-			"internal": map[string][]byte{
-				string(util.MappingInternalKey): mappingJSON,
-				string(keyFingerprint):          []byte(Fingerprint()),
-				string(keyWatermark):            []byte(strconv.FormatInt(watermark, 10)),
-			},
+			"internal":        internal,
 		})
 		if err != nil {
 			return 0, fmt.Errorf("search: %w", err)
@@ -220,7 +240,7 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 		}
 		if sb.count == 0 {
 			// The builder cannot write an empty index.
-			if err := createEmptyShard(sb.dir, watermark); err != nil {
+			if err := createEmptyShard(sb.dir, st); err != nil {
 				return n, err
 			}
 		} else {
@@ -241,7 +261,7 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 	}
 	traceRebuild("merged")
 	if len(later) > 0 {
-		if err := applyLater(ctx, next, later, watermark); err != nil {
+		if err := applyLater(ctx, next, later, st.watermark); err != nil {
 			return n, err
 		}
 	}
@@ -249,8 +269,8 @@ func (ix *Index) buildAside(ctx context.Context, watermark int64, fill func(add 
 	return n, ix.swap(next)
 }
 
-// createEmptyShard makes an empty shard in dir stamped with watermark.
-func createEmptyShard(dir string, watermark int64) error {
+// createEmptyShard makes an empty shard in dir stamped with st.
+func createEmptyShard(dir string, st stamp) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
@@ -258,7 +278,11 @@ func createEmptyShard(dir string, watermark int64) error {
 	if err != nil {
 		return err
 	}
-	err = bi.SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
+	for k, v := range st.internal() {
+		if err = bi.SetInternal([]byte(k), v); err != nil {
+			break
+		}
+	}
 	return errors.Join(err, bi.Close())
 }
 
@@ -266,12 +290,12 @@ func createEmptyShard(dir string, watermark int64) error {
 // index in next, each in its last form, and merges each shard into one
 // segment again.
 func applyLater(ctx context.Context, next string, later []change, watermark int64) error {
-	nb, err := openShards(next)
+	nb, err := openShards(next, false)
 	if err != nil {
 		return fmt.Errorf("search: opening new index: %w", err)
 	}
 	ix := &Index{dir: next, bi: nb}
-	err = ix.apply(later, watermark)
+	err = ix.apply(later, watermark, nil)
 	if err == nil {
 		err = nb.forceMerge(ctx)
 	}

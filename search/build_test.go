@@ -157,7 +157,7 @@ func TestRebuildEqualsLiveIndex(t *testing.T) {
 	}
 	defer built.Close()
 	built.RebuildBatch = 100 // 12 segments per shard
-	if n, err := built.buildAside(context.Background(), 42, sliceFill(fill)); err != nil || n != len(fill) {
+	if n, err := built.buildAside(context.Background(), stamp{watermark: 42}, sliceFill(fill)); err != nil || n != len(fill) {
 		t.Fatalf("buildAside: %d, %v", n, err)
 	}
 
@@ -171,7 +171,7 @@ func TestRebuildEqualsLiveIndex(t *testing.T) {
 		for _, d := range fill[start:min(start+300, len(fill))] {
 			changes = append(changes, change{key: d.Key, doc: d})
 		}
-		if err := live.apply(changes, 42); err != nil {
+		if err := live.apply(changes, 42, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -216,7 +216,7 @@ func TestRebuildEmptyShard(t *testing.T) {
 	}
 	defer ix.Close()
 	d := genDocs(1, 9)[0]
-	if _, err := ix.buildAside(context.Background(), 7, sliceFill([]*ledger.SearchDoc{d})); err != nil {
+	if _, err := ix.buildAside(context.Background(), stamp{watermark: 7}, sliceFill([]*ledger.SearchDoc{d})); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := ix.DocCount(); n != 1 || ix.NeedsRebuild() {
@@ -249,7 +249,7 @@ func TestDumpRebuiltIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	if _, err := ix.buildAside(context.Background(), 3, sliceFill(genDocs(n, 17))); err != nil {
+	if _, err := ix.buildAside(context.Background(), stamp{watermark: 3}, sliceFill(genDocs(n, 17))); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(out, []byte(dumpIndex(t, ix)), 0o644); err != nil {

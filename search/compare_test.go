@@ -159,7 +159,7 @@ func TestCompareCJK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ix.buildAside(ctx, 0, sliceFill(docs)); err != nil {
+	if _, err := ix.buildAside(ctx, stamp{}, sliceFill(docs)); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("ours: %d docs in %v wall, %.3f CPU ms/doc; index %.1f MB", n, time.Since(w0).Round(time.Millisecond),

@@ -74,6 +74,14 @@
 // merged segments.
 // The stored text of titles and bodies feeds the highlights.
 //
+// # Integrity
+//
+// Segment checksums are verified at open; the index records the identity
+// of the database it follows and its outbox position, and is discarded and
+// rebuilt when they do not fit the database; Verify compares it with the
+// database; Result.Indexing is set while it is being built. See
+// integrity.go.
+//
 // # Following the outbox
 //
 // See Follower: a watermark W (every seq ≤ W done) is stored in the index in

@@ -21,6 +21,7 @@ type fakeOutbox struct {
 	maxSeq func(ctx context.Context) (int64, error)
 	docs   func(ctx context.Context, entity string, ids []int64) (map[int64]*ledger.SearchDoc, error)
 	each   func(ctx context.Context, fn func(*ledger.SearchDoc) error) error
+	id     string // the database identity; "" means "mem"
 }
 
 func (f *fakeOutbox) OutboxAfter(ctx context.Context, after int64, limit int) ([]ledger.OutboxEntry, ledger.Horizon, error) {
@@ -32,6 +33,12 @@ func (f *fakeOutbox) SearchDocs(ctx context.Context, entity string, ids []int64)
 }
 func (f *fakeOutbox) EachSearchDoc(ctx context.Context, fn func(*ledger.SearchDoc) error) error {
 	return f.each(ctx, fn)
+}
+func (f *fakeOutbox) Identity(context.Context) (string, error) {
+	if f.id == "" {
+		return "mem", nil
+	}
+	return f.id, nil
 }
 
 // memLedger simulates the database side: records, an outbox whose rows

@@ -106,9 +106,15 @@ type Follower struct {
 	// at its start to end (default 30 s); past it the rebuilt index replays
 	// the outbox from its start, which is slower but loses nothing.
 	HorizonWait time.Duration
+	// CheckInterval is how often a pass checks that the index belongs to
+	// the database (at the first pass, then at most this often; default
+	// 1 min) and, when caught up, compares the counts per kind (see
+	// integrity.go and Status).
+	CheckInterval time.Duration
 
-	mu sync.Mutex // one pass or rebuild at a time
-	tr *tracker   // nil until loaded from the index
+	mu        sync.Mutex // one pass or rebuild at a time
+	tr        *tracker   // nil until loaded from the index
+	lastCheck time.Time  // of the origin and counts, zero before the first
 
 	kick chan struct{}
 
@@ -117,6 +123,7 @@ type Follower struct {
 	started   uint64        // passes started
 	okThrough uint64        // highest pass number that finished without error
 	state     *tracker      // snapshot for WaitFor, replaced after each batch
+	status    Status        // the checks' findings, see Status
 }
 
 // NewFollower returns a follower of ob into ix. logger may be nil.
@@ -126,7 +133,7 @@ func NewFollower(ix *Index, ob ledger.Outbox, logger *slog.Logger) *Follower {
 	}
 	return &Follower{
 		ix: ix, ob: ob, log: logger,
-		Interval: 150 * time.Millisecond, BatchSize: 500, HorizonWait: 30 * time.Second,
+		Interval: 150 * time.Millisecond, BatchSize: 500, HorizonWait: 30 * time.Second, CheckInterval: time.Minute,
 		kick: make(chan struct{}, 1), pch: make(chan struct{}),
 	}
 }
@@ -183,6 +190,23 @@ func (f *Follower) CatchUp(ctx context.Context) error {
 }
 
 func (f *Follower) catchUp(ctx context.Context) error {
+	check := f.lastCheck.IsZero() || time.Since(f.lastCheck) >= f.CheckInterval
+	if check {
+		if err := f.checkOrigin(ctx); err != nil {
+			return err
+		}
+	}
+	if err := f.follow(ctx); err != nil {
+		return err
+	}
+	if check {
+		f.lastCheck = time.Now()
+		return f.checkCounts(ctx)
+	}
+	return nil
+}
+
+func (f *Follower) follow(ctx context.Context) error {
 	if f.ix.NeedsRebuild() {
 		if err := f.rebuild(ctx); err != nil {
 			return err
@@ -253,7 +277,15 @@ func (f *Follower) handle(ctx context.Context, entries []ledger.OutboxEntry, h l
 	if err != nil {
 		return err
 	}
-	if err := f.ix.apply(changes, next.w); err != nil {
+	// The anchor: the last entry at or below the new watermark.
+	var anchor []byte
+	for i := len(todo) - 1; i >= 0; i-- {
+		if todo[i].Seq <= next.w {
+			anchor = anchorOf(&todo[i])
+			break
+		}
+	}
+	if err := f.ix.apply(changes, next.w, anchor); err != nil {
 		return err
 	}
 	f.tr = next
@@ -323,11 +355,25 @@ func (f *Follower) Rebuild(ctx context.Context) error {
 
 func (f *Follower) rebuild(ctx context.Context) error {
 	start := time.Now()
+	id, err := f.ob.Identity(ctx)
+	if err != nil {
+		return fmt.Errorf("search: reading the database identity: %w", err)
+	}
 	// Every entry up to m must be visible to the snapshot EachSearchDoc
 	// reads, so wait until every transaction running at this point has ended.
 	m, err := f.ob.OutboxMaxSeq(ctx)
 	if err != nil {
 		return fmt.Errorf("search: reading outbox: %w", err)
+	}
+	var anchor []byte
+	if m > 0 {
+		last, _, err := f.ob.OutboxAfter(ctx, m-1, 1)
+		if err != nil {
+			return fmt.Errorf("search: reading outbox: %w", err)
+		}
+		if len(last) == 1 && last[0].Seq == m {
+			anchor = anchorOf(&last[0])
+		}
 	}
 	_, h0, err := f.ob.OutboxAfter(ctx, m, 1)
 	if err != nil {
@@ -338,9 +384,9 @@ func (f *Follower) rebuild(ctx context.Context) error {
 			return err
 		}
 		f.log.Warn("search rebuild: transactions still running; the outbox will be replayed", "err", err)
-		m = 0
+		m, anchor = 0, nil
 	}
-	n, err := f.ix.buildAside(ctx, m, func(add func(*ledger.SearchDoc) error) error {
+	n, err := f.ix.buildAside(ctx, stamp{watermark: m, database: id, anchor: anchor}, func(add func(*ledger.SearchDoc) error) error {
 		return f.ob.EachSearchDoc(ctx, add)
 	})
 	if err != nil {

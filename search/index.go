@@ -82,7 +82,8 @@ const DefaultRebuildBatch = 500
 
 // Open opens the index in dir, creating it when it does not exist. A new
 // index, one built with other analysis settings (see Fingerprint) and one
-// that could not be read all report NeedsRebuild; an unreadable index is
+// that could not be read, or whose segment files do not match their
+// checksums (see integrity.go), all report NeedsRebuild; an unreadable index is
 // moved aside and replaced by an empty one, so Open fails only when the
 // directory cannot be written or another process holds the index
 // (ErrIndexBusy). logger may be nil.
@@ -94,7 +95,7 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 	if err := recoverSwap(dir); err != nil {
 		return nil, err
 	}
-	bi, err := openShards(dir)
+	bi, err := openShards(dir, true)
 	switch {
 	case err == nil:
 		ix.bi = bi
@@ -103,6 +104,8 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 			ix.setRebuild(fmt.Sprintf("reading the fingerprint: %v", ferr))
 		} else if fp != Fingerprint() {
 			ix.setRebuild(fmt.Sprintf("analysis changed (index %q, code %q)", fp, Fingerprint()))
+		} else if _, werr := bi.watermark(); werr != nil {
+			ix.setRebuild(fmt.Sprintf("reading the watermark: %v", werr))
 		}
 	case errors.Is(err, ErrIndexBusy):
 		return nil, ErrIndexBusy
@@ -116,8 +119,9 @@ func Open(dir string, logger *slog.Logger) (*Index, error) {
 		if rerr := os.RemoveAll(dir); rerr != nil {
 			return nil, fmt.Errorf("search: removing unreadable index: %w", rerr)
 		}
-		if ix.bi, err = createShards(dir); err != nil {
-			return nil, err
+		var cerr error
+		if ix.bi, cerr = createShards(dir); cerr != nil {
+			return nil, cerr
 		}
 		ix.setRebuild(fmt.Sprintf("index was unreadable: %v", err))
 	}
@@ -496,9 +500,10 @@ type change struct {
 	doc *ledger.SearchDoc
 }
 
-// apply writes changes and the new watermark in one batch per shard, so
+// apply writes changes and the new watermark (with its anchor, the last
+// outbox entry at or below it, when not nil) in one batch per shard, so
 // that a crash keeps both or neither (see shards.watermark).
-func (ix *Index) apply(changes []change, watermark int64) error {
+func (ix *Index) apply(changes []change, watermark int64, anchor []byte) error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.bi == nil {
@@ -508,6 +513,9 @@ func (ix *Index) apply(changes []change, watermark int64) error {
 	for i, bi := range ix.bi.idx {
 		batches[i] = bi.NewBatch()
 		batches[i].SetInternal(keyWatermark, []byte(strconv.FormatInt(watermark, 10)))
+		if anchor != nil {
+			batches[i].SetInternal(keyAnchor, anchor)
+		}
 	}
 	for _, c := range changes {
 		b := batches[shardOf(c.key)]
@@ -545,7 +553,7 @@ func (ix *Index) swap(next string) error {
 	if err := os.Rename(next, ix.dir); err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
-	bi, err := openShards(ix.dir)
+	bi, err := openShards(ix.dir, false) // just written
 	if err != nil {
 		// Never leave the node without an index: an empty one that asks
 		// for a rebuild keeps searches answering.

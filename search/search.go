@@ -60,6 +60,9 @@ type Result struct {
 	Hits     []Hit
 	Facets   Facets
 	Fallback bool // nothing matched the words; the hits match character pairs
+	// Indexing is set while the index is being (re)built (NeedsRebuild):
+	// the answer comes from an empty or older index and may be incomplete.
+	Indexing bool
 	Took     time.Duration
 }
 
@@ -145,6 +148,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		}
 		res.Fallback = true
 	}
+	res.Indexing = ix.NeedsRebuild()
 	res.Took = time.Since(start)
 	return res, nil
 }

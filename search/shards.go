@@ -42,8 +42,10 @@ func newShards(idx []bleve.Index) *shards {
 }
 
 // openShards opens the index in dir, telling a missing index
-// (os.ErrNotExist) from a busy (ErrIndexBusy) or broken one.
-func openShards(dir string) (*shards, error) {
+// (os.ErrNotExist) from a busy (ErrIndexBusy) or broken one. With verify,
+// the checksum of every segment file is checked (see verifySegments), the
+// shards at once; a mismatch is an error wrapping errChecksum.
+func openShards(dir string, verify bool) (*shards, error) {
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return nil, os.ErrNotExist
 	}
@@ -58,7 +60,19 @@ func openShards(dir string) (*shards, error) {
 		}
 		idx = append(idx, bi)
 	}
-	return newShards(idx), nil
+	s := newShards(idx)
+	if verify {
+		if err := s.each(func(i int, bi bleve.Index) error {
+			if err := verifySegments(bi); err != nil {
+				return fmt.Errorf("shard %d: %w", i, err)
+			}
+			return nil
+		}); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 func openShard(dir string) (bi bleve.Index, err error) {
@@ -127,19 +141,23 @@ func (s *shards) SearchInContext(ctx context.Context, req *bleve.SearchRequest) 
 
 // fingerprint returns the fingerprint the shards were built with, "" when
 // they disagree.
-func (s *shards) fingerprint() (string, error) {
-	var fp string
+func (s *shards) fingerprint() (string, error) { return s.agreed(keyFingerprint) }
+
+// agreed returns the internal value of key that every shard holds, "" when
+// they disagree.
+func (s *shards) agreed(key []byte) (string, error) {
+	var val string
 	for i, bi := range s.idx {
-		v, err := bi.GetInternal(keyFingerprint)
+		v, err := bi.GetInternal(key)
 		if err != nil {
 			return "", err
 		}
-		if i > 0 && string(v) != fp {
+		if i > 0 && string(v) != val {
 			return "", nil
 		}
-		fp = string(v)
+		val = string(v)
 	}
-	return fp, nil
+	return val, nil
 }
 
 // setInternal sets key in every shard.

@@ -240,6 +240,10 @@ type SearchConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// Number of hits over all pages.
 	TotalCount int `json:"totalCount"`
+	// True while this node's search index is being built or rebuilt (first start,
+	// a corrupt index, an index of another database or of a newer backup): the
+	// hits and counts may then be incomplete; ask again later.
+	Indexing bool `json:"indexing"`
 	// Counts of all hits by field.
 	Facets *SearchFacets `json:"facets"`
 	// True when no whole word matched and the hits match parts of words (character pairs).
