@@ -355,6 +355,76 @@ func openDB(ctx context.Context, cfg config, log *slog.Logger) (*store.DB, error
 	}
 }
 
+// databaseIDFile names, inside the data directory, the file that records
+// which database (its identity, made when its schema was created) this data
+// directory has served.
+const databaseIDFile = "database.id"
+
+// loadDemo loads the demo data set when asked to and the database is empty
+// — but only into a database this data directory has not served before: a
+// database that was emptied or lost (a SQLite file truncated to nothing, a
+// PostgreSQL database dropped and made anew) is refused, never silently
+// refilled with demo data. The demo data and its flag commit in one
+// transaction, so a crash at any moment leaves either no data or demo data
+// marked as such.
+func loadDemo(ctx context.Context, cfg config, db *store.DB, log *slog.Logger) error {
+	id, err := db.Identity(ctx)
+	if err != nil {
+		return err
+	}
+	empty, err := db.Empty(ctx)
+	if err != nil {
+		return err
+	}
+	idPath := filepath.Join(cfg.DataDir, databaseIDFile)
+	if prev, err := os.ReadFile(idPath); err == nil && strings.TrimSpace(string(prev)) != id {
+		if empty {
+			return fmt.Errorf("the database is empty, but this data directory (%s) served another database (%s): "+
+				"it was emptied or lost; restore it (civicledger restore FILE), or remove %s to start afresh",
+				cfg.DataDir, strings.TrimSpace(string(prev)), idPath)
+		}
+		log.Warn("this data directory served another database; the search index will be rebuilt",
+			"previous", strings.TrimSpace(string(prev)), "now", id)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(idPath, []byte(id+"\n")); err != nil {
+		return fmt.Errorf("record the database identity: %w", err)
+	}
+	if !cfg.Demo || !empty {
+		return nil
+	}
+	t := time.Now()
+	sum, err := demo.Load(ctx, db, demo.Options{Meta: &ledger.Meta{Demo: true, LoadedAt: time.Now(), Note: demo.Note}})
+	if err != nil {
+		return fmt.Errorf("load demo data: %w", err)
+	}
+	log.Info("demo data loaded", "projects", sum.Projects, "reports", sum.Reports, "took", time.Since(t).Round(time.Millisecond))
+	return nil
+}
+
+// writeFileAtomic writes a small file by renaming a synced temporary one.
+func writeFileAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
 // open opens the database, loads the demo data on first start and builds
 // the HTTP handler.
 func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
@@ -364,26 +434,9 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	log.Info("database open", "dialect", db.Dialect(), "url", store.RedactDSN(cfg.DatabaseURL), "took", time.Since(start).Round(time.Millisecond))
-	if cfg.Demo {
-		empty, err := db.Empty(ctx)
-		if err != nil {
-			db.Close()
-			return nil, err
-		}
-		if empty {
-			t := time.Now()
-			sum, err := demo.Load(ctx, db, demo.Options{})
-			if err != nil {
-				db.Close()
-				return nil, fmt.Errorf("load demo data: %w", err)
-			}
-			err = db.SetMeta(ctx, &ledger.Meta{Demo: true, LoadedAt: time.Now(), Note: demo.Note})
-			if err != nil {
-				db.Close()
-				return nil, err
-			}
-			log.Info("demo data loaded", "projects", sum.Projects, "reports", sum.Reports, "took", time.Since(t).Round(time.Millisecond))
-		}
+	if err := loadDemo(ctx, cfg, db, log); err != nil {
+		db.Close()
+		return nil, err
 	}
 	ix, fol, err := openSearch(cfg, db, log)
 	if err != nil {
@@ -493,6 +546,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	srv := newServer(a.handler, log)
 	errc := make(chan error, 1)
+	if a.metrics != nil {
+		cfg.Listen.OnRefuse = func() { a.metrics.Refused(metrics.ReasonConnections) }
+	}
 	go func() { errc <- srv.Serve(api.LimitListener(ln, cfg.Listen, log)) }()
 	log.Info("serving", "addr", "http://"+cfg.Addr, "graphql", "http://"+cfg.Addr+"/graphql", "startup", time.Since(start).Round(time.Millisecond))
 	select {

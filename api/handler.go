@@ -23,6 +23,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
+
+	"civicledger/ledger"
+	"civicledger/metrics"
 )
 
 // handler serves one GraphQL endpoint; see NewHandler.
@@ -79,9 +82,12 @@ type reply struct {
 	body   *response
 	// cacheable marks a successful anonymous GET query.
 	cacheable bool
-	// operation and cost describe the operation for the debug log.
+	// operation and cost describe the operation for the log and metrics.
 	operation string
 	cost      int
+	// refused names why the request was refused or stopped (a
+	// metrics.Reason…), "" when it was not.
+	refused string
 }
 
 // response is a GraphQL response. Data is omitted for request errors, as
@@ -146,6 +152,7 @@ func errorReply(media string, e *httpError) *reply {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rep := h.serve(w, r)
+	observe(r.Context(), rep)
 	h.write(w, r, rep)
 	h.log.DebugContext(r.Context(), "graphql", "operation", rep.operation, "cost", rep.cost,
 		"status", rep.status, "errors", len(rep.body.Errors))
@@ -217,6 +224,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 				h.cfg.RateWindow.String() + " and " + strconv.Itoa(bg.remaining) + " are left; retry after " +
 				retryAfterSeconds(bg.retryAfter) + " s"})
 		rep.header.Set("Retry-After", retryAfterSeconds(bg.retryAfter))
+		rep.refused = metrics.ReasonRate
 		return rep
 	}
 	if bucket != nil {
@@ -231,6 +239,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 			"too many requests in flight from this client (at most " + strconv.Itoa(h.cfg.MaxPerClient) +
 				" at once); retry after the earlier ones are answered"})
 		rep.header.Set("Retry-After", "1")
+		rep.refused = metrics.ReasonConcurrency
 		return rep
 	}
 	held.add(func() { h.clients.release(client) })
@@ -257,6 +266,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 		rep := errorReply(media, &httpError{http.StatusServiceUnavailable, CodeUnavailable,
 			"the server is busy; retry shortly"})
 		rep.header.Set("Retry-After", "1")
+		rep.refused = metrics.ReasonOverload
 		return rep
 	}
 	if !h.acquire(ctx, h.workers) {
@@ -304,6 +314,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 			return busy()
 		}
 		held.add(func() { h.dear.Release(1) })
+		ctx = ledger.WithBulk(ctx) // its reads use connections of their own
 	}
 
 	resp, stopped := h.execute(ctx, opCtx, &held)
@@ -312,6 +323,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 		rep = &reply{status: http.StatusOK, media: media, header: http.Header{}, body: &response{
 			Data: json.RawMessage("null"), Errors: gqlerror.List{{Message: stopped,
 				Extensions: map[string]any{"code": stoppedCode(stopped, h.cfg)}}}}}
+		rep.refused = metrics.ReasonTimeout
+		if stoppedCode(stopped, h.cfg) == CodeTooLarge {
+			rep.refused = metrics.ReasonSize
+		}
 		return rep
 	case resp == nil:
 		h.log.ErrorContext(ctx, "graphql: executor returned no response")
@@ -421,6 +436,32 @@ func (h *holds) detach() *holds {
 	o := &holds{fns: h.fns}
 	h.fns = nil
 	return o
+}
+
+// observe tells the metrics middleware, if any, what became of a request:
+// its operation, the cost charged, why it was refused or its error's code.
+func observe(ctx context.Context, rep *reply) {
+	metrics.SetOperation(ctx, rep.operation)
+	if rep.cost > 0 {
+		metrics.AddCost(ctx, rep.cost)
+	}
+	if rep.refused != "" {
+		metrics.Refuse(ctx, rep.refused)
+		return
+	}
+	if rep.body != nil && len(rep.body.Errors) > 0 {
+		code, _ := rep.body.Errors[0].Extensions["code"].(string)
+		switch code {
+		case CodeCostLimit:
+			metrics.Refuse(ctx, metrics.ReasonCost)
+		case CodeDepthLimit:
+			metrics.Refuse(ctx, metrics.ReasonDepth)
+		case CodePayloadTooLarge:
+			metrics.Refuse(ctx, metrics.ReasonSize)
+		default:
+			metrics.SetError(ctx, code)
+		}
+	}
 }
 
 // requestErrorStatus is the status of a GraphQL request error (parse,

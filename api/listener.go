@@ -24,6 +24,9 @@ type ListenerLimits struct {
 	// Total is how many connections the server holds open in all; keep it
 	// well below the process's file-descriptor limit. Default 8,192.
 	Total int
+	// OnRefuse, when set, is called for each connection closed for being
+	// past a limit (for metrics).
+	OnRefuse func()
 }
 
 // LimitListener wraps l so that no client address holds more than
@@ -92,6 +95,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 			return &limitedConn{Conn: c, l: l, key: key}, nil
 		}
 		c.Close()
+		if l.lim.OnRefuse != nil {
+			l.lim.OnRefuse()
+		}
 		n := l.refused.Add(1)
 		now := time.Now().UnixNano()
 		if last := l.lastLogged.Load(); now-last > int64(10*time.Second) && l.lastLogged.CompareAndSwap(last, now) {

@@ -30,6 +30,10 @@ type Options struct {
 	// quarterly summaries, corrections). 0 means no cap: about eight per
 	// closed project. Round-level reports and case studies are not capped.
 	ReportsPerProject int
+	// Meta, when set, is written in the first transaction of Load, with
+	// the first of the data: a data set is never in the database without
+	// the flag that says it is demo data, whatever moment a crash comes.
+	Meta *ledger.Meta
 }
 
 // DefaultProjects is the number of projects the seed programme bought.

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -38,6 +39,15 @@ func (f *fakeLedger) id(kind string) int64 { f.next++; f.counts[kind]++; return 
 func (f *fakeLedger) InTx(ctx context.Context, fn func(w ledger.Writer) error) error {
 	f.txs++
 	return fn(f)
+}
+
+// SetMeta records the data set's flag; it must come before any data.
+func (f *fakeLedger) SetMeta(ctx context.Context, m *ledger.Meta) error {
+	if f.next != 1_000_000 {
+		return errors.New("the demo flag was written after the data")
+	}
+	f.counts["meta"]++
+	return nil
 }
 
 func (f *fakeLedger) org(id *int64, kind ledger.OrgKind) error {
@@ -267,7 +277,7 @@ func (f *fakeLedger) CorrectProject(context.Context, ledger.Attribution, *ledger
 // TestLoadThroughFakeLedger loads a data set large enough for several
 // transactions through a checking fake, so local IDs never leak into writes.
 func TestLoadThroughFakeLedger(t *testing.T) {
-	opts := Options{Projects: txProjects + 300, ReportsPerProject: 1}
+	opts := Options{Projects: txProjects + 300, ReportsPerProject: 1, Meta: &ledger.Meta{Demo: true, Note: Note}}
 	if testing.Short() {
 		opts.Projects = DefaultProjects
 	}
@@ -283,6 +293,9 @@ func TestLoadThroughFakeLedger(t *testing.T) {
 	if f.counts["project"] != opts.Projects || f.counts["report"] != want.Reports || f.counts["metric"] != want.Metrics ||
 		f.counts["feedback"] != want.Feedback || f.awarded != want.Totals.Awarded || f.total != want.Totals.Paid {
 		t.Errorf("fake ledger got %v, awarded %s, paid %s; want %+v", f.counts, f.awarded, f.total, *want)
+	}
+	if f.counts["meta"] != 1 {
+		t.Errorf("the demo flag was written %d times, want once, in the first transaction", f.counts["meta"])
 	}
 	if wantTx := (opts.Projects + txProjects - 1) / txProjects; f.txs != wantTx {
 		t.Errorf("%d transactions, want %d", f.txs, wantTx)

@@ -30,6 +30,11 @@ func Load(ctx context.Context, pub ledger.Publisher, opts Options) (*Summary, er
 			return nil
 		}
 		err := pub.InTx(ctx, func(w ledger.Writer) error {
+			if opts.Meta != nil && total.Projects == 0 {
+				if err := w.SetMeta(ctx, opts.Meta); err != nil {
+					return err
+				}
+			}
 			for _, p := range pending {
 				if err := ids.write(ctx, w, p); err != nil {
 					return err

@@ -260,6 +260,9 @@ type Writer interface {
 	// CorrectProject publishes a new version of a project with a reason
 	// (att.Reason is required); the earlier version stays in its history.
 	CorrectProject(ctx context.Context, att Attribution, p *Project) error
+	// SetMeta records what the portal says about its data (demo or real),
+	// in the same transaction as the writes around it.
+	SetMeta(ctx context.Context, m *Meta) error
 }
 
 // Publisher runs writes one by one or together in a single transaction.
@@ -282,3 +285,13 @@ type MetaStore interface {
 	Meta(ctx context.Context) (*Meta, error)
 	SetMeta(ctx context.Context, m *Meta) error
 }
+
+type bulkKey struct{}
+
+// WithBulk marks ctx as the context of an operation that will read much
+// (a query dearer than the API's cheap limit): stores run its reads on
+// connections of their own, so it never takes the ones cheap reads need.
+func WithBulk(ctx context.Context) context.Context { return context.WithValue(ctx, bulkKey{}, true) }
+
+// IsBulk reports whether ctx was marked by WithBulk.
+func IsBulk(ctx context.Context) bool { b, _ := ctx.Value(bulkKey{}).(bool); return b }

@@ -179,17 +179,24 @@ func (db *DB) Meta(ctx context.Context) (*ledger.Meta, error) {
 
 // SetMeta implements ledger.MetaStore.
 func (db *DB) SetMeta(ctx context.Context, m *ledger.Meta) error {
-	return db.inTx(ctx, func(tx *Tx) error {
-		for k, v := range map[string]string{"demo": strconv.FormatBool(m.Demo), "note": m.Note, "loaded_at": m.LoadedAt.UTC().Format(time.RFC3339)} {
-			if err := tx.exec(ctx, `DELETE FROM meta WHERE key = ?`, k); err != nil {
-				return err
-			}
-			if err := tx.exec(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)`, k, v); err != nil {
-				return err
-			}
+	return db.inTx(ctx, func(tx *Tx) error { return setMeta(ctx, tx, m) })
+}
+
+// SetMeta implements ledger.Writer: the facts about the data set, written
+// with the transaction's other writes (the demo data and its flag commit
+// together, so demo data is never served as real).
+func (w txWriter) SetMeta(ctx context.Context, m *ledger.Meta) error { return setMeta(ctx, w.tx, m) }
+
+func setMeta(ctx context.Context, tx *Tx, m *ledger.Meta) error {
+	for k, v := range map[string]string{"demo": strconv.FormatBool(m.Demo), "note": m.Note, "loaded_at": m.LoadedAt.UTC().Format(time.RFC3339)} {
+		if err := tx.exec(ctx, `DELETE FROM meta WHERE key = ?`, k); err != nil {
+			return err
 		}
-		return nil
-	})
+		if err := tx.exec(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)`, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Empty reports whether the ledger holds no projects yet (first start).

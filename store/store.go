@@ -52,6 +52,10 @@ type DB struct {
 	dialect Dialect
 	write   *sqlx.DB
 	read    *sqlx.DB
+	// bulk serves the reads of dear operations (ledger.WithBulk): a few
+	// connections of their own, so reading much can never take the
+	// connections that cheap reads need.
+	bulk *sqlx.DB
 	// Now returns the current time; tests may replace it. It is read once
 	// per transaction.
 	Now func() time.Time
@@ -83,6 +87,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.write.SetMaxIdleConns(20)
 		db.write.SetConnMaxIdleTime(5 * time.Minute)
 		db.read = db.write
+		if db.bulk, err = openPostgres(dsn); err != nil {
+			db.Close()
+			return nil, err
+		}
+		db.bulk.SetMaxOpenConns(4)
+		db.bulk.SetMaxIdleConns(4)
+		db.bulk.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		db.dialect = SQLite
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
@@ -108,6 +119,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		db.read.SetMaxOpenConns(4)
 		db.read.SetMaxIdleConns(4)
+		if db.bulk, err = sqlx.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)"); err != nil {
+			return nil, err
+		}
+		db.bulk.SetMaxOpenConns(2)
+		db.bulk.SetMaxIdleConns(2)
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
@@ -128,6 +144,9 @@ func (db *DB) Close() error {
 	var err error
 	if db.read != nil && db.read != db.write {
 		err = db.read.Close()
+	}
+	if db.bulk != nil {
+		err = errors.Join(err, db.bulk.Close())
 	}
 	if db.write != nil {
 		err = errors.Join(err, db.write.Close())
@@ -271,16 +290,25 @@ func (db *DB) q(query string) string {
 	return query
 }
 
+// reader returns the pool a read in ctx runs on: the bulk pool for a dear
+// operation's reads, the reader pool for every other.
+func (db *DB) reader(ctx context.Context) *sqlx.DB {
+	if db.bulk != nil && ledger.IsBulk(ctx) {
+		return db.bulk
+	}
+	return db.read
+}
+
 // get runs a single-row read on the reader pool.
 func (db *DB) get(ctx context.Context, dest any, query string, args ...any) error {
 	db.reads.Add(1)
-	return mapError(db.read.GetContext(ctx, dest, db.q(query), args...))
+	return mapError(db.reader(ctx).GetContext(ctx, dest, db.q(query), args...))
 }
 
 // sel runs a multi-row read on the reader pool.
 func (db *DB) sel(ctx context.Context, dest any, query string, args ...any) error {
 	db.reads.Add(1)
-	return mapError(db.read.SelectContext(ctx, dest, db.q(query), args...))
+	return mapError(db.reader(ctx).SelectContext(ctx, dest, db.q(query), args...))
 }
 
 // selIn runs a multi-row read whose arguments include slices for IN (?).
