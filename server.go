@@ -34,6 +34,7 @@ import (
 	"civicledger/graph"
 	"civicledger/ledger"
 	"civicledger/metrics"
+	"civicledger/portal"
 	"civicledger/resolvers"
 	"civicledger/search"
 	"civicledger/store"
@@ -454,14 +455,15 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 // routes returns the portal's HTTP handler with the GraphQL limits of apiCfg.
 func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	db, fol := a.db, a.follower
-	res := &resolvers.Resolver{Reader: db, Meta: db, Searcher: a.index}
+	core := &portal.Portal{Reader: db, Meta: db, Searcher: a.index}
+	res := resolvers.New(core)
 	var gql http.Handler = api.NewHandler(graph.NewExecutableSchema(res.Config()), apiCfg, log)
 	if a.metrics != nil {
 		gql = a.metrics.Middleware(gql)
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(db, gql)))
+	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(core, gql)))
 	mux.Handle("/graphiql", api.GraphiQL())
 	mux.Handle("/graphiql/", api.GraphiQL())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

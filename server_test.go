@@ -28,7 +28,7 @@ import (
 
 // The portal as `go run .` starts it, on a temporary data directory: demo
 // data loaded, search index built by the follower. Shared by the tests.
-var portal struct {
+var shared struct {
 	once sync.Once
 	app  *app
 	srv  *httptest.Server
@@ -38,17 +38,17 @@ var portal struct {
 
 func startPortal(t *testing.T) (*app, string) {
 	t.Helper()
-	portal.once.Do(func() {
+	shared.once.Do(func() {
 		dir, err := os.MkdirTemp("", "civicledger-portal-")
 		if err != nil {
-			portal.err = err
+			shared.err = err
 			return
 		}
 		cfg := config{DataDir: dir, DatabaseURL: filepath.Join(dir, "civicledger.db"), Demo: true}
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		a, err := open(context.Background(), cfg, log)
 		if err != nil {
-			portal.err = err
+			shared.err = err
 			return
 		}
 		ctx, cancel := context.WithCancel(context.Background())
@@ -57,21 +57,21 @@ func startPortal(t *testing.T) (*app, string) {
 		sctx, scancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer scancel()
 		if err := a.follower.Sync(sctx); err != nil {
-			portal.err = err
+			shared.err = err
 		}
-		portal.app, portal.srv = a, httptest.NewServer(a.handler)
-		portal.stop = func() { portal.srv.Close(); cancel(); <-done; a.close(); os.RemoveAll(dir) }
+		shared.app, shared.srv = a, httptest.NewServer(a.handler)
+		shared.stop = func() { shared.srv.Close(); cancel(); <-done; a.close(); os.RemoveAll(dir) }
 	})
-	if portal.err != nil {
-		t.Fatal(portal.err)
+	if shared.err != nil {
+		t.Fatal(shared.err)
 	}
-	return portal.app, portal.srv.URL
+	return shared.app, shared.srv.URL
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if portal.stop != nil {
-		portal.stop()
+	if shared.stop != nil {
+		shared.stop()
 	}
 	os.Exit(code)
 }

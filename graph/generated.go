@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"civicledger/graph/model"
 	"civicledger/ledger"
+	"civicledger/portal"
 	"civicledger/search"
 	"context"
 	"errors"
@@ -265,7 +266,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Announcement    func(childComplexity int, code string) int
-		Announcements   func(childComplexity int, filter *model.AnnouncementFilter, first *int, after *string, last *int, before *string) int
+		Announcements   func(childComplexity int, filter *portal.AnnouncementQuery, first *int, after *string, last *int, before *string) int
 		CaseCollections func(childComplexity int, year *int) int
 		Dataset         func(childComplexity int) int
 		IndicatorSets   func(childComplexity int, kind *ledger.ReviewKind) int
@@ -275,13 +276,13 @@ type ComplexityRoot struct {
 		Organization    func(childComplexity int, creditCode string) int
 		Organizations   func(childComplexity int, kinds []ledger.OrgKind, first *int, after *string, last *int, before *string) int
 		Project         func(childComplexity int, code string) int
-		Projects        func(childComplexity int, filter *model.ProjectFilter, orderBy *model.ProjectOrder, first *int, after *string, last *int, before *string) int
+		Projects        func(childComplexity int, filter *portal.ProjectQuery, orderBy *model.ProjectOrder, first *int, after *string, last *int, before *string) int
 		Report          func(childComplexity int, code string) int
-		Reports         func(childComplexity int, filter *model.ReportFilter, first *int, after *string, last *int, before *string) int
+		Reports         func(childComplexity int, filter *portal.ReportQuery, first *int, after *string, last *int, before *string) int
 		Round           func(childComplexity int, year int) int
 		Rounds          func(childComplexity int) int
-		Search          func(childComplexity int, query string, filter *model.SearchFilter, orderBy *model.SearchOrder, first *int, after *string) int
-		Stats           func(childComplexity int, filter *model.ProjectFilter, groupBy []ledger.StatsGroup) int
+		Search          func(childComplexity int, query string, filter *portal.SearchQuery, orderBy *model.SearchOrder, first *int, after *string) int
+		Stats           func(childComplexity int, filter *portal.ProjectQuery, groupBy []ledger.StatsGroup) int
 	}
 
 	Report struct {
@@ -547,19 +548,19 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]ledger.Node, error)
 	Rounds(ctx context.Context) ([]*ledger.Round, error)
 	Round(ctx context.Context, year int) (*ledger.Round, error)
-	Projects(ctx context.Context, filter *model.ProjectFilter, orderBy *model.ProjectOrder, first *int, after *string, last *int, before *string) (*model.ProjectConnection, error)
+	Projects(ctx context.Context, filter *portal.ProjectQuery, orderBy *model.ProjectOrder, first *int, after *string, last *int, before *string) (*model.ProjectConnection, error)
 	Project(ctx context.Context, code string) (*ledger.Project, error)
 	Organizations(ctx context.Context, kinds []ledger.OrgKind, first *int, after *string, last *int, before *string) (*model.OrganizationConnection, error)
 	Organization(ctx context.Context, creditCode string) (*ledger.Organization, error)
-	Announcements(ctx context.Context, filter *model.AnnouncementFilter, first *int, after *string, last *int, before *string) (*model.AnnouncementConnection, error)
+	Announcements(ctx context.Context, filter *portal.AnnouncementQuery, first *int, after *string, last *int, before *string) (*model.AnnouncementConnection, error)
 	Announcement(ctx context.Context, code string) (*ledger.Announcement, error)
-	Reports(ctx context.Context, filter *model.ReportFilter, first *int, after *string, last *int, before *string) (*model.ReportConnection, error)
+	Reports(ctx context.Context, filter *portal.ReportQuery, first *int, after *string, last *int, before *string) (*model.ReportConnection, error)
 	Report(ctx context.Context, code string) (*ledger.Report, error)
 	CaseCollections(ctx context.Context, year *int) ([]*ledger.CaseCollection, error)
 	IndicatorSets(ctx context.Context, kind *ledger.ReviewKind) ([]*ledger.IndicatorSet, error)
-	Stats(ctx context.Context, filter *model.ProjectFilter, groupBy []ledger.StatsGroup) (*model.Stats, error)
+	Stats(ctx context.Context, filter *portal.ProjectQuery, groupBy []ledger.StatsGroup) (*model.Stats, error)
 	Labels(ctx context.Context) ([]*model.EnumLabel, error)
-	Search(ctx context.Context, query string, filter *model.SearchFilter, orderBy *model.SearchOrder, first *int, after *string) (*model.SearchConnection, error)
+	Search(ctx context.Context, query string, filter *portal.SearchQuery, orderBy *model.SearchOrder, first *int, after *string) (*model.SearchConnection, error)
 }
 type ReportResolver interface {
 	ID(ctx context.Context, obj *ledger.Report) (string, error)
@@ -1567,7 +1568,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Announcements(childComplexity, args["filter"].(*model.AnnouncementFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Announcements(childComplexity, args["filter"].(*portal.AnnouncementQuery), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.caseCollections":
 		if e.ComplexityRoot.Query.CaseCollections == nil {
 			break
@@ -1668,7 +1669,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Projects(childComplexity, args["filter"].(*model.ProjectFilter), args["orderBy"].(*model.ProjectOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Projects(childComplexity, args["filter"].(*portal.ProjectQuery), args["orderBy"].(*model.ProjectOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.report":
 		if e.ComplexityRoot.Query.Report == nil {
 			break
@@ -1690,7 +1691,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Reports(childComplexity, args["filter"].(*model.ReportFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Reports(childComplexity, args["filter"].(*portal.ReportQuery), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.round":
 		if e.ComplexityRoot.Query.Round == nil {
 			break
@@ -1718,7 +1719,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["filter"].(*model.SearchFilter), args["orderBy"].(*model.SearchOrder), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["filter"].(*portal.SearchQuery), args["orderBy"].(*model.SearchOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.stats":
 		if e.ComplexityRoot.Query.Stats == nil {
 			break
@@ -1729,7 +1730,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Stats(childComplexity, args["filter"].(*model.ProjectFilter), args["groupBy"].([]ledger.StatsGroup)), true
+		return e.ComplexityRoot.Query.Stats(childComplexity, args["filter"].(*portal.ProjectQuery), args["groupBy"].([]ledger.StatsGroup)), true
 
 	case "Report.author":
 		if e.ComplexityRoot.Report.Author == nil {
@@ -4699,8 +4700,8 @@ func (ec *executionContext) field_Query_announcements_args(ctx context.Context, 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*model.AnnouncementFilter, error) {
-			return ec.unmarshalOAnnouncementFilter2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementFilter(ctx, v)
+		func(ctx context.Context, v any) (*portal.AnnouncementQuery, error) {
+			return ec.unmarshalOAnnouncementFilter2ᚖcivicledgerᚋportalᚐAnnouncementQuery(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4875,8 +4876,8 @@ func (ec *executionContext) field_Query_projects_args(ctx context.Context, rawAr
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*model.ProjectFilter, error) {
-			return ec.unmarshalOProjectFilter2ᚖcivicledgerᚋgraphᚋmodelᚐProjectFilter(ctx, v)
+		func(ctx context.Context, v any) (*portal.ProjectQuery, error) {
+			return ec.unmarshalOProjectFilter2ᚖcivicledgerᚋportalᚐProjectQuery(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4943,8 +4944,8 @@ func (ec *executionContext) field_Query_reports_args(ctx context.Context, rawArg
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*model.ReportFilter, error) {
-			return ec.unmarshalOReportFilter2ᚖcivicledgerᚋgraphᚋmodelᚐReportFilter(ctx, v)
+		func(ctx context.Context, v any) (*portal.ReportQuery, error) {
+			return ec.unmarshalOReportFilter2ᚖcivicledgerᚋportalᚐReportQuery(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5011,8 +5012,8 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 	}
 	args["query"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*model.SearchFilter, error) {
-			return ec.unmarshalOSearchFilter2ᚖcivicledgerᚋgraphᚋmodelᚐSearchFilter(ctx, v)
+		func(ctx context.Context, v any) (*portal.SearchQuery, error) {
+			return ec.unmarshalOSearchFilter2ᚖcivicledgerᚋportalᚐSearchQuery(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5049,8 +5050,8 @@ func (ec *executionContext) field_Query_stats_args(ctx context.Context, rawArgs 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*model.ProjectFilter, error) {
-			return ec.unmarshalOProjectFilter2ᚖcivicledgerᚋgraphᚋmodelᚐProjectFilter(ctx, v)
+		func(ctx context.Context, v any) (*portal.ProjectQuery, error) {
+			return ec.unmarshalOProjectFilter2ᚖcivicledgerᚋportalᚐProjectQuery(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9139,7 +9140,7 @@ func (ec *executionContext) _Query_projects(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Projects(ctx, fc.Args["filter"].(*model.ProjectFilter), fc.Args["orderBy"].(*model.ProjectOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Projects(ctx, fc.Args["filter"].(*portal.ProjectQuery), fc.Args["orderBy"].(*model.ProjectOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectConnection) graphql.Marshaler {
@@ -9315,7 +9316,7 @@ func (ec *executionContext) _Query_announcements(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Announcements(ctx, fc.Args["filter"].(*model.AnnouncementFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Announcements(ctx, fc.Args["filter"].(*portal.AnnouncementQuery), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementConnection) graphql.Marshaler {
@@ -9403,7 +9404,7 @@ func (ec *executionContext) _Query_reports(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Reports(ctx, fc.Args["filter"].(*model.ReportFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Reports(ctx, fc.Args["filter"].(*portal.ReportQuery), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportConnection) graphql.Marshaler {
@@ -9579,7 +9580,7 @@ func (ec *executionContext) _Query_stats(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Stats(ctx, fc.Args["filter"].(*model.ProjectFilter), fc.Args["groupBy"].([]ledger.StatsGroup))
+			return ec.Resolvers.Query().Stats(ctx, fc.Args["filter"].(*portal.ProjectQuery), fc.Args["groupBy"].([]ledger.StatsGroup))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Stats) graphql.Marshaler {
@@ -9655,7 +9656,7 @@ func (ec *executionContext) _Query_search(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Search(ctx, fc.Args["query"].(string), fc.Args["filter"].(*model.SearchFilter), fc.Args["orderBy"].(*model.SearchOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Search(ctx, fc.Args["query"].(string), fc.Args["filter"].(*portal.SearchQuery), fc.Args["orderBy"].(*model.SearchOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
@@ -13701,8 +13702,8 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputAnnouncementFilter(ctx context.Context, obj any) (model.AnnouncementFilter, error) {
-	var it model.AnnouncementFilter
+func (ec *executionContext) unmarshalInputAnnouncementFilter(ctx context.Context, obj any) (portal.AnnouncementQuery, error) {
+	var it portal.AnnouncementQuery
 	if obj == nil {
 		return it, nil
 	}
@@ -13765,14 +13766,14 @@ func (ec *executionContext) unmarshalInputAnnouncementFilter(ctx context.Context
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAnnouncementFilter(ctx context.Context, raw any) (model.AnnouncementFilter, error) {
-	var out model.AnnouncementFilter
+func UnmarshalAnnouncementFilter(ctx context.Context, raw any) (portal.AnnouncementQuery, error) {
+	var out portal.AnnouncementQuery
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AnnouncementFilter", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputProjectFilter(ctx context.Context, obj any) (model.ProjectFilter, error) {
-	var it model.ProjectFilter
+func (ec *executionContext) unmarshalInputProjectFilter(ctx context.Context, obj any) (portal.ProjectQuery, error) {
+	var it portal.ProjectQuery
 	if obj == nil {
 		return it, nil
 	}
@@ -13912,8 +13913,8 @@ func (ec *executionContext) unmarshalInputProjectFilter(ctx context.Context, obj
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalProjectFilter(ctx context.Context, raw any) (model.ProjectFilter, error) {
-	var out model.ProjectFilter
+func UnmarshalProjectFilter(ctx context.Context, raw any) (portal.ProjectQuery, error) {
+	var out portal.ProjectQuery
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProjectFilter", raw, &out)
 	return out, err
 }
@@ -13971,8 +13972,8 @@ func UnmarshalProjectOrder(ctx context.Context, raw any) (model.ProjectOrder, er
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj any) (model.ReportFilter, error) {
-	var it model.ReportFilter
+func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj any) (portal.ReportQuery, error) {
+	var it portal.ReportQuery
 	if obj == nil {
 		return it, nil
 	}
@@ -14042,14 +14043,14 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalReportFilter(ctx context.Context, raw any) (model.ReportFilter, error) {
-	var out model.ReportFilter
+func UnmarshalReportFilter(ctx context.Context, raw any) (portal.ReportQuery, error) {
+	var out portal.ReportQuery
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportFilter", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputSearchFilter(ctx context.Context, obj any) (model.SearchFilter, error) {
-	var it model.SearchFilter
+func (ec *executionContext) unmarshalInputSearchFilter(ctx context.Context, obj any) (portal.SearchQuery, error) {
+	var it portal.SearchQuery
 	if obj == nil {
 		return it, nil
 	}
@@ -14126,8 +14127,8 @@ func (ec *executionContext) unmarshalInputSearchFilter(ctx context.Context, obj 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalSearchFilter(ctx context.Context, raw any) (model.SearchFilter, error) {
-	var out model.SearchFilter
+func UnmarshalSearchFilter(ctx context.Context, raw any) (portal.SearchQuery, error) {
+	var out portal.SearchQuery
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SearchFilter", raw, &out)
 	return out, err
 }
@@ -18510,7 +18511,7 @@ func (ec *executionContext) marshalOAnnouncement2ᚖcivicledgerᚋledgerᚐAnnou
 	return ec._Announcement(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOAnnouncementFilter2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementFilter(ctx context.Context, v any) (*model.AnnouncementFilter, error) {
+func (ec *executionContext) unmarshalOAnnouncementFilter2ᚖcivicledgerᚋportalᚐAnnouncementQuery(ctx context.Context, v any) (*portal.AnnouncementQuery, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -18889,7 +18890,7 @@ func (ec *executionContext) marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ct
 	return ec._Project(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOProjectFilter2ᚖcivicledgerᚋgraphᚋmodelᚐProjectFilter(ctx context.Context, v any) (*model.ProjectFilter, error) {
+func (ec *executionContext) unmarshalOProjectFilter2ᚖcivicledgerᚋportalᚐProjectQuery(ctx context.Context, v any) (*portal.ProjectQuery, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -18912,7 +18913,7 @@ func (ec *executionContext) marshalOReport2ᚖcivicledgerᚋledgerᚐReport(ctx 
 	return ec._Report(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOReportFilter2ᚖcivicledgerᚋgraphᚋmodelᚐReportFilter(ctx context.Context, v any) (*model.ReportFilter, error) {
+func (ec *executionContext) unmarshalOReportFilter2ᚖcivicledgerᚋportalᚐReportQuery(ctx context.Context, v any) (*portal.ReportQuery, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -18979,7 +18980,7 @@ func (ec *executionContext) marshalORound2ᚖcivicledgerᚋledgerᚐRound(ctx co
 	return ec._Round(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOSearchFilter2ᚖcivicledgerᚋgraphᚋmodelᚐSearchFilter(ctx context.Context, v any) (*model.SearchFilter, error) {
+func (ec *executionContext) unmarshalOSearchFilter2ᚖcivicledgerᚋportalᚐSearchQuery(ctx context.Context, v any) (*portal.SearchQuery, error) {
 	if v == nil {
 		return nil, nil
 	}

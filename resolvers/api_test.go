@@ -18,6 +18,7 @@ import (
 	"civicledger/demo"
 	"civicledger/graph"
 	"civicledger/ledger"
+	"civicledger/portal"
 	"civicledger/resolvers"
 	"civicledger/store"
 	"civicledger/store/storetest"
@@ -71,8 +72,8 @@ func eachDialect(t *testing.T, fn func(t *testing.T, c *client)) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			db := demoDB(t, d)
-			res := &resolvers.Resolver{Reader: db, Meta: db}
-			h := resolvers.WithLoaders(db, api.NewHandler(graph.NewExecutableSchema(res.Config()), api.Config{RateLimit: -1}, nil))
+			core := &portal.Portal{Reader: db, Meta: db}
+			h := resolvers.WithLoaders(core, api.NewHandler(graph.NewExecutableSchema(resolvers.New(core).Config()), api.Config{RateLimit: -1}, nil))
 			srv := httptest.NewServer(h)
 			t.Cleanup(srv.Close)
 			fn(t, &client{t: t, url: srv.URL, db: db})

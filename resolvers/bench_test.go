@@ -19,6 +19,7 @@ import (
 	"civicledger/api"
 	"civicledger/demo"
 	"civicledger/graph"
+	"civicledger/portal"
 	"civicledger/resolvers"
 	"civicledger/store"
 )
@@ -66,8 +67,8 @@ type benchEnv struct {
 }
 
 func benchHandler(db *store.DB) http.Handler {
-	res := &resolvers.Resolver{Reader: db, Meta: db}
-	return resolvers.WithLoaders(db, api.NewHandler(graph.NewExecutableSchema(res.Config()), api.Config{RateLimit: -1}, nil))
+	core := &portal.Portal{Reader: db, Meta: db}
+	return resolvers.WithLoaders(core, api.NewHandler(graph.NewExecutableSchema(resolvers.New(core).Config()), api.Config{RateLimit: -1}, nil))
 }
 
 // largeSQLite returns the cached 100,000-project SQLite ledger, building it

@@ -8,6 +8,7 @@ import (
 
 	"civicledger/api"
 	"civicledger/graph"
+	"civicledger/portal"
 	"civicledger/resolvers"
 	"civicledger/search"
 	"civicledger/store"
@@ -22,8 +23,8 @@ func TestSearchSaysWhileIndexing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	res := &resolvers.Resolver{Reader: db, Meta: db, Searcher: ix}
-	srv := httptest.NewServer(resolvers.WithLoaders(db, api.NewHandler(graph.NewExecutableSchema(res.Config()), api.Config{RateLimit: -1}, nil)))
+	core := &portal.Portal{Reader: db, Meta: db, Searcher: ix}
+	srv := httptest.NewServer(resolvers.WithLoaders(core, api.NewHandler(graph.NewExecutableSchema(resolvers.New(core).Config()), api.Config{RateLimit: -1}, nil)))
 	defer srv.Close()
 	c := &client{t: t, url: srv.URL, db: db}
 	ask := func() (bool, int) {

@@ -2,109 +2,21 @@ package resolvers
 
 import (
 	"context"
-	"net/http"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vikstrous/dataloadgen"
-	"golang.org/x/sync/errgroup"
 
-	"civicledger/ledger"
+	"civicledger/portal"
 )
 
-// Loaders batch the look-ups of one request: every key asked for in the same
-// tick becomes one store call, so a page of 100 projects costs the same
-// number of SQL statements as a page of 5.
-type Loaders struct {
-	Round        *dataloadgen.Loader[int64, *ledger.Round]
-	Organization *dataloadgen.Loader[int64, *ledger.Organization]
-	Project      *dataloadgen.Loader[int64, *ledger.Project]
-	Figures      *dataloadgen.Loader[int64, *ledger.Figures]
-	Timeline     *dataloadgen.Loader[int64, []*ledger.StageEvent]
-	Tranches     *dataloadgen.Loader[int64, []*ledger.Tranche]
-	Metrics      *dataloadgen.Loader[int64, []*ledger.Metric]
-	Audits       *dataloadgen.Loader[int64, []*ledger.Audit]
-	Scorecards   *dataloadgen.Loader[int64, []*ledger.Scorecard]
-	IndicatorSet *dataloadgen.Loader[int64, *ledger.IndicatorSet]
-	ProjectAnns  *dataloadgen.Loader[int64, []*ledger.Announcement]
-	ProjectReps  *dataloadgen.Loader[int64, []*ledger.Report]
-	Report       *dataloadgen.Loader[int64, *ledger.Report]
-	ProjectCases *dataloadgen.Loader[int64, []*ledger.CaseStudy]
-	Collection   *dataloadgen.Loader[int64, *ledger.CaseCollection]
-	Cases        *dataloadgen.Loader[int64, []*ledger.CaseStudy]
-	Announcement *dataloadgen.Loader[int64, *ledger.Announcement]
-	CaseStudy    *dataloadgen.Loader[int64, *ledger.CaseStudy]
-}
-
-// fetcher adapts a store method returning results in key order to a
-// dataloadgen batch function.
-func fetcher[V any](fn func(ctx context.Context, ids []int64) ([]V, error)) func(context.Context, []int64) ([]V, []error) {
-	return func(ctx context.Context, ids []int64) ([]V, []error) {
-		vs, err := fn(ctx, ids)
-		if err != nil {
-			return nil, []error{err}
-		}
-		return vs, nil
-	}
-}
-
-// NewLoaders returns fresh loaders for one request.
-func NewLoaders(r ledger.Reader) *Loaders {
-	o := []dataloadgen.Option{dataloadgen.WithWait(time.Millisecond), dataloadgen.WithBatchCapacity(500)}
-	return &Loaders{
-		Round:        dataloadgen.NewLoader(fetcher(r.RoundsByIDs), o...),
-		Organization: dataloadgen.NewLoader(fetcher(r.OrganizationsByIDs), o...),
-		Project:      dataloadgen.NewLoader(fetcher(r.ProjectsByIDs), o...),
-		Figures:      dataloadgen.NewLoader(fetcher(r.FiguresByProjectIDs), o...),
-		Timeline:     dataloadgen.NewLoader(fetcher(r.StageEventsByProjectIDs), o...),
-		Tranches:     dataloadgen.NewLoader(fetcher(r.TranchesByProjectIDs), o...),
-		Metrics:      dataloadgen.NewLoader(fetcher(r.MetricsByProjectIDs), o...),
-		Audits:       dataloadgen.NewLoader(fetcher(r.AuditsByProjectIDs), o...),
-		Scorecards:   dataloadgen.NewLoader(fetcher(r.ScorecardsByProjectIDs), o...),
-		IndicatorSet: dataloadgen.NewLoader(fetcher(r.IndicatorSetsByIDs), o...),
-		ProjectAnns:  dataloadgen.NewLoader(fetcher(r.AnnouncementsByProjectIDs), o...),
-		ProjectReps:  dataloadgen.NewLoader(fetcher(r.ReportsByProjectIDs), o...),
-		Report:       dataloadgen.NewLoader(fetcher(r.ReportsByIDs), o...),
-		ProjectCases: dataloadgen.NewLoader(fetcher(r.CaseStudiesByProjectIDs), o...),
-		Collection:   dataloadgen.NewLoader(fetcher(r.CaseCollectionsByIDs), o...),
-		Cases:        dataloadgen.NewLoader(fetcher(r.CaseStudiesByCollectionIDs), o...),
-		Announcement: dataloadgen.NewLoader(fetcher(r.AnnouncementsByIDs), o...),
-		CaseStudy:    dataloadgen.NewLoader(fetcher(r.CaseStudiesByIDs), o...),
-	}
-}
-
-type loadersKey struct{}
-
-// WithLoaders is HTTP middleware giving each request its own loaders.
-func WithLoaders(r ledger.Reader, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		ctx := context.WithValue(req.Context(), loadersKey{}, NewLoaders(r))
-		next.ServeHTTP(w, req.WithContext(ctx))
-	})
-}
-
-// ContextWithLoaders returns ctx carrying fresh loaders (tests, benchmarks).
-func ContextWithLoaders(ctx context.Context, r ledger.Reader) context.Context {
-	return context.WithValue(ctx, loadersKey{}, NewLoaders(r))
-}
-
-// loaders returns the request's loaders, or fresh ones when the request has
-// none (so a resolver never fails for want of middleware).
-func (r *Resolver) loaders(ctx context.Context) *Loaders {
-	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
-		return l
-	}
-	return NewLoaders(r.Reader)
-}
-
 // requestedFields returns the names of every field selected below the
-// current field, through fragments, at any depth. Each fragment is walked
-// once however often it is spread (a document may spread a fragment twice
-// in each of forty nested fragments: walking every spread would take 2^40
-// steps), so the walk is linear in the size of the document.
-func requestedFields(ctx context.Context) map[string]bool {
-	names := map[string]bool{}
+// current field, through fragments, at any depth: what the core should
+// batch-load for a page. Each fragment is walked once however often it is
+// spread (a document may spread a fragment twice in each of forty nested
+// fragments: walking every spread would take 2^40 steps), so the walk is
+// linear in the size of the document.
+func requestedFields(ctx context.Context) portal.Want {
+	names := portal.Want{}
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
 		return names
@@ -129,50 +41,4 @@ func requestedFields(ctx context.Context) map[string]bool {
 	}
 	walk(fc.Field.Selections)
 	return names
-}
-
-// prefetchProjects loads, in one batch per kind, what the selection below
-// a list of projects will ask for, so that the field resolvers that run
-// concurrently afterwards find it cached: the number of statements is then
-// fixed by the query's shape, never by the page size or by scheduling.
-func (r *Resolver) prefetchProjects(ctx context.Context, ps []*ledger.Project) error {
-	if len(ps) == 0 {
-		return nil
-	}
-	want := requestedFields(ctx)
-	l := r.loaders(ctx)
-	ids := make([]int64, len(ps))
-	var orgs, rounds []int64
-	for i, p := range ps {
-		ids[i] = p.ID
-		l.Project.Prime(p.ID, p)
-		rounds = append(rounds, p.RoundID)
-		if want["undertaker"] {
-			orgs = append(orgs, p.UndertakerID)
-		}
-		if want["evaluator"] && p.EvaluatorID != nil {
-			orgs = append(orgs, *p.EvaluatorID)
-		}
-		if want["auditor"] && p.AuditorID != nil {
-			orgs = append(orgs, *p.AuditorID)
-		}
-	}
-	var g errgroup.Group
-	load := func(on bool, fn func() error) {
-		if on {
-			g.Go(fn)
-		}
-	}
-	load(len(orgs) > 0, func() error { _, err := l.Organization.LoadAll(ctx, orgs); return err })
-	load(want["round"], func() error { _, err := l.Round.LoadAll(ctx, rounds); return err })
-	load(want["figures"] || want["satisfaction"], func() error { _, err := l.Figures.LoadAll(ctx, ids); return err })
-	load(want["metrics"], func() error { _, err := l.Metrics.LoadAll(ctx, ids); return err })
-	load(want["timeline"], func() error { _, err := l.Timeline.LoadAll(ctx, ids); return err })
-	load(want["tranches"], func() error { _, err := l.Tranches.LoadAll(ctx, ids); return err })
-	load(want["audits"], func() error { _, err := l.Audits.LoadAll(ctx, ids); return err })
-	load(want["scorecards"], func() error { _, err := l.Scorecards.LoadAll(ctx, ids); return err })
-	load(want["announcements"], func() error { _, err := l.ProjectAnns.LoadAll(ctx, ids); return err })
-	load(want["reports"], func() error { _, err := l.ProjectReps.LoadAll(ctx, ids); return err })
-	load(want["caseStudies"], func() error { _, err := l.ProjectCases.LoadAll(ctx, ids); return err })
-	return g.Wait()
 }

@@ -1,34 +1,45 @@
-// Package resolvers implements the GraphQL schema: thin functions from
-// arguments to one ledger call to graph types, with per-request dataloaders.
+// Package resolvers implements the GraphQL schema: thin converters from
+// arguments to one call of the application core (package portal) to graph
+// types. Filters, paging, batch loading, statistics ordering and labels are
+// the core's, so the pages and exports answer exactly as the API does.
 package resolvers
 
 import (
 	"context"
-	"time"
+	"net/http"
 
 	"civicledger/graph"
 	"civicledger/graph/model"
 	"civicledger/ledger"
+	"civicledger/portal"
 )
 
 // Resolver is the root of the GraphQL resolvers.
 type Resolver struct {
-	Reader ledger.Reader
-	Meta   ledger.MetaStore
-	// Searcher answers search; nil when this node has no search index.
-	Searcher Searcher
-	// Now returns the current time (for notice periods); time.Now when nil.
-	Now func() time.Time
+	*portal.Portal
 }
+
+// New returns the resolvers over the application core p.
+func New(p *portal.Portal) *Resolver { return &Resolver{Portal: p} }
 
 // Config returns the gqlgen configuration for the resolvers.
 func (r *Resolver) Config() graph.Config { return graph.Config{Resolvers: r} }
 
-func (r *Resolver) today() ledger.Date {
-	if r.Now != nil {
-		return ledger.DateOf(r.Now())
-	}
-	return ledger.DateOf(time.Now())
+// WithLoaders is HTTP middleware giving each request its own batch loaders.
+func WithLoaders(p *portal.Portal, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		next.ServeHTTP(w, req.WithContext(p.WithLoaders(req.Context())))
+	})
+}
+
+// pageArgs converts a connection's Relay arguments.
+func pageArgs(first *int, after *string, last *int, before *string) portal.PageArgs {
+	return portal.PageArgs{First: first, After: after, Last: last, Before: before}
+}
+
+// pageInfo converts a page's position.
+func pageInfo[T any](p *portal.Page[T]) *model.PageInfo {
+	return &model.PageInfo{HasPreviousPage: p.HasPrevious, HasNextPage: p.HasNext, StartCursor: p.StartCursor, EndCursor: p.EndCursor}
 }
 
 func (r *Resolver) Announcement() graph.AnnouncementResolver     { return &announcementResolver{r} }
@@ -71,58 +82,6 @@ type (
 	trancheResolver        struct{ *Resolver }
 )
 
-// orgs resolves organizations by the credit codes a filter names. An unknown
-// code is an error naming the field, not an empty result that looks like a
-// true zero.
-func (r *Resolver) orgIDs(ctx context.Context, field string, codes []string) ([]int64, error) {
-	if len(codes) == 0 {
-		return nil, nil
-	}
-	orgs, err := r.Reader.OrganizationsByCodes(ctx, codes)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]int64, len(orgs))
-	for i, o := range orgs {
-		if o == nil {
-			return nil, ledger.Invalid(field, "no organization has credit code %q", codes[i])
-		}
-		ids[i] = o.ID
-	}
-	return ids, nil
-}
-
-// projectFilter converts the GraphQL filter to the ledger's.
-func (r *Resolver) projectFilter(ctx context.Context, f *model.ProjectFilter) (ledger.ProjectFilter, error) {
-	var out ledger.ProjectFilter
-	if f == nil {
-		return out, nil
-	}
-	out = ledger.ProjectFilter{Years: f.Years, ServiceAreas: f.ServiceAreas, Districts: f.Districts, Stages: f.Stages,
-		Outcomes: f.Outcomes, AwardedMin: f.AwardedMin, AwardedMax: f.AwardedMax, HasAuditFindings: f.HasAuditFindings,
-		Terminated: f.Terminated, Codes: f.Codes}
-	if f.ApprovedFrom != nil {
-		out.ApprovedFrom = *f.ApprovedFrom
-	}
-	if f.ApprovedTo != nil {
-		out.ApprovedTo = *f.ApprovedTo
-	}
-	var err error
-	if out.UndertakerIDs, err = r.orgIDs(ctx, "filter.undertakers", f.Undertakers); err != nil {
-		return out, err
-	}
-	if out.EvaluatorIDs, err = r.orgIDs(ctx, "filter.evaluators", f.Evaluators); err != nil {
-		return out, err
-	}
-	if out.AuditorIDs, err = r.orgIDs(ctx, "filter.auditors", f.Auditors); err != nil {
-		return out, err
-	}
-	if out.AnyOrgIDs, err = r.orgIDs(ctx, "filter.organizations", f.Organizations); err != nil {
-		return out, err
-	}
-	return out, nil
-}
-
 func projectOrder(o *model.ProjectOrder) ledger.ProjectOrder {
 	if o == nil {
 		return ledger.ProjectOrder{Field: ledger.OrderByCode}
@@ -130,43 +89,29 @@ func projectOrder(o *model.ProjectOrder) ledger.ProjectOrder {
 	return ledger.ProjectOrder{Field: o.Field, Desc: o.Direction != nil && *o.Direction == model.OrderDirectionDesc}
 }
 
-// projectConnection pages projects matching filter in order.
-func (r *Resolver) projectConnection(ctx context.Context, f ledger.ProjectFilter, o ledger.ProjectOrder, a pageArgs) (*model.ProjectConnection, error) {
-	items, w, total, pi, err := paginate(a, func(offset, limit int) ([]*ledger.Project, int, error) {
-		return r.Reader.FindProjects(ctx, f, o, offset, limit)
-	})
-	if err != nil {
-		return nil, err
+// projectConnection converts a page of projects.
+func projectConnection(pg *portal.Page[*ledger.Project]) *model.ProjectConnection {
+	c := &model.ProjectConnection{Nodes: pg.Items, PageInfo: pageInfo(pg), TotalCount: pg.Total, Edges: make([]*model.ProjectEdge, len(pg.Items))}
+	for i, p := range pg.Items {
+		c.Edges[i] = &model.ProjectEdge{Cursor: pg.Cursor(i), Node: p}
 	}
-	if err := r.prefetchProjects(ctx, items); err != nil {
-		return nil, err
-	}
-	c := &model.ProjectConnection{Nodes: items, PageInfo: pi, TotalCount: total, Edges: make([]*model.ProjectEdge, len(items))}
-	for i, p := range items {
-		c.Edges[i] = &model.ProjectEdge{Cursor: encodeCursor(w.offset + i), Node: p}
-	}
-	return c, nil
+	return c
 }
 
-func (r *Resolver) reportConnection(ctx context.Context, f ledger.ReportFilter, a pageArgs) (*model.ReportConnection, error) {
-	items, w, total, pi, err := paginate(a, func(offset, limit int) ([]*ledger.Report, int, error) {
-		return r.Reader.FindReports(ctx, f, offset, limit)
-	})
-	if err != nil {
-		return nil, err
+// reportConnection converts a page of reports.
+func reportConnection(pg *portal.Page[*ledger.Report]) *model.ReportConnection {
+	c := &model.ReportConnection{Nodes: pg.Items, PageInfo: pageInfo(pg), TotalCount: pg.Total, Edges: make([]*model.ReportEdge, len(pg.Items))}
+	for i, p := range pg.Items {
+		c.Edges[i] = &model.ReportEdge{Cursor: pg.Cursor(i), Node: p}
 	}
-	c := &model.ReportConnection{Nodes: items, PageInfo: pi, TotalCount: total, Edges: make([]*model.ReportEdge, len(items))}
-	for i, p := range items {
-		c.Edges[i] = &model.ReportEdge{Cursor: encodeCursor(w.offset + i), Node: p}
-	}
-	return c, nil
+	return c
 }
 
 func (r *Resolver) org(ctx context.Context, id *int64) (*ledger.Organization, error) {
 	if id == nil {
 		return nil, nil
 	}
-	return r.loaders(ctx).Organization.Load(ctx, *id)
+	return r.Loaders(ctx).Organization.Load(ctx, *id)
 }
 
 func outcome(o ledger.Outcome) *ledger.Outcome {

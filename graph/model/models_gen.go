@@ -31,20 +31,6 @@ type AnnouncementEdge struct {
 	Node *ledger.Announcement `json:"node"`
 }
 
-// Filter for announcements.
-type AnnouncementFilter struct {
-	// Kinds, any of them.
-	Kinds []ledger.AnnouncementKind `json:"kinds,omitempty"`
-	// Years, any of them.
-	Years []int `json:"years,omitempty"`
-	// Published on or after this date (inclusive).
-	PublishedFrom *ledger.Date `json:"publishedFrom,omitempty"`
-	// Published on or before this date (inclusive).
-	PublishedTo *ledger.Date `json:"publishedTo,omitempty"`
-	// true: only notices whose objection period is open today (Asia/Shanghai); false: only closed ones.
-	NoticeOpen *bool `json:"noticeOpen,omitempty"`
-}
-
 // An enumeration value and its Chinese label.
 type EnumLabel struct {
 	// The GraphQL enum type, e.g. ServiceArea.
@@ -127,42 +113,6 @@ type ProjectEdge struct {
 	Node *ledger.Project `json:"node"`
 }
 
-// Filter for projects; all given conditions must hold.
-type ProjectFilter struct {
-	// Round years, e.g. [2015, 2016].
-	Years []int `json:"years,omitempty"`
-	// Service areas, any of them.
-	ServiceAreas []ledger.ServiceArea `json:"serviceAreas,omitempty"`
-	// Districts of the city (区), any of them.
-	Districts []string `json:"districts,omitempty"`
-	// Current stages.
-	Stages []ledger.Stage `json:"stages,omitempty"`
-	// Outcomes; projects still under way have none.
-	Outcomes []ledger.Outcome `json:"outcomes,omitempty"`
-	// Undertaker credit codes.
-	Undertakers []string `json:"undertakers,omitempty"`
-	// Evaluation agency credit codes.
-	Evaluators []string `json:"evaluators,omitempty"`
-	// Audit agency credit codes.
-	Auditors []string `json:"auditors,omitempty"`
-	// Organization credit codes in any role.
-	Organizations []string `json:"organizations,omitempty"`
-	// Awarded at least this amount (inclusive).
-	AwardedMin *ledger.Money `json:"awardedMin,omitempty"`
-	// Awarded at most this amount (inclusive).
-	AwardedMax *ledger.Money `json:"awardedMax,omitempty"`
-	// Approved on or after (inclusive).
-	ApprovedFrom *ledger.Date `json:"approvedFrom,omitempty"`
-	// Approved on or before (inclusive).
-	ApprovedTo *ledger.Date `json:"approvedTo,omitempty"`
-	// Whether an audit stated findings.
-	HasAuditFindings *bool `json:"hasAuditFindings,omitempty"`
-	// Whether the project was terminated.
-	Terminated *bool `json:"terminated,omitempty"`
-	// Project codes.
-	Codes []string `json:"codes,omitempty"`
-}
-
 // How to order projects.
 type ProjectOrder struct {
 	// Field to order by.
@@ -192,22 +142,6 @@ type ReportEdge struct {
 	Cursor string `json:"cursor"`
 	// The record.
 	Node *ledger.Report `json:"node"`
-}
-
-// Filter for reports.
-type ReportFilter struct {
-	// Kinds, any of them.
-	Kinds []ledger.ReportKind `json:"kinds,omitempty"`
-	// Project code.
-	Project *string `json:"project,omitempty"`
-	// Author organization's credit code.
-	Organization *string `json:"organization,omitempty"`
-	// Years, any of them.
-	Years []int `json:"years,omitempty"`
-	// Published on or after this date (inclusive).
-	PublishedFrom *ledger.Date `json:"publishedFrom,omitempty"`
-	// Published on or before this date (inclusive).
-	PublishedTo *ledger.Date `json:"publishedTo,omitempty"`
 }
 
 // Average of weighted review totals.
@@ -272,24 +206,6 @@ type SearchFacets struct {
 	Organization []*FacetCount `json:"organization"`
 	// Hits per project stage.
 	Stage []*FacetCount `json:"stage"`
-}
-
-// Filter of a search; values of one field are ORed, fields ANDed.
-type SearchFilter struct {
-	// Kinds, any of them.
-	Kinds []ledger.DocKind `json:"kinds,omitempty"`
-	// Report, announcement or organization kinds, e.g. AUDIT_REPORT, APPROVAL_NOTICE.
-	SubKinds []string `json:"subKinds,omitempty"`
-	// Service areas, any of them.
-	ServiceAreas []ledger.ServiceArea `json:"serviceAreas,omitempty"`
-	// Years, any of them.
-	Years []int `json:"years,omitempty"`
-	// Districts of the city (区), any of them.
-	Districts []string `json:"districts,omitempty"`
-	// Organization names or credit codes.
-	Organizations []string `json:"organizations,omitempty"`
-	// Stages, any of them.
-	Stages []ledger.Stage `json:"stages,omitempty"`
 }
 
 // The values a stats row is grouped by (null for dimensions not grouped).

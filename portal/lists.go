@@ -1,0 +1,59 @@
+package portal
+
+import (
+	"context"
+
+	"civicledger/ledger"
+)
+
+// Projects returns a page of the projects matching f in order o, with what
+// want asks of each project batch-loaded (see Prefetch).
+func (p *Portal) Projects(ctx context.Context, f ledger.ProjectFilter, o ledger.ProjectOrder, a PageArgs, want Want) (*Page[*ledger.Project], error) {
+	pg, err := Paginate(ProjectList, a, func(offset, limit int) ([]*ledger.Project, int, error) {
+		return p.Reader.FindProjects(ctx, f, o, offset, limit)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pg, p.Prefetch(ctx, pg.Items, want)
+}
+
+// OrganizationProjects returns a page of an organization's projects in a
+// role (any role when role is nil).
+func (p *Portal) OrganizationProjects(ctx context.Context, o *ledger.Organization, role *ledger.OrgKind, order ledger.ProjectOrder, a PageArgs, want Want) (*Page[*ledger.Project], error) {
+	var f ledger.ProjectFilter
+	switch {
+	case role == nil:
+		f.AnyOrgIDs = []int64{o.ID}
+	case *role == ledger.Undertaker:
+		f.UndertakerIDs = []int64{o.ID}
+	case *role == ledger.Evaluator:
+		f.EvaluatorIDs = []int64{o.ID}
+	case *role == ledger.Auditor:
+		f.AuditorIDs = []int64{o.ID}
+	default:
+		return nil, ledger.Invalid("role", "projects are linked to undertakers, evaluators and auditors, not to %s", *role)
+	}
+	return p.Projects(ctx, f, order, a, want)
+}
+
+// Organizations returns a page of organizations of the given kinds.
+func (p *Portal) Organizations(ctx context.Context, kinds []ledger.OrgKind, a PageArgs) (*Page[*ledger.Organization], error) {
+	return Paginate(OrganizationList, a, func(offset, limit int) ([]*ledger.Organization, int, error) {
+		return p.Reader.FindOrganizations(ctx, kinds, offset, limit)
+	})
+}
+
+// Announcements returns a page of announcements, newest first.
+func (p *Portal) Announcements(ctx context.Context, f ledger.AnnouncementFilter, a PageArgs) (*Page[*ledger.Announcement], error) {
+	return Paginate(AnnouncementList, a, func(offset, limit int) ([]*ledger.Announcement, int, error) {
+		return p.Reader.FindAnnouncements(ctx, f, offset, limit)
+	})
+}
+
+// Reports returns a page of reports, newest first.
+func (p *Portal) Reports(ctx context.Context, f ledger.ReportFilter, a PageArgs) (*Page[*ledger.Report], error) {
+	return Paginate(ReportList, a, func(offset, limit int) ([]*ledger.Report, int, error) {
+		return p.Reader.FindReports(ctx, f, offset, limit)
+	})
+}

@@ -1,0 +1,141 @@
+package portal
+
+import (
+	"context"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+	"golang.org/x/sync/errgroup"
+
+	"civicledger/ledger"
+)
+
+// Loaders batch the look-ups of one request: every key asked for in the same
+// tick becomes one store call, so a page of 100 projects costs the same
+// number of SQL statements as a page of 5.
+type Loaders struct {
+	Round        *dataloadgen.Loader[int64, *ledger.Round]
+	Organization *dataloadgen.Loader[int64, *ledger.Organization]
+	Project      *dataloadgen.Loader[int64, *ledger.Project]
+	Figures      *dataloadgen.Loader[int64, *ledger.Figures]
+	Timeline     *dataloadgen.Loader[int64, []*ledger.StageEvent]
+	Tranches     *dataloadgen.Loader[int64, []*ledger.Tranche]
+	Metrics      *dataloadgen.Loader[int64, []*ledger.Metric]
+	Audits       *dataloadgen.Loader[int64, []*ledger.Audit]
+	Scorecards   *dataloadgen.Loader[int64, []*ledger.Scorecard]
+	IndicatorSet *dataloadgen.Loader[int64, *ledger.IndicatorSet]
+	ProjectAnns  *dataloadgen.Loader[int64, []*ledger.Announcement]
+	ProjectReps  *dataloadgen.Loader[int64, []*ledger.Report]
+	Report       *dataloadgen.Loader[int64, *ledger.Report]
+	ProjectCases *dataloadgen.Loader[int64, []*ledger.CaseStudy]
+	Collection   *dataloadgen.Loader[int64, *ledger.CaseCollection]
+	Cases        *dataloadgen.Loader[int64, []*ledger.CaseStudy]
+	Announcement *dataloadgen.Loader[int64, *ledger.Announcement]
+	CaseStudy    *dataloadgen.Loader[int64, *ledger.CaseStudy]
+}
+
+// fetcher adapts a store method returning results in key order to a
+// dataloadgen batch function.
+func fetcher[V any](fn func(ctx context.Context, ids []int64) ([]V, error)) func(context.Context, []int64) ([]V, []error) {
+	return func(ctx context.Context, ids []int64) ([]V, []error) {
+		vs, err := fn(ctx, ids)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return vs, nil
+	}
+}
+
+// NewLoaders returns fresh loaders for one request.
+func NewLoaders(r ledger.Reader) *Loaders {
+	o := []dataloadgen.Option{dataloadgen.WithWait(time.Millisecond), dataloadgen.WithBatchCapacity(500)}
+	return &Loaders{
+		Round:        dataloadgen.NewLoader(fetcher(r.RoundsByIDs), o...),
+		Organization: dataloadgen.NewLoader(fetcher(r.OrganizationsByIDs), o...),
+		Project:      dataloadgen.NewLoader(fetcher(r.ProjectsByIDs), o...),
+		Figures:      dataloadgen.NewLoader(fetcher(r.FiguresByProjectIDs), o...),
+		Timeline:     dataloadgen.NewLoader(fetcher(r.StageEventsByProjectIDs), o...),
+		Tranches:     dataloadgen.NewLoader(fetcher(r.TranchesByProjectIDs), o...),
+		Metrics:      dataloadgen.NewLoader(fetcher(r.MetricsByProjectIDs), o...),
+		Audits:       dataloadgen.NewLoader(fetcher(r.AuditsByProjectIDs), o...),
+		Scorecards:   dataloadgen.NewLoader(fetcher(r.ScorecardsByProjectIDs), o...),
+		IndicatorSet: dataloadgen.NewLoader(fetcher(r.IndicatorSetsByIDs), o...),
+		ProjectAnns:  dataloadgen.NewLoader(fetcher(r.AnnouncementsByProjectIDs), o...),
+		ProjectReps:  dataloadgen.NewLoader(fetcher(r.ReportsByProjectIDs), o...),
+		Report:       dataloadgen.NewLoader(fetcher(r.ReportsByIDs), o...),
+		ProjectCases: dataloadgen.NewLoader(fetcher(r.CaseStudiesByProjectIDs), o...),
+		Collection:   dataloadgen.NewLoader(fetcher(r.CaseCollectionsByIDs), o...),
+		Cases:        dataloadgen.NewLoader(fetcher(r.CaseStudiesByCollectionIDs), o...),
+		Announcement: dataloadgen.NewLoader(fetcher(r.AnnouncementsByIDs), o...),
+		CaseStudy:    dataloadgen.NewLoader(fetcher(r.CaseStudiesByIDs), o...),
+	}
+}
+
+type loadersKey struct{}
+
+// WithLoaders returns ctx carrying fresh loaders over p's ledger: one set
+// per request, so batches never mix requests and nothing is cached longer
+// than a request.
+func (p *Portal) WithLoaders(ctx context.Context) context.Context {
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(p.Reader))
+}
+
+// Loaders returns the request's loaders, or fresh ones when ctx has none
+// (so a caller never fails for want of WithLoaders).
+func (p *Portal) Loaders(ctx context.Context) *Loaders {
+	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
+		return l
+	}
+	return NewLoaders(p.Reader)
+}
+
+// Want names what a door will ask of each record of a page: the names of
+// the fields selected below it (GraphQL) or shown (a page), such as
+// "undertaker", "figures" or "metrics".
+type Want map[string]bool
+
+// Prefetch loads, in one batch per kind, what want asks of a page of
+// projects, so that the look-ups that follow (GraphQL field resolvers
+// running concurrently, a template) find it cached: the number of
+// statements is then fixed by the question's shape, never by the page size
+// or by scheduling.
+func (p *Portal) Prefetch(ctx context.Context, ps []*ledger.Project, want Want) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	l := p.Loaders(ctx)
+	ids := make([]int64, len(ps))
+	var orgs, rounds []int64
+	for i, p := range ps {
+		ids[i] = p.ID
+		l.Project.Prime(p.ID, p)
+		rounds = append(rounds, p.RoundID)
+		if want["undertaker"] {
+			orgs = append(orgs, p.UndertakerID)
+		}
+		if want["evaluator"] && p.EvaluatorID != nil {
+			orgs = append(orgs, *p.EvaluatorID)
+		}
+		if want["auditor"] && p.AuditorID != nil {
+			orgs = append(orgs, *p.AuditorID)
+		}
+	}
+	var g errgroup.Group
+	load := func(on bool, fn func() error) {
+		if on {
+			g.Go(fn)
+		}
+	}
+	load(len(orgs) > 0, func() error { _, err := l.Organization.LoadAll(ctx, orgs); return err })
+	load(want["round"], func() error { _, err := l.Round.LoadAll(ctx, rounds); return err })
+	load(want["figures"] || want["satisfaction"], func() error { _, err := l.Figures.LoadAll(ctx, ids); return err })
+	load(want["metrics"], func() error { _, err := l.Metrics.LoadAll(ctx, ids); return err })
+	load(want["timeline"], func() error { _, err := l.Timeline.LoadAll(ctx, ids); return err })
+	load(want["tranches"], func() error { _, err := l.Tranches.LoadAll(ctx, ids); return err })
+	load(want["audits"], func() error { _, err := l.Audits.LoadAll(ctx, ids); return err })
+	load(want["scorecards"], func() error { _, err := l.Scorecards.LoadAll(ctx, ids); return err })
+	load(want["announcements"], func() error { _, err := l.ProjectAnns.LoadAll(ctx, ids); return err })
+	load(want["reports"], func() error { _, err := l.ProjectReps.LoadAll(ctx, ids); return err })
+	load(want["caseStudies"], func() error { _, err := l.ProjectCases.LoadAll(ctx, ids); return err })
+	return g.Wait()
+}
