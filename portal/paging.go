@@ -33,6 +33,10 @@ func Cursor(list List, offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(string(list) + ":" + strconv.Itoa(offset)))
 }
 
+// maxOffset is the largest offset a cursor may carry: far past any list,
+// and far from overflowing when the next offset is computed from it.
+const maxOffset = 1 << 40
+
 // maxCursor is longer than any cursor Cursor makes; a longer one is refused
 // before it is decoded.
 const maxCursor = 64
@@ -45,7 +49,7 @@ func decodeCursor(list List, field, c string) (int, error) {
 		if b, err := base64.RawURLEncoding.DecodeString(c); err == nil {
 			name, off, ok := strings.Cut(string(b), ":")
 			if ok && name == string(list) {
-				if n, err := strconv.Atoi(off); err == nil && n >= 0 {
+				if n, err := strconv.Atoi(off); err == nil && n >= 0 && n <= maxOffset && off == strconv.Itoa(n) {
 					return n, nil
 				}
 			}

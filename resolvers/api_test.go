@@ -411,6 +411,19 @@ func TestRefusedArguments(t *testing.T) {
 		if len(errs) != 1 || errs[0].Extensions["code"] != "BAD_USER_INPUT" {
 			t.Errorf("bad cursor: %+v", errs)
 		}
+		// A cursor of one list is refused by another, and no cursor is
+		// ever repeated in the answer (a 400 KB cursor gave a 400 KB one).
+		var page struct {
+			Projects struct{ PageInfo struct{ EndCursor string } }
+		}
+		c.must(`{ projects(first: 3) { pageInfo { endCursor } } }`, nil, &page)
+		for name, cur := range map[string]string{"a projects cursor": page.Projects.PageInfo.EndCursor, "400 KB": strings.Repeat("QUFB", 100_000)} {
+			errs = c.do(`query($c: String) { reports(after: $c) { totalCount } }`, map[string]any{"c": cur}, nil)
+			if len(errs) != 1 || errs[0].Extensions["code"] != "BAD_USER_INPUT" || errs[0].Extensions["field"] != "after" ||
+				len(errs[0].Message) > 120 || strings.Contains(errs[0].Message, cur) {
+				t.Errorf("%s given to reports: %.300v", name, errs)
+			}
+		}
 		var out struct{ Project *struct{ Code string } }
 		if errs := c.do(`{ project(code: "NO-SUCH") { code } }`, nil, &out); len(errs) != 0 || out.Project != nil {
 			t.Errorf("missing project should be null without error: %+v %+v", errs, out)
