@@ -533,7 +533,7 @@ func publishAndFind(tb testing.TB, db *store.DB, nodes []*search.Index, code, wo
 
 // TestTwoNodesOnePostgres: two nodes, each with its own search index,
 // follow one PostgreSQL; a report published through the database becomes
-// searchable on both (DESIGN.md's publish → searchable on every node; its
+// searchable on both (docs/design.md's publish → searchable on every node; its
 // 2 s target is measured by BenchmarkPublishToSearchable).
 func TestTwoNodesOnePostgres(t *testing.T) {
 	db, nodes := twoNodes(t)

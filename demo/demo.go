@@ -1,5 +1,5 @@
 // Package demo generates the deterministic demo data set of Civic Ledger: the
-// seed programme of DOMAIN.md (2010–2016, 717 projects, about 90 million yuan
+// seed programme of docs/domain.md (2010–2016, 717 projects, about 90 million yuan
 // awarded, nearly 120 million leveraged, about 100,000 volunteer and 30,000
 // expert person-times, nearly 5.2 million beneficiary person-times) with its
 // organizations, scorecards, tranches, audits, metrics, announcements,

@@ -48,7 +48,7 @@ func within(t *testing.T, name string, got, want float64) {
 	if math.Abs(got-want) > want*0.01 {
 		t.Errorf("%s = %.2f, want within 1%% of %.0f", name, got, want)
 	} else {
-		t.Logf("%s = %.2f (DOMAIN.md: %.0f)", name, got, want)
+		t.Logf("%s = %.2f (docs/domain.md: %.0f)", name, got, want)
 	}
 }
 
@@ -107,7 +107,7 @@ func TestTotalsMatchDomain(t *testing.T) {
 	within(t, "expert person-times", float64(visits[ledger.ExpertVisits]), 30_000)
 	within(t, "beneficiary person-times", float64(visits[ledger.BeneficiaryVisits]), 5_200_000)
 	if leveraged >= ledger.Yuan(120_000_000) {
-		t.Errorf("leveraged %s yuan, DOMAIN.md says nearly (under) 120 million", leveraged)
+		t.Errorf("leveraged %s yuan, docs/domain.md says nearly (under) 120 million", leveraged)
 	}
 
 	// The Summary uses the same rule.

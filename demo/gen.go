@@ -11,7 +11,7 @@ import (
 	"civicledger/ledger"
 )
 
-// The seed programme at its default size (DOMAIN.md).
+// The seed programme at its default size (docs/domain.md).
 var (
 	firstYear = 2010
 	// budgetsWan are the yearly budgets in 万元 (10,000 yuan); they add up to

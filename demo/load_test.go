@@ -12,7 +12,7 @@ import (
 
 // TestLoadIntoSQLite loads the default data set into a fresh SQLite
 // database through the store and checks that the store's own totals are
-// DOMAIN.md's, as the generator computed them.
+// docs/domain.md's, as the generator computed them.
 func TestLoadIntoSQLite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads the whole demo data set")

@@ -1,6 +1,6 @@
 package ledger
 
-// Enumerations of the domain. Each value is the English API name (DOMAIN.md's
+// Enumerations of the domain. Each value is the English API name (docs/domain.md's
 // table, never renamed) and has a Chinese label for pages and the API.
 
 // ServiceArea is a field of service (领域) a project belongs to.
@@ -128,7 +128,7 @@ var AnnouncementKinds = []AnnouncementKind{SolicitationNotice, ApprovalNotice, M
 // ReportKind is the kind of a published report or document.
 type ReportKind string
 
-// Report kinds (DOMAIN.md's outputs of each stage).
+// Report kinds (docs/domain.md's outputs of each stage).
 const (
 	ImplementationPlan ReportKind = "IMPLEMENTATION_PLAN" // 项目实施方案
 	ApplicationSummary ReportKind = "APPLICATION_SUMMARY" // 项目申报信息汇总表

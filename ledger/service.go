@@ -140,7 +140,7 @@ func (r *StatsRow) Satisfaction() *float64 {
 	return f.Satisfaction()
 }
 
-// Totals are the programme totals with DOMAIN.md's headline figures.
+// Totals are the programme totals with docs/domain.md's headline figures.
 type Totals = StatsRow
 
 // Reader is the read side of the ledger. Methods that take a list of IDs

@@ -143,7 +143,7 @@ func money(t *testing.T, s string) ledger.Money {
 }
 
 // TestHeadlineTotals runs the query exactly as written and checks
-// it against the generated data set and DOMAIN.md's figures (within 1%).
+// it against the generated data set and docs/domain.md's figures (within 1%).
 func TestHeadlineTotals(t *testing.T) {
 	want := demo.Generate(demo.Options{}).Summary()
 	eachDialect(t, func(t *testing.T, c *client) {

@@ -13,7 +13,7 @@ import (
 // BenchmarkRecordFeedback measures durable feedback writes (each its own
 // committed transaction: the row, the project's figures and stats_rollup)
 // from 16 concurrent writers spread over the fixture's two projects.
-// DESIGN.md's target is at least 500/s sustained on PostgreSQL.
+// docs/design.md's target is at least 500/s sustained on PostgreSQL.
 func BenchmarkRecordFeedback(b *testing.B) {
 	for _, d := range storetest.Dialects {
 		b.Run(string(d), func(b *testing.B) {

@@ -401,7 +401,7 @@ func TestReportAndAnnouncementYears(t *testing.T) {
 	})
 }
 
-// TestLifecycleRules walks projects through the lifecycle DOMAIN.md
+// TestLifecycleRules walks projects through the lifecycle docs/domain.md
 // describes: forward only, rejected only at screening or review, terminated
 // only in execution, completed only at closing, nothing after the end; each
 // refusal names its field and writes nothing.
