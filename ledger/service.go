@@ -143,24 +143,31 @@ func (r *StatsRow) Satisfaction() *float64 {
 // Totals are the programme totals with docs/domain.md's headline figures.
 type Totals = StatsRow
 
-// Reader is the read side of the ledger. Methods that take a list of IDs
-// return results in the order of the IDs, with nil for IDs that do not exist,
-// so dataloaders can use them directly. Errors are *Error (ENOTFOUND for
-// single-record look-ups by key) or internal.
-type Reader interface {
+// RoundReader reads funding rounds.
+type RoundReader interface {
 	// Rounds returns every funding round, by year.
 	Rounds(ctx context.Context) ([]*Round, error)
 	// RoundsByIDs returns rounds in the order of ids.
 	RoundsByIDs(ctx context.Context, ids []int64) ([]*Round, error)
+	// RoundByYear returns the round of a year (ENOTFOUND).
+	RoundByYear(ctx context.Context, year int) (*Round, error)
+}
 
+// OrganizationReader reads organizations.
+type OrganizationReader interface {
 	// Organization returns the organization with a credit code (ENOTFOUND).
 	Organization(ctx context.Context, creditCode string) (*Organization, error)
 	// OrganizationsByIDs returns organizations in the order of ids.
 	OrganizationsByIDs(ctx context.Context, ids []int64) ([]*Organization, error)
+	// OrganizationsByCodes returns organizations in the order of credit codes.
+	OrganizationsByCodes(ctx context.Context, codes []string) ([]*Organization, error)
 	// FindOrganizations returns organizations of the given kinds (all when
 	// empty), ordered by name code, with the total count.
 	FindOrganizations(ctx context.Context, kinds []OrgKind, offset, limit int) ([]*Organization, int, error)
+}
 
+// ProjectReader reads projects and what belongs to each: figures, stage history, tranches, metrics, audits.
+type ProjectReader interface {
 	// FindProjects returns a page of projects matching filter in order, and the
 	// total number matching.
 	FindProjects(ctx context.Context, filter ProjectFilter, order ProjectOrder, offset, limit int) ([]*Project, int, error)
@@ -168,6 +175,8 @@ type Reader interface {
 	Project(ctx context.Context, code string) (*Project, error)
 	// ProjectsByIDs returns projects in the order of ids.
 	ProjectsByIDs(ctx context.Context, ids []int64) ([]*Project, error)
+	// ProjectsByCodes returns projects in the order of codes.
+	ProjectsByCodes(ctx context.Context, codes []string) ([]*Project, error)
 	// FiguresByProjectIDs returns each project's figures in the order of ids.
 	FiguresByProjectIDs(ctx context.Context, ids []int64) ([]*Figures, error)
 	// StageEventsByProjectIDs returns each project's stage history, oldest first.
@@ -178,22 +187,31 @@ type Reader interface {
 	MetricsByProjectIDs(ctx context.Context, ids []int64) ([][]*Metric, error)
 	// AuditsByProjectIDs returns each project's audits, oldest first.
 	AuditsByProjectIDs(ctx context.Context, ids []int64) ([][]*Audit, error)
+}
+
+// ReviewReader reads indicator sets, scorecards and review averages.
+type ReviewReader interface {
 	// ScorecardsByProjectIDs returns each project's scorecards with scores.
 	ScorecardsByProjectIDs(ctx context.Context, ids []int64) ([][]*Scorecard, error)
 	// IndicatorSetsByIDs returns indicator sets with their indicators.
 	IndicatorSetsByIDs(ctx context.Context, ids []int64) ([]*IndicatorSet, error)
+	// IndicatorSets returns the indicator sets (of one kind when given) with indicators.
+	IndicatorSets(ctx context.Context, kind ReviewKind) ([]*IndicatorSet, error)
+	// ReviewAverages returns average weighted totals per review kind of the
+	// scorecards of an undertaker's projects (kind Undertaker) or given by a
+	// reviewer (any other kind).
+	ReviewAverages(ctx context.Context, orgID int64, kind OrgKind) ([]*ReviewAverage, error)
+}
 
+// StatsReader reads statistics of projects.
+type StatsReader interface {
 	// Stats returns the total of the projects matching filter and, when
 	// groups are given, one row per combination of group values.
 	Stats(ctx context.Context, filter ProjectFilter, groups []StatsGroup) (total *StatsRow, rows []*StatsRow, err error)
+}
 
-	// RoundByYear returns the round of a year (ENOTFOUND).
-	RoundByYear(ctx context.Context, year int) (*Round, error)
-	// OrganizationsByCodes returns organizations in the order of credit codes.
-	OrganizationsByCodes(ctx context.Context, codes []string) ([]*Organization, error)
-	// ProjectsByCodes returns projects in the order of codes.
-	ProjectsByCodes(ctx context.Context, codes []string) ([]*Project, error)
-
+// PublicationReader reads announcements and reports.
+type PublicationReader interface {
 	// FindAnnouncements returns a page of announcements, newest first, and the total.
 	FindAnnouncements(ctx context.Context, filter AnnouncementFilter, offset, limit int) ([]*Announcement, int, error)
 	// AnnouncementsByCodes returns announcements in the order of codes.
@@ -202,7 +220,6 @@ type Reader interface {
 	AnnouncementsByIDs(ctx context.Context, ids []int64) ([]*Announcement, error)
 	// AnnouncementsByProjectIDs returns the announcements listing each project.
 	AnnouncementsByProjectIDs(ctx context.Context, ids []int64) ([][]*Announcement, error)
-
 	// FindReports returns a page of reports, newest first, and the total.
 	FindReports(ctx context.Context, filter ReportFilter, offset, limit int) ([]*Report, int, error)
 	// ReportsByCodes returns reports in the order of codes.
@@ -211,7 +228,10 @@ type Reader interface {
 	ReportsByIDs(ctx context.Context, ids []int64) ([]*Report, error)
 	// ReportsByProjectIDs returns each project's reports, oldest first.
 	ReportsByProjectIDs(ctx context.Context, ids []int64) ([][]*Report, error)
+}
 
+// CaseReader reads case collections and case studies.
+type CaseReader interface {
 	// CaseCollections returns case collections (of one year when year > 0), newest first.
 	CaseCollections(ctx context.Context, year int) ([]*CaseCollection, error)
 	// CaseCollectionsByIDs returns case collections in the order of ids.
@@ -222,16 +242,25 @@ type Reader interface {
 	CaseStudiesByIDs(ctx context.Context, ids []int64) ([]*CaseStudy, error)
 	// CaseStudiesByProjectIDs returns the case studies featuring each project.
 	CaseStudiesByProjectIDs(ctx context.Context, ids []int64) ([][]*CaseStudy, error)
+}
 
-	// IndicatorSets returns the indicator sets (of one kind when given) with indicators.
-	IndicatorSets(ctx context.Context, kind ReviewKind) ([]*IndicatorSet, error)
-	// ReviewAverages returns average weighted totals per review kind of the
-	// scorecards of an undertaker's projects (kind Undertaker) or given by a
-	// reviewer (any other kind).
-	ReviewAverages(ctx context.Context, orgID int64, kind OrgKind) ([]*ReviewAverage, error)
-
+// HistoryReader reads the version history of records.
+type HistoryReader interface {
 	// Revisions returns the version history of one record, oldest first.
 	Revisions(ctx context.Context, entity string, id int64) ([]*Revision, error)
+}
+
+// Reader reads the whole ledger: every area's reader. The store implements
+// it; a caller that needs one area asks for that area's interface.
+type Reader interface {
+	RoundReader
+	OrganizationReader
+	ProjectReader
+	ReviewReader
+	StatsReader
+	PublicationReader
+	CaseReader
+	HistoryReader
 }
 
 // Writer is the write side of the ledger. Every method validates its input
