@@ -647,3 +647,36 @@ func TestGraphiQL(t *testing.T) {
 		t.Errorf("redirect: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
 }
+
+// TestInvalidUTF8Refused: text that is not UTF-8 — raw bytes, or a \u
+// escape of half a surrogate pair — is refused naming the problem, not
+// silently replaced with U+FFFD (a search for it then found everything or
+// nothing).
+func TestInvalidUTF8Refused(t *testing.T) {
+	f := newFixture(t, api.Config{})
+	for name, body := range map[string]string{
+		"raw byte in the query":   "{\"query\":\"{ hello \xff }\"}",
+		"raw byte in a variable":  "{\"query\":\"{ hello }\",\"variables\":{\"q\":\"\xe5\xb8\"}}",
+		"lone high surrogate":     `{"query":"{ hello }","variables":{"q":"\ud800x"}}`,
+		"lone low surrogate":      `{"query":"{ hello }","variables":{"q":"\udc00"}}`,
+		"reversed surrogate pair": `{"query":"{ hello }","variables":{"q":"\udc00\ud800"}}`,
+	} {
+		r := f.do(post(body, ""))
+		if r.status != 400 || r.code(0) != api.CodeBadRequest || !strings.Contains(r.errors[0].Message, "UTF-8") {
+			t.Errorf("%s: %d %s", name, r.status, r.raw)
+		}
+	}
+	for name, body := range map[string]string{
+		"a surrogate pair":       `{"query":"{ hello }","variables":{"q":"\ud83d\ude00"}}`,
+		"an escaped backslash-u": `{"query":"{ hello }","variables":{"q":"\\ud800"}}`,
+		"Chinese":                `{"query":"{ hello }","variables":{"q":"长者食堂"}}`,
+	} {
+		if r := f.do(post(body, "")); r.status != 200 || len(r.errors) > 0 {
+			t.Errorf("%s: %d %s", name, r.status, r.raw)
+		}
+	}
+	req := httptest.NewRequest("GET", "/graphql?query=%7B%20hello%20%FF%20%7D", nil)
+	if r := f.do(req); r.status != 400 || !strings.Contains(r.raw, "UTF-8") {
+		t.Errorf("GET with a raw byte: %d %s", r.status, r.raw)
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -127,6 +129,11 @@ func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.Raw
 // decodeBody decodes a JSON request body. Its errors describe the problem
 // and its position but never quote the body.
 func decodeBody(body []byte) (*graphql.RawParams, *httpError) {
+	if at, ok := validUTF8JSON(body); !ok {
+		// encoding/json would replace the bytes with U+FFFD, and a search
+		// for them would quietly find everything or nothing.
+		return nil, badRequest("the request body is not valid UTF-8 (at byte %d); send UTF-8 text", at)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var fields map[string]json.RawMessage
@@ -166,6 +173,13 @@ func readGET(r *http.Request) (*graphql.RawParams, *httpError) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, badRequest("the URL query string is malformed")
+	}
+	for _, name := range []string{"query", "operationName", "variables", "extensions"} {
+		if v := q.Get(name); !utf8.ValidString(v) {
+			return nil, badRequest("the %s parameter is not valid UTF-8; send UTF-8 text, percent-encoded", name)
+		} else if _, ok := validUTF8JSON([]byte(v)); name != "query" && name != "operationName" && !ok {
+			return nil, badRequest("the %s parameter holds a \\u escape that is not a character", name)
+		}
 	}
 	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
 	for _, name := range []string{"variables", "extensions"} {
@@ -220,4 +234,46 @@ func objectParam(raw json.RawMessage, name string, dst *map[string]any) *httpErr
 		return badRequest("%s must be a JSON object", name)
 	}
 	return nil
+}
+
+// validUTF8JSON reports whether a JSON text is valid UTF-8 and its \u
+// escapes are characters (a surrogate must come as a high–low pair), and
+// if not, the offset of the first offence.
+func validUTF8JSON(b []byte) (int, bool) {
+	if !utf8.Valid(b) {
+		for i := 0; i < len(b); {
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return i, false
+			}
+			i += n
+		}
+	}
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 32)
+		return rune(n), err == nil
+	}
+	inString := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString:
+			if i+1 < len(b) && b[i+1] == 'u' {
+				r, ok := hex4(i)
+				if ok && utf16.IsSurrogate(r) {
+					lo, ok2 := hex4(i + 6)
+					if r >= 0xDC00 || !ok2 || lo < 0xDC00 || lo > 0xDFFF {
+						return i, false
+					}
+					i += 6
+				}
+			}
+			i++ // the escaped character
+		}
+	}
+	return 0, true
 }
