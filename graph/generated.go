@@ -2982,6 +2982,8 @@ enum ProjectOrderField {
   BENEFICIARIES
   "average satisfaction rating"
   SATISFACTION
+  "Money paid out to the project (its tranches, 已拨付)."
+  PAID
 }
 
 "Order direction."

@@ -67,6 +67,7 @@ const (
 	OrderByApprovedOn    ProjectOrderField = "APPROVED_ON"
 	OrderByBeneficiaries ProjectOrderField = "BENEFICIARIES"
 	OrderBySatisfaction  ProjectOrderField = "SATISFACTION"
+	OrderByPaid          ProjectOrderField = "PAID"
 )
 
 // ProjectOrder orders the project list; ties are broken by code.

@@ -566,3 +566,37 @@ func TestStatsGroupsOrderedAndPaged(t *testing.T) {
 		}
 	})
 }
+
+// TestOrderByPaid: projects can be ordered by the money paid out to them,
+// both ways, with ties broken by code.
+func TestOrderByPaid(t *testing.T) {
+	eachDialect(t, func(t *testing.T, c *client) {
+		var out struct {
+			Projects struct {
+				TotalCount int
+				Nodes      []struct {
+					Code    string
+					Figures struct{ Paid string }
+				}
+			}
+		}
+		q := `query($d: OrderDirection) { projects(first: 100, orderBy: {field: PAID, direction: $d}) { totalCount nodes { code figures { paid } } } }`
+		for _, dir := range []string{"DESC", "ASC"} {
+			c.must(q, map[string]any{"d": dir}, &out)
+			ns := out.Projects.Nodes
+			if len(ns) != 100 {
+				t.Fatalf("%s: %d nodes", dir, len(ns))
+			}
+			for i := 1; i < len(ns); i++ {
+				a, b := money(t, ns[i-1].Figures.Paid), money(t, ns[i].Figures.Paid)
+				if dir == "DESC" && b > a || dir == "ASC" && b < a || a == b && (dir == "DESC") != (ns[i].Code < ns[i-1].Code) {
+					t.Errorf("%s: %s paid %s then %s paid %s", dir, ns[i-1].Code, ns[i-1].Figures.Paid, ns[i].Code, ns[i].Figures.Paid)
+					break
+				}
+			}
+			if dir == "DESC" && money(t, ns[0].Figures.Paid) == 0 {
+				t.Error("the best-paid project was paid nothing")
+			}
+		}
+	})
+}
