@@ -123,6 +123,7 @@ func limitFlags(fs *flag.FlagSet, c *config, bad *[]string) {
 	fs.IntVar(&a.MaxExpensive, "max-expensive", envInt("CIVICLEDGER_MAX_EXPENSIVE", api.DefaultMaxExpensive, bad), "operations dearer than -cheap-cost executed at once (CIVICLEDGER_MAX_EXPENSIVE)")
 	fs.IntVar(&a.CheapCost, "cheap-cost", envInt("CIVICLEDGER_CHEAP_COST", api.DefaultCheapCost, bad), "highest cost of an operation on the shared workers (CIVICLEDGER_CHEAP_COST)")
 	fs.IntVar(&a.MaxPerClient, "max-per-client", envInt("CIVICLEDGER_MAX_PER_CLIENT", api.DefaultMaxPerClient, bad), "operations one client may have in flight (CIVICLEDGER_MAX_PER_CLIENT)")
+	fs.DurationVar(&a.RefuseDelay, "refuse-delay", envDuration("CIVICLEDGER_REFUSE_DELAY", api.DefaultRefuseDelay, bad), "how long a 429 answer is held before it is sent; 0 sends at once (CIVICLEDGER_REFUSE_DELAY)")
 	fs.IntVar(&c.Listen.PerAddr, "max-conns-per-addr", envInt("CIVICLEDGER_MAX_CONNS_PER_ADDR", api.DefaultMaxConnsPerAddr, bad), "open connections per client address (CIVICLEDGER_MAX_CONNS_PER_ADDR)")
 	fs.IntVar(&c.Listen.Total, "max-conns", envInt("CIVICLEDGER_MAX_CONNS", api.DefaultMaxConns, bad), "open connections in all (CIVICLEDGER_MAX_CONNS)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("CIVICLEDGER_TRUSTED_PROXIES", ""), "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (CIVICLEDGER_TRUSTED_PROXIES)")
@@ -142,6 +143,9 @@ func (c *config) resolveLimits() error {
 		if v <= 0 {
 			return fmt.Errorf("%s must be positive, got %s", name, v)
 		}
+	}
+	if a.RefuseDelay == 0 {
+		a.RefuseDelay = -1 // the flag's 0 means at once; api.Config's zero means the default
 	}
 	switch {
 	case c.RateLimit < 0:

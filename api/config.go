@@ -105,6 +105,12 @@ type Config struct {
 	// busy for everyone. Default 8.
 	MaxPerClient int
 
+	// RefuseDelay is how long a 429 answer is held before it is sent (the
+	// request holds no worker meanwhile): a client that floods the server
+	// is slowed to the pace of its answers instead of spending the CPU
+	// others need on refusals. Default 250 ms; negative sends at once.
+	RefuseDelay time.Duration
+
 	// QueueWait is how long a request waits for a free worker before it is
 	// refused with 503 and Retry-After. Default 1 s; negative means do not
 	// wait at all.
@@ -161,6 +167,7 @@ const (
 	DefaultCheapCost      = 1_000
 	DefaultMaxExpensive   = 2
 	DefaultMaxPerClient   = 8
+	DefaultRefuseDelay    = 250 * time.Millisecond
 	DefaultListSize       = 10
 	DefaultIntrospection  = 1_000
 	DefaultMaxResponse    = 8 << 20
@@ -199,6 +206,7 @@ func (c Config) withDefaults() Config {
 	def(&c.CheapCost, DefaultCheapCost)
 	def(&c.MaxExpensive, DefaultMaxExpensive)
 	def(&c.MaxPerClient, DefaultMaxPerClient)
+	defDur(&c.RefuseDelay, DefaultRefuseDelay)
 	def(&c.DefaultListSize, DefaultListSize)
 	def(&c.IntrospectionCost, DefaultIntrospection)
 	def(&c.MaxResponseBytes, DefaultMaxResponse)

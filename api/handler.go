@@ -153,6 +153,14 @@ func errorReply(media string, e *httpError) *reply {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rep := h.serve(w, r)
 	observe(r.Context(), rep)
+	if rep.status == http.StatusTooManyRequests && h.cfg.RefuseDelay > 0 {
+		t := time.NewTimer(h.cfg.RefuseDelay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		t.Stop()
+	}
 	h.write(w, r, rep)
 	h.log.DebugContext(r.Context(), "graphql", "operation", rep.operation, "cost", rep.cost,
 		"status", rep.status, "errors", len(rep.body.Errors))
