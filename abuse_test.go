@@ -78,6 +78,22 @@ func post(t testing.TB, c *http.Client, url, query string) answer {
 	return a
 }
 
+// postJSON posts a query and decodes the whole answer into out; it returns
+// the status.
+func postJSON(t testing.TB, url, query string, out any) int {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	resp, err := http.Post(url+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode
+}
+
 // servePortal serves the shared portal's data with other GraphQL limits.
 func servePortal(t *testing.T, cfg api.Config) string {
 	t.Helper()
@@ -286,9 +302,14 @@ func serveLimited(t *testing.T, cfg api.Config, lim api.ListenerLimits) (string,
 	return "http://" + ln.Addr().String(), ll
 }
 
-// dearQuery is about the most expensive query the default limits allow.
+// dearQuery is close to the most expensive query the default limits allow
+// (cost 36,100 of 50,000): a page of 100 projects with every list of each,
+// and the reports of the projects their reports and case studies name.
 const dearQuery = `{ projects(first: 100) { nodes { code title summary undertaker { name } figures { paid beneficiaryPersons }
-  metrics { kind target value } reports { title body } timeline { stage occurredOn } tranches { amount paidOn } } } }`
+  metrics { kind target value } timeline { stage occurredOn } tranches { amount paidOn }
+  scorecards { weightedTotal scores { score weighted } }
+  reports { title body project { reports { title } } }
+  caseStudies { title narrative project { reports { title } } } } } }`
 
 // TestAbuseOverloadIsFair: 200 connections from one address send the
 // dearest allowed query without pause while another address sends cheap
@@ -300,6 +321,12 @@ func TestAbuseOverloadIsFair(t *testing.T) {
 	url, _ := serveLimited(t, api.Config{}, api.ListenerLimits{})
 	if a := post(t, nil, url, dearQuery); a.status != 200 || len(a.errors) > 0 {
 		t.Fatalf("dear query: %d %v", a.status, a.errors)
+	}
+	var cost struct {
+		Extensions struct{ Cost struct{ Requested int } }
+	}
+	if a := postJSON(t, url, dearQuery, &cost); cost.Extensions.Cost.Requested < 30_000 {
+		t.Fatalf("the dear query costs %d (%d); it should be near the limit", cost.Extensions.Cost.Requested, a)
 	}
 	attacker := clientFrom("127.0.0.1", 200)
 	ctx, cancel := context.WithCancel(context.Background())
