@@ -5,7 +5,6 @@
 package ledger
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -24,10 +23,12 @@ func mustZone(name string) *time.Location {
 // this text in both databases, so they compare and sort as strings.
 type Date string
 
-// ParseDate checks that s is a valid "YYYY-MM-DD" date.
+// ParseDate checks that s is a valid "YYYY-MM-DD" date (a real day of the
+// Gregorian calendar, four-digit year); it refuses anything else with an
+// EINVALID error without a field (the caller names it, see InField).
 func ParseDate(s string) (Date, error) {
-	if _, err := time.Parse(time.DateOnly, s); err != nil {
-		return "", fmt.Errorf("date %q is not a valid YYYY-MM-DD date", s)
+	if _, err := time.Parse(time.DateOnly, s); err != nil || len(s) != len(time.DateOnly) {
+		return "", Invalid("", "date %s is not a valid YYYY-MM-DD date", quoteShort(s))
 	}
 	return Date(s), nil
 }
