@@ -143,11 +143,13 @@ func (g *generator) project(d *Dataset, p *projectPlan) {
 	// the rest on acceptance; never more than the award.
 	var paid ledger.Money
 	tranche := func(k ledger.TrancheKind, amt ledger.Money, on time.Time) {
-		if amt <= 0 || paid+amt > p.award {
-			return
+		tr := &ledger.Tranche{ProjectID: p.id, Kind: k, Amount: amt, PaidOn: ds(on)}
+		if ledger.CheckTranche(tr, p.award, paid) != nil {
+			return // nothing left to pay, or less than the tranche
 		}
+		tr.ID = g.next("tranche")
 		paid += amt
-		d.Tranches = append(d.Tranches, &ledger.Tranche{ID: g.next("tranche"), ProjectID: p.id, Kind: k, Amount: amt, PaidOn: ds(on)})
+		d.Tranches = append(d.Tranches, tr)
 	}
 	first := roundTo(p.award/2, 100)
 	second := roundTo(p.award*3/10, 100)
@@ -340,7 +342,7 @@ func (g *generator) scorecard(d *Dataset, r *rand.Rand, p *projectPlan, k ledger
 		sc.Scores = append(sc.Scores, ledger.Score{IndicatorID: in.ID, Value: v})
 	}
 	total := ledger.WeightedTotal(set.Indicators, sc.Scores)
-	sc.Passed = passed && total >= 60
+	sc.Passed = passed && ledger.PassesReview(total)
 	if k == ledger.InitialScreening || k == ledger.ApprovalReview {
 		sc.Passed = true // every project listed here was approved
 	}

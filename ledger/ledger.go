@@ -5,6 +5,7 @@
 package ledger
 
 import (
+	"strings"
 	"time"
 )
 
@@ -74,6 +75,32 @@ func (a Attribution) Validate() error {
 		return Invalid("attribution.role", "role %q is not one of the known roles", a.Role)
 	}
 	return nil
+}
+
+// ValidateCorrection checks the attribution of a correction: a valid
+// attribution that states the correction's reason, which the public sees
+// in the record's history.
+func (a Attribution) ValidateCorrection() error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if strings.TrimSpace(a.Reason) == "" {
+		return Invalid("attribution.reason", "a correction must state its reason")
+	}
+	return nil
+}
+
+// ForStageChange returns the attribution of the new project version a
+// stage event makes: a, with the stage and outcome reached as its reason
+// when a gives none ("stage change: 项目执行 / 终止").
+func (a Attribution) ForStageChange(e *StageEvent) Attribution {
+	if a.Reason == "" {
+		a.Reason = "stage change: " + Label(e.Stage)
+		if e.Outcome != Ongoing {
+			a.Reason += " / " + Label(e.Outcome)
+		}
+	}
+	return a
 }
 
 // Revision is one version of a published record as the public can see it in

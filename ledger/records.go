@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -188,6 +189,44 @@ func CheckStageChange(p *Project, e *StageEvent) error {
 	return checkOutcome("stageEvent.outcome", e.Stage, e.Outcome)
 }
 
+// ApplyStageEvent moves project p as stage event e records, once
+// CheckStageChange allows it: to e's stage and outcome, and on entering
+// execution (the agreement is signed and the first tranche paid) it takes
+// e's date as its approval date when it has none. It reports whether p
+// changed: an event repeating the current stage and outcome is only dated.
+// p is left as it was when the change is refused.
+func ApplyStageEvent(p *Project, e *StageEvent) (changed bool, err error) {
+	if err := CheckStageChange(p, e); err != nil {
+		return false, err
+	}
+	if e.Stage == p.Stage && e.Outcome == p.Outcome {
+		return false, nil
+	}
+	p.Stage, p.Outcome = e.Stage, e.Outcome
+	if e.Stage == Execution && p.ApprovedOn == "" {
+		p.ApprovedOn = e.OccurredOn
+	}
+	return true, nil
+}
+
+// CheckCorrection refuses correcting project cur (as stored) into p: a
+// project's code is its public key and never changes, and a correction
+// made to an earlier version than cur's is an ECONFLICT, since applying it
+// would silently undo whatever changed since (Version 0 means the caller
+// did not say which version it corrected). The attribution is checked by
+// Attribution.ValidateCorrection, p's own fields by p.Validate.
+func CheckCorrection(cur, p *Project) error {
+	if p.Code != cur.Code {
+		return Invalid("project.code", "a project's code cannot be changed")
+	}
+	if p.Version != 0 && p.Version != cur.Version {
+		return &Error{Code: ECONFLICT, Field: "project.version", Message: fmt.Sprintf(
+			"project %s is now at version %d, but this correction was made to version %d; reload it and correct again",
+			cur.Code, cur.Version, p.Version)}
+	}
+	return nil
+}
+
 // checkOutcome refuses an outcome reached in a stage where a project cannot
 // end that way.
 func checkOutcome(field string, st Stage, o Outcome) error {
@@ -331,6 +370,34 @@ func CheckScores(indicators []Indicator, scores []Score) error {
 		}
 	}
 	return nil
+}
+
+// PassMark is the weighted total (on the 0–100 scale of WeightedTotal) a
+// review must reach to pass.
+const PassMark = 60.0
+
+// PassesReview reports whether a weighted total reaches the pass mark.
+func PassesReview(total float64) bool { return total >= PassMark }
+
+// CheckScorecard checks scorecard s against its indicator set, whose
+// Indicators must be filled in, and returns its weighted total: a
+// scorecard without a kind takes the set's, one with another kind is
+// refused, the review date must be a date when given, and the scores must
+// pass CheckScores. It fills in s.Kind.
+func CheckScorecard(s *Scorecard, set *IndicatorSet) (total float64, err error) {
+	if s.Kind == "" {
+		s.Kind = set.Kind
+	}
+	if s.Kind != set.Kind {
+		return 0, Invalid("scorecard.kind", "a %s scorecard cannot use a %s indicator set", Label(s.Kind), Label(set.Kind))
+	}
+	if err := optionalDate("scorecard.reviewedOn", s.ReviewedOn); err != nil {
+		return 0, err
+	}
+	if err := CheckScores(set.Indicators, s.Scores); err != nil {
+		return 0, err
+	}
+	return WeightedTotal(set.Indicators, s.Scores), nil
 }
 
 // Tranche is one payment of a project's award (资金拨付).
