@@ -521,7 +521,8 @@ type Announcement struct {
 	Versioned
 }
 
-// Validate checks an announcement.
+// Validate checks an announcement: its code, kind, title and date, the
+// notice period of an approval notice, and that no project is listed twice.
 func (a *Announcement) Validate() error {
 	if err := requireText("announcement.code", a.Code, 60); err != nil {
 		return err
@@ -545,6 +546,13 @@ func (a *Announcement) Validate() error {
 		if a.NoticeEnd < a.NoticeStart {
 			return Invalid("announcement.noticeEnd", "notice period ends before it starts")
 		}
+	}
+	listed := make(map[int64]bool, len(a.ProjectIDs))
+	for i, id := range a.ProjectIDs {
+		if listed[id] {
+			return Invalid("announcement.projects["+itoa(i)+"]", "project %d is listed twice", id)
+		}
+		listed[id] = true
 	}
 	return nil
 }
