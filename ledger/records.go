@@ -428,6 +428,21 @@ func CheckTranche(t *Tranche, awarded, paid Money) error {
 	return nil
 }
 
+// CheckPayment refuses tranche t of project p, which has already been
+// paid the earlier tranches: each kind of tranche (first, second, final) is
+// paid once, and CheckTranche holds against what the earlier ones left of
+// the award.
+func CheckPayment(p *Project, t *Tranche, earlier []Tranche) error {
+	var paid Money
+	for _, e := range earlier {
+		if e.Kind == t.Kind {
+			return Invalid("tranche.kind", "project %s already has its %s", p.Code, Label(t.Kind))
+		}
+		paid += e.Amount
+	}
+	return CheckTranche(t, p.Awarded, paid)
+}
+
 // Audit is the financial audit of a project: its result, findings, what was
 // spent and the unspent balance recovered (结余资金收回).
 type Audit struct {

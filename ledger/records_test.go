@@ -245,6 +245,29 @@ func TestCheckTranche(t *testing.T) {
 	}
 }
 
+func TestCheckPayment(t *testing.T) {
+	p := validProject()
+	p.Awarded = Yuan(100_000)
+	first := Tranche{Kind: FirstTranche, Amount: Yuan(50_000), PaidOn: "2015-06-20"}
+	second := Tranche{Kind: SecondTranche, Amount: Yuan(30_000), PaidOn: "2016-01-20"}
+	for _, tc := range []struct {
+		name    string
+		t       Tranche
+		earlier []Tranche
+		field   string
+	}{
+		{"first", first, nil, ""},
+		{"second after the first", second, []Tranche{first}, ""},
+		{"final: the rest", Tranche{Kind: FinalTranche, Amount: Yuan(20_000), PaidOn: "2016-09-10"}, []Tranche{first, second}, ""},
+		{"final: more than the rest", Tranche{Kind: FinalTranche, Amount: Yuan(20_001), PaidOn: "2016-09-10"}, []Tranche{first, second}, "tranche.amount"},
+		{"first twice", Tranche{Kind: FirstTranche, Amount: 100, PaidOn: "2015-07-01"}, []Tranche{first}, "tranche.kind"},
+		{"second twice", second, []Tranche{first, second}, "tranche.kind"},
+		{"bad amount", Tranche{Kind: FirstTranche, Amount: 0, PaidOn: "2015-06-20"}, nil, "tranche.amount"},
+	} {
+		wantRefusal(t, tc.name, CheckPayment(&p, &tc.t, tc.earlier), tc.field)
+	}
+}
+
 func TestAuditValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name  string

@@ -469,11 +469,11 @@ func (w txWriter) RecordTranche(ctx context.Context, att ledger.Attribution, t *
 	if err := tx.markRollup(ctx, t.ProjectID); err != nil {
 		return err
 	}
-	var paid int64
-	if err := tx.get(ctx, &paid, `SELECT COALESCE(SUM(amount_fen), 0) FROM tranches WHERE project_id = ?`, t.ProjectID); err != nil {
+	var earlier []ledger.Tranche
+	if err := tx.sel(ctx, &earlier, `SELECT kind, amount_fen FROM tranches WHERE project_id = ?`, t.ProjectID); err != nil {
 		return err
 	}
-	if err := ledger.CheckTranche(t, p.Awarded, ledger.Money(paid)); err != nil {
+	if err := ledger.CheckPayment(p, t, earlier); err != nil {
 		return err
 	}
 	id, err := tx.insert(ctx, "tranches", cols("project_id", "kind", "amount_fen", "paid_on"),
