@@ -16,7 +16,7 @@ func marshalEnum(w io.Writer, s string) { _, _ = io.WriteString(w, strconv.Quote
 func unmarshalEnum(v any, valid func(string) bool, name string) (string, error) {
 	s, ok := v.(string)
 	if !ok || !valid(s) {
-		return "", Invalid("", "%s is not a valid %s", quoteShort(fmt.Sprint(v)), name)
+		return "", Invalid("", "%s is not a valid %s", Excerpt(fmt.Sprint(v)), name)
 	}
 	return s, nil
 }

@@ -29,7 +29,7 @@ type Date string
 // EINVALID error without a field (the caller names it, see InField).
 func ParseDate(s string) (Date, error) {
 	if _, err := time.Parse(time.DateOnly, s); err != nil || len(s) != len(time.DateOnly) {
-		return "", Invalid("", "date %s is not a valid YYYY-MM-DD date", quoteShort(s))
+		return "", Invalid("", "date %s is not a valid YYYY-MM-DD date", Excerpt(s))
 	}
 	return Date(s), nil
 }

@@ -50,7 +50,7 @@ func ParseMoney(s string) (Money, error) {
 	}
 	whole, frac, hasDot := strings.Cut(t, ".")
 	if whole == "" || (hasDot && (frac == "" || len(frac) > 2)) || !digits(whole) || !digits(frac) {
-		return 0, Invalid("", "amount %s is not a decimal number of yuan with at most two decimals", quoteShort(s))
+		return 0, Invalid("", "amount %s is not a decimal number of yuan with at most two decimals", Excerpt(s))
 	}
 	for len(frac) < 2 {
 		frac += "0"
@@ -64,7 +64,7 @@ func ParseMoney(s string) (Money, error) {
 		limit++
 	}
 	if err != nil || y > (limit-f)/100 {
-		return 0, Invalid("", "amount %s is too large", quoteShort(s))
+		return 0, Invalid("", "amount %s is too large", Excerpt(s))
 	}
 	u := y*100 + f
 	if neg {
@@ -83,9 +83,10 @@ func digits(s string) bool {
 	return true
 }
 
-// quoteShort quotes s for an error message, cut to its first 40 bytes so a
-// refused input is recognisable without being echoed whole.
-func quoteShort(s string) string {
+// Excerpt quotes s for an error message, cut to its first 40 bytes (on a
+// character boundary) so that a refused input is recognisable without
+// being echoed whole: a 400 KB value must not make a 400 KB answer.
+func Excerpt(s string) string {
 	const max = 40
 	if len(s) <= max {
 		return strconv.Quote(s)

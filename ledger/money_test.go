@@ -3,6 +3,7 @@ package ledger
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -130,6 +131,21 @@ func TestRatio(t *testing.T) {
 	} {
 		if got := Ratio(tc.a, tc.b); got != tc.want {
 			t.Errorf("Ratio(%d, %d) = %q, want %q", int64(tc.a), int64(tc.b), got, tc.want)
+		}
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	long := strings.Repeat("ab", 30)
+	for _, tc := range []struct{ in, want string }{
+		{"abc", `"abc"`},
+		{"", `""`},
+		{long, `"` + long[:40] + `"…`},
+		{strings.Repeat("统", 20), `"` + strings.Repeat("统", 13) + `"…`}, // 39 bytes: no character is cut
+		{"\xff", `"\xff"`},
+	} {
+		if got := Excerpt(tc.in); got != tc.want {
+			t.Errorf("Excerpt(%q) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }

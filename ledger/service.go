@@ -129,7 +129,7 @@ func (g StatsGroup) Valid() bool { return slices.Contains(StatsGroups, g) }
 func CheckStatsGroups(groups []StatsGroup) error {
 	for i, g := range groups {
 		if !g.Valid() {
-			return Invalid("groupBy", "unknown grouping %s", quoteShort(string(g)))
+			return Invalid("groupBy", "unknown grouping %s", Excerpt(string(g)))
 		}
 		if slices.Contains(groups[:i], g) {
 			return Invalid("groupBy", "grouping %s is given twice", g)
