@@ -22,14 +22,22 @@ func encodeCursor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
 }
 
+// maxCursor bounds the offset a cursor may carry: far past any result,
+// and far from overflowing the offset after it.
+const maxCursor = 1 << 40
+
+// decodeCursor accepts only a cursor encodeCursor could have written; the
+// refusal quotes no more than an excerpt of what was sent.
 func decodeCursor(field, c string) (int, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil && strings.HasPrefix(string(b), "o:") {
-		if n, err := strconv.Atoi(string(b[2:])); err == nil && n >= 0 {
-			return n, nil
+	b, err := base64.RawURLEncoding.Strict().DecodeString(c)
+	if err == nil {
+		if digits, ok := strings.CutPrefix(string(b), "o:"); ok {
+			if n, err := strconv.Atoi(digits); err == nil && n >= 0 && n <= maxCursor && strconv.Itoa(n) == digits {
+				return n, nil
+			}
 		}
 	}
-	return 0, ledger.Invalid(field, "%q is not a cursor returned by this API", c)
+	return 0, ledger.Invalid(field, "%s is not a cursor returned by this API", ledger.Excerpt(c))
 }
 
 // pageArgs are a connection's Relay arguments.

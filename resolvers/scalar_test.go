@@ -1,6 +1,7 @@
 package resolvers_test
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -47,6 +48,42 @@ func TestBadScalarInput(t *testing.T) {
 		c.must(`query($m: Money) { projects(filter: {awardedMin: $m}) { totalCount } }`, map[string]any{"m": 1}, &out)
 		if out.Projects.TotalCount != all || all == 0 {
 			t.Errorf("awardedMin 1 yuan as a JSON number: %d projects, want %d", out.Projects.TotalCount, all)
+		}
+	})
+}
+
+// TestBadCursor: a cursor the API did not write is refused naming the
+// argument, without echoing it (a 400 KB cursor made a 400 KB answer) and
+// without reaching the database (an offset at the top of int64 overflowed
+// to a negative OFFSET, an internal error on PostgreSQL).
+func TestBadCursor(t *testing.T) {
+	huge := strings.Repeat("A", 400_000)
+	eachDialect(t, func(t *testing.T, c *client) {
+		for _, tc := range []struct{ name, arg, cursor string }{
+			{"400 KB", "after", huge},
+			{"offset overflows", "after", base64.RawURLEncoding.EncodeToString([]byte("o:9223372036854775807"))},
+			{"negative", "before", base64.RawURLEncoding.EncodeToString([]byte("o:-1"))},
+			{"not canonical", "after", base64.RawURLEncoding.EncodeToString([]byte("o:+5"))},
+		} {
+			errs := c.do(`query($c: String) { projects(first: 3, `+tc.arg+`: $c) { totalCount } }`, map[string]any{"c": tc.cursor}, nil)
+			if len(errs) != 1 || errs[0].Extensions["code"] != "BAD_USER_INPUT" || errs[0].Extensions["field"] != tc.arg ||
+				len(errs[0].Message) > 200 {
+				t.Errorf("%s: got %d errors, first %.300v", tc.name, len(errs), errs)
+			}
+		}
+		// A cursor the API wrote still pages on.
+		var page struct {
+			Projects struct {
+				Nodes    []struct{ Code string }
+				PageInfo struct{ EndCursor string }
+			}
+		}
+		c.must(`{ projects(first: 2) { nodes { code } pageInfo { endCursor } } }`, nil, &page)
+		first := append([]struct{ Code string }(nil), page.Projects.Nodes...)
+		c.must(`query($c: String) { projects(first: 2, after: $c) { nodes { code } pageInfo { endCursor } } }`,
+			map[string]any{"c": page.Projects.PageInfo.EndCursor}, &page)
+		if len(first) != 2 || len(page.Projects.Nodes) != 2 || page.Projects.Nodes[0].Code <= first[1].Code {
+			t.Errorf("paging on: %v then %v", first, page.Projects.Nodes)
 		}
 	})
 }
