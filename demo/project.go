@@ -151,15 +151,14 @@ func (g *generator) project(d *Dataset, p *projectPlan) {
 		paid += amt
 		d.Tranches = append(d.Tranches, tr)
 	}
-	first := roundTo(p.award/2, 100)
-	second := roundTo(p.award*3/10, 100)
+	first, second, final := ledger.TrancheSchedule(p.award)
 	if p.fate != fateApproval {
 		tranche(ledger.FirstTranche, first, t.firstPaid)
 		if hadMidterm && midPassed {
 			tranche(ledger.SecondTranche, second, t.secondPaid)
 		}
 		if p.fate == fateCompleted {
-			tranche(ledger.FinalTranche, p.award-first-second, t.finalPaid)
+			tranche(ledger.FinalTranche, final, t.finalPaid)
 		}
 	}
 
@@ -369,13 +368,16 @@ func reviewComment(r *rand.Rand, k ledger.ReviewKind, total float64, passed bool
 		}
 		return "基本完成阶段目标，需按评审意见整改后拨付第二期资金。"
 	default:
-		if total >= 90 {
+		switch g := ledger.GradeOf(total); g {
+		case ledger.GradeExcellent:
 			return "项目成效突出，验收评估等级为优秀，建议作为优秀案例推广。"
-		}
-		if total >= 80 {
+		case ledger.GradeGood:
 			return "项目完成协议约定目标，验收评估等级为良好。"
+		case ledger.GradePass:
+			return "项目基本完成协议目标，验收评估等级为合格。"
+		default:
+			return "项目未达到合格分数，验收评估等级为" + ledger.Label(g) + "，需整改后复评。"
 		}
-		return "项目基本完成协议目标，验收评估等级为合格。"
 	}
 }
 

@@ -33,6 +33,19 @@ func (m Money) String() string {
 	return s
 }
 
+// RoundYuan rounds m to whole yuan, half a yuan away from zero.
+func (m Money) RoundYuan() Money {
+	r := m % 100 // the sign of m
+	m -= r
+	switch {
+	case r >= 50:
+		m += 100
+	case r <= -50:
+		m -= 100
+	}
+	return m
+}
+
 // ParseMoney parses a decimal string of yuan ("1234", "1234.5", "1234.56",
 // "-3.00") into Money. More than two decimals, exponents, separators or an
 // amount that does not fit int64 fen are refused with an EINVALID error

@@ -149,3 +149,13 @@ func TestExcerpt(t *testing.T) {
 		}
 	}
 }
+
+func TestRoundYuan(t *testing.T) {
+	for _, tc := range []struct{ in, want Money }{
+		{0, 0}, {49, 0}, {50, 100}, {149, 100}, {150, 200}, {-49, 0}, {-50, -100}, {-150, -200}, {Yuan(7), Yuan(7)},
+	} {
+		if got := tc.in.RoundYuan(); got != tc.want {
+			t.Errorf("Money(%d).RoundYuan() = %d, want %d", int64(tc.in), int64(got), int64(tc.want))
+		}
+	}
+}

@@ -379,6 +379,31 @@ const PassMark = 60.0
 // PassesReview reports whether a weighted total reaches the pass mark.
 func PassesReview(total float64) bool { return total >= PassMark }
 
+// Grade is the grade of a closing evaluation (验收评估等级) that the result
+// announcement publishes with each project's score.
+type Grade string
+
+// Grades, best first.
+const (
+	GradeExcellent Grade = "EXCELLENT" // 优秀: 90 and above
+	GradeGood      Grade = "GOOD"      // 良好: 80 and above
+	GradePass      Grade = "PASS"      // 合格: the pass mark and above
+	GradeFail      Grade = "FAIL"      // 不合格: below the pass mark
+)
+
+// GradeOf returns the grade of a closing review's weighted total.
+func GradeOf(total float64) Grade {
+	switch {
+	case total >= 90:
+		return GradeExcellent
+	case total >= 80:
+		return GradeGood
+	case PassesReview(total):
+		return GradePass
+	}
+	return GradeFail
+}
+
 // CheckScorecard checks scorecard s against its indicator set, whose
 // Indicators must be filled in, and returns its weighted total: a
 // scorecard without a kind takes the set's, one with another kind is
@@ -408,6 +433,16 @@ type Tranche struct {
 	Amount    Money       `db:"amount_fen" json:"amountFen"`
 	PaidOn    Date        `db:"paid_on" json:"paidOn"`
 	Versioned
+}
+
+// TrancheSchedule splits an award into the programme's three tranches
+// (资金拨付): half when the agreement is signed, 30% after a passed mid-term
+// review, the rest on acceptance; the first two rounded to whole yuan, so
+// the three always add up to the award.
+func TrancheSchedule(award Money) (first, second, final Money) {
+	first = (award / 2).RoundYuan()
+	second = (award/10*3 + award%10*3/10).RoundYuan() // award×3/10 without overflow
+	return first, second, award - first - second
 }
 
 // CheckTranche refuses a tranche that is not positive or that passes what is

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -382,5 +383,43 @@ func TestOtherRecordsValidate(t *testing.T) {
 		{"feedback respondent", (&Feedback{Rating: 3, Respondent: "PASSER_BY"}).Validate(), "feedback.respondent"},
 	} {
 		wantRefusal(t, tc.name, tc.err, tc.field)
+	}
+}
+
+func TestGradeOf(t *testing.T) {
+	for _, tc := range []struct {
+		total float64
+		want  Grade
+		label string
+	}{
+		{100, GradeExcellent, "优秀"}, {90, GradeExcellent, "优秀"}, {89.99, GradeGood, "良好"}, {80, GradeGood, "良好"},
+		{79.99, GradePass, "合格"}, {60, GradePass, "合格"}, {59.99, GradeFail, "不合格"}, {0, GradeFail, "不合格"},
+	} {
+		if got := GradeOf(tc.total); got != tc.want || Label(got) != tc.label {
+			t.Errorf("GradeOf(%v) = %s (%s), want %s (%s)", tc.total, got, Label(got), tc.want, tc.label)
+		}
+	}
+}
+
+func TestTrancheSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		award                Money
+		first, second, final Money
+	}{
+		{Yuan(100_000), Yuan(50_000), Yuan(30_000), Yuan(20_000)},
+		{Yuan(125_555), 6277800, 3766700, 2511000}, // 62,777.50 and 37,666.50 round up
+		{12345, 6200, 3700, 2445},                  // 61.725 → 62 yuan, 37.035 → 37 yuan
+		{1, 0, 0, 1},
+		{0, 0, 0, 0},
+	} {
+		f, s, fin := TrancheSchedule(tc.award)
+		if f != tc.first || s != tc.second || fin != tc.final || f+s+fin != tc.award {
+			t.Errorf("TrancheSchedule(%s) = %s, %s, %s; want %s, %s, %s", tc.award, f, s, fin, tc.first, tc.second, tc.final)
+		}
+	}
+	// 30% of a very large award is computed without overflowing.
+	huge := Money(math.MaxInt64 - 1000)
+	if _, s, _ := TrancheSchedule(huge); s <= 0 || s > huge/3 {
+		t.Errorf("TrancheSchedule(%s): second tranche %s", huge, s)
 	}
 }
