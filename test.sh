@@ -43,6 +43,31 @@ if [ -f api/audit/package.json ] && command -v npm >/dev/null; then
   (cd api/audit && { npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent; })
 fi
 
+step "fuzz (each target briefly; CIVICLEDGER_FUZZTIME, default 3s)"
+# Go fuzzes one target per run, so each is listed here; each package's
+# instrumented test binary is built once. Their seeds and the regressions
+# under <pkg>/testdata/fuzz/ also run in go test below.
+fuzztime="${CIVICLEDGER_FUZZTIME:-3s}"
+fuzzbin=$(mktemp -d)
+fuzzcache="$(go env GOCACHE)/fuzz/civicledger"
+fuzz() { # fuzz <package> <target>...
+  local pkg=$1 fn out; shift
+  go test -c -fuzz . -o "$fuzzbin/$pkg.test" "./$pkg/"
+  for fn in "$@"; do
+    if ! out=$(cd "$pkg" && "$fuzzbin/$pkg.test" -test.run '^$' -test.fuzz "^$fn\$" -test.fuzztime "$fuzztime" \
+      -test.fuzzcachedir "$fuzzcache/$pkg" 2>&1) || [[ $out == *"no fuzz tests"* ]]; then
+      echo "$out"; echo "fuzz target $fn in $pkg failed (or does not exist); a failing input is written under $pkg/testdata/fuzz/$fn/" >&2
+      rm -rf "$fuzzbin"; exit 1
+    fi
+    echo "ok  $pkg $fn"
+  done
+}
+fuzz ledger FuzzParseMoney FuzzMoneyArithmetic FuzzParseDate FuzzCreditCode
+fuzz portal FuzzCursor FuzzPaginate
+fuzz search FuzzParseText FuzzQueryPlan FuzzSearch
+fuzz api FuzzPOST FuzzGET
+rm -rf "$fuzzbin"
+
 step "go test (SQLite and PostgreSQL)"
 # -v so the log shows each dialect's subtests; the filter keeps the summary
 # lines, and the full log is printed when anything fails.

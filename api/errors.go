@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"civicledger/ledger"
@@ -43,7 +44,12 @@ func errorPresenter(log *slog.Logger, cfg *Config) graphql.ErrorPresenterFunc {
 		var le *ledger.Error
 		switch {
 		case errors.As(err, &le):
-			out.Message = ledger.ErrorMessage(err)
+			if le.Field == "" && isGQL {
+				// A scalar refused while gqlgen read an argument: name the
+				// argument by the input path below the field's own path.
+				le, _ = ledger.InField(argumentPath(gqlErr.Path, graphql.GetPath(ctx)), le).(*ledger.Error)
+			}
+			out.Message = le.Error()
 			out.Extensions["code"] = le.Code
 			if le.Field != "" {
 				out.Extensions["field"] = le.Field
@@ -79,4 +85,19 @@ func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
 		log.ErrorContext(ctx, "graphql: panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return fmt.Errorf("panic: %v", v)
 	}
+}
+
+// argumentPath returns the part of an input error's path below the field
+// whose argument it is ("filter.awardedMin" of projects.filter.awardedMin),
+// or "" when path does not continue the field's path.
+func argumentPath(path, field ast.Path) string {
+	if len(path) <= len(field) {
+		return ""
+	}
+	for i := range field {
+		if path[i] != field[i] {
+			return ""
+		}
+	}
+	return path[len(field):].String()
 }

@@ -110,11 +110,9 @@ func (d *Dataset) append(p *Dataset) {
 	d.Feedback = append(d.Feedback, p.Feedback...)
 }
 
-// Totals are the programme's headline figures. Person-times and money follow
-// the store's roll-up: per project and metric kind the VERIFIED rows when the
-// project has any, else the SELF_REPORTED ones, summed over periods; unique
-// persons take the largest period figure; leveraged funds fall back to the
-// agreed co-funding when a project reports none.
+// Totals are the programme's headline figures: the sums of every project's
+// figures as ledger.DeriveFigures derives them, the rule the store keeps
+// project_figures by.
 type Totals struct {
 	Awarded            ledger.Money
 	Leveraged          ledger.Money
@@ -158,61 +156,42 @@ func (d *Dataset) Summary() *Summary {
 	return s
 }
 
-// projectFigures rolls up the metrics of d per project, in the order of
-// d.Projects. The projects have consecutive local IDs and every metric of d
-// belongs to one of them (each part of Stream keeps a project's records
-// together).
-func (d *Dataset) projectFigures() []figures {
+// projectFigures derives the figures of each project of d, in the order of
+// d.Projects. The projects have consecutive local IDs and every metric,
+// tranche and audit of d belongs to one of them (each part of Stream keeps
+// a project's records together).
+func (d *Dataset) projectFigures() []ledger.Figures {
 	if len(d.Projects) == 0 {
 		return nil
 	}
 	first := d.Projects[0].ID
-	fs := make([]figures, len(d.Projects))
+	src := make([]ledger.FigureSources, len(d.Projects))
+	for i, p := range d.Projects {
+		src[i] = ledger.FigureSources{ProjectID: p.ID, CoFunding: p.CoFunding}
+	}
 	for _, m := range d.Metrics {
-		f := &fs[m.ProjectID-first]
-		k := kindIndex(m.Kind)
-		prov := 0
-		if m.Provenance == ledger.Verified {
-			prov = 1
+		s := &src[m.ProjectID-first]
+		s.Metrics = append(s.Metrics, m.Total())
+	}
+	for _, t := range d.Tranches {
+		src[t.ProjectID-first].Paid += t.Amount
+	}
+	for _, a := range d.Audits {
+		s := &src[a.ProjectID-first]
+		s.Recovered += a.Recovered
+		if a.Result == ledger.AuditFindings {
+			s.AuditsWithFindings++
 		}
-		f.sum[k][prov] += m.Value
-		f.max[k][prov] = max(f.max[k][prov], m.Value)
-		f.has[k][prov] = true
+	}
+	fs := make([]ledger.Figures, len(d.Projects))
+	for i := range src {
+		fs[i] = ledger.DeriveFigures(src[i])
 	}
 	return fs
 }
 
-// figures is one project's metric roll-up: [kind][provenance].
-type figures struct {
-	sum, max [6][2]int64
-	has      [6][2]bool
-}
-
-func (f *figures) value(k int) int64 {
-	if f.has[k][1] {
-		return f.sum[k][1]
-	}
-	return f.sum[k][0]
-}
-
-func (f *figures) maxValue(k int) int64 {
-	if f.has[k][1] {
-		return f.max[k][1]
-	}
-	return f.max[k][0]
-}
-
-func kindIndex(k ledger.MetricKind) int {
-	for i, m := range ledger.MetricKinds {
-		if m == k {
-			return i
-		}
-	}
-	return 0
-}
-
-// add counts part p, whose projects' metric roll-ups are fs.
-func (s *Summary) add(p *Dataset, fs []figures) {
+// add counts part p, whose projects' figures are fs.
+func (s *Summary) add(p *Dataset, fs []ledger.Figures) {
 	s.Rounds += len(p.Rounds)
 	s.Organizations += len(p.Organizations)
 	s.IndicatorSets += len(p.IndicatorSets)
@@ -240,22 +219,16 @@ func (s *Summary) add(p *Dataset, fs []figures) {
 			s.Completed++
 		}
 		f := &fs[i]
-		lev := pr.CoFunding
-		if li := kindIndex(ledger.LeveragedFunds); f.has[li][0] || f.has[li][1] {
-			lev = ledger.Money(f.value(li))
-		}
-		t.Leveraged += lev
-		t.BeneficiaryVisits += f.value(kindIndex(ledger.BeneficiaryVisits))
-		t.BeneficiaryPersons += f.maxValue(kindIndex(ledger.BeneficiaryPersons))
-		t.VolunteerVisits += f.value(kindIndex(ledger.VolunteerVisits))
-		t.VolunteerHours += f.value(kindIndex(ledger.VolunteerHours))
-		t.ExpertVisits += f.value(kindIndex(ledger.ExpertVisits))
-	}
-	for _, tr := range p.Tranches {
-		t.Paid += tr.Amount
+		t.Leveraged += f.Leveraged
+		t.Paid += f.Paid
+		t.Recovered += f.Recovered
+		t.BeneficiaryVisits += f.BeneficiaryVisits
+		t.BeneficiaryPersons += f.BeneficiaryPersons
+		t.VolunteerVisits += f.VolunteerVisits
+		t.VolunteerHours += f.VolunteerHours
+		t.ExpertVisits += f.ExpertVisits
 	}
 	for _, a := range p.Audits {
-		t.Recovered += a.Recovered
 		if a.Result == ledger.AuditFindings {
 			s.AuditFindings++
 		}

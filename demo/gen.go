@@ -168,7 +168,7 @@ func (g *generator) creditCode(r *rand.Rand, dept, typ byte, division, prefix st
 			if prefix == "00" {
 				body = append(body, byte('0'+r.IntN(10)))
 			} else {
-				body = append(body, creditAlphabet[r.IntN(len(creditAlphabet))])
+				body = append(body, ledger.CreditCodeAlphabet[r.IntN(len(ledger.CreditCodeAlphabet))])
 			}
 		}
 		code := ledger.MakeCreditCode(dept, typ, division, string(body))
@@ -178,8 +178,6 @@ func (g *generator) creditCode(r *rand.Rand, dept, typ byte, division, prefix st
 		}
 	}
 }
-
-const creditAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 func (g *generator) fixed(d *Dataset, r *rand.Rand, f fixedOrg, prefix string) int64 {
 	o := &ledger.Organization{

@@ -143,21 +143,22 @@ func (g *generator) project(d *Dataset, p *projectPlan) {
 	// the rest on acceptance; never more than the award.
 	var paid ledger.Money
 	tranche := func(k ledger.TrancheKind, amt ledger.Money, on time.Time) {
-		if amt <= 0 || paid+amt > p.award {
-			return
+		tr := &ledger.Tranche{ProjectID: p.id, Kind: k, Amount: amt, PaidOn: ds(on)}
+		if ledger.CheckTranche(tr, p.award, paid) != nil {
+			return // nothing left to pay, or less than the tranche
 		}
+		tr.ID = g.next("tranche")
 		paid += amt
-		d.Tranches = append(d.Tranches, &ledger.Tranche{ID: g.next("tranche"), ProjectID: p.id, Kind: k, Amount: amt, PaidOn: ds(on)})
+		d.Tranches = append(d.Tranches, tr)
 	}
-	first := roundTo(p.award/2, 100)
-	second := roundTo(p.award*3/10, 100)
+	first, second, final := ledger.TrancheSchedule(p.award)
 	if p.fate != fateApproval {
 		tranche(ledger.FirstTranche, first, t.firstPaid)
 		if hadMidterm && midPassed {
 			tranche(ledger.SecondTranche, second, t.secondPaid)
 		}
 		if p.fate == fateCompleted {
-			tranche(ledger.FinalTranche, p.award-first-second, t.finalPaid)
+			tranche(ledger.FinalTranche, final, t.finalPaid)
 		}
 	}
 
@@ -340,7 +341,7 @@ func (g *generator) scorecard(d *Dataset, r *rand.Rand, p *projectPlan, k ledger
 		sc.Scores = append(sc.Scores, ledger.Score{IndicatorID: in.ID, Value: v})
 	}
 	total := ledger.WeightedTotal(set.Indicators, sc.Scores)
-	sc.Passed = passed && total >= 60
+	sc.Passed = passed && ledger.PassesReview(total)
 	if k == ledger.InitialScreening || k == ledger.ApprovalReview {
 		sc.Passed = true // every project listed here was approved
 	}
@@ -367,13 +368,16 @@ func reviewComment(r *rand.Rand, k ledger.ReviewKind, total float64, passed bool
 		}
 		return "基本完成阶段目标，需按评审意见整改后拨付第二期资金。"
 	default:
-		if total >= 90 {
+		switch g := ledger.GradeOf(total); g {
+		case ledger.GradeExcellent:
 			return "项目成效突出，验收评估等级为优秀，建议作为优秀案例推广。"
-		}
-		if total >= 80 {
+		case ledger.GradeGood:
 			return "项目完成协议约定目标，验收评估等级为良好。"
+		case ledger.GradePass:
+			return "项目基本完成协议目标，验收评估等级为合格。"
+		default:
+			return "项目未达到合格分数，验收评估等级为" + ledger.Label(g) + "，需整改后复评。"
 		}
-		return "项目基本完成协议目标，验收评估等级为合格。"
 	}
 }
 

@@ -149,7 +149,7 @@ func (g *generator) announcements(d *Dataset, yi int) {
 		fmt.Sprintf("经初筛、专家评审，拟立项%d个项目，拟资助金额%s万元，现予公示：", len(plans), wan(round.Budget)), plans, basic)
 	ann("TR1", ledger.TrancheNotice, fmt.Sprintf("%d年度立项项目首期资金拨付公告", Y), g.finance, day(Y, time.July, 10),
 		"以下项目已签订项目协议书，首期资金（资助金额的50%）已拨付：", executed, func(p *projectPlan) string {
-			return fmt.Sprintf("%s %s 拨付%s万元", p.code, p.title, wan(roundTo(p.award/2, 100)))
+			return fmt.Sprintf("%s %s 拨付%s万元", p.code, p.title, wan(firstTranche(p)))
 		})
 	ann("MID", ledger.MidtermResults, fmt.Sprintf("%d年度立项项目中期评审结果公告", Y), g.bureau, day(Y+1, time.January, 15),
 		"第三方监测评估机构已完成中期评审，结果如下：", midterm, func(p *projectPlan) string {
@@ -161,22 +161,15 @@ func (g *generator) announcements(d *Dataset, yi int) {
 		})
 	ann("TR2", ledger.TrancheNotice, fmt.Sprintf("%d年度立项项目第二期资金拨付公告", Y), g.finance, day(Y+1, time.February, 20),
 		"以下项目中期评审通过，第二期资金（资助金额的30%）已拨付：", second, func(p *projectPlan) string {
-			return fmt.Sprintf("%s %s 拨付%s万元", p.code, p.title, wan(roundTo(p.award*3/10, 100)))
+			return fmt.Sprintf("%s %s 拨付%s万元", p.code, p.title, wan(secondTranche(p)))
 		})
 	ann("CLO", ledger.ClosingResults, fmt.Sprintf("%d年度立项项目验收评估结果公告", Y), g.bureau, day(Y+1, time.September, 5),
 		"经结项评审、财务审计和验收，以下项目通过验收：", completed, func(p *projectPlan) string {
-			grade := "合格"
-			switch {
-			case p.closing >= 90:
-				grade = "优秀"
-			case p.closing >= 80:
-				grade = "良好"
-			}
-			return fmt.Sprintf("%s %s 得分%.2f 等级%s", p.code, p.title, p.closing, grade)
+			return fmt.Sprintf("%s %s 得分%.2f 等级%s", p.code, p.title, p.closing, ledger.Label(ledger.GradeOf(p.closing)))
 		})
 	ann("TR3", ledger.TrancheNotice, fmt.Sprintf("%d年度立项项目尾款拨付公告", Y), g.finance, day(Y+1, time.October, 10),
 		"以下项目已通过验收，尾款已拨付：", completed, func(p *projectPlan) string {
-			return fmt.Sprintf("%s %s 拨付%s万元", p.code, p.title, wan(p.award-roundTo(p.award/2, 100)-roundTo(p.award*3/10, 100)))
+			return fmt.Sprintf("%s %s 拨付%s万元", p.code, p.title, wan(finalTranche(p)))
 		})
 }
 
@@ -215,3 +208,8 @@ func (g *generator) caseCollection(d *Dataset, yi int) {
 			Title: title, Body: narrative, AuthorID: ptr(p.evaluator), ProjectID: ptr(p.id), RoundID: ptr(round.ID), PublishedOn: ds(on)})
 	}
 }
+
+// The tranches of a project's award, as ledger.TrancheSchedule splits it.
+func firstTranche(p *projectPlan) ledger.Money  { f, _, _ := ledger.TrancheSchedule(p.award); return f }
+func secondTranche(p *projectPlan) ledger.Money { _, s, _ := ledger.TrancheSchedule(p.award); return s }
+func finalTranche(p *projectPlan) ledger.Money  { _, _, f := ledger.TrancheSchedule(p.award); return f }

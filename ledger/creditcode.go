@@ -11,7 +11,9 @@ import (
 // 3^(i) mod 31. Positions 9–17 are the organization code of GB 11714, whose
 // own last character is a check over its first eight.
 
-const creditAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+// CreditCodeAlphabet is the characters of a credit code, each standing for
+// its index in the check-character sum.
+const CreditCodeAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 var creditWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
 
@@ -25,7 +27,7 @@ func CreditCheckChar(first17 string) (byte, error) {
 	}
 	sum := 0
 	for i := 0; i < 17; i++ {
-		v := strings.IndexByte(creditAlphabet, first17[i])
+		v := strings.IndexByte(CreditCodeAlphabet, first17[i])
 		if v < 0 {
 			return 0, fmt.Errorf("character %d (%q) is not allowed in a credit code", i+1, first17[i])
 		}
@@ -35,7 +37,7 @@ func CreditCheckChar(first17 string) (byte, error) {
 	if c == 31 {
 		c = 0
 	}
-	return creditAlphabet[c], nil
+	return CreditCodeAlphabet[c], nil
 }
 
 // OrgCodeCheckChar returns the GB 11714 check character of an organization
@@ -77,7 +79,7 @@ func ValidateCreditCode(field, code string) error {
 		return Invalid(field, "统一社会信用代码 must be 18 characters, got %d", len([]rune(code)))
 	}
 	for i := 0; i < 18; i++ {
-		if strings.IndexByte(creditAlphabet, code[i]) < 0 {
+		if strings.IndexByte(CreditCodeAlphabet, code[i]) < 0 {
 			return Invalid(field, "统一社会信用代码 has %q at position %d; only digits and capitals except I, O, S, V, Z are allowed", code[i], i+1)
 		}
 	}

@@ -197,6 +197,7 @@ var labels = map[string]string{
 	string(CaseStudyReport): "项目案例", string(CorrectionReport): "整改报告",
 	string(AuditClean): "审计无问题", string(AuditFindings): "审计发现问题",
 	string(RoleSystem): "系统", string(RoleBureau): "民政部门", string(RoleFinance): "财政部门",
+	string(GradeExcellent): "优秀", string(GradeGood): "良好", string(GradePass): "合格", string(GradeFail): "不合格",
 	string(RolePublic): "公众", // EVALUATOR, AUDITOR, UNDERTAKER share the OrgKind labels
 }
 

@@ -81,3 +81,22 @@ func ErrorField(err error) string {
 	}
 	return ""
 }
+
+// InField returns err with its refused field placed under field: an *Error
+// without a field gets field, one with a field gets "field.its-field". A
+// scalar that cannot know where it was given (a Money or Date value) is
+// refused without a field, and the transport that knows the argument names
+// it this way. Any other error is returned unchanged.
+func InField(field string, err error) error {
+	var e *Error
+	if field == "" || !errors.As(err, &e) {
+		return err
+	}
+	out := *e
+	if out.Field == "" {
+		out.Field = field
+	} else {
+		out.Field = field + "." + out.Field
+	}
+	return &out
+}

@@ -7,14 +7,16 @@ import (
 )
 
 // GraphQL marshalling of the enumerations and of Date, so the API binds to
-// the domain types directly. They use only the standard library.
+// the domain types directly. They use only the standard library. A value
+// they refuse is an EINVALID *Error without a field: the API's error
+// presenter names the argument it was given in (InField).
 
 func marshalEnum(w io.Writer, s string) { _, _ = io.WriteString(w, strconv.Quote(s)) }
 
 func unmarshalEnum(v any, valid func(string) bool, name string) (string, error) {
 	s, ok := v.(string)
 	if !ok || !valid(s) {
-		return "", fmt.Errorf("%v is not a valid %s", v, name)
+		return "", Invalid("", "%s is not a valid %s", Excerpt(fmt.Sprint(v)), name)
 	}
 	return s, nil
 }
@@ -172,7 +174,7 @@ func (d Date) MarshalGQL(w io.Writer) {
 func (d *Date) UnmarshalGQL(x any) error {
 	s, ok := x.(string)
 	if !ok {
-		return fmt.Errorf("a Date must be a string YYYY-MM-DD")
+		return Invalid("", "a Date must be a string YYYY-MM-DD")
 	}
 	v, err := ParseDate(s)
 	*d = v

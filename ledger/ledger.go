@@ -5,7 +5,7 @@
 package ledger
 
 import (
-	"fmt"
+	"strings"
 	"time"
 )
 
@@ -24,10 +24,12 @@ func mustZone(name string) *time.Location {
 // this text in both databases, so they compare and sort as strings.
 type Date string
 
-// ParseDate checks that s is a valid "YYYY-MM-DD" date.
+// ParseDate checks that s is a valid "YYYY-MM-DD" date (a real day of the
+// Gregorian calendar, four-digit year); it refuses anything else with an
+// EINVALID error without a field (the caller names it, see InField).
 func ParseDate(s string) (Date, error) {
-	if _, err := time.Parse(time.DateOnly, s); err != nil {
-		return "", fmt.Errorf("date %q is not a valid YYYY-MM-DD date", s)
+	if _, err := time.Parse(time.DateOnly, s); err != nil || len(s) != len(time.DateOnly) {
+		return "", Invalid("", "date %s is not a valid YYYY-MM-DD date", Excerpt(s))
 	}
 	return Date(s), nil
 }
@@ -73,6 +75,32 @@ func (a Attribution) Validate() error {
 		return Invalid("attribution.role", "role %q is not one of the known roles", a.Role)
 	}
 	return nil
+}
+
+// ValidateCorrection checks the attribution of a correction: a valid
+// attribution that states the correction's reason, which the public sees
+// in the record's history.
+func (a Attribution) ValidateCorrection() error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if strings.TrimSpace(a.Reason) == "" {
+		return Invalid("attribution.reason", "a correction must state its reason")
+	}
+	return nil
+}
+
+// ForStageChange returns the attribution of the new project version a
+// stage event makes: a, with the stage and outcome reached as its reason
+// when a gives none ("stage change: 项目执行 / 终止").
+func (a Attribution) ForStageChange(e *StageEvent) Attribution {
+	if a.Reason == "" {
+		a.Reason = "stage change: " + Label(e.Stage)
+		if e.Outcome != Ongoing {
+			a.Reason += " / " + Label(e.Outcome)
+		}
+	}
+	return a
 }
 
 // Revision is one version of a published record as the public can see it in

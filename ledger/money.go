@@ -1,11 +1,14 @@
 package ledger
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Money is an amount of Chinese yuan counted in fen (1 yuan = 100 fen).
@@ -30,13 +33,28 @@ func (m Money) String() string {
 	return s
 }
 
+// RoundYuan rounds m to whole yuan, half a yuan away from zero.
+func (m Money) RoundYuan() Money {
+	r := m % 100 // the sign of m
+	m -= r
+	switch {
+	case r >= 50:
+		m += 100
+	case r <= -50:
+		m -= 100
+	}
+	return m
+}
+
 // ParseMoney parses a decimal string of yuan ("1234", "1234.5", "1234.56",
 // "-3.00") into Money. More than two decimals, exponents, separators or an
-// amount that does not fit int64 fen are refused.
+// amount that does not fit int64 fen are refused with an EINVALID error
+// without a field (the caller names it, see InField). Every Money's String
+// parses back to the same Money.
 func ParseMoney(s string) (Money, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
-		return 0, fmt.Errorf("amount is empty")
+		return 0, Invalid("", "amount is empty")
 	}
 	neg := false
 	if t[0] == '-' || t[0] == '+' {
@@ -44,29 +62,53 @@ func ParseMoney(s string) (Money, error) {
 		t = t[1:]
 	}
 	whole, frac, hasDot := strings.Cut(t, ".")
-	if whole == "" || (hasDot && (frac == "" || len(frac) > 2)) {
-		return 0, fmt.Errorf("amount %q is not a decimal number of yuan with at most two decimals", s)
-	}
-	for _, part := range []string{whole, frac} {
-		for _, r := range part {
-			if r < '0' || r > '9' {
-				return 0, fmt.Errorf("amount %q is not a decimal number of yuan with at most two decimals", s)
-			}
-		}
+	if whole == "" || (hasDot && (frac == "" || len(frac) > 2)) || !digits(whole) || !digits(frac) {
+		return 0, Invalid("", "amount %s is not a decimal number of yuan with at most two decimals", Excerpt(s))
 	}
 	for len(frac) < 2 {
 		frac += "0"
 	}
-	y, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || y > (math.MaxInt64-99)/100 {
-		return 0, fmt.Errorf("amount %q is too large", s)
-	}
-	f, _ := strconv.ParseInt(frac, 10, 64)
-	v := y*100 + f
+	// In uint64 so that the most negative Money, whose magnitude passes
+	// MaxInt64 by one fen, parses too.
+	y, err := strconv.ParseUint(whole, 10, 64)
+	f, _ := strconv.ParseUint(frac, 10, 64)
+	limit := uint64(math.MaxInt64)
 	if neg {
-		v = -v
+		limit++
 	}
-	return Money(v), nil
+	if err != nil || y > (limit-f)/100 {
+		return 0, Invalid("", "amount %s is too large", Excerpt(s))
+	}
+	u := y*100 + f
+	if neg {
+		return Money(-u), nil // two's complement: -(1<<63) is itself
+	}
+	return Money(u), nil
+}
+
+// digits reports whether s has only ASCII digits.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Excerpt quotes s for an error message, cut to its first 40 bytes (on a
+// character boundary) so that a refused input is recognisable without
+// being echoed whole: a 400 KB value must not make a 400 KB answer.
+func Excerpt(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
 }
 
 // MarshalGQL writes m as a JSON string of yuan (gqlgen scalar marshalling).
@@ -74,59 +116,78 @@ func (m Money) MarshalGQL(w io.Writer) {
 	_, _ = io.WriteString(w, strconv.Quote(m.String()))
 }
 
-// UnmarshalGQL reads Money from a GraphQL string (or an integer of yuan).
+// maxYuan is the largest whole number of yuan Money holds.
+const maxYuan = math.MaxInt64 / 100
+
+// UnmarshalGQL reads Money from a GraphQL string of yuan ("1234.56") or an
+// integer of yuan, given inline (int64) or in the variables (json.Number).
+// Anything else is an EINVALID error without a field.
 func (m *Money) UnmarshalGQL(v any) error {
+	var s string
 	switch x := v.(type) {
 	case string:
-		p, err := ParseMoney(x)
-		if err != nil {
-			return err
-		}
-		*m = p
-		return nil
+		s = x
+	case json.Number:
+		s = x.String()
 	case int:
-		*m = Yuan(int64(x))
-		return nil
+		return m.UnmarshalGQL(int64(x))
 	case int64:
+		if x > maxYuan || x < -maxYuan {
+			return Invalid("", "amount %d yuan is too large", x)
+		}
 		*m = Yuan(x)
 		return nil
 	default:
-		return fmt.Errorf("money must be a decimal string of yuan such as \"1234.56\"")
+		return Invalid("", "money must be a decimal string of yuan such as \"1234.56\"")
 	}
+	p, err := ParseMoney(s)
+	if err != nil {
+		return err
+	}
+	*m = p
+	return nil
 }
 
-// Ratio returns a/b rounded to four decimals as a decimal string, or "" when
-// b is zero. It is used for leverage ratios, which must not pass through floats
-// in a way that shows binary noise.
+// Ratio returns a/b rounded to four decimals (half away from zero) as a
+// decimal string, or "" when b is zero. It is used for leverage ratios,
+// which must not pass through floats in a way that shows binary noise; the
+// arithmetic is exact for every pair of amounts.
 func Ratio(a, b Money) string {
 	if b == 0 {
 		return ""
 	}
-	// a/b with 4 decimals, rounded half away from zero, in integer arithmetic.
-	num := int64(a) * 10000
-	q := num / int64(b)
-	r := num % int64(b)
-	if 2*abs64(r) >= abs64(int64(b)) {
-		if (num < 0) != (int64(b) < 0) {
-			q--
-		} else {
+	neg := (a < 0) != (b < 0) && a != 0
+	ua, ub := magnitude(a), magnitude(b)
+	var s string
+	if ua <= math.MaxUint64/10000 {
+		// The common case, in machine integers: no allocation.
+		num := ua * 10000
+		q, r := num/ub, num%ub
+		if r >= ub-r {
 			q++
 		}
+		s = fmt.Sprintf("%d.%04d", q/10000, q%10000)
+	} else {
+		num := new(big.Int).Mul(new(big.Int).SetUint64(ua), big.NewInt(10000))
+		den := new(big.Int).SetUint64(ub)
+		q, r := new(big.Int).QuoRem(num, den, new(big.Int))
+		if r.Lsh(r, 1).Cmp(den) >= 0 {
+			q.Add(q, big.NewInt(1))
+		}
+		frac := new(big.Int)
+		q.QuoRem(q, big.NewInt(10000), frac)
+		s = fmt.Sprintf("%s.%04d", q.String(), frac.Int64())
 	}
-	neg := q < 0
-	if neg {
-		q = -q
-	}
-	s := fmt.Sprintf("%d.%04d", q/10000, q%10000)
-	if neg {
+	if neg && s != "0.0000" {
 		s = "-" + s
 	}
 	return s
 }
 
-func abs64(v int64) int64 {
-	if v < 0 {
-		return -v
+// magnitude returns |m| as uint64, exact for the most negative Money too.
+func magnitude(m Money) uint64 {
+	if m < 0 {
+		return uint64(-m) // -(1<<63) wraps to itself, which is 1<<63 as uint64
 	}
-	return v
+	return uint64(m)
 }

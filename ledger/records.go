@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -188,6 +189,44 @@ func CheckStageChange(p *Project, e *StageEvent) error {
 	return checkOutcome("stageEvent.outcome", e.Stage, e.Outcome)
 }
 
+// ApplyStageEvent moves project p as stage event e records, once
+// CheckStageChange allows it: to e's stage and outcome, and on entering
+// execution (the agreement is signed and the first tranche paid) it takes
+// e's date as its approval date when it has none. It reports whether p
+// changed: an event repeating the current stage and outcome is only dated.
+// p is left as it was when the change is refused.
+func ApplyStageEvent(p *Project, e *StageEvent) (changed bool, err error) {
+	if err := CheckStageChange(p, e); err != nil {
+		return false, err
+	}
+	if e.Stage == p.Stage && e.Outcome == p.Outcome {
+		return false, nil
+	}
+	p.Stage, p.Outcome = e.Stage, e.Outcome
+	if e.Stage == Execution && p.ApprovedOn == "" {
+		p.ApprovedOn = e.OccurredOn
+	}
+	return true, nil
+}
+
+// CheckCorrection refuses correcting project cur (as stored) into p: a
+// project's code is its public key and never changes, and a correction
+// made to an earlier version than cur's is an ECONFLICT, since applying it
+// would silently undo whatever changed since (Version 0 means the caller
+// did not say which version it corrected). The attribution is checked by
+// Attribution.ValidateCorrection, p's own fields by p.Validate.
+func CheckCorrection(cur, p *Project) error {
+	if p.Code != cur.Code {
+		return Invalid("project.code", "a project's code cannot be changed")
+	}
+	if p.Version != 0 && p.Version != cur.Version {
+		return &Error{Code: ECONFLICT, Field: "project.version", Message: fmt.Sprintf(
+			"project %s is now at version %d, but this correction was made to version %d; reload it and correct again",
+			cur.Code, cur.Version, p.Version)}
+	}
+	return nil
+}
+
 // checkOutcome refuses an outcome reached in a stage where a project cannot
 // end that way.
 func checkOutcome(field string, st Stage, o Outcome) error {
@@ -333,6 +372,59 @@ func CheckScores(indicators []Indicator, scores []Score) error {
 	return nil
 }
 
+// PassMark is the weighted total (on the 0–100 scale of WeightedTotal) a
+// review must reach to pass.
+const PassMark = 60.0
+
+// PassesReview reports whether a weighted total reaches the pass mark.
+func PassesReview(total float64) bool { return total >= PassMark }
+
+// Grade is the grade of a closing evaluation (验收评估等级) that the result
+// announcement publishes with each project's score.
+type Grade string
+
+// Grades, best first.
+const (
+	GradeExcellent Grade = "EXCELLENT" // 优秀: 90 and above
+	GradeGood      Grade = "GOOD"      // 良好: 80 and above
+	GradePass      Grade = "PASS"      // 合格: the pass mark and above
+	GradeFail      Grade = "FAIL"      // 不合格: below the pass mark
+)
+
+// GradeOf returns the grade of a closing review's weighted total.
+func GradeOf(total float64) Grade {
+	switch {
+	case total >= 90:
+		return GradeExcellent
+	case total >= 80:
+		return GradeGood
+	case PassesReview(total):
+		return GradePass
+	}
+	return GradeFail
+}
+
+// CheckScorecard checks scorecard s against its indicator set, whose
+// Indicators must be filled in, and returns its weighted total: a
+// scorecard without a kind takes the set's, one with another kind is
+// refused, the review date must be a date when given, and the scores must
+// pass CheckScores. It fills in s.Kind.
+func CheckScorecard(s *Scorecard, set *IndicatorSet) (total float64, err error) {
+	if s.Kind == "" {
+		s.Kind = set.Kind
+	}
+	if s.Kind != set.Kind {
+		return 0, Invalid("scorecard.kind", "a %s scorecard cannot use a %s indicator set", Label(s.Kind), Label(set.Kind))
+	}
+	if err := optionalDate("scorecard.reviewedOn", s.ReviewedOn); err != nil {
+		return 0, err
+	}
+	if err := CheckScores(set.Indicators, s.Scores); err != nil {
+		return 0, err
+	}
+	return WeightedTotal(set.Indicators, s.Scores), nil
+}
+
 // Tranche is one payment of a project's award (资金拨付).
 type Tranche struct {
 	ID        int64       `db:"id" json:"id"`
@@ -341,6 +433,16 @@ type Tranche struct {
 	Amount    Money       `db:"amount_fen" json:"amountFen"`
 	PaidOn    Date        `db:"paid_on" json:"paidOn"`
 	Versioned
+}
+
+// TrancheSchedule splits an award into the programme's three tranches
+// (资金拨付): half when the agreement is signed, 30% after a passed mid-term
+// review, the rest on acceptance; the first two rounded to whole yuan, so
+// the three always add up to the award.
+func TrancheSchedule(award Money) (first, second, final Money) {
+	first = (award / 2).RoundYuan()
+	second = (award/10*3 + award%10*3/10).RoundYuan() // award×3/10 without overflow
+	return first, second, award - first - second
 }
 
 // CheckTranche refuses a tranche that is not positive or that passes what is
@@ -359,6 +461,21 @@ func CheckTranche(t *Tranche, awarded, paid Money) error {
 		return Invalid("tranche.amount", "amount %s yuan is more than the %s yuan left of the award (%s awarded, %s already paid)", t.Amount, left, awarded, paid)
 	}
 	return nil
+}
+
+// CheckPayment refuses tranche t of project p, which has already been
+// paid the earlier tranches: each kind of tranche (first, second, final) is
+// paid once, and CheckTranche holds against what the earlier ones left of
+// the award.
+func CheckPayment(p *Project, t *Tranche, earlier []Tranche) error {
+	var paid Money
+	for _, e := range earlier {
+		if e.Kind == t.Kind {
+			return Invalid("tranche.kind", "project %s already has its %s", p.Code, Label(t.Kind))
+		}
+		paid += e.Amount
+	}
+	return CheckTranche(t, p.Awarded, paid)
 }
 
 // Audit is the financial audit of a project: its result, findings, what was
@@ -454,7 +571,8 @@ type Announcement struct {
 	Versioned
 }
 
-// Validate checks an announcement.
+// Validate checks an announcement: its code, kind, title and date, the
+// notice period of an approval notice, and that no project is listed twice.
 func (a *Announcement) Validate() error {
 	if err := requireText("announcement.code", a.Code, 60); err != nil {
 		return err
@@ -478,6 +596,13 @@ func (a *Announcement) Validate() error {
 		if a.NoticeEnd < a.NoticeStart {
 			return Invalid("announcement.noticeEnd", "notice period ends before it starts")
 		}
+	}
+	listed := make(map[int64]bool, len(a.ProjectIDs))
+	for i, id := range a.ProjectIDs {
+		if listed[id] {
+			return Invalid("announcement.projects["+itoa(i)+"]", "project %d is listed twice", id)
+		}
+		listed[id] = true
 	}
 	return nil
 }

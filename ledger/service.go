@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -117,6 +118,26 @@ const (
 	GroupByEvaluator   StatsGroup = "EVALUATOR"
 	GroupByStage       StatsGroup = "STAGE"
 )
+
+// StatsGroups lists the groupings stats know, in display order.
+var StatsGroups = []StatsGroup{GroupByYear, GroupByServiceArea, GroupByDistrict, GroupByUndertaker, GroupByEvaluator, GroupByStage}
+
+// Valid reports whether g is a known grouping.
+func (g StatsGroup) Valid() bool { return slices.Contains(StatsGroups, g) }
+
+// CheckStatsGroups refuses a list of groupings with an unknown or repeated
+// grouping; as each is known and appears once, at most every grouping.
+func CheckStatsGroups(groups []StatsGroup) error {
+	for i, g := range groups {
+		if !g.Valid() {
+			return Invalid("groupBy", "unknown grouping %s", Excerpt(string(g)))
+		}
+		if slices.Contains(groups[:i], g) {
+			return Invalid("groupBy", "grouping %s is given twice", g)
+		}
+	}
+	return nil
+}
 
 // StatsRow is one group of stats, or the total when Key is empty.
 type StatsRow struct {

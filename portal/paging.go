@@ -46,7 +46,7 @@ const maxCursor = 64
 // the error never repeats the cursor, which may be of any size.
 func decodeCursor(list List, field, c string) (int, error) {
 	if len(c) <= maxCursor {
-		if b, err := base64.RawURLEncoding.DecodeString(c); err == nil {
+		if b, err := base64.RawURLEncoding.Strict().DecodeString(c); err == nil {
 			name, off, ok := strings.Cut(string(b), ":")
 			if ok && name == string(list) {
 				if n, err := strconv.Atoi(off); err == nil && n >= 0 && n <= maxOffset && off == strconv.Itoa(n) {

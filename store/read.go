@@ -454,20 +454,12 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 		}
 		return conv(&t), nil, nil
 	}
-	if len(groups) > 6 {
-		return nil, nil, ledger.Invalid("groupBy", "at most 6 groupings")
+	if err := ledger.CheckStatsGroups(groups); err != nil {
+		return nil, nil, err
 	}
 	var sel, grp []string
-	seen := map[ledger.StatsGroup]bool{}
 	for i, g := range groups {
-		expr, ok := groupExprs[g]
-		if !ok {
-			return nil, nil, ledger.Invalid("groupBy", "unknown grouping %q", g)
-		}
-		if seen[g] {
-			return nil, nil, ledger.Invalid("groupBy", "grouping %s is given twice", g)
-		}
-		seen[g] = true
+		expr := groupExprs[g]
 		sel = append(sel, "CAST("+expr+" AS TEXT) AS g"+strconv.Itoa(i))
 		if db.dialect == SQLite && g == ledger.GroupByUndertaker {
 			// Unary + keeps SQLite from grouping along the undertaker

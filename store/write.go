@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -213,19 +212,22 @@ func (w txWriter) CreateOrganization(ctx context.Context, att ledger.Attribution
 	return tx.touch(ctx, "organization", id)
 }
 
-// checkOrg checks that id names an organization of the wanted kind.
-func (tx *Tx) checkOrg(ctx context.Context, field string, id int64, kind ledger.OrgKind) error {
-	k, ok := tx.orgKinds[id]
-	if !ok {
-		if err := tx.get(ctx, &k, `SELECT kind FROM organizations WHERE id = ?`, id); ledger.ErrorCode(err) == ledger.ENOTFOUND {
-			return ledger.Invalid(field, "organization %d does not exist", id)
-		} else if err != nil {
+// checkOrgs checks that each reference names an existing organization of
+// the kind its role needs (ledger.CheckOrgRef).
+func (tx *Tx) checkOrgs(ctx context.Context, refs []ledger.OrgRef) error {
+	for _, ref := range refs {
+		k, ok := tx.orgKinds[ref.ID]
+		if !ok {
+			if err := tx.get(ctx, &k, `SELECT kind FROM organizations WHERE id = ?`, ref.ID); ledger.ErrorCode(err) == ledger.ENOTFOUND {
+				return ledger.Invalid(ref.Field, "organization %d does not exist", ref.ID)
+			} else if err != nil {
+				return err
+			}
+			tx.orgKinds[ref.ID] = k
+		}
+		if err := ledger.CheckOrgRef(ref, k); err != nil {
 			return err
 		}
-		tx.orgKinds[id] = k
-	}
-	if kind != "" && ledger.OrgKind(k) != kind {
-		return ledger.Invalid(field, "organization %d is a %s, not a %s", id, ledger.Label(ledger.OrgKind(k)), ledger.Label(kind))
 	}
 	return nil
 }
@@ -238,20 +240,7 @@ func (tx *Tx) checkProjectRefs(ctx context.Context, p *ledger.Project) error {
 	} else if err != nil {
 		return err
 	}
-	if err := tx.checkOrg(ctx, "project.undertaker", p.UndertakerID, ledger.Undertaker); err != nil {
-		return err
-	}
-	if p.EvaluatorID != nil {
-		if err := tx.checkOrg(ctx, "project.evaluator", *p.EvaluatorID, ledger.Evaluator); err != nil {
-			return err
-		}
-	}
-	if p.AuditorID != nil {
-		if err := tx.checkOrg(ctx, "project.auditor", *p.AuditorID, ledger.Auditor); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tx.checkOrgs(ctx, p.OrgRefs())
 }
 
 var projectCols = []string{"code", "round_id", "year", "title", "service_area", "district", "target_group", "summary",
@@ -283,7 +272,9 @@ func (w txWriter) CreateProject(ctx context.Context, att ledger.Attribution, p *
 	p.ID = id
 	tx.projects[id] = *p
 	tx.markNewProject(id)
-	if err := tx.exec(ctx, `INSERT INTO project_figures (project_id, leveraged_fen) VALUES (?, ?)`, id, int64(p.CoFunding)); err != nil {
+	// A new project has no metrics, tranches or audits yet.
+	f := ledger.DeriveFigures(ledger.FigureSources{ProjectID: id, CoFunding: p.CoFunding})
+	if err := tx.exec(ctx, `INSERT INTO project_figures (project_id, leveraged_fen) VALUES (?, ?)`, id, int64(f.Leveraged)); err != nil {
 		return err
 	}
 	if err := tx.revise(ctx, att, "project", id, 1, p); err != nil {
@@ -337,11 +328,8 @@ func (tx *Tx) saveProjectVersion(ctx context.Context, att ledger.Attribution, p 
 }
 
 func (w txWriter) CorrectProject(ctx context.Context, att ledger.Attribution, p *ledger.Project) error {
-	if err := att.Validate(); err != nil {
+	if err := att.ValidateCorrection(); err != nil {
 		return err
-	}
-	if att.Reason == "" {
-		return ledger.Invalid("attribution.reason", "a correction must state its reason")
 	}
 	if err := p.Validate(); err != nil {
 		return err
@@ -351,15 +339,8 @@ func (w txWriter) CorrectProject(ctx context.Context, att ledger.Attribution, p 
 	if err != nil {
 		return err
 	}
-	if p.Code != cur.Code {
-		return ledger.Invalid("project.code", "a project's code cannot be changed")
-	}
-	if p.Version != 0 && p.Version != cur.Version {
-		// The correction was made to an earlier version: applying it would
-		// silently undo whatever changed since.
-		return &ledger.Error{Code: ledger.ECONFLICT, Field: "project.version", Message: fmt.Sprintf(
-			"project %s is now at version %d, but this correction was made to version %d; reload it and correct again",
-			cur.Code, cur.Version, p.Version)}
+	if err := ledger.CheckCorrection(cur, p); err != nil {
+		return err
 	}
 	if err := tx.checkProjectRefs(ctx, p); err != nil {
 		return err
@@ -382,7 +363,8 @@ func (w txWriter) RecordStageEvent(ctx context.Context, att ledger.Attribution, 
 	if err != nil {
 		return err
 	}
-	if err := ledger.CheckStageChange(p, e); err != nil {
+	changed, err := ledger.ApplyStageEvent(p, e)
+	if err != nil {
 		return err
 	}
 	id, err := tx.insert(ctx, "stage_events", cols("project_id", "stage", "outcome", "occurred_on", "reason"),
@@ -394,21 +376,10 @@ func (w txWriter) RecordStageEvent(ctx context.Context, att ledger.Attribution, 
 	if err := tx.revise(ctx, att, "stage_event", id, 1, e); err != nil {
 		return err
 	}
-	if e.Stage == p.Stage && e.Outcome == p.Outcome {
+	if !changed {
 		return nil
 	}
-	p.Stage, p.Outcome = e.Stage, e.Outcome
-	if e.Stage == ledger.Execution && p.ApprovedOn == "" {
-		p.ApprovedOn = e.OccurredOn
-	}
-	a := att
-	if a.Reason == "" {
-		a.Reason = "stage change: " + ledger.Label(e.Stage)
-		if e.Outcome != ledger.Ongoing {
-			a.Reason += " / " + ledger.Label(e.Outcome)
-		}
-	}
-	return tx.saveProjectVersion(ctx, a, p, p.Version)
+	return tx.saveProjectVersion(ctx, att.ForStageChange(e), p, p.Version)
 }
 
 func (w txWriter) CreateIndicatorSet(ctx context.Context, att ledger.Attribution, s *ledger.IndicatorSet) error {
@@ -453,19 +424,8 @@ func (w txWriter) RecordScorecard(ctx context.Context, att ledger.Attribution, s
 		}
 		tx.sets[s.SetID] = set
 	}
-	if s.Kind == "" {
-		s.Kind = set.Kind
-	}
-	if s.Kind != set.Kind {
-		return ledger.Invalid("scorecard.kind", "a %s scorecard cannot use a %s indicator set", ledger.Label(s.Kind), ledger.Label(set.Kind))
-	}
-	if s.ReviewedOn != "" && !s.ReviewedOn.Valid() {
-		return ledger.Invalid("scorecard.reviewedOn", "%q is not a valid YYYY-MM-DD date", s.ReviewedOn)
-	}
-	if s.ReviewerID != nil {
-		if err := tx.checkOrg(ctx, "scorecard.reviewer", *s.ReviewerID, ""); err != nil {
-			return err
-		}
+	if err := tx.checkOrgs(ctx, s.OrgRefs()); err != nil {
+		return err
 	}
 	indicators, ok := tx.indicators[s.SetID]
 	if !ok {
@@ -474,10 +434,11 @@ func (w txWriter) RecordScorecard(ctx context.Context, att ledger.Attribution, s
 		}
 		tx.indicators[s.SetID] = indicators
 	}
-	if err := ledger.CheckScores(indicators, s.Scores); err != nil {
+	set.Indicators = indicators
+	total, err := ledger.CheckScorecard(s, &set)
+	if err != nil {
 		return err
 	}
-	total := ledger.WeightedTotal(indicators, s.Scores)
 	id, err := tx.insert(ctx, "scorecards", cols("project_id", "set_id", "kind", "reviewer_id", "reviewed_on", "comment", "passed", "total"),
 		append([]any{s.ProjectID, s.SetID, string(s.Kind), s.ReviewerID, string(s.ReviewedOn), s.Comment, s.Passed, total}, tx.stamp(att, &s.Versioned)...)...)
 	if err != nil {
@@ -508,11 +469,11 @@ func (w txWriter) RecordTranche(ctx context.Context, att ledger.Attribution, t *
 	if err := tx.markRollup(ctx, t.ProjectID); err != nil {
 		return err
 	}
-	var paid int64
-	if err := tx.get(ctx, &paid, `SELECT COALESCE(SUM(amount_fen), 0) FROM tranches WHERE project_id = ?`, t.ProjectID); err != nil {
+	var earlier []ledger.Tranche
+	if err := tx.sel(ctx, &earlier, `SELECT kind, amount_fen FROM tranches WHERE project_id = ?`, t.ProjectID); err != nil {
 		return err
 	}
-	if err := ledger.CheckTranche(t, p.Awarded, ledger.Money(paid)); err != nil {
+	if err := ledger.CheckPayment(p, t, earlier); err != nil {
 		return err
 	}
 	id, err := tx.insert(ctx, "tranches", cols("project_id", "kind", "amount_fen", "paid_on"),
@@ -540,10 +501,8 @@ func (w txWriter) RecordAudit(ctx context.Context, att ledger.Attribution, a *le
 	if _, err := tx.loadProject(ctx, "audit.project", a.ProjectID); err != nil {
 		return err
 	}
-	if a.AuditorID != nil {
-		if err := tx.checkOrg(ctx, "audit.auditor", *a.AuditorID, ledger.Auditor); err != nil {
-			return err
-		}
+	if err := tx.checkOrgs(ctx, a.OrgRefs()); err != nil {
+		return err
 	}
 	id, err := tx.insert(ctx, "audits", cols("project_id", "auditor_id", "audited_on", "result", "findings", "spent_fen", "recovered_fen", "report_id"),
 		append([]any{a.ProjectID, a.AuditorID, string(a.AuditedOn), string(a.Result), a.Findings, int64(a.Spent), int64(a.Recovered), a.ReportID},
@@ -590,10 +549,8 @@ func (w txWriter) PublishAnnouncement(ctx context.Context, att ledger.Attributio
 		return err
 	}
 	tx := w.tx
-	if a.PublisherID != nil {
-		if err := tx.checkOrg(ctx, "announcement.publisher", *a.PublisherID, ""); err != nil {
-			return err
-		}
+	if err := tx.checkOrgs(ctx, a.OrgRefs()); err != nil {
+		return err
 	}
 	id, err := tx.insert(ctx, "announcements", cols("code", "kind", "round_id", "title", "body", "publisher_id", "published_on", "notice_start", "notice_end"),
 		append([]any{a.Code, string(a.Kind), a.RoundID, a.Title, a.Body, a.PublisherID, string(a.PublishedOn), string(a.NoticeStart), string(a.NoticeEnd)},
@@ -631,10 +588,8 @@ func (w txWriter) PublishReport(ctx context.Context, att ledger.Attribution, r *
 		return err
 	}
 	tx := w.tx
-	if r.AuthorID != nil {
-		if err := tx.checkOrg(ctx, "report.author", *r.AuthorID, ""); err != nil {
-			return err
-		}
+	if err := tx.checkOrgs(ctx, r.OrgRefs()); err != nil {
+		return err
 	}
 	if r.ProjectID != nil {
 		if _, err := tx.loadProject(ctx, "report.project", *r.ProjectID); err != nil {
@@ -757,54 +712,34 @@ func (tx *Tx) flushFigures(ctx context.Context) error {
 	return nil
 }
 
-// computeFigures recomputes a project's derived figures from its metrics,
-// tranches and audits. For each metric kind, verified rows are used when the
-// project has any, else the undertaker's own; person-times and hours add up
-// over periods, unique persons take the largest period figure.
+// computeFigures recomputes a project's derived figures (the rule is
+// ledger.DeriveFigures) from its metrics, tranches and audits.
 func (tx *Tx) computeFigures(ctx context.Context, projectID int64) error {
-	var rows []struct {
-		Kind       string `db:"kind"`
-		Provenance string `db:"provenance"`
-		Sum        int64  `db:"s"`
-		Max        int64  `db:"m"`
-	}
-	if err := tx.sel(ctx, &rows, `SELECT kind, provenance, SUM(value) AS s, MAX(value) AS m FROM metrics
+	var metrics []ledger.MetricTotal
+	if err := tx.sel(ctx, &metrics, `SELECT kind, provenance, SUM(value) AS s, MAX(value) AS m FROM metrics
 		WHERE project_id = ? GROUP BY kind, provenance`, projectID); err != nil {
 		return err
-	}
-	pick := map[ledger.MetricKind][2]int64{}
-	verified := map[ledger.MetricKind]bool{}
-	for _, r := range rows {
-		k := ledger.MetricKind(r.Kind)
-		if r.Provenance == string(ledger.Verified) {
-			pick[k], verified[k] = [2]int64{r.Sum, r.Max}, true
-		} else if !verified[k] {
-			pick[k] = [2]int64{r.Sum, r.Max}
-		}
 	}
 	var money struct {
 		CoFunding int64 `db:"cofunding_fen"`
 		Paid      int64 `db:"paid"`
 		Recovered int64 `db:"recovered"`
-		Findings  int64 `db:"findings"`
+		Findings  int   `db:"findings"`
 	}
 	if err := tx.get(ctx, &money, `SELECT p.cofunding_fen,
 		(SELECT COALESCE(SUM(amount_fen), 0) FROM tranches WHERE project_id = p.id) AS paid,
 		(SELECT COALESCE(SUM(recovered_fen), 0) FROM audits WHERE project_id = p.id) AS recovered,
-		(SELECT COUNT(*) FROM audits WHERE project_id = p.id AND result = 'FINDINGS') AS findings
-		FROM projects p WHERE p.id = ?`, projectID); err != nil {
+		(SELECT COUNT(*) FROM audits WHERE project_id = p.id AND result = ?) AS findings
+		FROM projects p WHERE p.id = ?`, string(ledger.AuditFindings), projectID); err != nil {
 		return err
 	}
-	leveraged := money.CoFunding
-	if v, ok := pick[ledger.LeveragedFunds]; ok {
-		leveraged = v[0]
-	}
+	f := ledger.DeriveFigures(ledger.FigureSources{ProjectID: projectID, CoFunding: ledger.Money(money.CoFunding),
+		Metrics: metrics, Paid: ledger.Money(money.Paid), Recovered: ledger.Money(money.Recovered), AuditsWithFindings: money.Findings})
 	return tx.exec(ctx, `UPDATE project_figures SET beneficiary_visits = ?, beneficiary_persons = ?, volunteer_visits = ?,
 		volunteer_hours = ?, expert_visits = ?, leveraged_fen = ?, paid_fen = ?, recovered_fen = ?, audit_findings = ?
 		WHERE project_id = ?`,
-		pick[ledger.BeneficiaryVisits][0], pick[ledger.BeneficiaryPersons][1], pick[ledger.VolunteerVisits][0],
-		pick[ledger.VolunteerHours][0], pick[ledger.ExpertVisits][0], leveraged, money.Paid, money.Recovered, money.Findings > 0,
-		projectID)
+		f.BeneficiaryVisits, f.BeneficiaryPersons, f.VolunteerVisits, f.VolunteerHours, f.ExpertVisits,
+		int64(f.Leveraged), int64(f.Paid), int64(f.Recovered), f.AuditFindings, projectID)
 }
 
 func deref(p *int64) any {
