@@ -653,3 +653,27 @@ func TestLimitSettings(t *testing.T) {
 		t.Error("SQLite: demo data is the default")
 	}
 }
+
+// TestCaseStudyFoundOnce: a case study published also as a report of the
+// same title (项目案例) is found once, as the case study. Before, three
+// stories filled six of the top ten hits for 助餐.
+func TestCaseStudyFoundOnce(t *testing.T) {
+	_, url := startPortal(t)
+	for _, q := range []string{"助餐", "长者食堂", "社区"} {
+		_, _, hits := searchFor(t, url, q, 50)
+		seen := map[string]string{}
+		for _, h := range hits {
+			if k, ok := seen[h.Title]; ok && (k == "CASE_STUDY" || h.Kind == "CASE_STUDY") {
+				t.Errorf("%s: %q found as %s and as %s", q, h.Title, k, h.Kind)
+			}
+			seen[h.Title] = h.Kind
+		}
+	}
+	var out struct {
+		Search struct{ TotalCount int }
+	}
+	gql(t, url, `{ search(query: "项目案例", filter: {kinds: [REPORT], subKinds: ["CASE_STUDY"]}) { totalCount } }`, nil, &out)
+	if out.Search.TotalCount != 0 {
+		t.Errorf("%d case-study reports indexed beside their case studies", out.Search.TotalCount)
+	}
+}

@@ -51,6 +51,9 @@ func (db *DB) CountSearchDocs(ctx context.Context) (map[ledger.DocKind]int64, er
 		from := q[strings.LastIndex(q, "FROM "):]
 		// A LEFT JOIN on a primary key neither adds nor removes rows.
 		from, _, _ = strings.Cut(from, " LEFT JOIN ")
+		if w := searchDocWhere[entity]; w != "" {
+			from += " WHERE " + w
+		}
 		var n int64
 		if err := db.get(ctx, &n, `SELECT COUNT(*) `+from); err != nil {
 			return nil, err

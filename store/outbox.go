@@ -78,6 +78,23 @@ var searchDocQueries = map[string]string{
 		JOIN organizations o ON o.id = p.undertaker_id`,
 }
 
+// searchDocWhere narrows an entity's searchable records. A report of kind
+// CASE_STUDY whose project has a case study of the same title tells the same
+// story: it is found once, as the case study (AddCaseStudy touches such a
+// report, so one indexed before its case study existed is taken out).
+var searchDocWhere = map[string]string{
+	"report": `NOT (r.kind = 'CASE_STUDY' AND EXISTS (SELECT 1 FROM case_studies cs WHERE cs.project_id = r.project_id AND cs.title = r.title))`,
+}
+
+// searchWhere is the WHERE clause of an entity's search documents with a
+// further condition.
+func searchWhere(entity, cond string) string {
+	if w := searchDocWhere[entity]; w != "" {
+		return " WHERE " + w + " AND " + cond
+	}
+	return " WHERE " + cond
+}
+
 var searchDocAlias = map[string]string{"report": "r", "announcement": "a", "project": "p", "organization": "o", "case_study": "c"}
 
 // SearchEntities lists the entity names that have searchable text.
@@ -120,7 +137,7 @@ func (db *DB) SearchDocs(ctx context.Context, entity string, ids []int64) (map[i
 		return out, nil
 	}
 	var rows []searchRow
-	if err := db.selIn(ctx, &rows, q+` WHERE `+searchDocAlias[entity]+`.id IN (?)`, ids); err != nil {
+	if err := db.selIn(ctx, &rows, q+searchWhere(entity, searchDocAlias[entity]+`.id IN (?)`), ids); err != nil {
 		return nil, err
 	}
 	for i := range rows {
@@ -137,7 +154,7 @@ func (db *DB) EachSearchDoc(ctx context.Context, fn func(*ledger.SearchDoc) erro
 		var after int64
 		for {
 			var rows []searchRow
-			if err := db.sel(ctx, &rows, searchDocQueries[entity]+` WHERE `+alias+`.id > ? ORDER BY `+alias+`.id LIMIT 2000`, after); err != nil {
+			if err := db.sel(ctx, &rows, searchDocQueries[entity]+searchWhere(entity, alias+`.id > ?`)+` ORDER BY `+alias+`.id LIMIT 2000`, after); err != nil {
 				return err
 			}
 			for i := range rows {

@@ -656,6 +656,17 @@ func (w txWriter) AddCaseStudy(ctx context.Context, att ledger.Attribution, c *l
 	if err := tx.revise(ctx, att, "case_study", id, 1, c); err != nil {
 		return err
 	}
+	// A report telling the same story leaves the search index (see
+	// searchDocWhere): touch it so every node takes it out.
+	var dup []int64
+	if err := tx.sel(ctx, &dup, `SELECT id FROM reports WHERE kind = 'CASE_STUDY' AND project_id = ? AND title = ?`, c.ProjectID, c.Title); err != nil {
+		return err
+	}
+	for _, rid := range dup {
+		if err := tx.touch(ctx, "report", rid); err != nil {
+			return err
+		}
+	}
 	return tx.touch(ctx, "case_study", id)
 }
 
