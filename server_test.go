@@ -677,3 +677,36 @@ func TestCaseStudyFoundOnce(t *testing.T) {
 		t.Errorf("%d case-study reports indexed beside their case studies", out.Search.TotalCount)
 	}
 }
+
+// TestSecurityHeaders: every answer says nosniff and sends no referrer;
+// GraphiQL runs under a strict Content-Security-Policy (scripts and
+// connections only to this server, no framing); answers whose CORS headers
+// depend on Origin say so to caches.
+func TestSecurityHeaders(t *testing.T) {
+	_, url := startPortal(t)
+	for _, path := range []string{"/healthz", "/readyz", "/graphiql/", "/graphql?query=%7B__typename%7D", "/no-such-page"} {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		h := resp.Header
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: nosniff %q, referrer %q", path, h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
+		}
+		if strings.HasPrefix(path, "/graphiql") {
+			csp := h.Get("Content-Security-Policy")
+			for _, want := range []string{"default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"} {
+				if !strings.Contains(csp, want) {
+					t.Errorf("GraphiQL CSP %q lacks %q", csp, want)
+				}
+			}
+			if strings.Contains(csp, "script-src 'self' 'unsafe") {
+				t.Errorf("GraphiQL CSP allows unsafe scripts: %q", csp)
+			}
+		}
+		if strings.HasPrefix(path, "/graphql") && !slices.Contains(h.Values("Vary"), "Origin") {
+			t.Errorf("%s: Vary %v lacks Origin", path, h.Values("Vary"))
+		}
+	}
+}
