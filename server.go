@@ -57,6 +57,7 @@ type config struct {
 	// Listen bounds the connections the server holds open.
 	Listen      api.ListenerLimits
 	MetricsAddr string
+	PprofAddr   string
 	Force       bool     // backup, restore: replace an existing file
 	Args        []string // the command's arguments (backup FILE, restore FILE)
 }
@@ -210,6 +211,7 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("CIVICLEDGER_METRICS_ADDR", ""), "listen address of /metrics (Prometheus), or empty for none (CIVICLEDGER_METRICS_ADDR)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", env("CIVICLEDGER_PPROF_ADDR", ""), "listen address of Go's profiler (/debug/pprof/), or empty for none; never the public address (CIVICLEDGER_PPROF_ADDR)")
 	fs.BoolVar(&c.Force, "force", false, "backup, restore: replace the file if it exists")
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -544,6 +546,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 			return fmt.Errorf("metrics address: %w", err)
 		}
 		defer stopMetrics()
+	}
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			return fmt.Errorf("pprof address: %w", err)
+		}
+		defer stopPprof()
 	}
 	raiseFileLimit(log)
 	ln, err := net.Listen("tcp", cfg.Addr)
