@@ -112,14 +112,8 @@ const (
 // comboFields are the fields of a facetCombo term, in its order.
 var comboFields = []string{fKind, fServiceArea, fYear, fStage}
 
-// Facet sizes: values kept per field; values counted per shard of the
-// district and organization facets (the largest of them merged across the
-// shards); combinations counted (all of them: each adds to four fields).
-const (
-	facetSize      = 20
-	facetTermsSize = 500
-	facetComboSize = 1 << 16
-)
+// facetSize is the number of values kept per facet field.
+const facetSize = 20
 
 // Search runs q. Invalid input (a bad sort, a negative page) is an
 // ledger.EINVALID error; a closed index is an internal error.
@@ -299,17 +293,13 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 	default:
 		req.SortBy([]string{"-" + fDate, fKey})
 	}
+	sctx := ctx
+	var tally *facetTally
 	if !q.NoFacets {
-		for _, f := range []struct {
-			prefix string
-			size   int
-		}{{facetCombo, facetComboSize}, {facetDistrict, facetTermsSize}, {facetOrg, facetTermsSize}} {
-			fr := bleve.NewFacetRequest(fFacets, f.size)
-			fr.TermPrefix = f.prefix
-			req.AddFacet(f.prefix, fr)
-		}
+		tally = &facetTally{}
+		sctx = tally.context(ctx)
 	}
-	sr, err := ix.bi.SearchInContext(ctx, req)
+	sr, err := ix.bi.SearchInContext(sctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -349,8 +339,8 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 			res.Hits = append(res.Hits, h)
 		}
 	}
-	if !q.NoFacets {
-		res.Facets = facets(sr.Facets)
+	if tally != nil {
+		res.Facets = facets(tally.counts)
 	}
 	return res, nil
 }
@@ -409,25 +399,26 @@ func (ix *Index) fetch(ctx context.Context, bq query.Query, ids []string, locati
 	return out, nil
 }
 
-// facets splits the counts of fFacets by field, the largest first (then
-// by value).
-func facets(fr search.FacetResults) Facets {
-	terms := func(prefix string) []*search.TermFacet {
-		if r, ok := fr[prefix]; ok && r.Terms != nil {
-			return r.Terms.Terms() // by count, then term
-		}
-		return nil
+// facets splits the counts of the fFacets terms by field, the largest
+// first (then by value).
+func facets(terms map[string]int) Facets {
+	counts := map[string]map[string]int{}
+	for _, f := range []string{fKind, fServiceArea, fYear, fStage, fDistrict, fOrgName} {
+		counts[f] = map[string]int{}
 	}
-	counts := make([]map[string]int, len(comboFields))
-	for i := range counts {
-		counts[i] = map[string]int{}
-	}
-	for _, t := range terms(facetCombo) {
-		vals := strings.Split(strings.TrimPrefix(t.Term, facetCombo), facetSep)
-		for i, v := range vals {
-			if v != "" && i < len(counts) {
-				counts[i][v] += t.Count
+	for t, n := range terms {
+		switch {
+		case strings.HasPrefix(t, facetCombo):
+			vals := strings.Split(strings.TrimPrefix(t, facetCombo), facetSep)
+			for i, v := range vals {
+				if v != "" && i < len(comboFields) {
+					counts[comboFields[i]][v] += n
+				}
 			}
+		case strings.HasPrefix(t, facetDistrict):
+			counts[fDistrict][strings.TrimPrefix(t, facetDistrict)] += n
+		case strings.HasPrefix(t, facetOrg):
+			counts[fOrgName][strings.TrimPrefix(t, facetOrg)] += n
 		}
 	}
 	top := func(m map[string]int) []FacetCount {
@@ -443,22 +434,9 @@ func facets(fr search.FacetResults) Facets {
 		})
 		return out[:min(len(out), facetSize)]
 	}
-	list := func(prefix string) []FacetCount {
-		var out []FacetCount
-		for _, t := range terms(prefix) {
-			if v, ok := strings.CutPrefix(t.Term, prefix); ok && len(out) < facetSize {
-				out = append(out, FacetCount{Value: v, Count: t.Count})
-			}
-		}
-		return out
-	}
-	by := map[string][]FacetCount{fDistrict: list(facetDistrict), fOrgName: list(facetOrg)}
-	for i, f := range comboFields {
-		by[f] = top(counts[i])
-	}
 	return Facets{
-		Kind: by[fKind], ServiceArea: by[fServiceArea], Year: by[fYear],
-		District: by[fDistrict], OrgName: by[fOrgName], Stage: by[fStage],
+		Kind: top(counts[fKind]), ServiceArea: top(counts[fServiceArea]), Year: top(counts[fYear]),
+		District: top(counts[fDistrict]), OrgName: top(counts[fOrgName]), Stage: top(counts[fStage]),
 	}
 }
 
