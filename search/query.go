@@ -90,6 +90,7 @@ type unit struct {
 	substr bool       // characters the dictionary does not know: matched on the pair fields
 	chars  bool       // made of single characters (no dictionary word): may fall back to pairs
 	via    Via        // how the unit was widened beyond its own text, if at all
+	run    int        // 1 + the index in plan.runs of the run of a plain clause it comes from; 0 otherwise
 }
 
 // isSub reports whether alternative i is matched as a string.
@@ -160,6 +161,26 @@ type plan struct {
 	boost   [][]string // optional phrase per run of a plain clause, boosted
 	exclude []unit     // no unit may match
 	areas   []ledger.ServiceArea
+	runs    []string // the Han or Latin runs of plain clauses (see unit.run)
+	only    []string // when set, the keys of the only records that may match
+}
+
+// holds reports whether a normalised text holds every required part of
+// p whole: the run of a plain clause it came from, or one of its
+// alternatives.
+func (p *plan) holds(text string) bool {
+	for _, u := range p.must {
+		if u.run > 0 {
+			if !strings.Contains(text, p.runs[u.run-1]) {
+				return false
+			}
+			continue
+		}
+		if !slices.ContainsFunc(u.syn, func(s string) bool { return strings.Contains(text, s) }) {
+			return false
+		}
+	}
+	return true
 }
 
 // expansions lists how the plan's units were widened.
@@ -266,7 +287,9 @@ func planText(s string) *plan {
 				if len(units) == 0 { // only stop words: left to the fallback
 					units = []unit{{text: runText, syn: []string{runText}, chars: true}}
 				}
+				p.runs = append(p.runs, runText)
 				for _, u := range units {
+					u.run = len(p.runs)
 					if a, ok := areaWords()[u.text]; ok && !seenArea[a] {
 						seenArea[a] = true
 						p.areas = append(p.areas, a)

@@ -52,6 +52,9 @@ type Query struct {
 	// NoFacets skips counting the facets, which is most of the time of a
 	// query that matches tens of thousands of records.
 	NoFacets bool
+	// allKeys returns the keys of every match (up to MaxOffset), without
+	// stored fields or highlights: for the tests that judge whole match sets.
+	allKeys bool
 }
 
 // Result is one page of search results.
@@ -60,7 +63,15 @@ type Result struct {
 	Hits     []Hit
 	Facets   Facets
 	Fallback bool // nothing matched the words; the hits match character pairs
-	Took     time.Duration
+	// Expansions says how words of the query were widened: by synonyms
+	// and everyday words, compounds by their parts, pinyin and English by
+	// the Chinese terms they stand for.
+	Expansions []Expansion
+	// Suggestions are queries close to this one whose changed words the
+	// index holds ("did you mean"), given when it found few records or
+	// only partial matches.
+	Suggestions []string
+	Took        time.Duration
 }
 
 // Hit is one record found.
@@ -129,18 +140,89 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if ix.bi == nil {
 		return nil, errClosed
 	}
+	lx, err := ix.bi.lexicon()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer lx.close()
+	parts := lx.widenCompounds(p)
 	res, err := ix.run(ctx, q, p, filter, false)
 	if err != nil {
 		return nil, err
 	}
 	if res.Total == 0 && p.fallback() {
-		if res, err = ix.run(ctx, q, p, filter, true); err != nil {
+		if res, err = ix.fallback(ctx, q, p, filter); err != nil {
 			return nil, err
 		}
-		res.Fallback = true
+	}
+	if res.Total == 0 {
+		if dropped := lx.dropLeftovers(p); dropped != nil {
+			if res, err = ix.run(ctx, q, p, filter, false); err != nil {
+				return nil, err
+			}
+			parts = append(parts, dropped...)
+		}
+	}
+	res.Expansions = append(p.expansions(), parts...)
+	if strings.TrimSpace(q.Text) != "" && (res.Total < suggestBelow || res.Fallback || len(parts) > 0) {
+		res.Suggestions = lx.suggest(q.Text)
 	}
 	res.Took = time.Since(start)
 	return res, nil
+}
+
+// verifyCap is the most character-pair matches whose text is checked.
+const verifyCap = 1000
+
+// fallback runs p on the character pairs. The pair fields keep no
+// positions, so a record may hold a query's pairs apart (老年 and 年仁
+// for 老年仁); when there are at most verifyCap such matches, only those
+// whose text holds each run of the query whole are kept.
+func (ix *Index) fallback(ctx context.Context, q Query, p *plan, filter query.Query) (*Result, error) {
+	all := q
+	all.allKeys = true
+	keys, err := ix.run(ctx, all, p, filter, true)
+	if err != nil {
+		return nil, err
+	}
+	if keys.Total > 0 && keys.Total <= verifyCap {
+		ids := make([]string, len(keys.Hits))
+		for i, h := range keys.Hits {
+			ids[i] = h.Key
+		}
+		docs, err := ix.fetch(ctx, nil, ids, false)
+		if err != nil {
+			return nil, err
+		}
+		only := []string{}
+		for _, id := range ids {
+			if m := docs[id]; m != nil && p.holds(storedText(m)) {
+				only = append(only, id)
+			}
+		}
+		if len(only) == 0 {
+			return &Result{}, nil
+		}
+		p.only = only
+	}
+	res, err := ix.run(ctx, q, p, filter, true)
+	if err != nil {
+		return nil, err
+	}
+	res.Fallback = true
+	return res, nil
+}
+
+// storedText is the normalised stored text of a match that a query's
+// words may be found in.
+func storedText(m *search.DocumentMatch) string {
+	var parts []string
+	for _, f := range []string{fTitle, fBody, fCode, fProjectCode, fOrgName} {
+		if s, ok := m.Fields[f].(string); ok {
+			parts = append(parts, s)
+		}
+	}
+	return Normalize(strings.Join(parts, "\n"))
 }
 
 func (q *Query) check() error {
@@ -246,6 +328,9 @@ func build(p *plan, filter query.Query, bigram bool) query.Query {
 	if filter != nil {
 		b.AddFilter(filter)
 	}
+	if p.only != nil {
+		b.AddFilter(query.NewDocIDQuery(p.only))
+	}
 	return b
 }
 
@@ -280,6 +365,9 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 	size, from := q.Limit, q.Offset
 	if pq != nil {
 		size, from = rescoreDepth, 0
+	}
+	if q.allKeys {
+		pq, size, from = nil, MaxOffset, 0
 	}
 	req := bleve.NewSearchRequestOptions(bq, size, from, false)
 	switch {
@@ -321,6 +409,13 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 		}
 		slices.SortStableFunc(page, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
 		page = page[min(q.Offset, len(page)):min(q.Offset+q.Limit, len(page))]
+	}
+	if q.allKeys {
+		res := &Result{Total: sr.Total}
+		for _, s := range page {
+			res.Hits = append(res.Hits, Hit{Key: s.id, Score: s.score})
+		}
+		return res, nil
 	}
 	ids := make([]string, len(page))
 	for i, s := range page {
@@ -382,7 +477,7 @@ func (ix *Index) fetch(ctx context.Context, bq query.Query, ids []string, locati
 		return out, nil
 	}
 	var q query.Query = query.NewDocIDQuery(ids)
-	if locations {
+	if locations && bq != nil {
 		q = query.NewConjunctionQuery([]query.Query{q, bq})
 	}
 	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)

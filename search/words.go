@@ -34,6 +34,10 @@ const (
 	ViaParts   Via = "PARTS"   // a compound found in no record, searched by its parts
 	ViaPinyin  Via = "PINYIN"  // pinyin, searched as the Chinese words it spells
 	ViaEnglish Via = "ENGLISH" // English, searched as its Chinese terms
+	// ViaSpelling: a word found in no record whose homophone among the
+	// domain's words records hold (a wrong pick of the input method:
+	// 老年仁 for 老年人), searched as that word.
+	ViaSpelling Via = "SPELLING"
 )
 
 // Expansion is a word of a query and the terms searched for it besides.
