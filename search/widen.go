@@ -128,9 +128,7 @@ func (lx *lexicon) widenCompounds(p *plan) []Expansion {
 		run := p.runs[u.run-1]
 		if h := lx.homophone(run); h != "" {
 			form, _ := altForm(h)
-			hu := withSynonyms(h, form)
-			hu.via = ViaSpelling
-			must = append(must, hu)
+			must = append(must, withSynonyms(h, form))
 			out = append(out, Expansion{Word: run, Via: ViaSpelling, Terms: []string{h}})
 			continue
 		}
