@@ -53,7 +53,13 @@ func (r *queryResolver) Search(ctx context.Context, text string, filter *model.S
 		return nil, err
 	}
 	c := &model.SearchConnection{Nodes: hits, PageInfo: pi, TotalCount: total, Edges: make([]*model.SearchEdge, len(hits)),
-		Facets: facets(res), PartialWordMatch: res != nil && res.Fallback}
+		Facets: facets(res), PartialWordMatch: res != nil && res.Fallback, Expansions: []*search.Expansion{}, Suggestions: []string{}}
+	if res != nil {
+		for i := range res.Expansions {
+			c.Expansions = append(c.Expansions, &res.Expansions[i])
+		}
+		c.Suggestions = append(c.Suggestions, res.Suggestions...)
+	}
 	for i, h := range hits {
 		c.Edges[i] = &model.SearchEdge{Cursor: encodeCursor(w.offset + i), Node: h}
 	}
