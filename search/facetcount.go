@@ -52,23 +52,29 @@ func columnOf(seg segment.Segment) (*facetColumn, error) {
 	if !ok {
 		c = &facetColumn{}
 		facetColumns.m[seg] = c
-		pruneColumns()
+	}
+	now := facetColumns.tick.Add(1)
+	c.used.Store(now)
+	if now%pruneEvery == 0 {
+		pruneColumns(now)
 	}
 	facetColumns.Unlock()
-	c.used.Store(facetColumns.tick.Add(1))
 	c.once.Do(func() { c.err = c.build(seg) })
 	return c, c.err
 }
 
-// pruneColumns drops the columns of segments not searched lately (merged
-// away, or of a closed index) once there are many. Called locked.
-func pruneColumns() {
-	if len(facetColumns.m) < 64 {
-		return
-	}
-	now := facetColumns.tick.Load()
+// A column not read in the last pruneAfter reads of columns is dropped
+// (its segment was merged away, or its index closed or replaced); the
+// cache is swept every pruneEvery reads.
+var (
+	pruneEvery int64 = 1024
+	pruneAfter int64 = 4096
+)
+
+// pruneColumns drops the columns not read lately. Called locked.
+func pruneColumns(now int64) {
 	for s, c := range facetColumns.m {
-		if now-c.used.Load() > 4096 {
+		if now-c.used.Load() > pruneAfter {
 			delete(facetColumns.m, s)
 		}
 	}

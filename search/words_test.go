@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 	"github.com/google/go-cmp/cmp"
 
 	"civicledger/ledger"
@@ -284,4 +285,86 @@ func TestFacetCountsAcrossSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after changes and deletions")
+}
+
+// TestFacetColumnsPruned: the columns of segments no longer searched
+// (merged away, or of a closed index) are dropped from the cache.
+func TestFacetColumnsPruned(t *testing.T) {
+	old, _, _ := mustIndex(t, loadCorpus(t))
+	if _, err := old.Search(context.Background(), Query{}); err != nil {
+		t.Fatal(err)
+	}
+	var oldSegs []segment.Segment
+	for _, bi := range old.bi.idx {
+		adv, _ := bi.Advanced()
+		r, _ := adv.Reader()
+		for _, ss := range r.(*scorch.IndexSnapshot).Segments() {
+			oldSegs = append(oldSegs, ss.Segment())
+		}
+		r.Close()
+	}
+	cached := func() int {
+		facetColumns.Lock()
+		defer facetColumns.Unlock()
+		n := 0
+		for _, s := range oldSegs {
+			if _, ok := facetColumns.m[s]; ok {
+				n++
+			}
+		}
+		return n
+	}
+	if cached() == 0 {
+		t.Fatal("no column cached for the searched index")
+	}
+	old.Close()
+	defer func(every, after int64) { pruneEvery, pruneAfter = every, after }(pruneEvery, pruneAfter)
+	pruneEvery, pruneAfter = 8, 32
+	other, _, _ := mustIndex(t, loadCorpus(t)[:5])
+	for start := facetColumns.tick.Load(); facetColumns.tick.Load()-start <= pruneAfter+pruneEvery; {
+		if _, err := other.Search(context.Background(), Query{Limit: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := cached(); n != 0 {
+		t.Errorf("%d columns of the closed index still cached", n)
+	}
+}
+
+// TestFacetsConcurrent: searches at once share the columns and count alike
+// (run with -race).
+func TestFacetsConcurrent(t *testing.T) {
+	ix, _, _ := mustIndex(t, loadCorpus(t))
+	ctx := context.Background()
+	queries := []Query{{Text: "老人"}, {Text: "服务"}, {}, {Text: "社区", Years: []int{2016}}}
+	want := make([]Facets, len(queries))
+	for i, q := range queries {
+		res, err := ix.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = res.Facets
+	}
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for r := 0; r < 10; r++ {
+				i := (g + r) % len(queries)
+				res, err := ix.Search(ctx, queries[i])
+				if err == nil && !cmp.Equal(res.Facets, want[i]) {
+					err = fmt.Errorf("%q: facets %+v, want %+v", queries[i].Text, res.Facets, want[i])
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }
