@@ -60,8 +60,8 @@
 // boosted phrase clause; words of data/areas.txt favour records of their
 // service area. Latin chunks that are English (data/english.txt and the
 // English names of ledger's enumerations) or pinyin of a domain word
-// (yanglao, yang lao, yǎng lǎo; go-pinyin spells the words) search the
-// Chinese terms too. These tables apply to queries only: they can grow
+// (data/domain.txt and the other tables; yanglao, yang lao, yǎng lǎo;
+// go-pinyin spells the words) search the Chinese terms too. These tables apply to queries only: they can grow
 // without a rebuild. Against the index's term dictionary (widen.go): a
 // run no record holds as a word but whose homophone among the domain's
 // words records hold is searched as that word (老年仁 → 老年人); a word
@@ -69,11 +69,11 @@
 // it they hold (养老金 → 养老), at lower weight. When nothing matches, the
 // same plan runs on the character pairs, and matches whose text does not
 // hold each run whole are dropped (at most verifyCap are checked); when
-// that finds nothing either, single characters next to words that no
-// record holds alone are dropped (低保金 → 低保). Result.Expansions says
-// which of these applied; a query with fewer than suggestBelow hits or only
-// partial ones gets Suggestions: homophones and words one or two edits away
-// that the index holds, the English and pinyin vocabulary for Latin text.
+// that finds nothing either, single characters next to words are dropped
+// (低保金 → 低保). Result.Expansions says which of these applied; a query
+// with fewer than suggestBelow hits or only partial ones gets Suggestions:
+// homophones and words one or two edits away that the index holds, the
+// English and pinyin vocabulary for Latin text.
 //
 // # Storage
 //

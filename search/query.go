@@ -418,6 +418,11 @@ func withSynonyms(txt string, form []string) unit {
 		if u.addAlt(alt, synonymWeight) {
 			u.via = ViaSynonym
 		}
+		// An everyday word's official word brings its own equivalents
+		// (吃饭 → 助餐 → 长者食堂); one step, through data/synonyms.txt only.
+		for _, s := range synonyms()[alt] {
+			u.addAlt(s, synonymWeight)
+		}
 	}
 	return u
 }

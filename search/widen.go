@@ -156,9 +156,9 @@ func (lx *lexicon) widenCompounds(p *plan) []Expansion {
 }
 
 // dropLeftovers drops from p the single characters next to words of their
-// run that no record holds alone (低保金 → 低保 金 → 低保), for when
-// neither the words nor the character pairs found anything. It returns
-// what it dropped, nil when nothing.
+// run (低保金 → 低保 金 → 低保, 帮老人洗澡 → 帮 老人 洗澡 → 老人 洗澡), for
+// when neither the words nor the character pairs found anything. It
+// returns what it dropped, nil when nothing.
 func (lx *lexicon) dropLeftovers(p *plan) []Expansion {
 	var out []Expansion
 	var must []unit
@@ -172,7 +172,7 @@ func (lx *lexicon) dropLeftovers(p *plan) []Expansion {
 		var kept []string
 		dropped := false
 		for _, u := range group {
-			if len(group) > 1 && u.run != 0 && u.chars && !u.substr && utf8.RuneCountInString(u.text) == 1 && !lx.present(&u, 0) {
+			if len(group) > 1 && u.run != 0 && u.chars && !u.substr && utf8.RuneCountInString(u.text) == 1 {
 				dropped = true
 				continue
 			}

@@ -23,6 +23,8 @@ var (
 	colloquialTable string
 	//go:embed data/english.txt
 	englishTable string
+	//go:embed data/domain.txt
+	domainTable string
 )
 
 // Via says how a word of a query was widened.
@@ -149,8 +151,8 @@ func lookupEnglish(s string) *englishEntry {
 }
 
 // vocabulary is the domain's Chinese words: the domain dictionary, the
-// area words, synonyms, everyday words, the glossary's terms and the
-// enumerations' labels. Pinyin queries and homophone suggestions choose
+// area words, data/domain.txt, synonyms, everyday words and the
+// glossary's terms (with the enumerations' labels). Pinyin queries and homophone suggestions choose
 // among them.
 var vocabulary = sync.OnceValue(func() []string {
 	seen := map[string]bool{}
@@ -169,6 +171,11 @@ var vocabulary = sync.OnceValue(func() []string {
 		out = append(out, w)
 	}
 	eachLine(userWords, func(f []string) { add(f[0]) })
+	eachLine(domainTable, func(f []string) {
+		for _, w := range f {
+			add(w)
+		}
+	})
 	eachLine(areaTable, func(f []string) {
 		for _, w := range f[1:] {
 			add(w)
