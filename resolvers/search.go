@@ -21,7 +21,8 @@ func (r *queryResolver) Search(ctx context.Context, text string, filter *model.S
 		return nil, ledger.Errorf(ledger.EUNAVAILABLE, "search is not available on this node right now")
 	}
 	// Counting facets is most of the cost of a broad search: only when asked.
-	q := search.Query{Text: text, Sort: search.SortRelevance, NoFacets: !requestedFields(ctx)["facets"]}
+	fields := requestedFields(ctx)
+	q := search.Query{Text: text, Sort: search.SortRelevance, NoFacets: !fields["facets"], Suggest: fields["suggestions"]}
 	if orderBy != nil {
 		q.Sort = search.Sort(*orderBy)
 	}

@@ -170,7 +170,7 @@ func TestLabelledQueries(t *testing.T) {
 			t.Errorf("%q: a hit across word boundaries: %v", c.Query, wrong)
 		}
 		if c.Via != "" || c.Suggest != "" {
-			res, err := ix.Search(ctx, Query{Text: c.Query, NoFacets: true})
+			res, err := ix.Search(ctx, Query{Text: c.Query, NoFacets: true, Suggest: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -52,6 +52,9 @@ type Query struct {
 	// NoFacets skips counting the facets, which is most of the time of a
 	// query that matches tens of thousands of records.
 	NoFacets bool
+	// Suggest asks for Result.Suggestions, which read the term dictionary
+	// for each word of a query that finds few records.
+	Suggest bool
 	// allKeys returns the keys of every match (up to MaxOffset), without
 	// stored fields or highlights: for the tests that judge whole match sets.
 	allKeys bool
@@ -68,8 +71,8 @@ type Result struct {
 	// the Chinese terms they stand for.
 	Expansions []Expansion
 	// Suggestions are queries close to this one whose changed words the
-	// index holds ("did you mean"), given when it found few records or
-	// only partial matches.
+	// index holds ("did you mean"), given when Query.Suggest asks and it
+	// found few records or only partial matches.
 	Suggestions []string
 	Took        time.Duration
 }
@@ -164,7 +167,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		}
 	}
 	res.Expansions = append(p.expansions(), parts...)
-	if strings.TrimSpace(q.Text) != "" && (res.Total < suggestBelow || res.Fallback || len(parts) > 0) {
+	if q.Suggest && strings.TrimSpace(q.Text) != "" && (res.Total < suggestBelow || res.Fallback || len(parts) > 0) {
 		res.Suggestions = lx.suggest(q.Text)
 	}
 	res.Took = time.Since(start)

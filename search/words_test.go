@@ -154,13 +154,12 @@ func TestWidenings(t *testing.T) {
 		{"老年仁", []string{"report:2"}, []Expansion{{"老年人", ViaSynonym, []string{"老人", "长者", "老年群体"}}, {"老年仁", ViaSpelling, []string{"老年人"}}}, ""},
 		// A partial word that a record holds whole: the pair fallback.
 		{"照料中", []string{"report:4"}, nil, ""},
-		// A character next to a word that no record holds alone, after the
-		// pairs found nothing: dropped.
+		// A character next to a word, dropped after the pairs found nothing.
 		{"低保金", []string{"report:1"}, []Expansion{{"低保", ViaSynonym, []string{"最低生活保障"}}, {"低保金", ViaParts, []string{"低保"}}}, ""},
 		{"日间照科", nil, nil, "日间照料"},
 		{"elderyl", nil, nil, "elderly"},
 	} {
-		res, err := ix.Search(ctx, Query{Text: c.query})
+		res, err := ix.Search(ctx, Query{Text: c.query, Suggest: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,6 +172,10 @@ func TestWidenings(t *testing.T) {
 		if c.suggest != "" && !slices.Contains(res.Suggestions, c.suggest) {
 			t.Errorf("%s: suggestions %v, want %s", c.query, res.Suggestions, c.suggest)
 		}
+	}
+	// Suggestions only when asked for.
+	if res, _ := ix.Search(ctx, Query{Text: "日间照科"}); res.Suggestions != nil {
+		t.Errorf("日间照科 without Suggest: suggestions %v", res.Suggestions)
 	}
 	// The pairs of 老化改 stand apart in report:5 (老化, 绿化改造): not a
 	// match of the pair fallback, which checks the text; then 改, which no
