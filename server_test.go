@@ -710,3 +710,30 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchWhatPeopleType: everyday words, pinyin and English find the
+// records of the official words, and the answer says how; a word no record
+// holds gets suggestions (issue 14).
+func TestSearchWhatPeopleType(t *testing.T) {
+	_, url := startPortal(t)
+	for q, via := range map[string]string{"低保户": "SYNONYM", "盲人": "SYNONYM", "yanglao": "PINYIN", "elderly": "ENGLISH", "老年仁": "SPELLING", "低保金": "PARTS"} {
+		var out struct {
+			Search struct {
+				TotalCount  int
+				Expansions  []struct{ Word, Via string }
+				Suggestions []string
+			}
+		}
+		gql(t, url, `query($q: String!) { search(query: $q, first: 1) { totalCount expansions { word via terms } suggestions } }`, map[string]any{"q": q}, &out)
+		if out.Search.TotalCount == 0 || !slices.ContainsFunc(out.Search.Expansions, func(e struct{ Word, Via string }) bool { return e.Via == via }) {
+			t.Errorf("%s: %d hits, expansions %+v; want hits via %s", q, out.Search.TotalCount, out.Search.Expansions, via)
+		}
+	}
+	var out struct {
+		Search struct{ Suggestions []string }
+	}
+	gql(t, url, `{ search(query: "elderyl") { suggestions } }`, nil, &out)
+	if !slices.Contains(out.Search.Suggestions, "elderly") {
+		t.Errorf("elderyl: suggestions %v, want elderly", out.Search.Suggestions)
+	}
+}

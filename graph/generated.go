@@ -358,17 +358,25 @@ type ComplexityRoot struct {
 
 	SearchConnection struct {
 		Edges            func(childComplexity int) int
+		Expansions       func(childComplexity int) int
 		Facets           func(childComplexity int) int
 		Indexing         func(childComplexity int) int
 		Nodes            func(childComplexity int) int
 		PageInfo         func(childComplexity int) int
 		PartialWordMatch func(childComplexity int) int
+		Suggestions      func(childComplexity int) int
 		TotalCount       func(childComplexity int) int
 	}
 
 	SearchEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SearchExpansion struct {
+		Terms func(childComplexity int) int
+		Via   func(childComplexity int) int
+		Word  func(childComplexity int) int
 	}
 
 	SearchFacets struct {
@@ -2028,6 +2036,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchConnection.Edges(childComplexity), true
+	case "SearchConnection.expansions":
+		if e.ComplexityRoot.SearchConnection.Expansions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchConnection.Expansions(childComplexity), true
 	case "SearchConnection.facets":
 		if e.ComplexityRoot.SearchConnection.Facets == nil {
 			break
@@ -2058,6 +2072,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchConnection.PartialWordMatch(childComplexity), true
+	case "SearchConnection.suggestions":
+		if e.ComplexityRoot.SearchConnection.Suggestions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchConnection.Suggestions(childComplexity), true
 	case "SearchConnection.totalCount":
 		if e.ComplexityRoot.SearchConnection.TotalCount == nil {
 			break
@@ -2077,6 +2097,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchEdge.Node(childComplexity), true
+
+	case "SearchExpansion.terms":
+		if e.ComplexityRoot.SearchExpansion.Terms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchExpansion.Terms(childComplexity), true
+	case "SearchExpansion.via":
+		if e.ComplexityRoot.SearchExpansion.Via == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchExpansion.Via(childComplexity), true
+	case "SearchExpansion.word":
+		if e.ComplexityRoot.SearchExpansion.Word == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchExpansion.Word(childComplexity), true
 
 	case "SearchFacets.district":
 		if e.ComplexityRoot.SearchFacets.District == nil {
@@ -2661,6 +2700,34 @@ type SearchConnection {
   facets: SearchFacets!
   "True when no whole word matched and the hits match parts of words (character pairs)."
   partialWordMatch: Boolean!
+  "How words of the query were widened: synonyms and everyday words, compounds by their parts, homophones, pinyin, English."
+  expansions: [SearchExpansion!]!
+  "Queries close to this one whose words the index holds (did you mean), when it found few records or only partial matches."
+  suggestions: [String!]!
+}
+
+"How a search widened a word of its query."
+enum SearchExpansionKind {
+  "Equivalent terms, or an everyday word and the official one (盲人 → 视障)."
+  SYNONYM
+  "A compound found in no record, searched by the words inside it (低保户 → 低保)."
+  PARTS
+  "A word found in no record, searched as a homophone the records hold (老年仁 → 老年人)."
+  SPELLING
+  "Pinyin, searched as the Chinese words it spells (yanglao → 养老)."
+  PINYIN
+  "English, searched as its Chinese terms (elderly → 老人, 养老)."
+  ENGLISH
+}
+
+"A word of a search query and the terms searched for it besides (or instead)."
+type SearchExpansion {
+  "The word as typed (normalised)."
+  word: String!
+  "How it was widened."
+  via: SearchExpansionKind!
+  "The terms searched for it."
+  terms: [String!]!
 }
 
 "A search hit and its cursor."
@@ -4206,6 +4273,10 @@ func (ec *executionContext) childFields_SearchConnection(ctx context.Context, fi
 		return ec.fieldContext_SearchConnection_facets(ctx, field)
 	case "partialWordMatch":
 		return ec.fieldContext_SearchConnection_partialWordMatch(ctx, field)
+	case "expansions":
+		return ec.fieldContext_SearchConnection_expansions(ctx, field)
+	case "suggestions":
+		return ec.fieldContext_SearchConnection_suggestions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchConnection", field.Name)
 }
@@ -4218,6 +4289,18 @@ func (ec *executionContext) childFields_SearchEdge(ctx context.Context, field gr
 		return ec.fieldContext_SearchEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchExpansion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "word":
+		return ec.fieldContext_SearchExpansion_word(ctx, field)
+	case "via":
+		return ec.fieldContext_SearchExpansion_via(ctx, field)
+	case "terms":
+		return ec.fieldContext_SearchExpansion_terms(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchExpansion", field.Name)
 }
 
 func (ec *executionContext) childFields_SearchFacets(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11154,6 +11237,61 @@ func (ec *executionContext) fieldContext_SearchConnection_partialWordMatch(_ con
 	return graphql.NewScalarFieldContext("SearchConnection", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _SearchConnection_expansions(ctx context.Context, field graphql.CollectedField, obj *model.SearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchConnection_expansions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expansions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*search.Expansion) graphql.Marshaler {
+			return ec.marshalNSearchExpansion2ᚕᚖcivicledgerᚋsearchᚐExpansionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchConnection_expansions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchExpansion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchConnection_suggestions(ctx context.Context, field graphql.CollectedField, obj *model.SearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchConnection_suggestions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suggestions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchConnection_suggestions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchConnection", field, false, false, "String")
+}
+
 func (ec *executionContext) _SearchEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SearchEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11207,6 +11345,75 @@ func (ec *executionContext) fieldContext_SearchEdge_node(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SearchExpansion_word(ctx context.Context, field graphql.CollectedField, obj *search.Expansion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchExpansion_word(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Word, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchExpansion_word(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchExpansion", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchExpansion_via(ctx context.Context, field graphql.CollectedField, obj *search.Expansion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchExpansion_via(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Via, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v search.Via) graphql.Marshaler {
+			return ec.marshalNSearchExpansionKind2civicledgerᚋsearchᚐVia(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchExpansion_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchExpansion", field, false, false, "SearchExpansionKind")
+}
+
+func (ec *executionContext) _SearchExpansion_terms(ctx context.Context, field graphql.CollectedField, obj *search.Expansion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchExpansion_terms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Terms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchExpansion_terms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchExpansion", field, false, false, "String")
 }
 
 func (ec *executionContext) _SearchFacets_kind(ctx context.Context, field graphql.CollectedField, obj *model.SearchFacets) (ret graphql.Marshaler) {
@@ -16338,6 +16545,16 @@ func (ec *executionContext) _SearchConnection(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "expansions":
+			out.Values[i] = ec._SearchConnection_expansions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suggestions":
+			out.Values[i] = ec._SearchConnection_suggestions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16373,6 +16590,49 @@ func (ec *executionContext) _SearchEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "node":
 			out.Values[i] = ec._SearchEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var searchExpansionImplementors = []string{"SearchExpansion"}
+
+func (ec *executionContext) _SearchExpansion(ctx context.Context, sel ast.SelectionSet, obj *search.Expansion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchExpansionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchExpansion")
+		case "word":
+			out.Values[i] = ec._SearchExpansion_word(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "via":
+			out.Values[i] = ec._SearchExpansion_via(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "terms":
+			out.Values[i] = ec._SearchExpansion_terms(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18123,6 +18383,45 @@ func (ec *executionContext) marshalNSearchEdge2ᚖcivicledgerᚋgraphᚋmodelᚐ
 		return graphql.Null
 	}
 	return ec._SearchEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSearchExpansion2ᚕᚖcivicledgerᚋsearchᚐExpansionᚄ(ctx context.Context, sel ast.SelectionSet, v []*search.Expansion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSearchExpansion2ᚖcivicledgerᚋsearchᚐExpansion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSearchExpansion2ᚖcivicledgerᚋsearchᚐExpansion(ctx context.Context, sel ast.SelectionSet, v *search.Expansion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchExpansion!")
+		return graphql.Null
+	}
+	return ec._SearchExpansion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSearchExpansionKind2civicledgerᚋsearchᚐVia(ctx context.Context, v any) (search.Via, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := search.Via(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSearchExpansionKind2civicledgerᚋsearchᚐVia(ctx context.Context, sel ast.SelectionSet, v search.Via) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SearchExpansionKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNSearchFacets2ᚖcivicledgerᚋgraphᚋmodelᚐSearchFacets(ctx context.Context, sel ast.SelectionSet, v *model.SearchFacets) graphql.Marshaler {

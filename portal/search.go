@@ -35,14 +35,21 @@ type SearchPage struct {
 	Result *search.Result
 }
 
-// Search runs a full-text search and pages its hits. Facets are counted
-// only when facets is true: counting them is most of the cost of a broad
-// search.
-func (p *Portal) Search(ctx context.Context, text string, filter *SearchQuery, sort search.Sort, facets bool, a PageArgs) (*SearchPage, error) {
+// SearchOptions say what a search should work out beside its hits.
+type SearchOptions struct {
+	// Facets asks for the counts per facet: most of the cost of a broad
+	// search, so only when shown.
+	Facets bool
+	// Suggest asks for "did you mean" suggestions when there are few hits.
+	Suggest bool
+}
+
+// Search runs a full-text search and pages its hits.
+func (p *Portal) Search(ctx context.Context, text string, filter *SearchQuery, sort search.Sort, opts SearchOptions, a PageArgs) (*SearchPage, error) {
 	if p.Searcher == nil {
 		return nil, ledger.Errorf(ledger.EUNAVAILABLE, "search is not available on this node right now")
 	}
-	q := search.Query{Text: text, Sort: search.SortRelevance, NoFacets: !facets}
+	q := search.Query{Text: text, Sort: search.SortRelevance, NoFacets: !opts.Facets, Suggest: opts.Suggest}
 	if sort != "" {
 		q.Sort = sort
 	}

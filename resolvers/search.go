@@ -15,14 +15,23 @@ func (r *queryResolver) Search(ctx context.Context, text string, filter *portal.
 	if orderBy != nil {
 		sort = search.Sort(*orderBy)
 	}
-	pg, err := r.Portal.Search(ctx, text, filter, sort, requestedFields(ctx)["facets"], portal.PageArgs{First: first, After: after})
+	fields := requestedFields(ctx)
+	pg, err := r.Portal.Search(ctx, text, filter, sort, portal.SearchOptions{Facets: fields["facets"], Suggest: fields["suggestions"]},
+		portal.PageArgs{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
 	res := pg.Result
 	c := &model.SearchConnection{Nodes: pg.Items, PageInfo: pageInfo(pg.Page), TotalCount: pg.Total,
 		Edges: make([]*model.SearchEdge, len(pg.Items)), Facets: facets(portal.LabelFacets(res)),
-		PartialWordMatch: res != nil && res.Fallback, Indexing: res != nil && res.Indexing}
+		PartialWordMatch: res != nil && res.Fallback, Indexing: res != nil && res.Indexing,
+		Expansions: []*search.Expansion{}, Suggestions: []string{}}
+	if res != nil {
+		for i := range res.Expansions {
+			c.Expansions = append(c.Expansions, &res.Expansions[i])
+		}
+		c.Suggestions = append(c.Suggestions, res.Suggestions...)
+	}
 	for i, h := range pg.Items {
 		c.Edges[i] = &model.SearchEdge{Cursor: pg.Cursor(i), Node: h}
 	}

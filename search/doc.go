@@ -55,9 +55,25 @@
 // ParseText splits the text typed: white space separates chunks, quotes
 // make phrases, a leading minus excludes. Each word of a plain chunk is
 // required (in the title, body, or codes and names) with its synonyms from
-// data/synonyms.txt at half weight; a chunk's words in order add a boosted
-// phrase clause; words of data/areas.txt favour records of their service
-// area. When nothing matches, the same plan runs on the character pairs.
+// data/synonyms.txt and the everyday words of data/colloquial.txt (盲人 →
+// 视障, one way or both) at half weight; a chunk's words in order add a
+// boosted phrase clause; words of data/areas.txt favour records of their
+// service area. Latin chunks that are English (data/english.txt and the
+// English names of ledger's enumerations) or pinyin of a domain word
+// (data/domain.txt and the other tables; yanglao, yang lao, yǎng lǎo;
+// go-pinyin spells the words) search the Chinese terms too. These tables apply to queries only: they can grow
+// without a rebuild. Against the index's term dictionary (widen.go): a
+// run no record holds as a word but whose homophone among the domain's
+// words records hold is searched as that word (老年仁 → 老年人); a word
+// records hold in none of its forms is searched by the longest words inside
+// it they hold (养老金 → 养老), at lower weight. When nothing matches, the
+// same plan runs on the character pairs, and matches whose text does not
+// hold each run whole are dropped (at most verifyCap are checked); when
+// that finds nothing either, single characters next to words are dropped
+// (低保金 → 低保). Result.Expansions says which of these applied; a query
+// with fewer than suggestBelow hits or only partial ones gets Suggestions:
+// homophones and words one or two edits away that the index holds, the
+// English and pinyin vocabulary for Latin text.
 //
 // # Storage
 //
@@ -69,7 +85,9 @@
 // letting go of the merged files' pages as it reads them (see build.go).
 // During a rebuild the garbage collector runs less often, within a memory
 // limit (see tuneGCForRebuild). Facets are counted from one doc-values
-// field holding three terms per record (see facetCombo). Doc values keep
+// field holding three terms per record (see facetCombo), read once per
+// segment into a column of term numbers and counted by a document handler
+// as the hits go by (see facetcount.go). Doc values keep
 // bleve's compressed encoding: zap's SkipDVCompression lost the values of
 // merged segments.
 // The stored text of titles and bodies feeds the highlights.

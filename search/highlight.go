@@ -26,8 +26,8 @@ type highlighter struct {
 func newHighlighter(p *plan, bigram bool) *highlighter {
 	hl := &highlighter{}
 	for _, u := range p.must {
-		if bigram || u.substr {
-			for _, s := range u.syn {
+		for i, s := range u.syn {
+			if bigram || u.substr || u.isSub(i) {
 				hl.needles = append(hl.needles, []byte(s))
 			}
 		}

@@ -85,8 +85,74 @@ type unit struct {
 	text   string     // normalised text, for the bigram fallback
 	alts   [][]string // the word-field forms: the unit itself and its synonyms
 	syn    []string   // texts of all alternatives (unit first)
+	sub    []bool     // per alternative: no dictionary word, matched as a string on the pair fields
+	weight []float64  // per alternative; missing: 1 for the first, synonymWeight for the others
 	substr bool       // characters the dictionary does not know: matched on the pair fields
 	chars  bool       // made of single characters (no dictionary word): may fall back to pairs
+	via    Via        // how the unit was widened beyond its own text, if at all
+	run    int        // 1 + the index in plan.runs of the run of a plain clause it comes from; 0 otherwise
+}
+
+// isSub reports whether alternative i is matched as a string.
+func (u *unit) isSub(i int) bool { return i < len(u.sub) && u.sub[i] }
+
+// weightOf returns the weight of alternative i.
+func (u *unit) weightOf(i int) float64 {
+	switch {
+	case i < len(u.weight):
+		return u.weight[i]
+	case i == 0:
+		return 1
+	}
+	return synonymWeight
+}
+
+// addAlt adds the text s as an alternative of u, analysed for the word
+// fields; a text with characters that are no dictionary word is matched as
+// a string. It reports whether s was added.
+func (u *unit) addAlt(s string, weight float64) bool {
+	if slices.Contains(u.syn, s) {
+		return false
+	}
+	form, sub := altForm(s)
+	if form == nil {
+		return false
+	}
+	for len(u.sub) < len(u.alts) {
+		u.sub = append(u.sub, false)
+	}
+	for len(u.weight) < len(u.alts) {
+		u.weight = append(u.weight, u.weightOf(len(u.weight)))
+	}
+	u.alts = append(u.alts, form)
+	u.syn = append(u.syn, s)
+	u.sub = append(u.sub, sub)
+	u.weight = append(u.weight, weight)
+	return true
+}
+
+// altForm analyses an alternative text: its phrase form, and whether it
+// holds two or more characters in a row that are no dictionary word (视障),
+// which the index holds only where a text was cut the same way.
+func altForm(s string) ([]string, bool) {
+	t := newText([]byte(s))
+	var toks []token
+	sub := false
+	for _, r := range t.runs() {
+		rt := t.queryTokens(r)
+		singles := 0
+		for _, tk := range rt {
+			if utf8.RuneCountInString(tk.term) == 1 && classOf([]rune(tk.term)[0]) == classHan {
+				if singles++; singles > 1 {
+					sub = true
+				}
+			} else {
+				singles = 0
+			}
+		}
+		toks = append(toks, rt...)
+	}
+	return phraseOf(toks), sub
 }
 
 // plan is a query text analysed for the index.
@@ -95,6 +161,37 @@ type plan struct {
 	boost   [][]string // optional phrase per run of a plain clause, boosted
 	exclude []unit     // no unit may match
 	areas   []ledger.ServiceArea
+	runs    []string // the Han or Latin runs of plain clauses (see unit.run)
+	only    []string // when set, the keys of the only records that may match
+}
+
+// holds reports whether a normalised text holds every required part of
+// p whole: the run of a plain clause it came from, or one of its
+// alternatives.
+func (p *plan) holds(text string) bool {
+	for _, u := range p.must {
+		if u.run > 0 {
+			if !strings.Contains(text, p.runs[u.run-1]) {
+				return false
+			}
+			continue
+		}
+		if !slices.ContainsFunc(u.syn, func(s string) bool { return strings.Contains(text, s) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// expansions lists how the plan's units were widened.
+func (p *plan) expansions() []Expansion {
+	var out []Expansion
+	for _, u := range p.must {
+		if u.via != "" && len(u.syn) > 1 {
+			out = append(out, Expansion{Word: u.text, Via: u.via, Terms: slices.Clone(u.syn[1:])})
+		}
+	}
+	return out
 }
 
 func (p *plan) empty() bool { return len(p.must) == 0 }
@@ -156,7 +253,18 @@ var (
 func planText(s string) *plan {
 	p := &plan{}
 	seenArea := map[ledger.ServiceArea]bool{}
-	for _, c := range ParseText(s) {
+	clauses := ParseText(s)
+	for ci := 0; ci < len(clauses); ci++ {
+		c := clauses[ci]
+		if u, area, n := foreignUnit(clauses[ci:]); n > 0 {
+			p.must = append(p.must, u)
+			if area != "" && !seenArea[area] {
+				seenArea[area] = true
+				p.areas = append(p.areas, area)
+			}
+			ci += n - 1
+			continue
+		}
 		t := newText([]byte(c.Text))
 		for _, r := range t.runs() {
 			toks := t.queryTokens(r)
@@ -179,7 +287,9 @@ func planText(s string) *plan {
 				if len(units) == 0 { // only stop words: left to the fallback
 					units = []unit{{text: runText, syn: []string{runText}, chars: true}}
 				}
+				p.runs = append(p.runs, runText)
 				for _, u := range units {
+					u.run = len(p.runs)
 					if a, ok := areaWords()[u.text]; ok && !seenArea[a] {
 						seenArea[a] = true
 						p.areas = append(p.areas, a)
@@ -292,31 +402,70 @@ func synonymAt(toks []token) (int, string) {
 		for _, tk := range toks[:n] {
 			txt += tk.term
 		}
-		if _, ok := synonyms()[txt]; ok {
+		if _, ok := querySynonyms()[txt]; ok {
 			return n, txt
 		}
 	}
 	return 0, ""
 }
 
-// withSynonyms makes a unit of txt (analysed as form) and its synonyms.
+// withSynonyms makes a unit of txt (analysed as form) and its synonyms,
+// official and everyday (see querySynonyms).
 func withSynonyms(txt string, form []string) unit {
-	u := unit{text: txt, alts: [][]string{form}, syn: []string{txt}}
-	for _, alt := range synonyms()[txt] {
-		if alt == txt {
-			continue
+	_, sub := altForm(txt)
+	u := unit{text: txt, alts: [][]string{form}, syn: []string{txt}, sub: []bool{sub}}
+	for _, alt := range querySynonyms()[txt] {
+		if u.addAlt(alt, synonymWeight) {
+			u.via = ViaSynonym
 		}
-		t := newText([]byte(alt))
-		var toks []token
-		for _, r := range t.runs() {
-			toks = append(toks, t.queryTokens(r)...)
-		}
-		if len(toks) > 0 {
-			u.alts = append(u.alts, phraseOf(toks))
-			u.syn = append(u.syn, alt)
+		// An everyday word's official word brings its own equivalents
+		// (吃饭 → 助餐 → 长者食堂); one step, through data/synonyms.txt only.
+		for _, s := range synonyms()[alt] {
+			u.addAlt(s, synonymWeight)
 		}
 	}
 	return u
+}
+
+// foreignUnit makes a unit of the first plain clauses when they are
+// English words or pinyin (up to four clauses: "old people", "yang lao"),
+// with the Chinese terms they stand for as alternatives besides the text
+// itself (codes and Latin words in records still match). It returns the
+// number of clauses used, 0 when the first is neither, and for English
+// names of a service area, the area.
+func foreignUnit(cs []Clause) (unit, ledger.ServiceArea, int) {
+	n := 0
+	for n < len(cs) && n < 4 && !cs[n].Phrase && !cs[n].Exclude && latinWord(cs[n].Text) {
+		n++
+	}
+	for ; n > 0; n-- {
+		words := make([]string, n)
+		for i := range words {
+			words[i] = cs[i].Text
+		}
+		phrase := strings.Join(words, " ")
+		var terms []string
+		var area ledger.ServiceArea
+		via := ViaEnglish
+		if e := lookupEnglish(phrase); e != nil {
+			terms, area = e.terms, e.area
+		} else if ws := lookupPinyin(phrase); ws != nil {
+			terms, via = ws, ViaPinyin
+		} else {
+			continue
+		}
+		form, _ := altForm(phrase)
+		u := unit{text: phrase, alts: [][]string{form}, syn: []string{phrase}, via: via}
+		for _, t := range terms {
+			// Each term with its own synonyms (elderly → 老人 → 长者).
+			u.addAlt(t, 1)
+			for _, s := range querySynonyms()[t] {
+				u.addAlt(s, synonymWeight)
+			}
+		}
+		return u, area, n
+	}
+	return unit{}, "", 0
 }
 
 // synonymWeight is the weight of a synonym relative to the word typed.
@@ -356,9 +505,10 @@ func wordQuery(u unit) query.Query {
 		if alt == nil {
 			continue
 		}
-		w := 1.0
-		if i > 0 {
-			w = synonymWeight
+		w := u.weightOf(i)
+		if u.isSub(i) {
+			qs = append(qs, substrQuery(u.syn[i], w))
+			continue
 		}
 		for _, f := range wordFields {
 			qs = append(qs, termsQuery(alt, f.field, w*f.boost))
@@ -419,48 +569,55 @@ func alnumQuery(parts []string, f fieldBoost) query.Query {
 func bigramQuery(u unit) query.Query {
 	var qs []query.Query
 	for _, txt := range u.syn {
-		// Only a single run can be a substring; mixed text uses its runs.
-		t := newText([]byte(txt))
-		var parts []query.Query
-		for _, r := range t.runs() {
-			rt := string(t.runes[r.start:r.end])
-			var byField []query.Query
-			for _, f := range bigramFields {
-				if r.class != classHan {
-					var toks []token
-					t.alnumTokens(r, func(s, e int) { toks = append(toks, token{string(t.term(s, e)), s, e}) })
-					var parts []string
-					for _, tk := range toks[min(1, len(toks)-1):] {
-						parts = append(parts, tk.term)
-					}
-					byField = append(byField, alnumQuery(parts, f))
-					continue
-				}
-				terms, prefix := bigramForm(rt)
-				if prefix != "" {
-					// A character starts a pair, the last character of a
-					// run or a word.
-					var any []query.Query
-					for _, field := range []string{f.pair, f.field} {
-						q := query.NewPrefixQuery(prefix)
-						q.SetField(field)
-						q.SetBoost(f.boost)
-						any = append(any, q)
-					}
-					byField = append(byField, query.NewDisjunctionQuery(any))
-				} else {
-					byField = append(byField, pairsQuery(terms, f))
-				}
-			}
-			parts = append(parts, query.NewDisjunctionQuery(byField))
-		}
-		switch len(parts) {
-		case 0:
-		case 1:
-			qs = append(qs, parts[0])
-		default:
-			qs = append(qs, query.NewConjunctionQuery(parts))
-		}
+		qs = append(qs, substrQuery(txt, 1))
 	}
 	return query.NewDisjunctionQuery(qs)
+}
+
+// substrQuery matches txt as a string of characters (by its pairs) in any
+// field, its weight multiplying the fields'.
+func substrQuery(txt string, weight float64) query.Query {
+	// Only a single run can be a substring; mixed text uses its runs.
+	t := newText([]byte(txt))
+	var parts []query.Query
+	for _, r := range t.runs() {
+		rt := string(t.runes[r.start:r.end])
+		var byField []query.Query
+		for _, f := range bigramFields {
+			f.boost *= weight
+			if r.class != classHan {
+				var toks []token
+				t.alnumTokens(r, func(s, e int) { toks = append(toks, token{string(t.term(s, e)), s, e}) })
+				var parts []string
+				for _, tk := range toks[min(1, len(toks)-1):] {
+					parts = append(parts, tk.term)
+				}
+				byField = append(byField, alnumQuery(parts, f))
+				continue
+			}
+			terms, prefix := bigramForm(rt)
+			if prefix != "" {
+				// A character starts a pair, the last character of a
+				// run or a word.
+				var any []query.Query
+				for _, field := range []string{f.pair, f.field} {
+					q := query.NewPrefixQuery(prefix)
+					q.SetField(field)
+					q.SetBoost(f.boost)
+					any = append(any, q)
+				}
+				byField = append(byField, query.NewDisjunctionQuery(any))
+			} else {
+				byField = append(byField, pairsQuery(terms, f))
+			}
+		}
+		parts = append(parts, query.NewDisjunctionQuery(byField))
+	}
+	switch len(parts) {
+	case 0:
+		return query.NewMatchNoneQuery()
+	case 1:
+		return parts[0]
+	}
+	return query.NewConjunctionQuery(parts)
 }

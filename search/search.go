@@ -52,6 +52,12 @@ type Query struct {
 	// NoFacets skips counting the facets, which is most of the time of a
 	// query that matches tens of thousands of records.
 	NoFacets bool
+	// Suggest asks for Result.Suggestions, which read the term dictionary
+	// for each word of a query that finds few records.
+	Suggest bool
+	// allKeys returns the keys of every match (up to MaxOffset), without
+	// stored fields or highlights: for the tests that judge whole match sets.
+	allKeys bool
 }
 
 // Result is one page of search results.
@@ -63,7 +69,15 @@ type Result struct {
 	// Indexing is set while the index is being (re)built (NeedsRebuild):
 	// the answer comes from an empty or older index and may be incomplete.
 	Indexing bool
-	Took     time.Duration
+	// Expansions says how words of the query were widened: by synonyms
+	// and everyday words, compounds by their parts, pinyin and English by
+	// the Chinese terms they stand for.
+	Expansions []Expansion
+	// Suggestions are queries close to this one whose changed words the
+	// index holds ("did you mean"), given when Query.Suggest asks and it
+	// found few records or only partial matches.
+	Suggestions []string
+	Took        time.Duration
 }
 
 // Hit is one record found.
@@ -115,14 +129,8 @@ const (
 // comboFields are the fields of a facetCombo term, in its order.
 var comboFields = []string{fKind, fServiceArea, fYear, fStage}
 
-// Facet sizes: values kept per field; values counted per shard of the
-// district and organization facets (the largest of them merged across the
-// shards); combinations counted (all of them: each adds to four fields).
-const (
-	facetSize      = 20
-	facetTermsSize = 500
-	facetComboSize = 1 << 16
-)
+// facetSize is the number of values kept per facet field.
+const facetSize = 20
 
 // Search runs q. Invalid input (a bad sort, a negative page) is an
 // ledger.EINVALID error; a closed index is an internal error.
@@ -138,19 +146,90 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if ix.bi == nil {
 		return nil, errClosed
 	}
+	lx, err := ix.bi.lexicon()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer lx.close()
+	parts := lx.widenCompounds(p)
 	res, err := ix.run(ctx, q, p, filter, false)
 	if err != nil {
 		return nil, err
 	}
 	if res.Total == 0 && p.fallback() {
-		if res, err = ix.run(ctx, q, p, filter, true); err != nil {
+		if res, err = ix.fallback(ctx, q, p, filter); err != nil {
 			return nil, err
 		}
-		res.Fallback = true
+	}
+	if res.Total == 0 {
+		if dropped := lx.dropLeftovers(p); dropped != nil {
+			if res, err = ix.run(ctx, q, p, filter, false); err != nil {
+				return nil, err
+			}
+			parts = append(parts, dropped...)
+		}
+	}
+	res.Expansions = append(p.expansions(), parts...)
+	if q.Suggest && strings.TrimSpace(q.Text) != "" && (res.Total < suggestBelow || res.Fallback || len(parts) > 0) {
+		res.Suggestions = lx.suggest(q.Text)
 	}
 	res.Indexing = ix.NeedsRebuild()
 	res.Took = time.Since(start)
 	return res, nil
+}
+
+// verifyCap is the most character-pair matches whose text is checked.
+const verifyCap = 1000
+
+// fallback runs p on the character pairs. The pair fields keep no
+// positions, so a record may hold a query's pairs apart (老年 and 年仁
+// for 老年仁); when there are at most verifyCap such matches, only those
+// whose text holds each run of the query whole are kept.
+func (ix *Index) fallback(ctx context.Context, q Query, p *plan, filter query.Query) (*Result, error) {
+	all := q
+	all.allKeys = true
+	keys, err := ix.run(ctx, all, p, filter, true)
+	if err != nil {
+		return nil, err
+	}
+	if keys.Total > 0 && keys.Total <= verifyCap {
+		ids := make([]string, len(keys.Hits))
+		for i, h := range keys.Hits {
+			ids[i] = h.Key
+		}
+		docs, err := ix.fetch(ctx, nil, ids, false)
+		if err != nil {
+			return nil, err
+		}
+		only := []string{}
+		for _, id := range ids {
+			if m := docs[id]; m != nil && p.holds(storedText(m)) {
+				only = append(only, id)
+			}
+		}
+		if len(only) == 0 {
+			return &Result{}, nil
+		}
+		p.only = only
+	}
+	res, err := ix.run(ctx, q, p, filter, true)
+	if err != nil {
+		return nil, err
+	}
+	res.Fallback = true
+	return res, nil
+}
+
+// storedText is the normalised stored text of a match that a query's
+// words may be found in.
+func storedText(m *search.DocumentMatch) string {
+	var parts []string
+	for _, f := range []string{fTitle, fBody, fCode, fProjectCode, fOrgName} {
+		if s, ok := m.Fields[f].(string); ok {
+			parts = append(parts, s)
+		}
+	}
+	return Normalize(strings.Join(parts, "\n"))
 }
 
 func (q *Query) check() error {
@@ -256,6 +335,9 @@ func build(p *plan, filter query.Query, bigram bool) query.Query {
 	if filter != nil {
 		b.AddFilter(filter)
 	}
+	if p.only != nil {
+		b.AddFilter(query.NewDocIDQuery(p.only))
+	}
 	return b
 }
 
@@ -291,6 +373,9 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 	if pq != nil {
 		size, from = rescoreDepth, 0
 	}
+	if q.allKeys {
+		pq, size, from = nil, MaxOffset, 0
+	}
 	req := bleve.NewSearchRequestOptions(bq, size, from, false)
 	switch {
 	case byScore:
@@ -303,17 +388,13 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 	default:
 		req.SortBy([]string{"-" + fDate, fKey})
 	}
+	sctx := ctx
+	var tally *facetTally
 	if !q.NoFacets {
-		for _, f := range []struct {
-			prefix string
-			size   int
-		}{{facetCombo, facetComboSize}, {facetDistrict, facetTermsSize}, {facetOrg, facetTermsSize}} {
-			fr := bleve.NewFacetRequest(fFacets, f.size)
-			fr.TermPrefix = f.prefix
-			req.AddFacet(f.prefix, fr)
-		}
+		tally = &facetTally{}
+		sctx = tally.context(ctx)
 	}
-	sr, err := ix.bi.SearchInContext(ctx, req)
+	sr, err := ix.bi.SearchInContext(sctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -336,6 +417,13 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 		slices.SortStableFunc(page, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
 		page = page[min(q.Offset, len(page)):min(q.Offset+q.Limit, len(page))]
 	}
+	if q.allKeys {
+		res := &Result{Total: sr.Total}
+		for _, s := range page {
+			res.Hits = append(res.Hits, Hit{Key: s.id, Score: s.score})
+		}
+		return res, nil
+	}
 	ids := make([]string, len(page))
 	for i, s := range page {
 		ids[i] = s.id
@@ -353,8 +441,8 @@ func (ix *Index) run(ctx context.Context, q Query, p *plan, filter query.Query, 
 			res.Hits = append(res.Hits, h)
 		}
 	}
-	if !q.NoFacets {
-		res.Facets = facets(sr.Facets)
+	if tally != nil {
+		res.Facets = facets(tally.counts)
 	}
 	return res, nil
 }
@@ -396,7 +484,7 @@ func (ix *Index) fetch(ctx context.Context, bq query.Query, ids []string, locati
 		return out, nil
 	}
 	var q query.Query = query.NewDocIDQuery(ids)
-	if locations {
+	if locations && bq != nil {
 		q = query.NewConjunctionQuery([]query.Query{q, bq})
 	}
 	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
@@ -413,25 +501,26 @@ func (ix *Index) fetch(ctx context.Context, bq query.Query, ids []string, locati
 	return out, nil
 }
 
-// facets splits the counts of fFacets by field, the largest first (then
-// by value).
-func facets(fr search.FacetResults) Facets {
-	terms := func(prefix string) []*search.TermFacet {
-		if r, ok := fr[prefix]; ok && r.Terms != nil {
-			return r.Terms.Terms() // by count, then term
-		}
-		return nil
+// facets splits the counts of the fFacets terms by field, the largest
+// first (then by value).
+func facets(terms map[string]int) Facets {
+	counts := map[string]map[string]int{}
+	for _, f := range []string{fKind, fServiceArea, fYear, fStage, fDistrict, fOrgName} {
+		counts[f] = map[string]int{}
 	}
-	counts := make([]map[string]int, len(comboFields))
-	for i := range counts {
-		counts[i] = map[string]int{}
-	}
-	for _, t := range terms(facetCombo) {
-		vals := strings.Split(strings.TrimPrefix(t.Term, facetCombo), facetSep)
-		for i, v := range vals {
-			if v != "" && i < len(counts) {
-				counts[i][v] += t.Count
+	for t, n := range terms {
+		switch {
+		case strings.HasPrefix(t, facetCombo):
+			vals := strings.Split(strings.TrimPrefix(t, facetCombo), facetSep)
+			for i, v := range vals {
+				if v != "" && i < len(comboFields) {
+					counts[comboFields[i]][v] += n
+				}
 			}
+		case strings.HasPrefix(t, facetDistrict):
+			counts[fDistrict][strings.TrimPrefix(t, facetDistrict)] += n
+		case strings.HasPrefix(t, facetOrg):
+			counts[fOrgName][strings.TrimPrefix(t, facetOrg)] += n
 		}
 	}
 	top := func(m map[string]int) []FacetCount {
@@ -447,22 +536,9 @@ func facets(fr search.FacetResults) Facets {
 		})
 		return out[:min(len(out), facetSize)]
 	}
-	list := func(prefix string) []FacetCount {
-		var out []FacetCount
-		for _, t := range terms(prefix) {
-			if v, ok := strings.CutPrefix(t.Term, prefix); ok && len(out) < facetSize {
-				out = append(out, FacetCount{Value: v, Count: t.Count})
-			}
-		}
-		return out
-	}
-	by := map[string][]FacetCount{fDistrict: list(facetDistrict), fOrgName: list(facetOrg)}
-	for i, f := range comboFields {
-		by[f] = top(counts[i])
-	}
 	return Facets{
-		Kind: by[fKind], ServiceArea: by[fServiceArea], Year: by[fYear],
-		District: by[fDistrict], OrgName: by[fOrgName], Stage: by[fStage],
+		Kind: top(counts[fKind]), ServiceArea: top(counts[fServiceArea]), Year: top(counts[fYear]),
+		District: top(counts[fDistrict]), OrgName: top(counts[fOrgName]), Stage: top(counts[fStage]),
 	}
 }
 

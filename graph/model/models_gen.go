@@ -182,6 +182,10 @@ type SearchConnection struct {
 	Facets *SearchFacets `json:"facets"`
 	// True when no whole word matched and the hits match parts of words (character pairs).
 	PartialWordMatch bool `json:"partialWordMatch"`
+	// How words of the query were widened: synonyms and everyday words, compounds by their parts, homophones, pinyin, English.
+	Expansions []*search.Expansion `json:"expansions"`
+	// Queries close to this one whose words the index holds (did you mean), when it found few records or only partial matches.
+	Suggestions []string `json:"suggestions"`
 }
 
 // A search hit and its cursor.
