@@ -2,6 +2,7 @@ package portal
 
 import (
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,9 @@ const (
 	ReportList       List = "reports"
 	SearchList       List = "search"
 )
+
+// lists are the lists a cursor may name.
+var lists = []List{ProjectList, OrganizationList, AnnouncementList, ReportList, SearchList}
 
 // Cursor returns the opaque cursor of the item at offset in list: inside,
 // "list:offset", base64url-encoded.
@@ -53,7 +57,7 @@ func decodeCursor(list List, field, c string) (int, error) {
 					return n, nil
 				}
 			}
-			if ok && name != string(list) && name != "" && len(name) < 20 {
+			if ok && name != string(list) && slices.Contains(lists, List(name)) {
 				return 0, ledger.Invalid(field, "is a cursor of another list (%s), not of %s", name, list)
 			}
 		}
