@@ -174,13 +174,19 @@ func TestServeMetricsBackupRestore(t *testing.T) {
 		postRaw(t, url, `{"query":"{ dataset { demo } }"}`)
 		postRaw(t, url, `not json`)
 		mfs := scrapeMetrics(t, murl)
-		// The API does not yet tell the middleware its operation names (a
-		// POST counts as "unknown" until it does): count by outcome.
+		// The API tells the middleware each operation's name and the code
+		// of its error.
+		if v, _ := value(mfs, "civicledger_graphql_requests_total", "operation", "Totals", "outcome", "ok"); v != 3 {
+			t.Errorf("%v Totals operations counted ok, want 3", v)
+		}
 		if v, _ := value(mfs, "civicledger_graphql_requests_total", "outcome", "ok"); v < 4 {
 			t.Errorf("%v requests counted ok, want at least 4", v)
 		}
-		if v, _ := value(mfs, "civicledger_graphql_requests_total", "outcome", "error", "code", "HTTP_400"); v != 1 {
+		if v, _ := value(mfs, "civicledger_graphql_requests_total", "outcome", "error", "code", "BAD_REQUEST"); v != 1 {
 			t.Errorf("%v malformed requests counted, want 1", v)
+		}
+		if v, _ := value(mfs, "civicledger_graphql_cost_points_total"); v < 3 {
+			t.Errorf("%v cost points counted, want at least 3", v)
 		}
 		if v, _ := value(mfs, "civicledger_graphql_request_duration_seconds"); v < 5 {
 			t.Errorf("%v durations observed, want at least 5", v)
