@@ -3069,7 +3069,11 @@ type ProjectEdge {
   node: Project!
 }
 
-"A funded project: one purchased service, through its four stages."
+"""
+A project: one purchased service through its four stages, or an application
+rejected at screening or review (outcome REJECTED, nothing awarded), which
+lists and stats leave out unless their filter's ` + "`" + `scope` + "`" + ` asks for it.
+"""
 type Project implements Node {
   "Stable opaque global ID (for ` + "`" + `node(id:)` + "`" + `)."
   id: ID!
@@ -3339,13 +3343,20 @@ type Organization implements Node {
   description: String!
   "Date of registration, if known."
   foundedOn: Date
-  "Projects in which it plays the given role (any role when omitted)."
+  """
+  Funded projects in which it plays the given role (any role when omitted); its
+  rejected applications are ` + "`" + `projects(filter: {scope: REJECTED, undertakers: [creditCode]})` + "`" + `.
+  """
   projects(role: OrganizationKind, orderBy: ProjectOrder, first: Int, after: String, last: Int, before: String): ProjectConnection!
   "Totals of the funded projects in which it plays any role."
   stats: StatsRow!
   "Awards won per year, as undertaker."
   awardedByYear: [YearAmount!]!
-  "Average weighted review totals per review kind: of its projects when an undertaker, given by it when an evaluator."
+  """
+  Average weighted review totals per review kind: of its projects when an
+  undertaker, given by it when an evaluator; every review counts, those of
+  rejected applications included.
+  """
   averageScores: [ReviewAverage!]!
   "Reports it authored, newest first."
   reports(first: Int, after: String, last: Int, before: String): ReportConnection!
