@@ -52,6 +52,21 @@ func TestFundedByDefault(t *testing.T) {
 			t.Fatalf("demo: %d rejected of %d applications", want.Rejected, want.Applications)
 		}
 
+		// The rounds' own totals count their funded projects too.
+		var rounds struct {
+			Rounds []struct {
+				Stats struct{ Projects int64 }
+			}
+		}
+		c.must(`{ rounds { stats { projects } } }`, nil, &rounds)
+		var inRounds int64
+		for _, r := range rounds.Rounds {
+			inRounds += r.Stats.Projects
+		}
+		if inRounds != 717 {
+			t.Errorf("rounds count %d projects, want the 717 funded", inRounds)
+		}
+
 		// The lists agree with the totals, and the rejected ones are listed.
 		var lists map[string]struct {
 			TotalCount int
