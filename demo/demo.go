@@ -1,10 +1,11 @@
 // Package demo generates the deterministic demo data set of Civic Ledger: the
-// seed programme of docs/domain.md (2010–2016, 717 projects, about 90 million yuan
-// awarded, nearly 120 million leveraged, about 100,000 volunteer and 30,000
+// seed programme of docs/domain.md (2010–2016, 717 funded projects, about 90
+// million yuan awarded, nearly 120 million leveraged, about 100,000 volunteer and 30,000
 // expert person-times, nearly 5.2 million beneficiary person-times) with its
 // organizations, scorecards, tranches, audits, metrics, announcements,
-// reports, case collections and feedback, and loads it through the ledger's
-// write API.
+// reports, case collections and feedback, beside the applications each
+// round rejected at screening or review (about as many again, with their
+// scorecards and reasons), and loads it through the ledger's write API.
 //
 // Generation is a pure function of Options: the same options give the same
 // records every run. Records are plain ledger records whose IDs are local:
@@ -19,9 +20,10 @@ import (
 
 // Options choose the size and the seed of the data set.
 type Options struct {
-	// Projects is the number of projects; 0 means the seed programme's 717.
-	// Every total (budgets, leveraged funds, person-times) and the number of
-	// undertakers scale in proportion.
+	// Projects is the number of funded projects; 0 means the seed
+	// programme's 717. Every total (budgets, leveraged funds, person-times),
+	// the number of undertakers and the rejected applications (about as
+	// many again, see application.go) scale in proportion.
 	Projects int
 	// Seed selects the random stream; the same seed gives the same data.
 	Seed uint64
@@ -59,7 +61,7 @@ type Dataset struct {
 	Rounds          []*ledger.Round
 	Organizations   []*ledger.Organization
 	IndicatorSets   []*ledger.IndicatorSet // indicator IDs are local too, numbered across sets
-	Projects        []*ledger.Project      // in their final stage and outcome
+	Projects        []*ledger.Project      // in their final stage and outcome; the rejected applications last
 	StageEvents     []*ledger.StageEvent   // per project, oldest first
 	Scorecards      []*ledger.Scorecard
 	Tranches        []*ledger.Tranche
@@ -110,8 +112,8 @@ func (d *Dataset) append(p *Dataset) {
 	d.Feedback = append(d.Feedback, p.Feedback...)
 }
 
-// Totals are the programme's headline figures: the sums of every project's
-// figures as ledger.DeriveFigures derives them, the rule the store keeps
+// Totals are the programme's headline figures: the sums of every funded
+// project's figures as ledger.DeriveFigures derives them, the rule the store keeps
 // project_figures by.
 type Totals struct {
 	Awarded            ledger.Money
@@ -132,7 +134,9 @@ type Summary struct {
 	Organizations   int
 	IndicatorSets   int
 	Indicators      int
-	Projects        int
+	Projects        int // funded projects: every project not rejected
+	Applications    int // every application: the funded projects and the rejected ones
+	Rejected        int // applications rejected at screening or review
 	StageEvents     int
 	Scorecards      int
 	Tranches        int
@@ -198,7 +202,7 @@ func (s *Summary) add(p *Dataset, fs []ledger.Figures) {
 	for _, set := range p.IndicatorSets {
 		s.Indicators += len(set.Indicators)
 	}
-	s.Projects += len(p.Projects)
+	s.Applications += len(p.Projects)
 	s.StageEvents += len(p.StageEvents)
 	s.Scorecards += len(p.Scorecards)
 	s.Tranches += len(p.Tranches)
@@ -211,6 +215,11 @@ func (s *Summary) add(p *Dataset, fs []ledger.Figures) {
 	s.Feedback += len(p.Feedback)
 	t := &s.Totals
 	for i, pr := range p.Projects {
+		if pr.Outcome == ledger.Rejected {
+			s.Rejected++
+			continue // counts in no total: the totals are the funded projects'
+		}
+		s.Projects++
 		t.Awarded += pr.Awarded
 		switch pr.Outcome {
 		case ledger.Terminated:

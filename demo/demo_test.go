@@ -97,8 +97,14 @@ func rollUp(d *Dataset) (awarded, leveraged ledger.Money, visits map[ledger.Metr
 
 func TestTotalsMatchDomain(t *testing.T) {
 	d := dataset(t)
-	if len(d.Projects) != 717 {
-		t.Errorf("%d projects, want 717", len(d.Projects))
+	funded := 0
+	for _, p := range d.Projects {
+		if p.Outcome != ledger.Rejected {
+			funded++
+		}
+	}
+	if funded != 717 {
+		t.Errorf("%d funded projects, want 717", funded)
 	}
 	awarded, leveraged, visits := rollUp(d)
 	within(t, "awarded (yuan)", float64(awarded)/100, 90_000_000)
@@ -175,7 +181,11 @@ func TestEveryRecordValidates(t *testing.T) {
 		if o := d.Organizations[*p.EvaluatorID-1]; o.Kind != ledger.Evaluator {
 			t.Errorf("project %s evaluator is a %s", p.Code, o.Kind)
 		}
-		if o := d.Organizations[*p.AuditorID-1]; o.Kind != ledger.Auditor {
+		if p.AuditorID == nil {
+			if p.Outcome != ledger.Rejected {
+				t.Errorf("funded project %s has no auditor", p.Code)
+			}
+		} else if o := d.Organizations[*p.AuditorID-1]; o.Kind != ledger.Auditor {
 			t.Errorf("project %s auditor is a %s", p.Code, o.Kind)
 		}
 	}
@@ -332,6 +342,12 @@ func TestStagesAndHistory(t *testing.T) {
 			if ev[i].OccurredOn < ev[i-1].OccurredOn {
 				t.Errorf("project %s history goes back in time at %s", p.Code, ev[i].OccurredOn)
 			}
+		}
+		if p.Outcome == ledger.Rejected {
+			if strings.TrimSpace(last.Reason) == "" {
+				t.Errorf("rejected application %s has no reason", p.Code)
+			}
+			continue // applications, not funded projects: tested in TestRejectedApplications
 		}
 		y := byYear[p.Year]
 		if y == nil {
@@ -516,8 +532,8 @@ func TestFeedbackMostlySatisfied(t *testing.T) {
 			comments++
 		}
 	}
-	if len(projects) < len(d.Projects)/2 {
-		t.Errorf("feedback for %d of %d projects, want many", len(projects), len(d.Projects))
+	if funded := d.Summary().Projects; len(projects) < funded/2 {
+		t.Errorf("feedback for %d of %d funded projects, want many", len(projects), funded)
 	}
 	if high*10 < len(d.Feedback)*7 {
 		t.Errorf("%d of %d ratings are 4–5, want most", high, len(d.Feedback))

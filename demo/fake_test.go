@@ -290,14 +290,14 @@ func TestLoadThroughFakeLedger(t *testing.T) {
 	if *sum != *want {
 		t.Errorf("Load reports %+v,\nthe data set has %+v", *sum, *want)
 	}
-	if f.counts["project"] != opts.Projects || f.counts["report"] != want.Reports || f.counts["metric"] != want.Metrics ||
+	if f.counts["project"] != want.Applications || f.counts["report"] != want.Reports || f.counts["metric"] != want.Metrics ||
 		f.counts["feedback"] != want.Feedback || f.awarded != want.Totals.Awarded || f.total != want.Totals.Paid {
 		t.Errorf("fake ledger got %v, awarded %s, paid %s; want %+v", f.counts, f.awarded, f.total, *want)
 	}
 	if f.counts["meta"] != 1 {
 		t.Errorf("the demo flag was written %d times, want once, in the first transaction", f.counts["meta"])
 	}
-	if wantTx := (opts.Projects + txProjects - 1) / txProjects; f.txs != wantTx {
+	if wantTx := (want.Applications + txProjects - 1) / txProjects; f.txs != wantTx {
 		t.Errorf("%d transactions, want %d", f.txs, wantTx)
 	}
 	ended := 0
@@ -306,7 +306,7 @@ func TestLoadThroughFakeLedger(t *testing.T) {
 			ended++
 		}
 	}
-	if ended != want.Completed+want.Terminated {
-		t.Errorf("%d projects ended in the ledger, want %d", ended, want.Completed+want.Terminated)
+	if ended != want.Completed+want.Terminated+want.Rejected {
+		t.Errorf("%d projects ended in the ledger, want %d", ended, want.Completed+want.Terminated+want.Rejected)
 	}
 }

@@ -40,6 +40,7 @@ const (
 	fateExecuting              // in execution
 	fateApproval               // approved, agreement pending
 	fateTerminated             // ended early
+	fateRejected               // an application rejected at screening or review
 )
 
 // undertaker is a generated social organization with what picks it.
@@ -80,6 +81,10 @@ type projectPlan struct {
 	volunteers int64
 	experts    int64
 	closing    float64 // closing review total, for picking case studies
+	// Of a rejected application (fateRejected): the review that rejected
+	// it (initial screening or approval review) and the amount it asked
+	// for, in award.
+	rejectedAt ledger.ReviewKind
 }
 
 // generator holds the state of one generation run.
@@ -99,6 +104,7 @@ type generator struct {
 	sets       map[string]*ledger.IndicatorSet // by kind + edition
 	rounds     []*ledger.Round
 	plans      [][]*projectPlan // per round
+	rejected   [][]*projectPlan // rejected applications per round
 }
 
 func newGenerator(opts Options) *generator {
@@ -139,22 +145,41 @@ func (g *generator) run(fn func(*Dataset) error) error {
 	g.organizations(base)
 	g.indicatorSets(base)
 	g.roundsAndPlans(base)
+	g.applicationPlans()
 	part := base
 	projects := 0
+	nextPart := func() error {
+		if projects < partProjects {
+			return nil
+		}
+		if err := fn(part); err != nil {
+			return err
+		}
+		part, projects = &Dataset{Options: g.opts}, 0
+		return nil
+	}
 	for yi, plans := range g.plans {
 		g.roundReports(part, yi)
 		for _, p := range plans {
-			if projects >= partProjects {
-				if err := fn(part); err != nil {
-					return err
-				}
-				part, projects = &Dataset{Options: g.opts}, 0
+			if err := nextPart(); err != nil {
+				return err
 			}
 			g.project(part, p)
 			projects++
 		}
 		g.announcements(part, yi)
 		g.caseCollection(part, yi)
+	}
+	// The rejected applications come after every funded project, so that
+	// adding them changed no funded project's local ID or random stream.
+	for _, apps := range g.rejected {
+		for _, p := range apps {
+			if err := nextPart(); err != nil {
+				return err
+			}
+			g.application(part, p)
+			projects++
+		}
 	}
 	return fn(part)
 }

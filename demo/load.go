@@ -30,7 +30,7 @@ func Load(ctx context.Context, pub ledger.Publisher, opts Options) (*Summary, er
 			return nil
 		}
 		err := pub.InTx(ctx, func(w ledger.Writer) error {
-			if opts.Meta != nil && total.Projects == 0 {
+			if opts.Meta != nil && total.Applications == 0 {
 				if err := w.SetMeta(ctx, opts.Meta); err != nil {
 					return err
 				}
@@ -74,6 +74,8 @@ func (s *Summary) merge(o *Summary) {
 	s.IndicatorSets += o.IndicatorSets
 	s.Indicators += o.Indicators
 	s.Projects += o.Projects
+	s.Applications += o.Applications
+	s.Rejected += o.Rejected
 	s.StageEvents += o.StageEvents
 	s.Scorecards += o.Scorecards
 	s.Tranches += o.Tranches

@@ -33,21 +33,7 @@ func (g *generator) project(d *Dataset, p *projectPlan) {
 	r := g.rng(3, p.id)
 	v := vocab[p.area]
 	dist := districts[p.district]
-	p.street = dist.streets[r.IntN(len(dist.streets))]
-	p.target = v.targets[r.IntN(len(v.targets))]
-	titles := v.titles
-	if dt := domesticTitles[p.area]; dt != nil && r.Float64() < 0.07 {
-		titles, p.domestic = dt, true
-	}
-	w := &textWriter{r: r, g: g, p: p, v: v}
-	tpl := titles[r.IntN(len(titles))]
-	if tg, rest, ok := strings.Cut(tpl, "|"); ok {
-		p.target, tpl = tg, rest
-	}
-	p.title = w.fillString(tpl)
-	if p.title[0] != 0xe2 { // not starting with a quote mark: name the district
-		p.title = dist.name + p.title
-	}
+	w := g.name(r, p)
 
 	Y := p.year
 	t := timeline{
@@ -308,6 +294,29 @@ func (g *generator) project(d *Dataset, p *projectPlan) {
 	}
 }
 
+// name picks project p's street, target group and title from r, and
+// returns the writer of its texts.
+func (g *generator) name(r *rand.Rand, p *projectPlan) *textWriter {
+	v := vocab[p.area]
+	dist := districts[p.district]
+	p.street = dist.streets[r.IntN(len(dist.streets))]
+	p.target = v.targets[r.IntN(len(v.targets))]
+	titles := v.titles
+	if dt := domesticTitles[p.area]; dt != nil && r.Float64() < 0.07 {
+		titles, p.domestic = dt, true
+	}
+	w := &textWriter{r: r, g: g, p: p, v: v}
+	tpl := titles[r.IntN(len(titles))]
+	if tg, rest, ok := strings.Cut(tpl, "|"); ok {
+		p.target, tpl = tg, rest
+	}
+	p.title = w.fillString(tpl)
+	if p.title[0] != 0xe2 { // not starting with a quote mark: name the district
+		p.title = dist.name + p.title
+	}
+	return w
+}
+
 func pickRating(r *rand.Rand, p *projectPlan) int {
 	x := r.Float64()
 	if p.fate == fateTerminated {
@@ -343,7 +352,7 @@ func (g *generator) scorecard(d *Dataset, r *rand.Rand, p *projectPlan, k ledger
 	total := ledger.WeightedTotal(set.Indicators, sc.Scores)
 	sc.Passed = passed && ledger.PassesReview(total)
 	if k == ledger.InitialScreening || k == ledger.ApprovalReview {
-		sc.Passed = true // every project listed here was approved
+		sc.Passed = passed // the decision: funded projects passed, rejected applications did not
 	}
 	sc.Comment = reviewComment(r, k, total, sc.Passed)
 	d.Scorecards = append(d.Scorecards, sc)
@@ -353,8 +362,14 @@ func (g *generator) scorecard(d *Dataset, r *rand.Rand, p *projectPlan, k ledger
 func reviewComment(r *rand.Rand, k ledger.ReviewKind, total float64, passed bool) string {
 	switch k {
 	case ledger.InitialScreening:
+		if !passed {
+			return "初筛未通过：申报材料或主体资格不符合要求，不进入专家评审。"
+		}
 		return []string{"申报材料齐全，符合资助领域，同意进入专家评审。", "主体资格符合要求，预算需在评审前进一步细化。", "需求调研较充分，进入立项评审。"}[r.IntN(3)]
 	case ledger.ApprovalReview:
+		if !passed {
+			return []string{"不建议立项：需求分析和服务设计不够扎实。", "不建议立项：预算测算依据不足，执行能力存疑。"}[r.IntN(2)]
+		}
 		if total >= 85 {
 			return "项目设计专业，需求分析扎实，建议优先立项。"
 		}

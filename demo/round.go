@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -17,16 +18,7 @@ func (g *generator) roundReports(d *Dataset, yi int) {
 	plans := g.plans[yi]
 	r := g.rng(4, int64(yi))
 	evaluator := g.evaluators[yi%min(len(g.evaluators), 2+max(0, yi-1))]
-	byArea := map[ledger.ServiceArea]int{}
-	for _, p := range plans {
-		byArea[p.area]++
-	}
-	applied := map[ledger.ServiceArea]int{}
-	totalApplied := 0
-	for _, a := range ledger.ServiceAreas {
-		applied[a] = byArea[a]*2 + r.IntN(byArea[a]/2+3)
-		totalApplied += applied[a]
-	}
+	byArea, applied, totalApplied := appliedByArea(r, plans)
 	add := func(code string, kind ledger.ReportKind, title string, author int64, on time.Time, body string) {
 		d.Reports = append(d.Reports, &ledger.Report{ID: g.next("report"), Code: fmt.Sprintf("FC%d-%s", Y, code), Kind: kind,
 			Title: title, Body: body, AuthorID: ptr(author), RoundID: ptr(round.ID), PublishedOn: ds(on)})
@@ -82,7 +74,7 @@ func (g *generator) roundReports(d *Dataset, yi int) {
 	b.Reset()
 	fmt.Fprintf(&b, "一、征集概况\n%d年度项目征集通知发布后，第三方监测评估机构组织了政策宣讲会和项目设计辅导，共有%d家社会组织参加培训，收到申报项目%d个。\n\n"+
 		"二、初筛和评审\n经初筛，%d个项目进入专家评审。评审专家从专家库中随机抽取，涵盖社会工作、养老服务、康复和财务等领域。"+
-		"经立项评审，拟立项项目%d个，拟资助金额%s万元。\n\n三、申报特点\n", Y, totalApplied/2+r.IntN(20), totalApplied, totalApplied*3/4, len(plans), wan(round.Budget))
+		"经立项评审，拟立项项目%d个，拟资助金额%s万元。\n\n三、申报特点\n", Y, totalApplied/2+r.IntN(20), totalApplied, screenedIn(totalApplied), len(plans), wan(round.Budget))
 	for _, a := range ledger.ServiceAreas {
 		v := vocab[a]
 		fmt.Fprintf(&b, "%s领域申报%d个、拟立项%d个，申报内容集中在%s、%s和%s。", ledger.Label(a), applied[a], byArea[a],
@@ -91,6 +83,28 @@ func (g *generator) roundReports(d *Dataset, yi int) {
 	b.WriteString("\n\n四、存在问题与建议\n部分申报项目需求分析不够深入，预算测算依据不足；建议加强项目设计辅导，鼓励社会组织深耕社区、打造品牌项目。")
 	add("SOL", ledger.SolicitationReport, fmt.Sprintf("%d年度项目征集情况报告", Y), evaluator, day(Y, time.May, 5), b.String())
 }
+
+// appliedByArea counts a round's funded projects (byArea) and the
+// applications it received (applied, total) per service area, drawing the
+// applications from r: about twice as many as were funded. The rejected
+// applications the data set lists are the difference, and the round's
+// summary of applications and solicitation report quote these numbers.
+func appliedByArea(r *rand.Rand, plans []*projectPlan) (byArea, applied map[ledger.ServiceArea]int, total int) {
+	byArea = map[ledger.ServiceArea]int{}
+	for _, p := range plans {
+		byArea[p.area]++
+	}
+	applied = map[ledger.ServiceArea]int{}
+	for _, a := range ledger.ServiceAreas {
+		applied[a] = byArea[a]*2 + r.IntN(byArea[a]/2+3)
+		total += applied[a]
+	}
+	return byArea, applied, total
+}
+
+// screenedIn is how many of a round's applications passed the initial
+// screening into the expert review, as the solicitation report states.
+func screenedIn(applied int) int { return applied * 3 / 4 }
 
 // announcements writes a round's public announcements, each listing its
 // projects. Announcements dated after asOf are not yet published.

@@ -157,7 +157,11 @@ func (w *textWriter) summary() string {
 	if p.domestic {
 		w.b.WriteString(domesticSentences[0])
 	}
-	fmt.Fprintf(&w.b, "项目资助金额%s万元，配套社会资金%s万元。", wan(p.award), wan(p.cofunding))
+	if p.fate == fateRejected {
+		fmt.Fprintf(&w.b, "申请资助金额%s万元，计划配套社会资金%s万元。", wan(p.award), wan(p.cofunding))
+	} else {
+		fmt.Fprintf(&w.b, "项目资助金额%s万元，配套社会资金%s万元。", wan(p.award), wan(p.cofunding))
+	}
 	return w.text()
 }
 

@@ -416,6 +416,7 @@ type ComplexityRoot struct {
 	Stats struct {
 		GroupCount func(childComplexity int) int
 		Groups     func(childComplexity int, orderBy *model.StatsOrder, first *int, offset *int) int
+		Scope      func(childComplexity int) int
 		Total      func(childComplexity int) int
 	}
 
@@ -2287,6 +2288,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Stats.Groups(childComplexity, args["orderBy"].(*model.StatsOrder), args["first"].(*int), args["offset"].(*int)), true
+	case "Stats.scope":
+		if e.ComplexityRoot.Stats.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Stats.Scope(childComplexity), true
 	case "Stats.total":
 		if e.ComplexityRoot.Stats.Total == nil {
 			break
@@ -2593,7 +2600,10 @@ type Query {
   "One funding round by year."
   round(year: Int!): Round
 
-  "Funded projects (购买服务项目), filtered and ordered, as a connection (at most 100 per page)."
+  """
+  Funded projects (购买服务项目), filtered and ordered, as a connection (at most
+  100 per page); with the filter's ` + "`" + `scope` + "`" + `, every application or the rejected ones.
+  """
   projects(filter: ProjectFilter, orderBy: ProjectOrder, first: Int, after: String, last: Int, before: String): ProjectConnection!
   "One project by its code, e.g. \"FC2014-ELD-0042\"; null when there is none."
   project(code: String!): Project
@@ -2621,7 +2631,8 @@ type Query {
 
   """
   Totals over the projects matching ` + "`" + `filter` + "`" + ` (the same filter as ` + "`" + `projects` + "`" + `, so
-  a total can be checked by paging the list), overall and per group.
+  a total can be checked by paging the list), overall and per group: over the
+  funded projects unless the filter's ` + "`" + `scope` + "`" + ` asks for applications.
   """
   stats(filter: ProjectFilter, groupBy: [StatsGroup!]): Stats!
 
@@ -2995,14 +3006,25 @@ type Round implements Node {
   opensOn: Date
   "Closing date of the solicitation."
   closesOn: Date
-  "Totals of the round's projects."
+  "Totals of the round's funded projects."
   stats: StatsRow!
   "Announcements of the round."
   announcements: [Announcement!]!
 }
 
-"Filter for projects; all given conditions must hold."
+"""
+Filter for projects; all given conditions must hold. Without a ` + "`" + `scope` + "`" + ` it
+selects the funded projects only (the programme's "projects purchased"), so
+the totals are the programme's headline figures.
+"""
 input ProjectFilter {
+  """
+  Which projects count: FUNDED projects (the default), every application
+  (APPLICATIONS: funded and rejected) or the REJECTED applications. Outcomes
+  outside the scope are refused (e.g. ` + "`" + `outcomes: [REJECTED]` + "`" + ` needs scope
+  REJECTED or APPLICATIONS).
+  """
+  scope: ProjectScope = FUNDED
   "Round years, e.g. [2015, 2016]."
   years: [Int!]
   "Service areas, any of them."
@@ -3035,6 +3057,19 @@ input ProjectFilter {
   terminated: Boolean
   "Project codes."
   codes: [String!]
+}
+
+"""
+Which projects a list or statistic counts. A project is funded unless it was
+rejected at the initial screening (初筛) or the approval review (立项评审).
+"""
+enum ProjectScope {
+  "获资助项目 the funded projects: approved, in execution or closing, completed or terminated (the default)"
+  FUNDED
+  "全部申报项目 every application: the funded projects and the rejected applications"
+  APPLICATIONS
+  "未获立项 the applications rejected at screening or review (outcome REJECTED); nothing is awarded to them"
+  REJECTED
 }
 
 "Field to order projects by; ties are broken by code."
@@ -3101,7 +3136,11 @@ type ProjectEdge {
   node: Project!
 }
 
-"A funded project: one purchased service, through its four stages."
+"""
+A project: one purchased service through its four stages, or an application
+rejected at screening or review (outcome REJECTED, nothing awarded), which
+lists and stats leave out unless their filter's ` + "`" + `scope` + "`" + ` asks for it.
+"""
 type Project implements Node {
   "Stable opaque global ID (for ` + "`" + `node(id:)` + "`" + `)."
   id: ID!
@@ -3371,13 +3410,20 @@ type Organization implements Node {
   description: String!
   "Date of registration, if known."
   foundedOn: Date
-  "Projects in which it plays the given role (any role when omitted)."
+  """
+  Funded projects in which it plays the given role (any role when omitted); its
+  rejected applications are ` + "`" + `projects(filter: {scope: REJECTED, undertakers: [creditCode]})` + "`" + `.
+  """
   projects(role: OrganizationKind, orderBy: ProjectOrder, first: Int, after: String, last: Int, before: String): ProjectConnection!
-  "Totals of the projects in which it plays any role."
+  "Totals of the funded projects in which it plays any role."
   stats: StatsRow!
   "Awards won per year, as undertaker."
   awardedByYear: [YearAmount!]!
-  "Average weighted review totals per review kind: of its projects when an undertaker, given by it when an evaluator."
+  """
+  Average weighted review totals per review kind: of its projects when an
+  undertaker, given by it when an evaluator; every review counts, those of
+  rejected applications included.
+  """
   averageScores: [ReviewAverage!]!
   "Reports it authored, newest first."
   reports(first: Int, after: String, last: Int, before: String): ReportConnection!
@@ -3599,6 +3645,8 @@ enum StatsGroup {
 
 "Totals, overall and per group."
 type Stats {
+  "Which projects the totals count: the filter's scope, FUNDED projects unless it says otherwise."
+  scope: ProjectScope!
   "Totals over all matching projects."
   total: StatsRow!
   "How many groups there are in all (rows of ` + "`" + `groups` + "`" + ` over every page)."
@@ -3666,7 +3714,7 @@ type StatsKey {
 type StatsRow {
   "Null on the overall total."
   key: StatsKey
-  "Number of projects."
+  "Number of projects: funded projects unless a filter's scope says otherwise (see ` + "`" + `Stats.scope` + "`" + `)."
   projects: Int64!
   "Total awarded (资助金额)."
   awarded: Money!
@@ -4373,6 +4421,8 @@ func (ec *executionContext) childFields_StageEvent(ctx context.Context, field gr
 
 func (ec *executionContext) childFields_Stats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "scope":
+		return ec.fieldContext_Stats_scope(ctx, field)
 	case "total":
 		return ec.fieldContext_Stats_total(ctx, field)
 	case "groupCount":
@@ -12045,6 +12095,29 @@ func (ec *executionContext) fieldContext_StageEvent_reason(_ context.Context, fi
 	return graphql.NewScalarFieldContext("StageEvent", field, false, false, "String")
 }
 
+func (ec *executionContext) _Stats_scope(ctx context.Context, field graphql.CollectedField, obj *model.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Stats_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.ProjectScope) graphql.Marshaler {
+			return ec.marshalNProjectScope2civicledgerᚋledgerᚐProjectScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Stats_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Stats", field, false, false, "ProjectScope")
+}
+
 func (ec *executionContext) _Stats_total(ctx context.Context, field graphql.CollectedField, obj *model.Stats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13992,13 +14065,24 @@ func (ec *executionContext) unmarshalInputProjectFilter(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"years", "serviceAreas", "districts", "stages", "outcomes", "undertakers", "evaluators", "auditors", "organizations", "awardedMin", "awardedMax", "approvedFrom", "approvedTo", "hasAuditFindings", "terminated", "codes"}
+	if _, present := asMap["scope"]; !present {
+		asMap["scope"] = "FUNDED"
+	}
+
+	fieldsInOrder := [...]string{"scope", "years", "serviceAreas", "districts", "stages", "outcomes", "undertakers", "evaluators", "auditors", "organizations", "awardedMin", "awardedMax", "approvedFrom", "approvedTo", "hasAuditFindings", "terminated", "codes"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalOProjectScope2ᚖcivicledgerᚋledgerᚐProjectScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
 		case "years":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("years"))
 			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
@@ -16881,6 +16965,11 @@ func (ec *executionContext) _Stats(ctx context.Context, sel ast.SelectionSet, ob
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Stats")
+		case "scope":
+			out.Values[i] = ec._Stats_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "total":
 			out.Values[i] = ec._Stats_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18153,6 +18242,21 @@ func (ec *executionContext) marshalNProjectOrderField2civicledgerᚋledgerᚐPro
 	return v
 }
 
+func (ec *executionContext) unmarshalNProjectScope2civicledgerᚋledgerᚐProjectScope(ctx context.Context, v any) (ledger.ProjectScope, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := ledger.ProjectScope(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProjectScope2civicledgerᚋledgerᚐProjectScope(ctx context.Context, sel ast.SelectionSet, v ledger.ProjectScope) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ProjectScope!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNProvenance2civicledgerᚋledgerᚐProvenance(ctx context.Context, v any) (ledger.Provenance, error) {
 	var res ledger.Provenance
 	err := res.UnmarshalGQL(v)
@@ -19205,6 +19309,25 @@ func (ec *executionContext) unmarshalOProjectOrder2ᚖcivicledgerᚋgraphᚋmode
 	}
 	res, err := ec.unmarshalInputProjectOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOProjectScope2ᚖcivicledgerᚋledgerᚐProjectScope(ctx context.Context, v any) (*ledger.ProjectScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := ledger.ProjectScope(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProjectScope2ᚖcivicledgerᚋledgerᚐProjectScope(ctx context.Context, sel ast.SelectionSet, v *ledger.ProjectScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalOReport2ᚖcivicledgerᚋledgerᚐReport(ctx context.Context, sel ast.SelectionSet, v *ledger.Report) graphql.Marshaler {

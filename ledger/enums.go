@@ -177,6 +177,7 @@ var labels = map[string]string{
 	string(Solicitation): "项目征集", string(Approval): "项目立项",
 	string(Execution): "项目执行", string(Closing): "项目结项",
 	string(Rejected): "未获立项", string(Terminated): "终止", string(Completed): "已结项",
+	string(ScopeFunded): "获资助项目", string(ScopeApplications): "全部申报项目",
 	string(InitialScreening): "初筛", string(ApprovalReview): "立项评审",
 	string(MidtermReview): "中期评审", string(ClosingReview): "结项评审",
 	string(Undertaker): "项目承接方", string(Evaluator): "第三方监测评估机构",

@@ -6,10 +6,13 @@ import (
 	"time"
 )
 
-// ProjectFilter selects projects. The zero value selects every project. The
-// same filter drives the project list, stats and exports, so a total can
-// always be checked by paging the list.
+// ProjectFilter selects projects. The zero value selects every funded
+// project (Scope FUNDED): the programme's "projects purchased", whose totals
+// are its headline figures; Scope widens it to every application or narrows
+// it to the rejected ones. The same filter drives the project list, stats
+// and exports, so a total can always be checked by paging the list.
 type ProjectFilter struct {
+	Scope            ProjectScope // "" is ScopeFunded
 	Years            []int
 	RoundIDs         []int64
 	ServiceAreas     []ServiceArea
@@ -28,6 +31,71 @@ type ProjectFilter struct {
 	Terminated       *bool
 	Codes            []string
 	AnnouncementID   int64 // projects listed by this announcement
+}
+
+// ProjectScope says which projects a filter counts: the funded projects,
+// every application, or the rejected applications. A project is funded
+// unless it was rejected (outcome REJECTED) at the initial screening or the
+// approval review: approved, in execution or closing, completed or
+// terminated. An application still being screened or reviewed counts as
+// funded until it is rejected; the programme publishes its applications
+// once the round's approval is decided, so its lists hold none.
+type ProjectScope string
+
+// The project scopes.
+const (
+	ScopeFunded       ProjectScope = "FUNDED"       // every project not rejected (the default)
+	ScopeApplications ProjectScope = "APPLICATIONS" // every application, funded or rejected
+	ScopeRejected     ProjectScope = "REJECTED"     // applications rejected at screening or review
+)
+
+// ProjectScopes lists the scopes, the default first.
+var ProjectScopes = []ProjectScope{ScopeFunded, ScopeApplications, ScopeRejected}
+
+// Valid reports whether s is a known scope ("" included, the default).
+func (s ProjectScope) Valid() bool { return s == "" || oneOf(s, ProjectScopes) }
+
+// Effective returns s with "" read as ScopeFunded.
+func (s ProjectScope) Effective() ProjectScope {
+	if s == "" {
+		return ScopeFunded
+	}
+	return s
+}
+
+// Admits reports whether a project with outcome o is in scope s.
+func (s ProjectScope) Admits(o Outcome) bool {
+	switch s.Effective() {
+	case ScopeFunded:
+		return o != Rejected
+	case ScopeRejected:
+		return o == Rejected
+	}
+	return true
+}
+
+// CheckScope refuses an unknown scope, and outcomes the scope excludes:
+// asking for REJECTED outcomes among funded projects, or for other outcomes
+// among the rejected applications, would answer an empty list that looks
+// like a true zero. prefix names the filter in the error's field (e.g.
+// "filter" gives "filter.scope" and "filter.outcomes").
+func (f *ProjectFilter) CheckScope(prefix string) error {
+	if prefix != "" {
+		prefix += "."
+	}
+	if !f.Scope.Valid() {
+		return Invalid(prefix+"scope", "scope %q is not one of FUNDED, APPLICATIONS, REJECTED", f.Scope)
+	}
+	for _, o := range f.Outcomes {
+		if f.Scope.Admits(o) {
+			continue
+		}
+		if o == Rejected {
+			return Invalid(prefix+"outcomes", "rejected applications are not funded projects: ask with scope REJECTED or APPLICATIONS")
+		}
+		return Invalid(prefix+"outcomes", "scope REJECTED holds only rejected applications, not outcome %q: ask with scope APPLICATIONS", o)
+	}
+	return nil
 }
 
 // AnnouncementFilter selects announcements; the zero value selects all.

@@ -10,6 +10,9 @@ import (
 // organizations by their unified social credit codes, projects by code.
 // The GraphQL ProjectFilter input is bound to it.
 type ProjectQuery struct {
+	// Scope chooses funded projects (nil or FUNDED, the default), every
+	// application (APPLICATIONS) or the rejected ones (REJECTED).
+	Scope            *ledger.ProjectScope
 	Years            []int
 	ServiceAreas     []ledger.ServiceArea
 	Districts        []string
@@ -26,6 +29,14 @@ type ProjectQuery struct {
 	HasAuditFindings *bool
 	Terminated       *bool
 	Codes            []string
+}
+
+// ScopeOrDefault is the scope q selects: FUNDED unless it says otherwise.
+func (q *ProjectQuery) ScopeOrDefault() ledger.ProjectScope {
+	if q == nil || q.Scope == nil {
+		return ledger.ScopeFunded
+	}
+	return q.Scope.Effective()
 }
 
 // ProjectFilter turns a public project query into the ledger's filter. An
@@ -45,6 +56,12 @@ func (p *Portal) ProjectFilter(ctx context.Context, prefix string, q *ProjectQue
 	}
 	if q.ApprovedTo != nil {
 		out.ApprovedTo = *q.ApprovedTo
+	}
+	if q.Scope != nil {
+		out.Scope = *q.Scope
+	}
+	if err := out.CheckScope(prefix); err != nil {
+		return out, err
 	}
 	var err error
 	for _, c := range []struct {

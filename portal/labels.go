@@ -19,6 +19,7 @@ func EnumLabels() []EnumLabel {
 	add("ServiceArea", strs(ledger.ServiceAreas)...)
 	add("Stage", strs(ledger.Stages)...)
 	add("Outcome", string(ledger.Rejected), string(ledger.Terminated), string(ledger.Completed))
+	add("ProjectScope", strs(ledger.ProjectScopes)...)
 	add("ReviewKind", strs(ledger.ReviewKinds)...)
 	add("OrganizationKind", strs(ledger.OrgKinds)...)
 	add("TrancheKind", strs(ledger.TrancheKinds)...)

@@ -167,7 +167,7 @@ func (r *queryResolver) Stats(ctx context.Context, filter *portal.ProjectQuery, 
 	if err != nil {
 		return nil, err
 	}
-	return &model.Stats{Total: total, Rows: rows}, nil
+	return &model.Stats{Scope: filter.ScopeOrDefault(), Total: total, Rows: rows}, nil
 }
 
 func (r *statsResolver) GroupCount(ctx context.Context, obj *model.Stats) (int, error) {

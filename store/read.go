@@ -219,6 +219,12 @@ func projectWhereFigures(f ledger.ProjectFilter, figures string) (string, []any,
 	var conds []string
 	var args []any
 	add := func(cond string, a ...any) { conds = append(conds, cond); args = append(args, a...) }
+	switch f.Scope.Effective() {
+	case ledger.ScopeFunded:
+		add("p.outcome <> 'REJECTED'")
+	case ledger.ScopeRejected:
+		add("p.outcome = 'REJECTED'")
+	}
 	if len(f.Years) > 0 {
 		add("p.year IN (?)", f.Years)
 	}

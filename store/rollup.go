@@ -165,10 +165,12 @@ func (tx *Tx) flushRollup(ctx context.Context) error {
 	return tx.insertRows(ctx, "stats_rollup", cols, rows, upsert)
 }
 
-// rollupFilter is the part of a project filter stats_rollup can answer;
-// anything else (organizations, amounts, dates, codes, announcements) needs
-// the projects themselves.
+// rollupFilter is the part of a project filter stats_rollup can answer
+// (the scope too: funded or rejected is a condition on the outcome, one of
+// its keys); anything else (organizations, amounts, dates, codes,
+// announcements) needs the projects themselves.
 func rollupFilter(f ledger.ProjectFilter) bool {
+	f.Scope = ""
 	f.Years, f.RoundIDs, f.ServiceAreas, f.Districts, f.Stages, f.Outcomes = nil, nil, nil, nil, nil, nil
 	f.HasAuditFindings, f.Terminated = nil, nil
 	return reflect.ValueOf(f).IsZero()

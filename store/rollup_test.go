@@ -39,6 +39,9 @@ func rollupCases(roundID int64) []struct {
 		{"not terminated", ledger.ProjectFilter{Terminated: &no, Years: []int{2015}, RoundIDs: []int64{roundID}}, nil},
 		{"districts", ledger.ProjectFilter{Districts: []string{"长宁区", "徐汇区"}, Stages: []ledger.Stage{ledger.Execution, ledger.Closing}}, []ledger.StatsGroup{ledger.GroupByServiceArea}},
 		{"ongoing", ledger.ProjectFilter{Outcomes: []ledger.Outcome{""}}, []ledger.StatsGroup{ledger.GroupByYear}},
+		{"applications", ledger.ProjectFilter{Scope: ledger.ScopeApplications}, []ledger.StatsGroup{ledger.GroupByStage, ledger.GroupByYear}},
+		{"rejected", ledger.ProjectFilter{Scope: ledger.ScopeRejected}, []ledger.StatsGroup{ledger.GroupByYear, ledger.GroupByServiceArea}},
+		{"rejected total", ledger.ProjectFilter{Scope: ledger.ScopeRejected}, nil},
 	}
 }
 
@@ -116,6 +119,25 @@ func TestStatsRollupFollowsEveryWrite(t *testing.T) {
 				PeriodStart: "2015-04-01", PeriodEnd: "2015-12-31", Value: 9, Provenance: ledger.Verified})
 		}))
 		assertRollupEqualsScan(t, db, f.round.ID)
+
+		// An application rejected at screening leaves the funded totals
+		// and counts among the applications and the rejected ones.
+		funded, _, err := db.Stats(ctx, ledger.ProjectFilter{}, nil)
+		must(t, err)
+		app := *f.p2
+		app.ID, app.Code, app.Stage, app.Outcome, app.Awarded, app.ApprovedOn = 0, "FC2015-COM-A0001", ledger.Solicitation, "", 0, ""
+		must(t, db.CreateProject(ctx, att, &app))
+		must(t, db.RecordStageEvent(ctx, att, &ledger.StageEvent{ProjectID: app.ID, Stage: ledger.Solicitation,
+			Outcome: ledger.Rejected, OccurredOn: "2015-04-25", Reason: "初筛未通过：申报材料不完整"}))
+		assertRollupEqualsScan(t, db, f.round.ID)
+		for scope, want := range map[ledger.ProjectScope]int64{"": funded.Projects, ledger.ScopeFunded: funded.Projects,
+			ledger.ScopeApplications: funded.Projects + 1, ledger.ScopeRejected: 1} {
+			got, _, err := db.Stats(ctx, ledger.ProjectFilter{Scope: scope}, nil)
+			must(t, err)
+			if got.Projects != want {
+				t.Errorf("scope %q: %d projects, want %d", scope, got.Projects, want)
+			}
+		}
 
 		// A transaction that fails leaves the rollup as it was.
 		before, _, err := db.Stats(ctx, ledger.ProjectFilter{}, nil)

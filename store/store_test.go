@@ -434,10 +434,22 @@ func TestLifecycleRules(t *testing.T) {
 		bad.ID, bad.Code, bad.Stage, bad.Outcome = 0, "FC2015-POV-0004", ledger.Execution, ledger.Completed
 		wantInvalid(t, db.CreateProject(ctx, att, &bad), "project.outcome")
 
-		rejected, n, err := db.FindProjects(ctx, ledger.ProjectFilter{Outcomes: []ledger.Outcome{ledger.Rejected}}, ledger.ProjectOrder{}, 0, 10)
+		rejected, n, err := db.FindProjects(ctx, ledger.ProjectFilter{Scope: ledger.ScopeApplications, Outcomes: []ledger.Outcome{ledger.Rejected}}, ledger.ProjectOrder{}, 0, 10)
 		must(t, err)
 		if n != 1 || rejected[0].Code != app.Code || rejected[0].Stage != ledger.Approval {
 			t.Fatalf("rejected projects: n=%d %+v", n, rejected)
+		}
+		// A rejected application is not a funded project: the zero filter
+		// leaves it out, scope APPLICATIONS counts it.
+		funded, _, err := db.Stats(ctx, ledger.ProjectFilter{}, nil)
+		must(t, err)
+		apps, _, err := db.Stats(ctx, ledger.ProjectFilter{Scope: ledger.ScopeApplications}, nil)
+		must(t, err)
+		_, nFunded, err := db.FindProjects(ctx, ledger.ProjectFilter{}, ledger.ProjectOrder{}, 0, 10)
+		must(t, err)
+		if apps.Projects != funded.Projects+1 || int64(nFunded) != funded.Projects {
+			t.Errorf("stats: %d funded, %d applications; list: %d funded; want the rejected one only among the applications",
+				funded.Projects, apps.Projects, nFunded)
 		}
 		timeline, err := db.StageEventsByProjectIDs(ctx, []int64{app.ID, f.p1.ID})
 		must(t, err)
