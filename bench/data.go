@@ -40,7 +40,9 @@ func dataCmd(args []string) error {
 	if err := createDatabase(*dbURL); err != nil {
 		return err
 	}
-	dst, err := store.Open(ctx, *dbURL)
+	// The copy is one transaction of minutes with statements of minutes:
+	// lift the store's statement and idle-in-transaction timeouts for it.
+	dst, err := store.Open(ctx, withoutTimeouts(*dbURL))
 	if err != nil {
 		return err
 	}
@@ -106,6 +108,24 @@ func runSQL(dbURL, path string) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// withoutTimeouts sets statement_timeout and
+// idle_in_transaction_session_timeout to 0 (none) in a PostgreSQL URL that
+// does not set them.
+func withoutTimeouts(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	q := u.Query()
+	for _, k := range []string{"statement_timeout", "idle_in_transaction_session_timeout"} {
+		if q.Get(k) == "" {
+			q.Set(k, "0")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // createDatabase creates the database named in dbURL, connecting to the
