@@ -74,15 +74,28 @@ func dataCmd(args []string) error {
 		log.Printf("built %s in %s", *cache, time.Since(start).Round(time.Second))
 	}
 	start := time.Now()
-	n, err := store.CopyAll(ctx, src, dst)
-	if err != nil {
-		return err
-	}
+	// The store's connections give each answer 20 s (store/pgconn.go); a
+	// COPY of millions of rows ends with the checks of its foreign keys,
+	// longer than that on a busy machine. So the keys are dropped for the
+	// copy and added back (and checked) afterwards on a plain connection.
 	admin, err := sqlx.Open("postgres", *dbURL)
 	if err != nil {
 		return err
 	}
 	defer admin.Close()
+	restore, err := dropForeignKeys(admin)
+	var n int64
+	if err == nil {
+		n, err = store.CopyAll(ctx, src, dst)
+	}
+	for _, stmt := range restore {
+		if _, rerr := admin.Exec(stmt); rerr != nil && err == nil {
+			err = fmt.Errorf("restore foreign key: %s: %w", stmt, rerr)
+		}
+	}
+	if err != nil {
+		return err
+	}
 	if _, err := admin.Exec("VACUUM ANALYZE"); err != nil {
 		return err
 	}
@@ -108,6 +121,29 @@ func runSQL(dbURL, path string) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// dropForeignKeys drops every foreign key of the current schema and returns
+// the statements that add them back.
+func dropForeignKeys(db *sqlx.DB) ([]string, error) {
+	var fks []struct {
+		Table string `db:"tbl"`
+		Name  string `db:"name"`
+		Def   string `db:"def"`
+	}
+	err := db.Select(&fks, `SELECT conrelid::regclass::text AS tbl, conname AS name, pg_get_constraintdef(oid) AS def
+		FROM pg_constraint WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY 1, 2`)
+	if err != nil {
+		return nil, err
+	}
+	var restore []string
+	for _, fk := range fks {
+		if _, err := db.Exec(fmt.Sprintf(`ALTER TABLE %s DROP CONSTRAINT %q`, fk.Table, fk.Name)); err != nil {
+			return restore, err
+		}
+		restore = append(restore, fmt.Sprintf(`ALTER TABLE %s ADD CONSTRAINT %q %s`, fk.Table, fk.Name, fk.Def))
+	}
+	return restore, nil
 }
 
 // withoutTimeouts sets statement_timeout and
