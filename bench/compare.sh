@@ -116,7 +116,7 @@ for ((i = 0; ; i++)); do
 		break
 	fi
 	((i % 20 == 0)) && echo "$(grep search <<<"$ready" | head -2 | tr '\n' ' ')" >&2
-	((i < 1200)) || { echo "the search index was not ready within 20 minutes" >&2; exit 1; }
+	((i < 3600)) || { echo "the search index was not ready within 60 minutes" >&2; exit 1; }
 	sleep 1
 done
 
