@@ -45,6 +45,11 @@ const (
 	portalSearch = `{ search(query: "长者 助餐", first: 10) { totalCount indexing nodes { kind code title fragments projectCode }
 	facets { serviceArea { label count } year { value count } } } }`
 
+	// portalSearch2 is a narrow search: a phrase, an excluded word, two
+	// years (README's example).
+	portalSearch2 = `{ search(query: "适老化 \"长者食堂\" -助餐", filter: {years: [2015, 2016]}, first: 10) { totalCount indexing
+	nodes { kind code title fragments projectCode } facets { serviceArea { label count } year { value count } } } }`
+
 	codesQuery = `{ projects(first: 50, orderBy: {field: BENEFICIARIES, direction: DESC}) { nodes { code } } }`
 )
 
@@ -74,7 +79,7 @@ func checkCmd(args []string) error {
 	bodies := map[string][][]byte{
 		"portal-Q1": {body(portalQ1, nil)}, "postgraphile-Q1": {body(pglQ1, nil)},
 		"portal-Q3": {body(portalQ3, nil)}, "postgraphile-Q3": {body(pglQ3, nil)},
-		"portal-S": {body(portalSearch, nil)},
+		"portal-S": {body(portalSearch, nil)}, "portal-S2": {body(portalSearch2, nil)},
 	}
 	for _, n := range codes.Projects.Nodes {
 		v := map[string]any{"code": n.Code}
@@ -127,19 +132,21 @@ func checkCmd(args []string) error {
 		}
 		log.Printf("%s: the portal and PostGraphile answer the same data (%d request bodies)", q.name, len(pbs))
 	}
-	var s struct {
-		Search struct {
-			TotalCount int
-			Indexing   bool
+	for _, q := range []string{"S", "S2"} {
+		var s struct {
+			Search struct {
+				TotalCount int
+				Indexing   bool
+			}
 		}
+		if err := ask(*portal, bodies["portal-"+q][0], &s); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+		if s.Search.Indexing || s.Search.TotalCount == 0 {
+			return fmt.Errorf("%s: %d hits, indexing %v: the index is not ready", q, s.Search.TotalCount, s.Search.Indexing)
+		}
+		log.Printf("%s: the portal's search finds %d hits", q, s.Search.TotalCount)
 	}
-	if err := ask(*portal, bodies["portal-S"][0], &s); err != nil {
-		return fmt.Errorf("search: %w", err)
-	}
-	if s.Search.Indexing || s.Search.TotalCount == 0 {
-		return fmt.Errorf("search: %d hits, indexing %v: the index is not ready", s.Search.TotalCount, s.Search.Indexing)
-	}
-	log.Printf("S: the portal's search finds %d hits", s.Search.TotalCount)
 	return nil
 }
 

@@ -15,7 +15,7 @@
 #                                   (default civicledger_bench on 127.0.0.1:5432)
 #   BENCH_ROUNDS    interleaved rounds (3)        BENCH_CONNS   connection counts ("1 32")
 #   BENCH_DURATION  measured time per run (5s)    BENCH_WARMUP  unmeasured time before each run (1s)
-#   BENCH_QUERIES   questions ("Q1 Q2 Q3 S")      BENCH_OUT     results directory (bench-data/compare-DATE)
+#   BENCH_QUERIES   questions ("Q1 Q2 Q3 S S2")      BENCH_OUT     results directory (bench-data/compare-DATE)
 #   BENCH_PORTAL_FLAGS  extra flags for the portal
 #   BENCH_PROJECTS  projects in the ledger (100000; another count, e.g. 2000 for a
 #                   quick try of the script, wants another database URL too)
@@ -28,7 +28,7 @@ rounds=${BENCH_ROUNDS:-3}
 conns=${BENCH_CONNS:-"1 32"}
 duration=${BENCH_DURATION:-5s}
 warmup=${BENCH_WARMUP:-1s}
-queries=${BENCH_QUERIES:-"Q1 Q2 Q3 S"}
+queries=${BENCH_QUERIES:-"Q1 Q2 Q3 S S2"}
 out=${BENCH_OUT:-$root/bench-data/compare-$(date -u +%Y%m%dT%H%M%SZ)}
 portal_addr=127.0.0.1:18080
 pgl_port=15678

@@ -14,7 +14,8 @@ var questionNames = map[string]string{
 	"Q1": "Q1 page of 50 projects of one area by award, undertaker, figures",
 	"Q2": "Q2 one project by code with satisfaction summary",
 	"Q3": "Q3 totals by year × service area",
-	"S":  "S search with highlights and facets (portal only)",
+	"S":  "S search, two common words (68,101 hits at 100,000 projects), highlights, facets (portal only)",
+	"S2": "S2 search, phrase, exclusion, two years, highlights, facets (portal only)",
 }
 
 // reportCmd reads results files (loadResult lines) and prints the Markdown
