@@ -206,6 +206,16 @@ func runQuery(b *testing.B, env benchEnv, query string, vars map[string]any) {
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
 
+// BenchmarkTypename is the fixed cost of the smallest request,
+// { __typename }, through the whole handler (decoding, limits, parsing,
+// validation, cost, execution, encoding) with no database read: the floor
+// under every other request.
+func BenchmarkTypename(b *testing.B) {
+	env := benchEnv{name: "717/sqlite", db: demoDB(b, store.SQLite)}
+	env.h = benchHandler(env.db)
+	runQuery(b, env, `{ __typename }`, nil)
+}
+
 func BenchmarkQ1ProjectPage(b *testing.B) {
 	for _, env := range benchEnvs(b) {
 		b.Run(env.name, func(b *testing.B) { runQuery(b, env, q1, nil) })
