@@ -38,8 +38,15 @@ func CopyAll(ctx context.Context, src, dst *DB) (rows int64, err error) {
 	if !empty {
 		return 0, ledger.Errorf(ledger.ECONFLICT, "the destination database already holds projects; copy only into an empty one")
 	}
+	// A copy of millions of rows is no public request: its statements may
+	// run for minutes (COPY, then the foreign-key checks at commit).
+	dst.relaxed.Add(1)
+	defer dst.relaxed.Add(-1)
 	err = dst.inTx(ctx, func(tx *Tx) error {
 		if dst.dialect == Postgres {
+			if err := tx.exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+				return err
+			}
 			// meta may hold defaults written at open; the copy brings src's.
 			if err := tx.exec(ctx, `DELETE FROM meta`); err != nil {
 				return err

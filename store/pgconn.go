@@ -40,8 +40,10 @@ const (
 	pgUserTimeout = 20 * time.Second
 )
 
-// openPostgres opens a pool on dsn with the deadlines above.
-func openPostgres(dsn string) (*sqlx.DB, error) {
+// openPostgres opens a pool on dsn with the deadlines above. While relaxed
+// is above zero (a bulk copy in progress), new exchanges get no socket
+// deadline.
+func openPostgres(dsn string, relaxed *atomic.Int32) (*sqlx.DB, error) {
 	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
 		return nil, redactError(err, dsn)
@@ -63,15 +65,16 @@ func openPostgres(dsn string) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, redactError(err, dsn)
 	}
-	c.Dialer(pgDialer{d: net.Dialer{KeepAlive: pgKeepAlive, Control: tcpUserTimeout(pgUserTimeout)}, io: pgIOTimeout})
+	c.Dialer(pgDialer{d: net.Dialer{KeepAlive: pgKeepAlive, Control: tcpUserTimeout(pgUserTimeout)}, io: pgIOTimeout, relaxed: relaxed})
 	return sqlx.NewDb(sql.OpenDB(c), "postgres"), nil
 }
 
 // pgDialer dials PostgreSQL honouring the caller's context, and wraps each
 // connection in a statement deadline.
 type pgDialer struct {
-	d  net.Dialer
-	io time.Duration
+	d       net.Dialer
+	io      time.Duration
+	relaxed *atomic.Int32
 }
 
 func (p pgDialer) Dial(network, addr string) (net.Conn, error) {
@@ -89,7 +92,7 @@ func (p pgDialer) DialContext(ctx context.Context, network, addr string) (net.Co
 	if err != nil {
 		return nil, err
 	}
-	return &deadlineConn{Conn: c, io: p.io}, nil
+	return &deadlineConn{Conn: c, io: p.io, relaxed: p.relaxed}, nil
 }
 
 // deadlineConn gives every exchange with the server a deadline: each write
@@ -100,8 +103,9 @@ func (p pgDialer) DialContext(ctx context.Context, network, addr string) (net.Co
 // of its own (during connection start-up), that one stands.
 type deadlineConn struct {
 	net.Conn
-	io    time.Duration
-	fixed atomic.Bool
+	io      time.Duration
+	fixed   atomic.Bool
+	relaxed *atomic.Int32
 }
 
 func (c *deadlineConn) SetDeadline(t time.Time) error {
@@ -111,7 +115,11 @@ func (c *deadlineConn) SetDeadline(t time.Time) error {
 
 func (c *deadlineConn) Write(b []byte) (int, error) {
 	if !c.fixed.Load() {
-		if err := c.Conn.SetDeadline(time.Now().Add(c.io)); err != nil {
+		d := time.Now().Add(c.io)
+		if c.relaxed != nil && c.relaxed.Load() > 0 {
+			d = time.Time{} // a bulk copy: its last statement may check millions of rows
+		}
+		if err := c.Conn.SetDeadline(d); err != nil {
 			return 0, err
 		}
 	}

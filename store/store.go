@@ -56,6 +56,9 @@ type DB struct {
 	// connections of their own, so reading much can never take the
 	// connections that cheap reads need.
 	bulk *sqlx.DB
+	// relaxed counts bulk copies in progress: while above zero, the
+	// writer pool's connections have no socket deadline (pgconn.go).
+	relaxed atomic.Int32
 	// Now returns the current time; tests may replace it. It is read once
 	// per transaction.
 	Now func() time.Time
@@ -80,14 +83,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db.dialect = Postgres
-		if db.write, err = openPostgres(dsn); err != nil {
+		if db.write, err = openPostgres(dsn, &db.relaxed); err != nil {
 			return nil, err
 		}
 		db.write.SetMaxOpenConns(20)
 		db.write.SetMaxIdleConns(20)
 		db.write.SetConnMaxIdleTime(5 * time.Minute)
 		db.read = db.write
-		if db.bulk, err = openPostgres(dsn); err != nil {
+		if db.bulk, err = openPostgres(dsn, nil); err != nil {
 			db.Close()
 			return nil, err
 		}
