@@ -353,35 +353,70 @@ type Reader interface {
 	HistoryReader
 }
 
-// Writer is the write side of the ledger. Every method validates its input
-// (EINVALID naming the field), checks references (EINVALID or ENOTFOUND),
-// records a revision attributed to att and appends to the search outbox in
-// the same transaction; on any error nothing is written. IDs are filled in.
-type Writer interface {
+// RegistryWriter registers funding rounds and organizations.
+type RegistryWriter interface {
 	CreateRound(ctx context.Context, att Attribution, r *Round) error
 	CreateOrganization(ctx context.Context, att Attribution, o *Organization) error
+}
+
+// ProjectWriter writes projects: applications, stage changes and corrections.
+type ProjectWriter interface {
 	CreateProject(ctx context.Context, att Attribution, p *Project) error
 	// RecordStageEvent appends to a project's stage history and moves the
 	// project to the event's stage and outcome (a new version of the project).
 	RecordStageEvent(ctx context.Context, att Attribution, e *StageEvent) error
+	// CorrectProject publishes a new version of a project with a reason
+	// (att.Reason is required); the earlier version stays in its history.
+	CorrectProject(ctx context.Context, att Attribution, p *Project) error
+}
+
+// ReviewWriter writes indicator sets and review scorecards.
+type ReviewWriter interface {
 	CreateIndicatorSet(ctx context.Context, att Attribution, s *IndicatorSet) error
 	// RecordScorecard refuses a score above an indicator's maximum.
 	RecordScorecard(ctx context.Context, att Attribution, s *Scorecard) error
+}
+
+// MoneyWriter records the money trail: tranches and audits.
+type MoneyWriter interface {
 	// RecordTranche refuses a tranche larger than what is left of the award.
 	RecordTranche(ctx context.Context, att Attribution, t *Tranche) error
 	RecordAudit(ctx context.Context, att Attribution, a *Audit) error
+}
+
+// OutcomeWriter records outcomes: metrics and satisfaction feedback.
+type OutcomeWriter interface {
 	RecordMetric(ctx context.Context, att Attribution, m *Metric) error
+	RecordFeedback(ctx context.Context, f *Feedback) error
+}
+
+// PublicationWriter publishes announcements, reports and case collections.
+type PublicationWriter interface {
 	PublishAnnouncement(ctx context.Context, att Attribution, a *Announcement) error
 	PublishReport(ctx context.Context, att Attribution, r *Report) error
 	CreateCaseCollection(ctx context.Context, att Attribution, c *CaseCollection) error
 	AddCaseStudy(ctx context.Context, att Attribution, c *CaseStudy) error
-	RecordFeedback(ctx context.Context, f *Feedback) error
-	// CorrectProject publishes a new version of a project with a reason
-	// (att.Reason is required); the earlier version stays in its history.
-	CorrectProject(ctx context.Context, att Attribution, p *Project) error
+}
+
+// MetaWriter records what the data set is.
+type MetaWriter interface {
 	// SetMeta records what the portal says about its data (demo or real),
 	// in the same transaction as the writes around it.
 	SetMeta(ctx context.Context, m *Meta) error
+}
+
+// Writer writes the ledger: every area's writer. Each write validates its
+// record, is attributed, keeps the record's history and refuses with a
+// field-named error. The store implements it, one transaction per call
+// (or per Publisher.InTx).
+type Writer interface {
+	RegistryWriter
+	ProjectWriter
+	ReviewWriter
+	MoneyWriter
+	OutcomeWriter
+	PublicationWriter
+	MetaWriter
 }
 
 // Publisher runs writes one by one or together in a single transaction.
