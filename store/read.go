@@ -198,7 +198,7 @@ func (db *DB) IndicatorSetsByIDs(ctx context.Context, ids []int64) ([]*ledger.In
 }
 
 // Revisions implements ledger.Reader.
-func (db *DB) Revisions(ctx context.Context, entity string, id int64) ([]*ledger.Revision, error) {
+func (db *DB) Revisions(ctx context.Context, entity ledger.Entity, id int64) ([]*ledger.Revision, error) {
 	var rows []*ledger.Revision
 	return rows, db.sel(ctx, &rows, `SELECT entity, entity_id, version, snapshot, actor, role, reason, recorded_at
 		FROM revisions WHERE entity = ? AND entity_id = ? ORDER BY version`, entity, id)

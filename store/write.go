@@ -27,9 +27,9 @@ import (
 // record and id and either the insert (table, cols, args, versioned) or
 // update are required; every other step is skipped when left nil.
 type change struct {
-	entity string // the record's kind in revisions and the outbox
-	record any    // the record, as its revision snapshots it
-	id     *int64 // the record's ID, set by an insert
+	entity ledger.Entity // the record's kind in revisions and the outbox
+	record any           // the record, as its revision snapshots it
+	id     *int64        // the record's ID, set by an insert
 
 	correction bool         // the attribution must state its reason
 	validate   func() error // the record's own rules
@@ -143,7 +143,7 @@ func (tx *Tx) stamp(att ledger.Attribution, v *ledger.Versioned) []any {
 }
 
 // revise appends a record's current version to its history.
-func (tx *Tx) revise(ctx context.Context, att ledger.Attribution, entity string, id int64, version int, record any) error {
+func (tx *Tx) revise(ctx context.Context, att ledger.Attribution, entity ledger.Entity, id int64, version int, record any) error {
 	snap, err := json.Marshal(record)
 	if err != nil {
 		return err
@@ -156,7 +156,7 @@ func (tx *Tx) revise(ctx context.Context, att ledger.Attribution, entity string,
 }
 
 // touch appends a record whose searchable text changed to the outbox.
-func (tx *Tx) touch(ctx context.Context, entity string, id int64) error {
+func (tx *Tx) touch(ctx context.Context, entity ledger.Entity, id int64) error {
 	tx.outbox = append(tx.outbox, []any{entity, id, tx.now})
 	if len(tx.outbox) >= 1000 {
 		return tx.flushRows(ctx)

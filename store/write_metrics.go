@@ -14,7 +14,7 @@ func (db *DB) RecordMetric(ctx context.Context, att ledger.Attribution, m *ledge
 }
 
 func (w txWriter) RecordMetric(ctx context.Context, att ledger.Attribution, m *ledger.Metric) error {
-	return w.tx.apply(ctx, att, change{entity: "metric", record: m, id: &m.ID, validate: m.Validate,
+	return w.tx.apply(ctx, att, change{entity: ledger.EntityMetric, record: m, id: &m.ID, validate: m.Validate,
 		project: &m.ProjectID, projectField: "metric.project",
 		table: "metrics", cols: []string{"project_id", "kind", "period_start", "period_end", "value", "target", "provenance"},
 		args: func() []any {

@@ -16,7 +16,7 @@ func (db *DB) RecordTranche(ctx context.Context, att ledger.Attribution, t *ledg
 func (w txWriter) RecordTranche(ctx context.Context, att ledger.Attribution, t *ledger.Tranche) error {
 	tx := w.tx
 	var p *ledger.Project
-	return tx.apply(ctx, att, change{entity: "tranche", record: t, id: &t.ID,
+	return tx.apply(ctx, att, change{entity: ledger.EntityTranche, record: t, id: &t.ID,
 		check: func(ctx context.Context) (err error) {
 			if p, err = tx.loadProject(ctx, "tranche.project", t.ProjectID); err != nil {
 				return err
@@ -48,7 +48,7 @@ func (db *DB) RecordAudit(ctx context.Context, att ledger.Attribution, a *ledger
 }
 
 func (w txWriter) RecordAudit(ctx context.Context, att ledger.Attribution, a *ledger.Audit) error {
-	return w.tx.apply(ctx, att, change{entity: "audit", record: a, id: &a.ID, validate: a.Validate,
+	return w.tx.apply(ctx, att, change{entity: ledger.EntityAudit, record: a, id: &a.ID, validate: a.Validate,
 		project: &a.ProjectID, projectField: "audit.project", orgs: a.OrgRefs(),
 		table: "audits", cols: []string{"project_id", "auditor_id", "audited_on", "result", "findings", "spent_fen", "recovered_fen", "report_id"},
 		args: func() []any {

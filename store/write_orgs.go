@@ -14,7 +14,7 @@ func (db *DB) CreateRound(ctx context.Context, att ledger.Attribution, r *ledger
 }
 
 func (w txWriter) CreateRound(ctx context.Context, att ledger.Attribution, r *ledger.Round) error {
-	return w.tx.apply(ctx, att, change{entity: "round", record: r, id: &r.ID, validate: r.Validate,
+	return w.tx.apply(ctx, att, change{entity: ledger.EntityRound, record: r, id: &r.ID, validate: r.Validate,
 		table: "rounds", cols: []string{"year", "title", "budget_fen", "description", "opens_on", "closes_on"},
 		args: func() []any {
 			return []any{r.Year, r.Title, int64(r.Budget), r.Description, string(r.OpensOn), string(r.ClosesOn)}
@@ -30,7 +30,7 @@ func (db *DB) CreateOrganization(ctx context.Context, att ledger.Attribution, o 
 }
 
 func (w txWriter) CreateOrganization(ctx context.Context, att ledger.Attribution, o *ledger.Organization) error {
-	return w.tx.apply(ctx, att, change{entity: "organization", record: o, id: &o.ID, validate: o.Validate,
+	return w.tx.apply(ctx, att, change{entity: ledger.EntityOrganization, record: o, id: &o.ID, validate: o.Validate,
 		table: "organizations", cols: []string{"credit_code", "name", "kind", "district", "description", "founded_on"},
 		args: func() []any {
 			return []any{o.CreditCode, o.Name, string(o.Kind), o.District, o.Description, string(o.FoundedOn)}

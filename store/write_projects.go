@@ -35,7 +35,7 @@ func (db *DB) CreateProject(ctx context.Context, att ledger.Attribution, p *ledg
 
 func (w txWriter) CreateProject(ctx context.Context, att ledger.Attribution, p *ledger.Project) error {
 	tx := w.tx
-	return tx.apply(ctx, att, change{entity: "project", record: p, id: &p.ID, validate: p.Validate,
+	return tx.apply(ctx, att, change{entity: ledger.EntityProject, record: p, id: &p.ID, validate: p.Validate,
 		check: func(ctx context.Context) error { return tx.checkProjectRefs(ctx, p) },
 		table: "projects", cols: projectCols, args: func() []any { return projectArgs(p) }, versioned: &p.Versioned,
 		duplicate: func() error { return ledger.Invalid("project.code", "a project with code %s already exists", p.Code) },
@@ -68,7 +68,7 @@ func (tx *Tx) loadProject(ctx context.Context, field string, id int64) (*ledger.
 // projectVersion is the change that writes p as the version after *prev
 // of its project (read when the change is written, after its check).
 func (tx *Tx) projectVersion(p *ledger.Project, prev *int) change {
-	return change{entity: "project", record: p, id: &p.ID, searchable: true,
+	return change{entity: ledger.EntityProject, record: p, id: &p.ID, searchable: true,
 		update: func(ctx context.Context, att ledger.Attribution) (int, error) {
 			prev := *prev // prev may point into p.Versioned, which this sets
 			if err := tx.markRollup(ctx, p.ID); err != nil {
@@ -129,7 +129,7 @@ func (w txWriter) RecordStageEvent(ctx context.Context, att ledger.Attribution, 
 	tx := w.tx
 	var p *ledger.Project
 	var changed bool
-	return tx.apply(ctx, att, change{entity: "stage_event", record: e, id: &e.ID, validate: e.Validate,
+	return tx.apply(ctx, att, change{entity: ledger.EntityStageEvent, record: e, id: &e.ID, validate: e.Validate,
 		check: func(ctx context.Context) (err error) {
 			if p, err = tx.loadProject(ctx, "stageEvent.project", e.ProjectID); err != nil {
 				return err

@@ -15,7 +15,7 @@ func (db *DB) PublishAnnouncement(ctx context.Context, att ledger.Attribution, a
 
 func (w txWriter) PublishAnnouncement(ctx context.Context, att ledger.Attribution, a *ledger.Announcement) error {
 	tx := w.tx
-	return tx.apply(ctx, att, change{entity: "announcement", record: a, id: &a.ID, validate: a.Validate,
+	return tx.apply(ctx, att, change{entity: ledger.EntityAnnouncement, record: a, id: &a.ID, validate: a.Validate,
 		orgs:  a.OrgRefs(),
 		table: "announcements", cols: []string{"code", "kind", "round_id", "title", "body", "publisher_id", "published_on", "notice_start", "notice_end"},
 		args: func() []any {
@@ -50,7 +50,7 @@ func (db *DB) PublishReport(ctx context.Context, att ledger.Attribution, r *ledg
 }
 
 func (w txWriter) PublishReport(ctx context.Context, att ledger.Attribution, r *ledger.Report) error {
-	return w.tx.apply(ctx, att, change{entity: "report", record: r, id: &r.ID, validate: r.Validate,
+	return w.tx.apply(ctx, att, change{entity: ledger.EntityReport, record: r, id: &r.ID, validate: r.Validate,
 		project: r.ProjectID, projectField: "report.project", orgs: r.OrgRefs(),
 		table: "reports", cols: []string{"code", "kind", "title", "body", "author_id", "project_id", "round_id", "published_on"},
 		args: func() []any {
@@ -69,7 +69,7 @@ func (db *DB) CreateCaseCollection(ctx context.Context, att ledger.Attribution, 
 }
 
 func (w txWriter) CreateCaseCollection(ctx context.Context, att ledger.Attribution, c *ledger.CaseCollection) error {
-	return w.tx.apply(ctx, att, change{entity: "case_collection", record: c, id: &c.ID, validate: c.Validate,
+	return w.tx.apply(ctx, att, change{entity: ledger.EntityCaseCollection, record: c, id: &c.ID, validate: c.Validate,
 		table: "case_collections", cols: []string{"year", "title", "intro", "published_on"},
 		args:      func() []any { return []any{c.Year, c.Title, c.Intro, string(c.PublishedOn)} },
 		versioned: &c.Versioned,
@@ -83,7 +83,7 @@ func (db *DB) AddCaseStudy(ctx context.Context, att ledger.Attribution, c *ledge
 
 func (w txWriter) AddCaseStudy(ctx context.Context, att ledger.Attribution, c *ledger.CaseStudy) error {
 	tx := w.tx
-	return tx.apply(ctx, att, change{entity: "case_study", record: c, id: &c.ID, validate: c.Validate,
+	return tx.apply(ctx, att, change{entity: ledger.EntityCaseStudy, record: c, id: &c.ID, validate: c.Validate,
 		project: &c.ProjectID, projectField: "caseStudy.project",
 		check: func(ctx context.Context) error {
 			var n int

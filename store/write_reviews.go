@@ -15,7 +15,7 @@ func (db *DB) CreateIndicatorSet(ctx context.Context, att ledger.Attribution, s 
 
 func (w txWriter) CreateIndicatorSet(ctx context.Context, att ledger.Attribution, s *ledger.IndicatorSet) error {
 	tx := w.tx
-	return tx.apply(ctx, att, change{entity: "indicator_set", record: s, id: &s.ID, validate: s.Validate,
+	return tx.apply(ctx, att, change{entity: ledger.EntityIndicatorSet, record: s, id: &s.ID, validate: s.Validate,
 		table: "indicator_sets", cols: []string{"kind", "name", "edition", "published_on"},
 		args:      func() []any { return []any{string(s.Kind), s.Name, s.Edition, string(s.PublishedOn)} },
 		versioned: &s.Versioned,
@@ -41,7 +41,7 @@ func (db *DB) RecordScorecard(ctx context.Context, att ledger.Attribution, s *le
 func (w txWriter) RecordScorecard(ctx context.Context, att ledger.Attribution, s *ledger.Scorecard) error {
 	tx := w.tx
 	var total float64
-	return tx.apply(ctx, att, change{entity: "scorecard", record: s, id: &s.ID,
+	return tx.apply(ctx, att, change{entity: ledger.EntityScorecard, record: s, id: &s.ID,
 		project: &s.ProjectID, projectField: "scorecard.project", orgs: s.OrgRefs(),
 		check: func(ctx context.Context) (err error) {
 			set, err := tx.indicatorSet(ctx, s.SetID)
