@@ -70,23 +70,11 @@ func (db *DB) OrganizationsByIDs(ctx context.Context, ids []int64) ([]*ledger.Or
 
 // FindOrganizations implements ledger.Reader.
 func (db *DB) FindOrganizations(ctx context.Context, kinds []ledger.OrgKind, offset, limit int) ([]*ledger.Organization, int, error) {
-	where, args := "1 = 1", []any{}
+	l := listing{cols: "o.*", from: " FROM organizations o WHERE 1 = 1", order: "o.credit_code"}
 	if len(kinds) > 0 {
-		where = "kind IN (?)"
-		args = append(args, kinds)
+		l.from, l.args = " FROM organizations o WHERE o.kind IN (?)", []any{kinds}
 	}
-	var total int
-	q, a, err := inQuery(`SELECT COUNT(*) FROM organizations WHERE `+where, args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := db.get(ctx, &total, q, a...); err != nil {
-		return nil, 0, err
-	}
-	var rows []*ledger.Organization
-	err = db.selIn(ctx, &rows, `SELECT * FROM organizations WHERE `+where+` ORDER BY credit_code LIMIT ? OFFSET ?`,
-		append(args, limit, offset)...)
-	return rows, total, err
+	return findPage[ledger.Organization](ctx, db, l, offset, limit)
 }
 
 // Project implements ledger.Reader.
@@ -317,48 +305,26 @@ func (db *DB) FindProjects(ctx context.Context, filter ledger.ProjectFilter, ord
 	if !ok {
 		expr = "p.code"
 	}
-	countFrom := ` FROM projects p WHERE ` + where
-	if needsFigures {
-		countFrom = ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
-	}
-	from := countFrom
-	if strings.Contains(expr, "f.") && !needsFigures {
-		from = ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
-		if db.dialect == SQLite && reflect.ValueOf(filter).IsZero() {
-			// All projects ordered by a figure: walk the figure's index.
-			// SQLite's planner would rather sort every project (72 ms
-			// instead of 12 at 100,000); CROSS JOIN fixes the join order.
-			from = ` FROM project_figures f CROSS JOIN projects p ON p.id = f.project_id WHERE ` + where
-		}
-	}
-	total, err := cachedAggregate(ctx, db, func() (int, error) {
-		var n int
-		q, a, err := inQuery(`SELECT COUNT(*)`+countFrom, args...)
-		if err != nil {
-			return 0, err
-		}
-		return n, db.get(ctx, &n, q, a...)
-	}, func(int) int64 { return 8 }, "count", filter)
-	if err != nil {
-		return nil, 0, err
-	}
-	if limit <= 0 || offset >= total {
-		return []*ledger.Project{}, total, nil
-	}
 	dir := " ASC"
 	if order.Desc {
 		dir = " DESC"
 	}
-	orderBy := expr + dir
+	l := listing{cols: "p.*", from: ` FROM projects p WHERE ` + where, args: args, order: expr + dir, cache: []any{"count", filter}}
 	if expr != "p.code" {
-		orderBy += ", p.code" + dir
+		l.order += ", p.code" + dir
 	}
-	var rows []*ledger.Project
-	q, a, err := sqlxIn(`SELECT p.*`+from+` ORDER BY `+orderBy+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, err
+	if needsFigures {
+		l.from = ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
+	} else if strings.Contains(expr, "f.") {
+		l.pageFrom = ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
+		if db.dialect == SQLite && reflect.ValueOf(filter).IsZero() {
+			// All projects ordered by a figure: walk the figure's index.
+			// SQLite's planner would rather sort every project (72 ms
+			// instead of 12 at 100,000); CROSS JOIN fixes the join order.
+			l.pageFrom = ` FROM project_figures f CROSS JOIN projects p ON p.id = f.project_id WHERE ` + where
+		}
 	}
-	return rows, total, db.sel(ctx, &rows, q, a...)
+	return findPage[ledger.Project](ctx, db, l, offset, limit)
 }
 
 var groupExprs = map[ledger.StatsGroup]string{
@@ -508,6 +474,53 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 		out[i] = r
 	}
 	return total, out, nil
+}
+
+// listing is a list read a page at a time with its total: the rows
+// FROM … WHERE … (from, over args) in order, and how many there are.
+type listing struct {
+	cols     string // the selected columns ("p.*")
+	from     string // " FROM … WHERE …" of the count, and of the page unless pageFrom is set
+	pageFrom string // of the page, when its order needs a join the count does not
+	args     []any  // of from's placeholders; a slice fills an IN (?)
+	order    string // ORDER BY of the page, ending in a unique column so pages do not overlap
+	cache    []any  // when set, the key under which the total is kept in the aggregate cache
+}
+
+// findPage reads the page of l from offset (at most limit rows, never
+// nil) and the total: two statements, one when the page is past the end.
+func findPage[T any](ctx context.Context, db *DB, l listing, offset, limit int) ([]*T, int, error) {
+	count := func() (int, error) {
+		var n int
+		q, a, err := inQuery(`SELECT COUNT(*)`+l.from, l.args...)
+		if err != nil {
+			return 0, err
+		}
+		return n, db.get(ctx, &n, q, a...)
+	}
+	var total int
+	var err error
+	if l.cache != nil {
+		total, err = cachedAggregate(ctx, db, count, func(int) int64 { return 8 }, l.cache...)
+	} else {
+		total, err = count()
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	rows := []*T{}
+	if limit <= 0 || offset >= total {
+		return rows, total, nil
+	}
+	from := l.from
+	if l.pageFrom != "" {
+		from = l.pageFrom
+	}
+	q, a, err := sqlxIn(`SELECT `+l.cols+from+` ORDER BY `+l.order+` LIMIT ? OFFSET ?`, append(l.args, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return rows, total, db.sel(ctx, &rows, q, a...)
 }
 
 // loadByIDs runs query (with one IN (?) for ids) and returns the rows in

@@ -82,24 +82,8 @@ func announcementWhere(f ledger.AnnouncementFilter) (string, []any) {
 // FindAnnouncements implements ledger.Reader.
 func (db *DB) FindAnnouncements(ctx context.Context, f ledger.AnnouncementFilter, offset, limit int) ([]*ledger.Announcement, int, error) {
 	where, args := announcementWhere(f)
-	var total int
-	q, a, err := inQuery(`SELECT COUNT(*) FROM announcements a WHERE `+where, args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := db.get(ctx, &total, q, a...); err != nil {
-		return nil, 0, err
-	}
-	rows := []*ledger.Announcement{}
-	if limit <= 0 || offset >= total {
-		return rows, total, nil
-	}
-	q, a, err = sqlxIn(`SELECT a.* FROM announcements a WHERE `+where+` ORDER BY a.published_on DESC, a.id DESC LIMIT ? OFFSET ?`,
-		append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return rows, total, db.sel(ctx, &rows, q, a...)
+	return findPage[ledger.Announcement](ctx, db, listing{cols: "a.*", from: ` FROM announcements a WHERE ` + where, args: args,
+		order: "a.published_on DESC, a.id DESC"}, offset, limit)
 }
 
 // AnnouncementsByCodes implements ledger.Reader.
@@ -163,24 +147,8 @@ func reportWhere(f ledger.ReportFilter) (string, []any) {
 // FindReports implements ledger.Reader.
 func (db *DB) FindReports(ctx context.Context, f ledger.ReportFilter, offset, limit int) ([]*ledger.Report, int, error) {
 	where, args := reportWhere(f)
-	var total int
-	q, a, err := inQuery(`SELECT COUNT(*) FROM reports r WHERE `+where, args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := db.get(ctx, &total, q, a...); err != nil {
-		return nil, 0, err
-	}
-	rows := []*ledger.Report{}
-	if limit <= 0 || offset >= total {
-		return rows, total, nil
-	}
-	q, a, err = sqlxIn(`SELECT r.* FROM reports r WHERE `+where+` ORDER BY r.published_on DESC, r.id DESC LIMIT ? OFFSET ?`,
-		append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return rows, total, db.sel(ctx, &rows, q, a...)
+	return findPage[ledger.Report](ctx, db, listing{cols: "r.*", from: ` FROM reports r WHERE ` + where, args: args,
+		order: "r.published_on DESC, r.id DESC"}, offset, limit)
 }
 
 // ReportsByCodes implements ledger.Reader.
