@@ -350,28 +350,6 @@ func (db *DB) Stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 	return r.total, r.rows, err
 }
 
-// statsMeasures sums the figures of stats over the rows of projects (alias
-// proj) and figures (alias figs), each row counting n projects: 1 when
-// scanning the projects, p.projects when reading stats_rollup. Every
-// measure is a sum, so both give the same answer.
-func statsMeasures(proj, figs, n string) string {
-	sum := func(expr, as string) string { return "COALESCE(SUM(" + expr + "), 0) AS " + as }
-	return strings.Join([]string{
-		sum(n, "projects"),
-		sum(proj+".awarded_fen", "awarded"),
-		sum(figs+".leveraged_fen", "leveraged"),
-		sum(figs+".paid_fen", "paid"),
-		sum(figs+".recovered_fen", "recovered"),
-		sum(figs+".beneficiary_visits", "beneficiaries"),
-		sum(figs+".volunteer_visits", "volunteers"),
-		sum(figs+".expert_visits", "experts"),
-		sum(figs+".feedback_count", "feedback_count"),
-		sum(figs+".feedback_sum", "feedback_sum"),
-		sum("CASE WHEN "+proj+".outcome = 'TERMINATED' THEN "+n+" ELSE 0 END", "terminated"),
-		sum("CASE WHEN "+figs+".audit_findings THEN "+n+" ELSE 0 END", "findings"),
-	}, ", ")
-}
-
 // statsRowBytes estimates the memory of one StatsRow with its key.
 const statsRowBytes = 320
 
@@ -388,37 +366,16 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 		// A combination whose projects all moved on keeps a row of zeros.
 		having = ` HAVING SUM(p.projects) > 0`
 	}
-	type row struct {
-		G0, G1, G2, G3, G4, G5 *string
-		Projects               int64 `db:"projects"`
-		Awarded                int64 `db:"awarded"`
-		Leveraged              int64 `db:"leveraged"`
-		Paid                   int64 `db:"paid"`
-		Recovered              int64 `db:"recovered"`
-		Beneficiaries          int64 `db:"beneficiaries"`
-		Volunteers             int64 `db:"volunteers"`
-		Experts                int64 `db:"experts"`
-		FeedbackCount          int64 `db:"feedback_count"`
-		FeedbackSum            int64 `db:"feedback_sum"`
-		Terminated             int64 `db:"terminated"`
-		Findings               int64 `db:"findings"`
-	}
-	conv := func(r *row) *ledger.StatsRow {
-		return &ledger.StatsRow{Projects: r.Projects, Awarded: ledger.Money(r.Awarded), Leveraged: ledger.Money(r.Leveraged),
-			Paid: ledger.Money(r.Paid), Recovered: ledger.Money(r.Recovered), Beneficiaries: r.Beneficiaries,
-			Volunteers: r.Volunteers, Experts: r.Experts, FeedbackCount: r.FeedbackCount, FeedbackSum: r.FeedbackSum,
-			Terminated: r.Terminated, WithAuditFindings: r.Findings}
-	}
 	if len(groups) == 0 {
-		var t row
 		q, a, err := inQuery(`SELECT `+measures+from, args...)
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := db.get(ctx, &t, q, a...); err != nil {
+		t, err := db.selStats(ctx, nil, q, a...)
+		if err != nil {
 			return nil, nil, err
 		}
-		return conv(&t), nil, nil
+		return t[0], nil, nil
 	}
 	if err := ledger.CheckStatsGroups(groups); err != nil {
 		return nil, nil, err
@@ -437,43 +394,25 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 		}
 		grp = append(grp, expr)
 	}
-	var rows []row
 	q, a, err := inQuery(`SELECT `+strings.Join(sel, ", ")+", "+measures+from+` GROUP BY `+strings.Join(grp, ", ")+having+
 		` ORDER BY `+strings.Join(grp, ", "), args...)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := db.sel(ctx, &rows, q, a...); err != nil {
+	rows, err := db.selStats(ctx, groups, q, a...)
+	if err != nil {
 		return nil, nil, err
 	}
 	// The total is the sum of the groups: every measure is a count or a sum,
 	// and the groups partition the matching projects. One scan, not two.
 	total := &ledger.StatsRow{}
-	out := make([]*ledger.StatsRow, len(rows))
-	for i := range rows {
-		r := conv(&rows[i])
-		total.Projects += r.Projects
-		total.Awarded += r.Awarded
-		total.Leveraged += r.Leveraged
-		total.Paid += r.Paid
-		total.Recovered += r.Recovered
-		total.Beneficiaries += r.Beneficiaries
-		total.Volunteers += r.Volunteers
-		total.Experts += r.Experts
-		total.FeedbackCount += r.FeedbackCount
-		total.FeedbackSum += r.FeedbackSum
-		total.Terminated += r.Terminated
-		total.WithAuditFindings += r.WithAuditFindings
-		r.Key = map[ledger.StatsGroup]string{}
-		gs := []*string{rows[i].G0, rows[i].G1, rows[i].G2, rows[i].G3, rows[i].G4, rows[i].G5}
-		for j, g := range groups {
-			if gs[j] != nil {
-				r.Key[g] = *gs[j]
-			}
-		}
-		out[i] = r
+	for _, r := range rows {
+		addStats(total, r)
 	}
-	return total, out, nil
+	if rows == nil {
+		rows = []*ledger.StatsRow{}
+	}
+	return total, rows, nil
 }
 
 // listing is a list read a page at a time with its total: the rows
