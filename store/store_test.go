@@ -382,12 +382,7 @@ func TestReportAndAnnouncementYears(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		for i, d := range []ledger.Date{"2014-03-01", "2015-06-01", "2016-01-02"} {
-			must(t, db.PublishReport(ctx, att, &ledger.Report{Code: fmt.Sprintf("R-%d", i), Kind: ledger.MidtermReport, Title: "中期评审报告",
-				Body: "正文", ProjectID: &f.p1.ID, PublishedOn: d}))
-			must(t, db.PublishAnnouncement(ctx, att, &ledger.Announcement{Code: fmt.Sprintf("A-%d", i), Kind: ledger.MidtermResults,
-				Title: "中期评审结果公告", PublishedOn: d}))
-		}
+		publishThreeYears(t, db, f)
 		rs, n, err := db.FindReports(ctx, ledger.ReportFilter{Years: []int{2014, 2016}}, 0, 10)
 		must(t, err)
 		if n != 2 || len(rs) != 2 || rs[0].PublishedOn != "2016-01-02" || rs[1].PublishedOn != "2014-03-01" {
@@ -399,6 +394,19 @@ func TestReportAndAnnouncementYears(t *testing.T) {
 			t.Errorf("announcements of 2015: %d %+v", n, as)
 		}
 	})
+}
+
+// publishThreeYears publishes a midterm report on f.p1 and a midterm
+// announcement in each of 2014, 2015 and 2016 (codes R-0… …A-2).
+func publishThreeYears(t *testing.T, db *store.DB, f *fixture) {
+	t.Helper()
+	ctx := context.Background()
+	for i, d := range []ledger.Date{"2014-03-01", "2015-06-01", "2016-01-02"} {
+		must(t, db.PublishReport(ctx, att, &ledger.Report{Code: fmt.Sprintf("R-%d", i), Kind: ledger.MidtermReport, Title: "中期评审报告",
+			Body: "正文", ProjectID: &f.p1.ID, PublishedOn: d}))
+		must(t, db.PublishAnnouncement(ctx, att, &ledger.Announcement{Code: fmt.Sprintf("A-%d", i), Kind: ledger.MidtermResults,
+			Title: "中期评审结果公告", PublishedOn: d}))
+	}
 }
 
 // TestLifecycleRules walks projects through the lifecycle docs/domain.md
@@ -459,12 +467,7 @@ func TestFindPages(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		for i, d := range []ledger.Date{"2014-03-01", "2015-06-01", "2016-01-02"} {
-			must(t, db.PublishReport(ctx, att, &ledger.Report{Code: fmt.Sprintf("R-%d", i), Kind: ledger.MidtermReport, Title: "中期评审报告",
-				Body: "正文", ProjectID: &f.p1.ID, PublishedOn: d}))
-			must(t, db.PublishAnnouncement(ctx, att, &ledger.Announcement{Code: fmt.Sprintf("A-%d", i), Kind: ledger.MidtermResults,
-				Title: "中期评审结果公告", PublishedOn: d}))
-		}
+		publishThreeYears(t, db, f)
 		db.SetAggregateCache(false)
 		lists := map[string]func(offset, limit int) (page, error){
 			"organizations": func(offset, limit int) (page, error) {
