@@ -216,6 +216,83 @@ func alone[T any](ctx context.Context, db *DB, att ledger.Attribution, rec T,
 	return db.inTx(ctx, func(tx *Tx) error { return write(txWriter{tx}, ctx, att, rec) })
 }
 
+// The writes of a DB, each in a transaction of its own.
+
+// RecordFeedback implements ledger.Writer.
+func (db *DB) RecordFeedback(ctx context.Context, f *ledger.Feedback) error {
+	return db.inTx(ctx, func(tx *Tx) error { return txWriter{tx}.RecordFeedback(ctx, f) })
+}
+
+// RecordMetric implements ledger.Writer.
+func (db *DB) RecordMetric(ctx context.Context, att ledger.Attribution, m *ledger.Metric) error {
+	return alone(ctx, db, att, m, txWriter.RecordMetric)
+}
+
+// RecordTranche implements ledger.Writer.
+func (db *DB) RecordTranche(ctx context.Context, att ledger.Attribution, t *ledger.Tranche) error {
+	return alone(ctx, db, att, t, txWriter.RecordTranche)
+}
+
+// RecordAudit implements ledger.Writer.
+func (db *DB) RecordAudit(ctx context.Context, att ledger.Attribution, a *ledger.Audit) error {
+	return alone(ctx, db, att, a, txWriter.RecordAudit)
+}
+
+// CreateRound implements ledger.Writer.
+func (db *DB) CreateRound(ctx context.Context, att ledger.Attribution, r *ledger.Round) error {
+	return alone(ctx, db, att, r, txWriter.CreateRound)
+}
+
+// CreateOrganization implements ledger.Writer.
+func (db *DB) CreateOrganization(ctx context.Context, att ledger.Attribution, o *ledger.Organization) error {
+	return alone(ctx, db, att, o, txWriter.CreateOrganization)
+}
+
+// CreateProject implements ledger.Writer.
+func (db *DB) CreateProject(ctx context.Context, att ledger.Attribution, p *ledger.Project) error {
+	return alone(ctx, db, att, p, txWriter.CreateProject)
+}
+
+// CorrectProject implements ledger.Writer.
+func (db *DB) CorrectProject(ctx context.Context, att ledger.Attribution, p *ledger.Project) error {
+	return alone(ctx, db, att, p, txWriter.CorrectProject)
+}
+
+// RecordStageEvent implements ledger.Writer.
+func (db *DB) RecordStageEvent(ctx context.Context, att ledger.Attribution, e *ledger.StageEvent) error {
+	return alone(ctx, db, att, e, txWriter.RecordStageEvent)
+}
+
+// PublishAnnouncement implements ledger.Writer.
+func (db *DB) PublishAnnouncement(ctx context.Context, att ledger.Attribution, a *ledger.Announcement) error {
+	return alone(ctx, db, att, a, txWriter.PublishAnnouncement)
+}
+
+// PublishReport implements ledger.Writer.
+func (db *DB) PublishReport(ctx context.Context, att ledger.Attribution, r *ledger.Report) error {
+	return alone(ctx, db, att, r, txWriter.PublishReport)
+}
+
+// CreateCaseCollection implements ledger.Writer.
+func (db *DB) CreateCaseCollection(ctx context.Context, att ledger.Attribution, c *ledger.CaseCollection) error {
+	return alone(ctx, db, att, c, txWriter.CreateCaseCollection)
+}
+
+// AddCaseStudy implements ledger.Writer.
+func (db *DB) AddCaseStudy(ctx context.Context, att ledger.Attribution, c *ledger.CaseStudy) error {
+	return alone(ctx, db, att, c, txWriter.AddCaseStudy)
+}
+
+// CreateIndicatorSet implements ledger.Writer.
+func (db *DB) CreateIndicatorSet(ctx context.Context, att ledger.Attribution, s *ledger.IndicatorSet) error {
+	return alone(ctx, db, att, s, txWriter.CreateIndicatorSet)
+}
+
+// RecordScorecard implements ledger.Writer.
+func (db *DB) RecordScorecard(ctx context.Context, att ledger.Attribution, s *ledger.Scorecard) error {
+	return alone(ctx, db, att, s, txWriter.RecordScorecard)
+}
+
 func deref(p *int64) any {
 	if p == nil {
 		return nil

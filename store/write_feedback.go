@@ -8,11 +8,6 @@ import (
 
 // Writes of service recipients' feedback.
 
-// RecordFeedback implements ledger.Writer.
-func (db *DB) RecordFeedback(ctx context.Context, f *ledger.Feedback) error {
-	return db.inTx(ctx, func(tx *Tx) error { return txWriter{tx}.RecordFeedback(ctx, f) })
-}
-
 // RecordFeedback is the one write outside the recipe: feedback is
 // anonymous and final, so it has no attribution, versions or revisions,
 // and it changes two known sums, which it updates in place.

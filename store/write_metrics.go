@@ -8,11 +8,6 @@ import (
 
 // Writes of outcome metrics.
 
-// RecordMetric implements ledger.Writer.
-func (db *DB) RecordMetric(ctx context.Context, att ledger.Attribution, m *ledger.Metric) error {
-	return alone(ctx, db, att, m, txWriter.RecordMetric)
-}
-
 func (w txWriter) RecordMetric(ctx context.Context, att ledger.Attribution, m *ledger.Metric) error {
 	return w.tx.apply(ctx, att, change{entity: ledger.EntityMetric, record: m, id: &m.ID, validate: m.Validate,
 		project: &m.ProjectID, projectField: "metric.project",

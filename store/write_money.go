@@ -8,11 +8,6 @@ import (
 
 // Writes of money: fund tranches and audits.
 
-// RecordTranche implements ledger.Writer.
-func (db *DB) RecordTranche(ctx context.Context, att ledger.Attribution, t *ledger.Tranche) error {
-	return alone(ctx, db, att, t, txWriter.RecordTranche)
-}
-
 func (w txWriter) RecordTranche(ctx context.Context, att ledger.Attribution, t *ledger.Tranche) error {
 	tx := w.tx
 	var p *ledger.Project
@@ -40,11 +35,6 @@ func (w txWriter) RecordTranche(ctx context.Context, att ledger.Attribution, t *
 		},
 		figuresOf: &t.ProjectID,
 	})
-}
-
-// RecordAudit implements ledger.Writer.
-func (db *DB) RecordAudit(ctx context.Context, att ledger.Attribution, a *ledger.Audit) error {
-	return alone(ctx, db, att, a, txWriter.RecordAudit)
 }
 
 func (w txWriter) RecordAudit(ctx context.Context, att ledger.Attribution, a *ledger.Audit) error {

@@ -8,11 +8,6 @@ import (
 
 // Writes of funding rounds and organizations.
 
-// CreateRound implements ledger.Writer.
-func (db *DB) CreateRound(ctx context.Context, att ledger.Attribution, r *ledger.Round) error {
-	return alone(ctx, db, att, r, txWriter.CreateRound)
-}
-
 func (w txWriter) CreateRound(ctx context.Context, att ledger.Attribution, r *ledger.Round) error {
 	return w.tx.apply(ctx, att, change{entity: ledger.EntityRound, record: r, id: &r.ID, validate: r.Validate,
 		table: "rounds", cols: []string{"year", "title", "budget_fen", "description", "opens_on", "closes_on"},
@@ -22,11 +17,6 @@ func (w txWriter) CreateRound(ctx context.Context, att ledger.Attribution, r *le
 		versioned: &r.Versioned,
 		duplicate: func() error { return ledger.Invalid("round.year", "a round for %d already exists", r.Year) },
 	})
-}
-
-// CreateOrganization implements ledger.Writer.
-func (db *DB) CreateOrganization(ctx context.Context, att ledger.Attribution, o *ledger.Organization) error {
-	return alone(ctx, db, att, o, txWriter.CreateOrganization)
 }
 
 func (w txWriter) CreateOrganization(ctx context.Context, att ledger.Attribution, o *ledger.Organization) error {

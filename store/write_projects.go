@@ -28,11 +28,6 @@ func projectArgs(p *ledger.Project) []any {
 		string(p.AppliedOn), string(p.ApprovedOn)}
 }
 
-// CreateProject implements ledger.Writer.
-func (db *DB) CreateProject(ctx context.Context, att ledger.Attribution, p *ledger.Project) error {
-	return alone(ctx, db, att, p, txWriter.CreateProject)
-}
-
 func (w txWriter) CreateProject(ctx context.Context, att ledger.Attribution, p *ledger.Project) error {
 	tx := w.tx
 	return tx.apply(ctx, att, change{entity: ledger.EntityProject, record: p, id: &p.ID, validate: p.Validate,
@@ -96,11 +91,6 @@ func (tx *Tx) projectVersion(p *ledger.Project, prev *int) change {
 		}}
 }
 
-// CorrectProject implements ledger.Writer.
-func (db *DB) CorrectProject(ctx context.Context, att ledger.Attribution, p *ledger.Project) error {
-	return alone(ctx, db, att, p, txWriter.CorrectProject)
-}
-
 func (w txWriter) CorrectProject(ctx context.Context, att ledger.Attribution, p *ledger.Project) error {
 	tx := w.tx
 	var prev int
@@ -118,11 +108,6 @@ func (w txWriter) CorrectProject(ctx context.Context, att ledger.Attribution, p 
 		return tx.checkProjectRefs(ctx, p)
 	}
 	return tx.apply(ctx, att, c)
-}
-
-// RecordStageEvent implements ledger.Writer.
-func (db *DB) RecordStageEvent(ctx context.Context, att ledger.Attribution, e *ledger.StageEvent) error {
-	return alone(ctx, db, att, e, txWriter.RecordStageEvent)
 }
 
 func (w txWriter) RecordStageEvent(ctx context.Context, att ledger.Attribution, e *ledger.StageEvent) error {

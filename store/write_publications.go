@@ -8,11 +8,6 @@ import (
 
 // Writes of publications: announcements, reports, case collections and case studies.
 
-// PublishAnnouncement implements ledger.Writer.
-func (db *DB) PublishAnnouncement(ctx context.Context, att ledger.Attribution, a *ledger.Announcement) error {
-	return alone(ctx, db, att, a, txWriter.PublishAnnouncement)
-}
-
 func (w txWriter) PublishAnnouncement(ctx context.Context, att ledger.Attribution, a *ledger.Announcement) error {
 	tx := w.tx
 	return tx.apply(ctx, att, change{entity: ledger.EntityAnnouncement, record: a, id: &a.ID, validate: a.Validate,
@@ -44,11 +39,6 @@ func (w txWriter) PublishAnnouncement(ctx context.Context, att ledger.Attributio
 	})
 }
 
-// PublishReport implements ledger.Writer.
-func (db *DB) PublishReport(ctx context.Context, att ledger.Attribution, r *ledger.Report) error {
-	return alone(ctx, db, att, r, txWriter.PublishReport)
-}
-
 func (w txWriter) PublishReport(ctx context.Context, att ledger.Attribution, r *ledger.Report) error {
 	return w.tx.apply(ctx, att, change{entity: ledger.EntityReport, record: r, id: &r.ID, validate: r.Validate,
 		project: r.ProjectID, projectField: "report.project", orgs: r.OrgRefs(),
@@ -63,22 +53,12 @@ func (w txWriter) PublishReport(ctx context.Context, att ledger.Attribution, r *
 	})
 }
 
-// CreateCaseCollection implements ledger.Writer.
-func (db *DB) CreateCaseCollection(ctx context.Context, att ledger.Attribution, c *ledger.CaseCollection) error {
-	return alone(ctx, db, att, c, txWriter.CreateCaseCollection)
-}
-
 func (w txWriter) CreateCaseCollection(ctx context.Context, att ledger.Attribution, c *ledger.CaseCollection) error {
 	return w.tx.apply(ctx, att, change{entity: ledger.EntityCaseCollection, record: c, id: &c.ID, validate: c.Validate,
 		table: "case_collections", cols: []string{"year", "title", "intro", "published_on"},
 		args:      func() []any { return []any{c.Year, c.Title, c.Intro, string(c.PublishedOn)} },
 		versioned: &c.Versioned,
 	})
-}
-
-// AddCaseStudy implements ledger.Writer.
-func (db *DB) AddCaseStudy(ctx context.Context, att ledger.Attribution, c *ledger.CaseStudy) error {
-	return alone(ctx, db, att, c, txWriter.AddCaseStudy)
 }
 
 func (w txWriter) AddCaseStudy(ctx context.Context, att ledger.Attribution, c *ledger.CaseStudy) error {

@@ -8,11 +8,6 @@ import (
 
 // Writes of reviews: indicator sets and the scorecards that use them.
 
-// CreateIndicatorSet implements ledger.Writer.
-func (db *DB) CreateIndicatorSet(ctx context.Context, att ledger.Attribution, s *ledger.IndicatorSet) error {
-	return alone(ctx, db, att, s, txWriter.CreateIndicatorSet)
-}
-
 func (w txWriter) CreateIndicatorSet(ctx context.Context, att ledger.Attribution, s *ledger.IndicatorSet) error {
 	tx := w.tx
 	return tx.apply(ctx, att, change{entity: ledger.EntityIndicatorSet, record: s, id: &s.ID, validate: s.Validate,
@@ -31,11 +26,6 @@ func (w txWriter) CreateIndicatorSet(ctx context.Context, att ledger.Attribution
 			return nil
 		},
 	})
-}
-
-// RecordScorecard implements ledger.Writer.
-func (db *DB) RecordScorecard(ctx context.Context, att ledger.Attribution, s *ledger.Scorecard) error {
-	return alone(ctx, db, att, s, txWriter.RecordScorecard)
 }
 
 func (w txWriter) RecordScorecard(ctx context.Context, att ledger.Attribution, s *ledger.Scorecard) error {
