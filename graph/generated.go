@@ -7,6 +7,7 @@ import (
 	"civicledger/graph/model"
 	"civicledger/ledger"
 	"civicledger/portal"
+	"civicledger/resolvers/scalars"
 	"civicledger/search"
 	"context"
 	"errors"
@@ -17684,13 +17685,17 @@ func (ec *executionContext) marshalNAnnouncementEdge2ᚖcivicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) unmarshalNAnnouncementKind2civicledgerᚋledgerᚐAnnouncementKind(ctx context.Context, v any) (ledger.AnnouncementKind, error) {
-	var res ledger.AnnouncementKind
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalAnnouncementKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAnnouncementKind2civicledgerᚋledgerᚐAnnouncementKind(ctx context.Context, sel ast.SelectionSet, v ledger.AnnouncementKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalAnnouncementKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AnnouncementKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNAudit2ᚕᚖcivicledgerᚋledgerᚐAuditᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Audit) graphql.Marshaler {
@@ -17718,13 +17723,17 @@ func (ec *executionContext) marshalNAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx co
 }
 
 func (ec *executionContext) unmarshalNAuditResult2civicledgerᚋledgerᚐAuditResult(ctx context.Context, v any) (ledger.AuditResult, error) {
-	var res ledger.AuditResult
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalAuditResult(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAuditResult2civicledgerᚋledgerᚐAuditResult(ctx context.Context, sel ast.SelectionSet, v ledger.AuditResult) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalAuditResult(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AuditResult!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -17798,13 +17807,17 @@ func (ec *executionContext) marshalNDataset2ᚖcivicledgerᚋledgerᚐMeta(ctx c
 }
 
 func (ec *executionContext) unmarshalNDate2civicledgerᚋledgerᚐDate(ctx context.Context, v any) (ledger.Date, error) {
-	var res ledger.Date
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDate2civicledgerᚋledgerᚐDate(ctx context.Context, sel ast.SelectionSet, v ledger.Date) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalDate(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -18055,23 +18068,31 @@ func (ec *executionContext) marshalNMetric2ᚖcivicledgerᚋledgerᚐMetric(ctx 
 }
 
 func (ec *executionContext) unmarshalNMetricKind2civicledgerᚋledgerᚐMetricKind(ctx context.Context, v any) (ledger.MetricKind, error) {
-	var res ledger.MetricKind
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalMetricKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNMetricKind2civicledgerᚋledgerᚐMetricKind(ctx context.Context, sel ast.SelectionSet, v ledger.MetricKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalMetricKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MetricKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx context.Context, v any) (ledger.Money, error) {
-	var res ledger.Money
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalMoney(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNMoney2civicledgerᚋledgerᚐMoney(ctx context.Context, sel ast.SelectionSet, v ledger.Money) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalMoney(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Money!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNNode2ᚕcivicledgerᚋledgerᚐNode(ctx context.Context, sel ast.SelectionSet, v []ledger.Node) graphql.Marshaler {
@@ -18141,23 +18162,31 @@ func (ec *executionContext) marshalNOrganizationEdge2ᚖcivicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) unmarshalNOrganizationKind2civicledgerᚋledgerᚐOrgKind(ctx context.Context, v any) (ledger.OrgKind, error) {
-	var res ledger.OrgKind
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalOrgKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNOrganizationKind2civicledgerᚋledgerᚐOrgKind(ctx context.Context, sel ast.SelectionSet, v ledger.OrgKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalOrgKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "OrganizationKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNOutcome2civicledgerᚋledgerᚐOutcome(ctx context.Context, v any) (ledger.Outcome, error) {
-	var res ledger.Outcome
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalOutcome(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNOutcome2civicledgerᚋledgerᚐOutcome(ctx context.Context, sel ast.SelectionSet, v ledger.Outcome) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalOutcome(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Outcome!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -18233,13 +18262,17 @@ func (ec *executionContext) marshalNProjectFigures2ᚖcivicledgerᚋledgerᚐFig
 }
 
 func (ec *executionContext) unmarshalNProjectOrderField2civicledgerᚋledgerᚐProjectOrderField(ctx context.Context, v any) (ledger.ProjectOrderField, error) {
-	var res ledger.ProjectOrderField
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalProjectOrderField(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNProjectOrderField2civicledgerᚋledgerᚐProjectOrderField(ctx context.Context, sel ast.SelectionSet, v ledger.ProjectOrderField) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalProjectOrderField(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ProjectOrderField!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNProjectScope2civicledgerᚋledgerᚐProjectScope(ctx context.Context, v any) (ledger.ProjectScope, error) {
@@ -18258,13 +18291,17 @@ func (ec *executionContext) marshalNProjectScope2civicledgerᚋledgerᚐProjectS
 }
 
 func (ec *executionContext) unmarshalNProvenance2civicledgerᚋledgerᚐProvenance(ctx context.Context, v any) (ledger.Provenance, error) {
-	var res ledger.Provenance
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalProvenance(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNProvenance2civicledgerᚋledgerᚐProvenance(ctx context.Context, sel ast.SelectionSet, v ledger.Provenance) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalProvenance(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Provenance!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNReport2ᚕᚖcivicledgerᚋledgerᚐReportᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Report) graphql.Marshaler {
@@ -18324,13 +18361,17 @@ func (ec *executionContext) marshalNReportEdge2ᚖcivicledgerᚋgraphᚋmodelᚐ
 }
 
 func (ec *executionContext) unmarshalNReportKind2civicledgerᚋledgerᚐReportKind(ctx context.Context, v any) (ledger.ReportKind, error) {
-	var res ledger.ReportKind
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalReportKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNReportKind2civicledgerᚋledgerᚐReportKind(ctx context.Context, sel ast.SelectionSet, v ledger.ReportKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalReportKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ReportKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNReviewAverage2ᚕᚖcivicledgerᚋgraphᚋmodelᚐReviewAverageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReviewAverage) graphql.Marshaler {
@@ -18358,13 +18399,17 @@ func (ec *executionContext) marshalNReviewAverage2ᚖcivicledgerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) unmarshalNReviewKind2civicledgerᚋledgerᚐReviewKind(ctx context.Context, v any) (ledger.ReviewKind, error) {
-	var res ledger.ReviewKind
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalReviewKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNReviewKind2civicledgerᚋledgerᚐReviewKind(ctx context.Context, sel ast.SelectionSet, v ledger.ReviewKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalReviewKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ReviewKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNRevision2ᚕᚖcivicledgerᚋledgerᚐRevisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Revision) graphql.Marshaler {
@@ -18392,13 +18437,17 @@ func (ec *executionContext) marshalNRevision2ᚖcivicledgerᚋledgerᚐRevision(
 }
 
 func (ec *executionContext) unmarshalNRole2civicledgerᚋledgerᚐRole(ctx context.Context, v any) (ledger.Role, error) {
-	var res ledger.Role
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalRole(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRole2civicledgerᚋledgerᚐRole(ctx context.Context, sel ast.SelectionSet, v ledger.Role) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalRole(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNRound2ᚕᚖcivicledgerᚋledgerᚐRoundᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Round) graphql.Marshaler {
@@ -18561,33 +18610,45 @@ func (ec *executionContext) marshalNSearchHit2ᚖcivicledgerᚋsearchᚐHit(ctx 
 }
 
 func (ec *executionContext) unmarshalNSearchKind2civicledgerᚋledgerᚐDocKind(ctx context.Context, v any) (ledger.DocKind, error) {
-	var res ledger.DocKind
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalDocKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSearchKind2civicledgerᚋledgerᚐDocKind(ctx context.Context, sel ast.SelectionSet, v ledger.DocKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalDocKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SearchKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNServiceArea2civicledgerᚋledgerᚐServiceArea(ctx context.Context, v any) (ledger.ServiceArea, error) {
-	var res ledger.ServiceArea
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalServiceArea(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNServiceArea2civicledgerᚋledgerᚐServiceArea(ctx context.Context, sel ast.SelectionSet, v ledger.ServiceArea) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalServiceArea(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ServiceArea!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNStage2civicledgerᚋledgerᚐStage(ctx context.Context, v any) (ledger.Stage, error) {
-	var res ledger.Stage
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalStage(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNStage2civicledgerᚋledgerᚐStage(ctx context.Context, sel ast.SelectionSet, v ledger.Stage) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalStage(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Stage!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNStageEvent2ᚕᚖcivicledgerᚋledgerᚐStageEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.StageEvent) graphql.Marshaler {
@@ -18623,13 +18684,17 @@ func (ec *executionContext) marshalNStats2ᚖcivicledgerᚋgraphᚋmodelᚐStats
 }
 
 func (ec *executionContext) unmarshalNStatsGroup2civicledgerᚋledgerᚐStatsGroup(ctx context.Context, v any) (ledger.StatsGroup, error) {
-	var res ledger.StatsGroup
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalStatsGroup(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNStatsGroup2civicledgerᚋledgerᚐStatsGroup(ctx context.Context, sel ast.SelectionSet, v ledger.StatsGroup) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalStatsGroup(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "StatsGroup!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNStatsOrderField2civicledgerᚋgraphᚋmodelᚐStatsOrderField(ctx context.Context, v any) (model.StatsOrderField, error) {
@@ -18734,13 +18799,17 @@ func (ec *executionContext) marshalNTranche2ᚖcivicledgerᚋledgerᚐTranche(ct
 }
 
 func (ec *executionContext) unmarshalNTrancheKind2civicledgerᚋledgerᚐTrancheKind(ctx context.Context, v any) (ledger.TrancheKind, error) {
-	var res ledger.TrancheKind
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalTrancheKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTrancheKind2civicledgerᚋledgerᚐTrancheKind(ctx context.Context, sel ast.SelectionSet, v ledger.TrancheKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalars.MarshalTrancheKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TrancheKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNYearAmount2ᚕᚖcivicledgerᚋgraphᚋmodelᚐYearAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.YearAmount) graphql.Marshaler {
@@ -18991,29 +19060,33 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) unmarshalODate2civicledgerᚋledgerᚐDate(ctx context.Context, v any) (ledger.Date, error) {
-	var res ledger.Date
-	err := res.UnmarshalGQL(v)
+	res, err := scalars.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalODate2civicledgerᚋledgerᚐDate(ctx context.Context, sel ast.SelectionSet, v ledger.Date) graphql.Marshaler {
-	return v
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalDate(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx context.Context, v any) (*ledger.Date, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(ledger.Date)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := scalars.UnmarshalDate(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx context.Context, sel ast.SelectionSet, v *ledger.Date) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalDate(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
@@ -19126,32 +19199,36 @@ func (ec *executionContext) unmarshalOMetricKind2ᚖcivicledgerᚋledgerᚐMetri
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(ledger.MetricKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := scalars.UnmarshalMetricKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOMetricKind2ᚖcivicledgerᚋledgerᚐMetricKind(ctx context.Context, sel ast.SelectionSet, v *ledger.MetricKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalMetricKind(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx context.Context, v any) (*ledger.Money, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(ledger.Money)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := scalars.UnmarshalMoney(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx context.Context, sel ast.SelectionSet, v *ledger.Money) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalMoney(*v)
+	return res
 }
 
 func (ec *executionContext) marshalONode2civicledgerᚋledgerᚐNode(ctx context.Context, sel ast.SelectionSet, v ledger.Node) graphql.Marshaler {
@@ -19224,16 +19301,18 @@ func (ec *executionContext) unmarshalOOrganizationKind2ᚖcivicledgerᚋledger�
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(ledger.OrgKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := scalars.UnmarshalOrgKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOOrganizationKind2ᚖcivicledgerᚋledgerᚐOrgKind(ctx context.Context, sel ast.SelectionSet, v *ledger.OrgKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalOrgKind(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOOutcome2ᚕcivicledgerᚋledgerᚐOutcomeᚄ(ctx context.Context, v any) ([]ledger.Outcome, error) {
@@ -19276,16 +19355,18 @@ func (ec *executionContext) unmarshalOOutcome2ᚖcivicledgerᚋledgerᚐOutcome(
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(ledger.Outcome)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := scalars.UnmarshalOutcome(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOOutcome2ᚖcivicledgerᚋledgerᚐOutcome(ctx context.Context, sel ast.SelectionSet, v *ledger.Outcome) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalOutcome(*v)
+	return res
 }
 
 func (ec *executionContext) marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx context.Context, sel ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
@@ -19385,16 +19466,18 @@ func (ec *executionContext) unmarshalOReviewKind2ᚖcivicledgerᚋledgerᚐRevie
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(ledger.ReviewKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := scalars.UnmarshalReviewKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOReviewKind2ᚖcivicledgerᚋledgerᚐReviewKind(ctx context.Context, sel ast.SelectionSet, v *ledger.ReviewKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalReviewKind(*v)
+	return res
 }
 
 func (ec *executionContext) marshalORound2ᚖcivicledgerᚋledgerᚐRound(ctx context.Context, sel ast.SelectionSet, v *ledger.Round) graphql.Marshaler {
@@ -19511,16 +19594,18 @@ func (ec *executionContext) unmarshalOServiceArea2ᚖcivicledgerᚋledgerᚐServ
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(ledger.ServiceArea)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := scalars.UnmarshalServiceArea(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOServiceArea2ᚖcivicledgerᚋledgerᚐServiceArea(ctx context.Context, sel ast.SelectionSet, v *ledger.ServiceArea) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalServiceArea(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOStage2ᚕcivicledgerᚋledgerᚐStageᚄ(ctx context.Context, v any) ([]ledger.Stage, error) {
@@ -19563,16 +19648,18 @@ func (ec *executionContext) unmarshalOStage2ᚖcivicledgerᚋledgerᚐStage(ctx 
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(ledger.Stage)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := scalars.UnmarshalStage(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOStage2ᚖcivicledgerᚋledgerᚐStage(ctx context.Context, sel ast.SelectionSet, v *ledger.Stage) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalStage(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOStatsGroup2ᚕcivicledgerᚋledgerᚐStatsGroupᚄ(ctx context.Context, v any) ([]ledger.StatsGroup, error) {

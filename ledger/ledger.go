@@ -103,10 +103,32 @@ func (a Attribution) ForStageChange(e *StageEvent) Attribution {
 	return a
 }
 
+// Entity names a kind of published record where the ledger stores records
+// of several kinds side by side: in their history (revisions) and in the
+// search outbox, whose rows hold these names.
+type Entity string
+
+// The kinds of published records.
+const (
+	EntityRound          Entity = "round"
+	EntityOrganization   Entity = "organization"
+	EntityProject        Entity = "project"
+	EntityStageEvent     Entity = "stage_event"
+	EntityIndicatorSet   Entity = "indicator_set"
+	EntityScorecard      Entity = "scorecard"
+	EntityTranche        Entity = "tranche"
+	EntityAudit          Entity = "audit"
+	EntityMetric         Entity = "metric"
+	EntityAnnouncement   Entity = "announcement"
+	EntityReport         Entity = "report"
+	EntityCaseCollection Entity = "case_collection"
+	EntityCaseStudy      Entity = "case_study"
+)
+
 // Revision is one version of a published record as the public can see it in
 // its history: the whole record as it was, who wrote it and why.
 type Revision struct {
-	Entity     string    // table-like name of the record kind: "project", "report", …
+	Entity     Entity    // the record's kind
 	EntityID   int64     `db:"entity_id"`
 	Version    int       // 1 for first publication, +1 per correction
 	Snapshot   string    // the record as JSON

@@ -1,9 +1,7 @@
 package ledger
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"math/big"
 	"strconv"
@@ -111,41 +109,16 @@ func Excerpt(s string) string {
 	return strconv.Quote(s[:cut]) + "…"
 }
 
-// MarshalGQL writes m as a JSON string of yuan (gqlgen scalar marshalling).
-func (m Money) MarshalGQL(w io.Writer) {
-	_, _ = io.WriteString(w, strconv.Quote(m.String()))
-}
-
 // maxYuan is the largest whole number of yuan Money holds.
 const maxYuan = math.MaxInt64 / 100
 
-// UnmarshalGQL reads Money from a GraphQL string of yuan ("1234.56") or an
-// integer of yuan, given inline (int64) or in the variables (json.Number).
-// Anything else is an EINVALID error without a field.
-func (m *Money) UnmarshalGQL(v any) error {
-	var s string
-	switch x := v.(type) {
-	case string:
-		s = x
-	case json.Number:
-		s = x.String()
-	case int:
-		return m.UnmarshalGQL(int64(x))
-	case int64:
-		if x > maxYuan || x < -maxYuan {
-			return Invalid("", "amount %d yuan is too large", x)
-		}
-		*m = Yuan(x)
-		return nil
-	default:
-		return Invalid("", "money must be a decimal string of yuan such as \"1234.56\"")
+// WholeYuan returns y yuan, refusing (EINVALID, without a field) an amount
+// Money cannot hold.
+func WholeYuan(y int64) (Money, error) {
+	if y > maxYuan || y < -maxYuan {
+		return 0, Invalid("", "amount %d yuan is too large", y)
 	}
-	p, err := ParseMoney(s)
-	if err != nil {
-		return err
-	}
-	*m = p
-	return nil
+	return Yuan(y), nil
 }
 
 // Ratio returns a/b rounded to four decimals (half away from zero) as a

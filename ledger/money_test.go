@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -67,39 +66,6 @@ func TestMoneyString(t *testing.T) {
 		}
 		if back, err := ParseMoney(tc.want); err != nil || back != tc.m {
 			t.Errorf("ParseMoney(%q) = %d, %v; want %d back", tc.want, back, err, int64(tc.m))
-		}
-	}
-}
-
-func TestMoneyUnmarshalGQL(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		in   any
-		want Money
-		bad  bool
-	}{
-		{"string", "1234.56", 123456, false},
-		{"inline integer of yuan", int64(12), 1200, false},
-		{"int", 3, 300, false},
-		{"variable number", json.Number("12"), 1200, false},
-		{"variable decimal", json.Number("12.5"), 1250, false},
-		{"largest integer of yuan", int64(maxYuan), Yuan(maxYuan), false},
-		{"integer that overflows", int64(maxYuan + 1), 0, true},
-		{"negative integer that overflows", int64(math.MinInt64), 0, true},
-		{"variable exponent", json.Number("1e5"), 0, true},
-		{"float", 12.5, 0, true},
-		{"bool", true, 0, true},
-		{"null", nil, 0, true},
-		{"bad string", "abc", 0, true},
-	} {
-		var m Money
-		err := m.UnmarshalGQL(tc.in)
-		if tc.bad {
-			wantRefusal(t, tc.name, InField("arg", err), "arg")
-			continue
-		}
-		if err != nil || m != tc.want {
-			t.Errorf("%s: %d, %v; want %d", tc.name, m, err, tc.want)
 		}
 	}
 }

@@ -41,7 +41,7 @@ type SearchDoc struct {
 // text changed, appended in the same transaction as the change.
 type OutboxEntry struct {
 	Seq        int64     `db:"seq"`
-	Entity     string    `db:"entity"`    // "report", "announcement", "project", "organization", "case_study"
+	Entity     Entity    `db:"entity"`    // a searchable kind: report, announcement, project, organization, case study
 	EntityID   int64     `db:"entity_id"` //
 	TxID       int64     `db:"txid"`      // writing transaction (PostgreSQL xid; 0 on SQLite)
 	RecordedAt time.Time `db:"recorded_at"`
@@ -65,7 +65,7 @@ type Outbox interface {
 	OutboxMaxSeq(ctx context.Context) (int64, error)
 	// SearchDocs returns the current searchable form of the given records of
 	// one entity kind; records that no longer exist are absent from the map.
-	SearchDocs(ctx context.Context, entity string, ids []int64) (map[int64]*SearchDoc, error)
+	SearchDocs(ctx context.Context, entity Entity, ids []int64) (map[int64]*SearchDoc, error)
 	// EachSearchDoc calls fn for every searchable record, for a full rebuild.
 	EachSearchDoc(ctx context.Context, fn func(*SearchDoc) error) error
 	// Identity returns the database's identity: a random ID given to it

@@ -337,7 +337,7 @@ type CaseReader interface {
 // HistoryReader reads the version history of records.
 type HistoryReader interface {
 	// Revisions returns the version history of one record, oldest first.
-	Revisions(ctx context.Context, entity string, id int64) ([]*Revision, error)
+	Revisions(ctx context.Context, entity Entity, id int64) ([]*Revision, error)
 }
 
 // Reader reads the whole ledger: every area's reader. The store implements

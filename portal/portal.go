@@ -98,7 +98,7 @@ func (p *Portal) IndicatorSets(ctx context.Context, kind ledger.ReviewKind) ([]*
 }
 
 // Revisions returns the version history of one record, oldest first.
-func (p *Portal) Revisions(ctx context.Context, entity string, id int64) ([]*ledger.Revision, error) {
+func (p *Portal) Revisions(ctx context.Context, entity ledger.Entity, id int64) ([]*ledger.Revision, error) {
 	return p.Reader.Revisions(ctx, entity, id)
 }
 

@@ -154,27 +154,27 @@ func (p *Portal) HitRecord(ctx context.Context, h *search.Hit) (ledger.SearchRec
 	var v ledger.SearchRecord
 	var err error
 	switch e {
-	case "report":
+	case ledger.EntityReport:
 		var x *ledger.Report
 		if x, err = l.Report.Load(ctx, id); x != nil {
 			v = x
 		}
-	case "announcement":
+	case ledger.EntityAnnouncement:
 		var x *ledger.Announcement
 		if x, err = l.Announcement.Load(ctx, id); x != nil {
 			v = x
 		}
-	case "project":
+	case ledger.EntityProject:
 		var x *ledger.Project
 		if x, err = l.Project.Load(ctx, id); x != nil {
 			v = x
 		}
-	case "organization":
+	case ledger.EntityOrganization:
 		var x *ledger.Organization
 		if x, err = l.Organization.Load(ctx, id); x != nil {
 			v = x
 		}
-	case "case_study":
+	case ledger.EntityCaseStudy:
 		var x *ledger.CaseStudy
 		if x, err = l.CaseStudy.Load(ctx, id); x != nil {
 			v = x
@@ -184,8 +184,8 @@ func (p *Portal) HitRecord(ctx context.Context, h *search.Hit) (ledger.SearchRec
 }
 
 // hitEntity splits a hit key "report:123" into its entity and id.
-func hitEntity(h *search.Hit) (string, int64) {
+func hitEntity(h *search.Hit) (ledger.Entity, int64) {
 	e, id, _ := strings.Cut(h.Key, ":")
 	n, _ := strconv.ParseInt(id, 10, 64)
-	return e, n
+	return ledger.Entity(e), n
 }

@@ -113,7 +113,7 @@ func (r *projectResolver) CaseStudies(ctx context.Context, obj *ledger.Project) 
 }
 
 func (r *projectResolver) History(ctx context.Context, obj *ledger.Project) ([]*ledger.Revision, error) {
-	return r.Revisions(ctx, "project", obj.ID)
+	return r.Revisions(ctx, ledger.EntityProject, obj.ID)
 }
 
 func (r *figuresResolver) LeverageRatio(ctx context.Context, obj *ledger.Figures) (*string, error) {

@@ -19,7 +19,7 @@ import (
 type fakeOutbox struct {
 	after  func(ctx context.Context, after int64, limit int) ([]ledger.OutboxEntry, ledger.Horizon, error)
 	maxSeq func(ctx context.Context) (int64, error)
-	docs   func(ctx context.Context, entity string, ids []int64) (map[int64]*ledger.SearchDoc, error)
+	docs   func(ctx context.Context, entity ledger.Entity, ids []int64) (map[int64]*ledger.SearchDoc, error)
 	each   func(ctx context.Context, fn func(*ledger.SearchDoc) error) error
 	id     string // the database identity; "" means "mem"
 }
@@ -28,7 +28,7 @@ func (f *fakeOutbox) OutboxAfter(ctx context.Context, after int64, limit int) ([
 	return f.after(ctx, after, limit)
 }
 func (f *fakeOutbox) OutboxMaxSeq(ctx context.Context) (int64, error) { return f.maxSeq(ctx) }
-func (f *fakeOutbox) SearchDocs(ctx context.Context, entity string, ids []int64) (map[int64]*ledger.SearchDoc, error) {
+func (f *fakeOutbox) SearchDocs(ctx context.Context, entity ledger.Entity, ids []int64) (map[int64]*ledger.SearchDoc, error) {
 	return f.docs(ctx, entity, ids)
 }
 func (f *fakeOutbox) EachSearchDoc(ctx context.Context, fn func(*ledger.SearchDoc) error) error {
@@ -120,10 +120,10 @@ func (m *memLedger) put(d *ledger.SearchDoc) int64 {
 	return s
 }
 
-func splitKey(key string) (string, int64) {
+func splitKey(key string) (ledger.Entity, int64) {
 	i := strings.LastIndexByte(key, ':')
 	id, _ := strconv.ParseInt(key[i+1:], 10, 64)
-	return key[:i], id
+	return ledger.Entity(key[:i]), id
 }
 
 func (m *memLedger) horizon() ledger.Horizon {
@@ -161,7 +161,7 @@ func (m *memLedger) outbox() *fakeOutbox {
 			}
 			return s, nil
 		},
-		docs: func(_ context.Context, entity string, ids []int64) (map[int64]*ledger.SearchDoc, error) {
+		docs: func(_ context.Context, entity ledger.Entity, ids []int64) (map[int64]*ledger.SearchDoc, error) {
 			m.mu.Lock()
 			defer m.mu.Unlock()
 			out := map[int64]*ledger.SearchDoc{}

@@ -17,7 +17,9 @@ import (
 // DocKey is the index key of a record: its entity name and ID joined by a
 // colon ("report:123"). The store's SearchDoc.Key must follow it, since the
 // follower deletes a record that no longer exists by this key.
-func DocKey(entity string, id int64) string { return entity + ":" + strconv.FormatInt(id, 10) }
+func DocKey(entity ledger.Entity, id int64) string {
+	return string(entity) + ":" + strconv.FormatInt(id, 10)
+}
 
 // tracker is the pure bookkeeping of an outbox follower. Sequence numbers
 // are handed out before commit, so a row may become visible after rows with
@@ -296,7 +298,7 @@ func (f *Follower) handle(ctx context.Context, entries []ledger.OutboxEntry, h l
 // fetch re-reads the current form of the records the entries name: a
 // record that exists is (re)indexed, one that does not is deleted.
 func (f *Follower) fetch(ctx context.Context, entries []ledger.OutboxEntry) ([]change, error) {
-	byEntity := map[string][]int64{}
+	byEntity := map[ledger.Entity][]int64{}
 	seen := map[string]bool{}
 	for _, e := range entries {
 		k := DocKey(e.Entity, e.EntityID)

@@ -227,7 +227,7 @@ func TestFollowerPagesPastAStuckGap(t *testing.T) {
 	fetched := 0
 	ob := m.outbox()
 	docs := ob.docs
-	ob.docs = func(ctx context.Context, e string, ids []int64) (map[int64]*ledger.SearchDoc, error) {
+	ob.docs = func(ctx context.Context, e ledger.Entity, ids []int64) (map[int64]*ledger.SearchDoc, error) {
 		fetched += len(ids)
 		return docs(ctx, e, ids)
 	}

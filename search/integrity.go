@@ -47,7 +47,7 @@ var (
 
 // anchorOf encodes an outbox entry as the index records it.
 func anchorOf(e *ledger.OutboxEntry) []byte {
-	return []byte(strconv.FormatInt(e.Seq, 10) + " " + e.Entity + " " + strconv.FormatInt(e.EntityID, 10) + " " +
+	return []byte(strconv.FormatInt(e.Seq, 10) + " " + string(e.Entity) + " " + strconv.FormatInt(e.EntityID, 10) + " " +
 		e.RecordedAt.UTC().Format(time.RFC3339Nano))
 }
 

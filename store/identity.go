@@ -36,9 +36,9 @@ func (db *DB) Identity(ctx context.Context) (string, error) {
 }
 
 // searchKinds is the DocKind of each searchable entity.
-var searchKinds = map[string]ledger.DocKind{
-	"report": ledger.DocReport, "announcement": ledger.DocAnnouncement, "project": ledger.DocProject,
-	"organization": ledger.DocOrganization, "case_study": ledger.DocCaseStudy,
+var searchKinds = map[ledger.Entity]ledger.DocKind{
+	ledger.EntityReport: ledger.DocReport, ledger.EntityAnnouncement: ledger.DocAnnouncement, ledger.EntityProject: ledger.DocProject,
+	ledger.EntityOrganization: ledger.DocOrganization, ledger.EntityCaseStudy: ledger.DocCaseStudy,
 }
 
 // CountSearchDocs implements ledger.SearchCounter: how many records of each

@@ -52,26 +52,26 @@ func (db *DB) OutboxMaxSeq(ctx context.Context) (int64, error) {
 
 // searchDocQueries build SearchDocs for each searchable entity. Each selects
 // the same columns; "WHERE x.id IN (?)" is appended for targeted reads.
-var searchDocQueries = map[string]string{
-	"report": `SELECT 'report:' || CAST(r.id AS TEXT) AS key, 'REPORT' AS kind, r.code, r.title, r.body, r.kind AS sub_kind,
+var searchDocQueries = map[ledger.Entity]string{
+	ledger.EntityReport: `SELECT 'report:' || CAST(r.id AS TEXT) AS key, 'REPORT' AS kind, r.code, r.title, r.body, r.kind AS sub_kind,
 		r.published_on AS date, COALESCE(p.service_area, '') AS service_area, COALESCE(p.district, o.district, '') AS district,
 		COALESCE(p.stage, '') AS stage, COALESCE(p.code, '') AS project_code, COALESCE(p.id, 0) AS project_id,
 		COALESCE(o.name, '') AS org_name, COALESCE(o.credit_code, '') AS org_code, r.id AS id
 		FROM reports r LEFT JOIN projects p ON p.id = r.project_id LEFT JOIN organizations o ON o.id = r.author_id`,
-	"announcement": `SELECT 'announcement:' || CAST(a.id AS TEXT) AS key, 'ANNOUNCEMENT' AS kind, a.code, a.title, a.body,
+	ledger.EntityAnnouncement: `SELECT 'announcement:' || CAST(a.id AS TEXT) AS key, 'ANNOUNCEMENT' AS kind, a.code, a.title, a.body,
 		a.kind AS sub_kind, a.published_on AS date, '' AS service_area, '' AS district, '' AS stage, '' AS project_code,
 		0 AS project_id, COALESCE(o.name, '') AS org_name, COALESCE(o.credit_code, '') AS org_code, a.id AS id
 		FROM announcements a LEFT JOIN organizations o ON o.id = a.publisher_id`,
-	"project": `SELECT 'project:' || CAST(p.id AS TEXT) AS key, 'PROJECT' AS kind, p.code, p.title,
+	ledger.EntityProject: `SELECT 'project:' || CAST(p.id AS TEXT) AS key, 'PROJECT' AS kind, p.code, p.title,
 		p.summary || ' ' || p.target_group AS body, p.service_area AS sub_kind, p.approved_on AS date,
 		p.service_area, p.district, p.stage, p.code AS project_code, p.id AS project_id, o.name AS org_name,
 		o.credit_code AS org_code, p.id AS id
 		FROM projects p JOIN organizations o ON o.id = p.undertaker_id`,
-	"organization": `SELECT 'organization:' || CAST(o.id AS TEXT) AS key, 'ORGANIZATION' AS kind, o.credit_code AS code,
+	ledger.EntityOrganization: `SELECT 'organization:' || CAST(o.id AS TEXT) AS key, 'ORGANIZATION' AS kind, o.credit_code AS code,
 		o.name AS title, o.description AS body, o.kind AS sub_kind, o.founded_on AS date, '' AS service_area,
 		o.district, '' AS stage, '' AS project_code, 0 AS project_id, o.name AS org_name, o.credit_code AS org_code, o.id AS id
 		FROM organizations o`,
-	"case_study": `SELECT 'case_study:' || CAST(c.id AS TEXT) AS key, 'CASE_STUDY' AS kind, p.code, c.title, c.narrative AS body,
+	ledger.EntityCaseStudy: `SELECT 'case_study:' || CAST(c.id AS TEXT) AS key, 'CASE_STUDY' AS kind, p.code, c.title, c.narrative AS body,
 		'CASE_STUDY' AS sub_kind, cc.published_on AS date, p.service_area, p.district, p.stage, p.code AS project_code,
 		p.id AS project_id, o.name AS org_name, o.credit_code AS org_code, c.id AS id
 		FROM case_studies c JOIN case_collections cc ON cc.id = c.collection_id JOIN projects p ON p.id = c.project_id
@@ -82,23 +82,25 @@ var searchDocQueries = map[string]string{
 // CASE_STUDY whose project has a case study of the same title tells the same
 // story: it is found once, as the case study (AddCaseStudy touches such a
 // report, so one indexed before its case study existed is taken out).
-var searchDocWhere = map[string]string{
-	"report": `NOT (r.kind = 'CASE_STUDY' AND EXISTS (SELECT 1 FROM case_studies cs WHERE cs.project_id = r.project_id AND cs.title = r.title))`,
+var searchDocWhere = map[ledger.Entity]string{
+	ledger.EntityReport: `NOT (r.kind = 'CASE_STUDY' AND EXISTS (SELECT 1 FROM case_studies cs WHERE cs.project_id = r.project_id AND cs.title = r.title))`,
 }
 
 // searchWhere is the WHERE clause of an entity's search documents with a
 // further condition.
-func searchWhere(entity, cond string) string {
+func searchWhere(entity ledger.Entity, cond string) string {
 	if w := searchDocWhere[entity]; w != "" {
 		return " WHERE " + w + " AND " + cond
 	}
 	return " WHERE " + cond
 }
 
-var searchDocAlias = map[string]string{"report": "r", "announcement": "a", "project": "p", "organization": "o", "case_study": "c"}
+var searchDocAlias = map[ledger.Entity]string{ledger.EntityReport: "r", ledger.EntityAnnouncement: "a", ledger.EntityProject: "p",
+	ledger.EntityOrganization: "o", ledger.EntityCaseStudy: "c"}
 
 // SearchEntities lists the entity names that have searchable text.
-var SearchEntities = []string{"organization", "project", "announcement", "report", "case_study"}
+var SearchEntities = []ledger.Entity{ledger.EntityOrganization, ledger.EntityProject, ledger.EntityAnnouncement,
+	ledger.EntityReport, ledger.EntityCaseStudy}
 
 type searchRow struct {
 	Key         string `db:"key"`
@@ -127,7 +129,7 @@ func (r *searchRow) doc() *ledger.SearchDoc {
 }
 
 // SearchDocs implements ledger.Outbox.
-func (db *DB) SearchDocs(ctx context.Context, entity string, ids []int64) (map[int64]*ledger.SearchDoc, error) {
+func (db *DB) SearchDocs(ctx context.Context, entity ledger.Entity, ids []int64) (map[int64]*ledger.SearchDoc, error) {
 	q, ok := searchDocQueries[entity]
 	if !ok {
 		return nil, ledger.Invalid("entity", "%q has no searchable text", entity)

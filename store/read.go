@@ -70,23 +70,11 @@ func (db *DB) OrganizationsByIDs(ctx context.Context, ids []int64) ([]*ledger.Or
 
 // FindOrganizations implements ledger.Reader.
 func (db *DB) FindOrganizations(ctx context.Context, kinds []ledger.OrgKind, offset, limit int) ([]*ledger.Organization, int, error) {
-	where, args := "1 = 1", []any{}
+	l := listing{cols: "o.*", from: " FROM organizations o WHERE 1 = 1", order: "o.credit_code"}
 	if len(kinds) > 0 {
-		where = "kind IN (?)"
-		args = append(args, kinds)
+		l.from, l.args = " FROM organizations o WHERE o.kind IN (?)", []any{kinds}
 	}
-	var total int
-	q, a, err := inQuery(`SELECT COUNT(*) FROM organizations WHERE `+where, args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := db.get(ctx, &total, q, a...); err != nil {
-		return nil, 0, err
-	}
-	var rows []*ledger.Organization
-	err = db.selIn(ctx, &rows, `SELECT * FROM organizations WHERE `+where+` ORDER BY credit_code LIMIT ? OFFSET ?`,
-		append(args, limit, offset)...)
-	return rows, total, err
+	return findPage[ledger.Organization](ctx, db, l, offset, limit)
 }
 
 // Project implements ledger.Reader.
@@ -198,7 +186,7 @@ func (db *DB) IndicatorSetsByIDs(ctx context.Context, ids []int64) ([]*ledger.In
 }
 
 // Revisions implements ledger.Reader.
-func (db *DB) Revisions(ctx context.Context, entity string, id int64) ([]*ledger.Revision, error) {
+func (db *DB) Revisions(ctx context.Context, entity ledger.Entity, id int64) ([]*ledger.Revision, error) {
 	var rows []*ledger.Revision
 	return rows, db.sel(ctx, &rows, `SELECT entity, entity_id, version, snapshot, actor, role, reason, recorded_at
 		FROM revisions WHERE entity = ? AND entity_id = ? ORDER BY version`, entity, id)
@@ -323,48 +311,26 @@ func (db *DB) FindProjects(ctx context.Context, filter ledger.ProjectFilter, ord
 	if !ok {
 		expr = "p.code"
 	}
-	countFrom := ` FROM projects p WHERE ` + where
-	if needsFigures {
-		countFrom = ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
-	}
-	from := countFrom
-	if strings.Contains(expr, "f.") && !needsFigures {
-		from = ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
-		if db.dialect == SQLite && reflect.ValueOf(filter).IsZero() {
-			// All projects ordered by a figure: walk the figure's index.
-			// SQLite's planner would rather sort every project (72 ms
-			// instead of 12 at 100,000); CROSS JOIN fixes the join order.
-			from = ` FROM project_figures f CROSS JOIN projects p ON p.id = f.project_id WHERE ` + where
-		}
-	}
-	total, err := cachedAggregate(ctx, db, func() (int, error) {
-		var n int
-		q, a, err := inQuery(`SELECT COUNT(*)`+countFrom, args...)
-		if err != nil {
-			return 0, err
-		}
-		return n, db.get(ctx, &n, q, a...)
-	}, func(int) int64 { return 8 }, "count", filter)
-	if err != nil {
-		return nil, 0, err
-	}
-	if limit <= 0 || offset >= total {
-		return []*ledger.Project{}, total, nil
-	}
 	dir := " ASC"
 	if order.Desc {
 		dir = " DESC"
 	}
-	orderBy := expr + dir
+	l := listing{cols: "p.*", from: ` FROM projects p WHERE ` + where, args: args, order: expr + dir, cache: []any{"count", filter}}
 	if expr != "p.code" {
-		orderBy += ", p.code" + dir
+		l.order += ", p.code" + dir
 	}
-	var rows []*ledger.Project
-	q, a, err := sqlxIn(`SELECT p.*`+from+` ORDER BY `+orderBy+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, err
+	if needsFigures {
+		l.from = ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
+	} else if strings.Contains(expr, "f.") {
+		l.pageFrom = ` FROM projects p JOIN project_figures f ON f.project_id = p.id WHERE ` + where
+		if db.dialect == SQLite && reflect.ValueOf(filter).IsZero() {
+			// All projects ordered by a figure: walk the figure's index.
+			// SQLite's planner would rather sort every project (72 ms
+			// instead of 12 at 100,000); CROSS JOIN fixes the join order.
+			l.pageFrom = ` FROM project_figures f CROSS JOIN projects p ON p.id = f.project_id WHERE ` + where
+		}
 	}
-	return rows, total, db.sel(ctx, &rows, q, a...)
+	return findPage[ledger.Project](ctx, db, l, offset, limit)
 }
 
 var groupExprs = map[ledger.StatsGroup]string{
@@ -390,28 +356,6 @@ func (db *DB) Stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 	return r.total, r.rows, err
 }
 
-// statsMeasures sums the figures of stats over the rows of projects (alias
-// proj) and figures (alias figs), each row counting n projects: 1 when
-// scanning the projects, p.projects when reading stats_rollup. Every
-// measure is a sum, so both give the same answer.
-func statsMeasures(proj, figs, n string) string {
-	sum := func(expr, as string) string { return "COALESCE(SUM(" + expr + "), 0) AS " + as }
-	return strings.Join([]string{
-		sum(n, "projects"),
-		sum(proj+".awarded_fen", "awarded"),
-		sum(figs+".leveraged_fen", "leveraged"),
-		sum(figs+".paid_fen", "paid"),
-		sum(figs+".recovered_fen", "recovered"),
-		sum(figs+".beneficiary_visits", "beneficiaries"),
-		sum(figs+".volunteer_visits", "volunteers"),
-		sum(figs+".expert_visits", "experts"),
-		sum(figs+".feedback_count", "feedback_count"),
-		sum(figs+".feedback_sum", "feedback_sum"),
-		sum("CASE WHEN "+proj+".outcome = 'TERMINATED' THEN "+n+" ELSE 0 END", "terminated"),
-		sum("CASE WHEN "+figs+".audit_findings THEN "+n+" ELSE 0 END", "findings"),
-	}, ", ")
-}
-
 // statsRowBytes estimates the memory of one StatsRow with its key.
 const statsRowBytes = 320
 
@@ -428,37 +372,16 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 		// A combination whose projects all moved on keeps a row of zeros.
 		having = ` HAVING SUM(p.projects) > 0`
 	}
-	type row struct {
-		G0, G1, G2, G3, G4, G5 *string
-		Projects               int64 `db:"projects"`
-		Awarded                int64 `db:"awarded"`
-		Leveraged              int64 `db:"leveraged"`
-		Paid                   int64 `db:"paid"`
-		Recovered              int64 `db:"recovered"`
-		Beneficiaries          int64 `db:"beneficiaries"`
-		Volunteers             int64 `db:"volunteers"`
-		Experts                int64 `db:"experts"`
-		FeedbackCount          int64 `db:"feedback_count"`
-		FeedbackSum            int64 `db:"feedback_sum"`
-		Terminated             int64 `db:"terminated"`
-		Findings               int64 `db:"findings"`
-	}
-	conv := func(r *row) *ledger.StatsRow {
-		return &ledger.StatsRow{Projects: r.Projects, Awarded: ledger.Money(r.Awarded), Leveraged: ledger.Money(r.Leveraged),
-			Paid: ledger.Money(r.Paid), Recovered: ledger.Money(r.Recovered), Beneficiaries: r.Beneficiaries,
-			Volunteers: r.Volunteers, Experts: r.Experts, FeedbackCount: r.FeedbackCount, FeedbackSum: r.FeedbackSum,
-			Terminated: r.Terminated, WithAuditFindings: r.Findings}
-	}
 	if len(groups) == 0 {
-		var t row
 		q, a, err := inQuery(`SELECT `+measures+from, args...)
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := db.get(ctx, &t, q, a...); err != nil {
+		t, err := db.selStats(ctx, nil, q, a...)
+		if err != nil {
 			return nil, nil, err
 		}
-		return conv(&t), nil, nil
+		return t[0], nil, nil
 	}
 	if err := ledger.CheckStatsGroups(groups); err != nil {
 		return nil, nil, err
@@ -477,43 +400,72 @@ func (db *DB) stats(ctx context.Context, filter ledger.ProjectFilter, groups []l
 		}
 		grp = append(grp, expr)
 	}
-	var rows []row
 	q, a, err := inQuery(`SELECT `+strings.Join(sel, ", ")+", "+measures+from+` GROUP BY `+strings.Join(grp, ", ")+having+
 		` ORDER BY `+strings.Join(grp, ", "), args...)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := db.sel(ctx, &rows, q, a...); err != nil {
+	rows, err := db.selStats(ctx, groups, q, a...)
+	if err != nil {
 		return nil, nil, err
 	}
 	// The total is the sum of the groups: every measure is a count or a sum,
 	// and the groups partition the matching projects. One scan, not two.
 	total := &ledger.StatsRow{}
-	out := make([]*ledger.StatsRow, len(rows))
-	for i := range rows {
-		r := conv(&rows[i])
-		total.Projects += r.Projects
-		total.Awarded += r.Awarded
-		total.Leveraged += r.Leveraged
-		total.Paid += r.Paid
-		total.Recovered += r.Recovered
-		total.Beneficiaries += r.Beneficiaries
-		total.Volunteers += r.Volunteers
-		total.Experts += r.Experts
-		total.FeedbackCount += r.FeedbackCount
-		total.FeedbackSum += r.FeedbackSum
-		total.Terminated += r.Terminated
-		total.WithAuditFindings += r.WithAuditFindings
-		r.Key = map[ledger.StatsGroup]string{}
-		gs := []*string{rows[i].G0, rows[i].G1, rows[i].G2, rows[i].G3, rows[i].G4, rows[i].G5}
-		for j, g := range groups {
-			if gs[j] != nil {
-				r.Key[g] = *gs[j]
-			}
-		}
-		out[i] = r
+	for _, r := range rows {
+		addStats(total, r)
 	}
-	return total, out, nil
+	if rows == nil {
+		rows = []*ledger.StatsRow{}
+	}
+	return total, rows, nil
+}
+
+// listing is a list read a page at a time with its total: the rows
+// FROM … WHERE … (from, over args) in order, and how many there are.
+type listing struct {
+	cols     string // the selected columns ("p.*")
+	from     string // " FROM … WHERE …" of the count, and of the page unless pageFrom is set
+	pageFrom string // of the page, when its order needs a join the count does not
+	args     []any  // of from's placeholders; a slice fills an IN (?)
+	order    string // ORDER BY of the page, ending in a unique column so pages do not overlap
+	cache    []any  // when set, the key under which the total is kept in the aggregate cache
+}
+
+// findPage reads the page of l from offset (at most limit rows, never
+// nil) and the total: two statements, one when the page is past the end.
+func findPage[T any](ctx context.Context, db *DB, l listing, offset, limit int) ([]*T, int, error) {
+	count := func() (int, error) {
+		var n int
+		q, a, err := inQuery(`SELECT COUNT(*)`+l.from, l.args...)
+		if err != nil {
+			return 0, err
+		}
+		return n, db.get(ctx, &n, q, a...)
+	}
+	var total int
+	var err error
+	if l.cache != nil {
+		total, err = cachedAggregate(ctx, db, count, func(int) int64 { return 8 }, l.cache...)
+	} else {
+		total, err = count()
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	rows := []*T{}
+	if limit <= 0 || offset >= total {
+		return rows, total, nil
+	}
+	from := l.from
+	if l.pageFrom != "" {
+		from = l.pageFrom
+	}
+	q, a, err := sqlxIn(`SELECT `+l.cols+from+` ORDER BY `+l.order+` LIMIT ? OFFSET ?`, append(l.args, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return rows, total, db.sel(ctx, &rows, q, a...)
 }
 
 // loadByIDs runs query (with one IN (?) for ids) and returns the rows in

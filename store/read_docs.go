@@ -45,61 +45,65 @@ func (db *DB) ProjectsByCodes(ctx context.Context, codes []string) ([]*ledger.Pr
 	return loadByCodes(ctx, db, `SELECT * FROM projects WHERE code IN (?)`, codes, func(p *ledger.Project) string { return p.Code })
 }
 
-func announcementWhere(f ledger.AnnouncementFilter) (string, []any) {
-	var conds []string
-	var args []any
-	add := func(cond string, a ...any) { conds = append(conds, cond); args = append(args, a...) }
-	if len(f.Kinds) > 0 {
-		add("a.kind IN (?)", strs(f.Kinds))
+// conds collects the conditions of a WHERE clause and their arguments.
+type conds struct {
+	list []string
+	args []any
+}
+
+func (c *conds) add(cond string, a ...any) {
+	c.list = append(c.list, cond)
+	c.args = append(c.args, a...)
+}
+
+// published adds the conditions on a publication date column: in one of
+// years, and from and to (inclusive) when set.
+func (c *conds) published(col string, years []int, from, to ledger.Date) {
+	if len(years) > 0 {
+		cond, yargs := publishedInYears(col, years)
+		c.add(cond, yargs...)
 	}
-	if len(f.Years) > 0 {
-		cond, yargs := publishedInYears("a.published_on", f.Years)
-		add(cond, yargs...)
+	if from != "" {
+		c.add(col+" >= ?", string(from))
+	}
+	if to != "" {
+		c.add(col+" <= ?", string(to))
+	}
+}
+
+// where is the clause joining the conditions, "1 = 1" when there are none.
+func (c *conds) where() (string, []any) {
+	if len(c.list) == 0 {
+		return "1 = 1", nil
+	}
+	return strings.Join(c.list, " AND "), c.args
+}
+
+func announcementWhere(f ledger.AnnouncementFilter) (string, []any) {
+	var c conds
+	if len(f.Kinds) > 0 {
+		c.add("a.kind IN (?)", strs(f.Kinds))
 	}
 	if len(f.RoundIDs) > 0 {
-		add("a.round_id IN (?)", f.RoundIDs)
+		c.add("a.round_id IN (?)", f.RoundIDs)
 	}
-	if f.PublishedFrom != "" {
-		add("a.published_on >= ?", string(f.PublishedFrom))
-	}
-	if f.PublishedTo != "" {
-		add("a.published_on <= ?", string(f.PublishedTo))
-	}
+	c.published("a.published_on", f.Years, f.PublishedFrom, f.PublishedTo)
 	if f.NoticeOpen != nil {
 		day := string(f.NoticeOpenOn)
 		if *f.NoticeOpen {
-			add("a.notice_start <> '' AND a.notice_start <= ? AND a.notice_end >= ?", day, day)
+			c.add("a.notice_start <> '' AND a.notice_start <= ? AND a.notice_end >= ?", day, day)
 		} else {
-			add("NOT (a.notice_start <> '' AND a.notice_start <= ? AND a.notice_end >= ?)", day, day)
+			c.add("NOT (a.notice_start <> '' AND a.notice_start <= ? AND a.notice_end >= ?)", day, day)
 		}
 	}
-	if len(conds) == 0 {
-		return "1 = 1", nil
-	}
-	return strings.Join(conds, " AND "), args
+	return c.where()
 }
 
 // FindAnnouncements implements ledger.Reader.
 func (db *DB) FindAnnouncements(ctx context.Context, f ledger.AnnouncementFilter, offset, limit int) ([]*ledger.Announcement, int, error) {
 	where, args := announcementWhere(f)
-	var total int
-	q, a, err := inQuery(`SELECT COUNT(*) FROM announcements a WHERE `+where, args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := db.get(ctx, &total, q, a...); err != nil {
-		return nil, 0, err
-	}
-	rows := []*ledger.Announcement{}
-	if limit <= 0 || offset >= total {
-		return rows, total, nil
-	}
-	q, a, err = sqlxIn(`SELECT a.* FROM announcements a WHERE `+where+` ORDER BY a.published_on DESC, a.id DESC LIMIT ? OFFSET ?`,
-		append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return rows, total, db.sel(ctx, &rows, q, a...)
+	return findPage[ledger.Announcement](ctx, db, listing{cols: "a.*", from: ` FROM announcements a WHERE ` + where, args: args,
+		order: "a.published_on DESC, a.id DESC"}, offset, limit)
 }
 
 // AnnouncementsByCodes implements ledger.Reader.
@@ -132,55 +136,25 @@ func (db *DB) AnnouncementsByProjectIDs(ctx context.Context, ids []int64) ([][]*
 }
 
 func reportWhere(f ledger.ReportFilter) (string, []any) {
-	var conds []string
-	var args []any
-	add := func(cond string, a ...any) { conds = append(conds, cond); args = append(args, a...) }
+	var c conds
 	if len(f.Kinds) > 0 {
-		add("r.kind IN (?)", strs(f.Kinds))
+		c.add("r.kind IN (?)", strs(f.Kinds))
 	}
 	if len(f.ProjectIDs) > 0 {
-		add("r.project_id IN (?)", f.ProjectIDs)
+		c.add("r.project_id IN (?)", f.ProjectIDs)
 	}
 	if len(f.AuthorIDs) > 0 {
-		add("r.author_id IN (?)", f.AuthorIDs)
+		c.add("r.author_id IN (?)", f.AuthorIDs)
 	}
-	if len(f.Years) > 0 {
-		cond, yargs := publishedInYears("r.published_on", f.Years)
-		add(cond, yargs...)
-	}
-	if f.PublishedFrom != "" {
-		add("r.published_on >= ?", string(f.PublishedFrom))
-	}
-	if f.PublishedTo != "" {
-		add("r.published_on <= ?", string(f.PublishedTo))
-	}
-	if len(conds) == 0 {
-		return "1 = 1", nil
-	}
-	return strings.Join(conds, " AND "), args
+	c.published("r.published_on", f.Years, f.PublishedFrom, f.PublishedTo)
+	return c.where()
 }
 
 // FindReports implements ledger.Reader.
 func (db *DB) FindReports(ctx context.Context, f ledger.ReportFilter, offset, limit int) ([]*ledger.Report, int, error) {
 	where, args := reportWhere(f)
-	var total int
-	q, a, err := inQuery(`SELECT COUNT(*) FROM reports r WHERE `+where, args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := db.get(ctx, &total, q, a...); err != nil {
-		return nil, 0, err
-	}
-	rows := []*ledger.Report{}
-	if limit <= 0 || offset >= total {
-		return rows, total, nil
-	}
-	q, a, err = sqlxIn(`SELECT r.* FROM reports r WHERE `+where+` ORDER BY r.published_on DESC, r.id DESC LIMIT ? OFFSET ?`,
-		append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return rows, total, db.sel(ctx, &rows, q, a...)
+	return findPage[ledger.Report](ctx, db, listing{cols: "r.*", from: ` FROM reports r WHERE ` + where, args: args,
+		order: "r.published_on DESC, r.id DESC"}, offset, limit)
 }
 
 // ReportsByCodes implements ledger.Reader.

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"reflect"
 	"slices"
 
@@ -46,35 +47,18 @@ func b2i(b bool) int {
 	return 0
 }
 
-// rollupMeasures are stats_rollup's summed columns, in the order of
-// contribution.measures.
-var rollupMeasures = []string{"projects", "awarded_fen", "leveraged_fen", "paid_fen", "recovered_fen",
-	"beneficiary_visits", "volunteer_visits", "expert_visits", "feedback_count", "feedback_sum"}
-
-// contribution is what one project adds to its rollup row.
+// contribution is what one project adds to its rollup row: one sum per
+// column of rollupMeasures.
 type contribution struct {
-	ID int64 `db:"id"`
+	ID int64
 	rollupKey
-	Projects      int64 `db:"projects"`
-	Awarded       int64 `db:"awarded_fen"`
-	Leveraged     int64 `db:"leveraged_fen"`
-	Paid          int64 `db:"paid_fen"`
-	Recovered     int64 `db:"recovered_fen"`
-	Beneficiaries int64 `db:"beneficiary_visits"`
-	Volunteers    int64 `db:"volunteer_visits"`
-	Experts       int64 `db:"expert_visits"`
-	FeedbackCount int64 `db:"feedback_count"`
-	FeedbackSum   int64 `db:"feedback_sum"`
+	sums []int64
 }
 
-func (c *contribution) measures() [10]int64 {
-	return [10]int64{c.Projects, c.Awarded, c.Leveraged, c.Paid, c.Recovered, c.Beneficiaries, c.Volunteers,
-		c.Experts, c.FeedbackCount, c.FeedbackSum}
-}
-
-const contributionQuery = `SELECT p.id, p.round_id, p.year, p.service_area, p.district, p.stage, p.outcome,
-	f.audit_findings, 1 AS projects, p.awarded_fen, f.leveraged_fen, f.paid_fen, f.recovered_fen,
-	f.beneficiary_visits, f.volunteer_visits, f.expert_visits, f.feedback_count, f.feedback_sum
+// contributionQuery reads contributions (scanContribution), its columns
+// in the order of the rollup's key and then of rollupMeasures.
+var contributionQuery = `SELECT p.id, p.round_id, p.year, p.service_area, p.district, p.stage, p.outcome,
+	f.audit_findings, ` + contributionMeasures() + `
 	FROM projects p JOIN project_figures f ON f.project_id = p.id`
 
 // markRollup records project id's contribution as it stands before this
@@ -91,11 +75,14 @@ func (tx *Tx) markRollup(ctx context.Context, id int64) error {
 	if tx.db.dialect == Postgres {
 		q += ` FOR NO KEY UPDATE` // the strength an UPDATE of non-key columns takes
 	}
-	var c contribution
-	if err := tx.get(ctx, &c, q, id); err != nil {
+	cs, err := tx.selContributions(ctx, q, id)
+	if err != nil {
 		return err
 	}
-	tx.before[id] = &c
+	if len(cs) == 0 {
+		return mapError(sql.ErrNoRows)
+	}
+	tx.before[id] = cs[0]
 	return nil
 }
 
@@ -114,25 +101,28 @@ func (tx *Tx) flushRollup(ctx context.Context) error {
 	for id := range tx.before {
 		ids = append(ids, id)
 	}
-	delta := map[rollupKey][10]int64{}
+	delta := map[rollupKey][]int64{}
 	add := func(c *contribution, sign int64) {
 		d := delta[c.rollupKey]
-		for i, v := range c.measures() {
+		if d == nil {
+			d = make([]int64, len(rollupMeasures))
+			delta[c.rollupKey] = d
+		}
+		for i, v := range c.sums {
 			d[i] += sign * v
 		}
-		delta[c.rollupKey] = d
 	}
 	for start := 0; start < len(ids); start += 500 {
-		var now []contribution
 		q, a, err := inQuery(contributionQuery+` WHERE p.id IN (?)`, ids[start:min(start+500, len(ids))])
 		if err != nil {
 			return err
 		}
-		if err := tx.sel(ctx, &now, q, a...); err != nil {
+		now, err := tx.selContributions(ctx, q, a...)
+		if err != nil {
 			return err
 		}
-		for i := range now {
-			add(&now[i], 1)
+		for _, c := range now {
+			add(c, 1)
 		}
 	}
 	for _, c := range tx.before {
@@ -142,16 +132,17 @@ func (tx *Tx) flushRollup(ctx context.Context) error {
 	}
 	keys := make([]rollupKey, 0, len(delta))
 	for k, d := range delta {
-		if d != ([10]int64{}) {
+		if slices.ContainsFunc(d, func(v int64) bool { return v != 0 }) {
 			keys = append(keys, k)
 		}
 	}
 	slices.SortFunc(keys, rollupKey.compare)
 	rows := make([][]any, len(keys))
 	for i, k := range keys {
-		d := delta[k]
-		rows[i] = []any{k.RoundID, k.Year, k.ServiceArea, k.District, k.Stage, k.Outcome, k.Findings,
-			d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9]}
+		rows[i] = []any{k.RoundID, k.Year, k.ServiceArea, k.District, k.Stage, k.Outcome, k.Findings}
+		for _, v := range delta[k] {
+			rows[i] = append(rows[i], v)
+		}
 	}
 	cols := append([]string{"round_id", "year", "service_area", "district", "stage", "outcome", "audit_findings"}, rollupMeasures...)
 	upsert := ` ON CONFLICT (round_id, year, service_area, district, stage, outcome, audit_findings) DO UPDATE SET `

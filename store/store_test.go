@@ -382,12 +382,7 @@ func TestReportAndAnnouncementYears(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		for i, d := range []ledger.Date{"2014-03-01", "2015-06-01", "2016-01-02"} {
-			must(t, db.PublishReport(ctx, att, &ledger.Report{Code: fmt.Sprintf("R-%d", i), Kind: ledger.MidtermReport, Title: "中期评审报告",
-				Body: "正文", ProjectID: &f.p1.ID, PublishedOn: d}))
-			must(t, db.PublishAnnouncement(ctx, att, &ledger.Announcement{Code: fmt.Sprintf("A-%d", i), Kind: ledger.MidtermResults,
-				Title: "中期评审结果公告", PublishedOn: d}))
-		}
+		publishThreeYears(t, db, f)
 		rs, n, err := db.FindReports(ctx, ledger.ReportFilter{Years: []int{2014, 2016}}, 0, 10)
 		must(t, err)
 		if n != 2 || len(rs) != 2 || rs[0].PublishedOn != "2016-01-02" || rs[1].PublishedOn != "2014-03-01" {
@@ -399,6 +394,19 @@ func TestReportAndAnnouncementYears(t *testing.T) {
 			t.Errorf("announcements of 2015: %d %+v", n, as)
 		}
 	})
+}
+
+// publishThreeYears publishes a midterm report on f.p1 and a midterm
+// announcement in each of 2014, 2015 and 2016 (codes R-0… …A-2).
+func publishThreeYears(t *testing.T, db *store.DB, f *fixture) {
+	t.Helper()
+	ctx := context.Background()
+	for i, d := range []ledger.Date{"2014-03-01", "2015-06-01", "2016-01-02"} {
+		must(t, db.PublishReport(ctx, att, &ledger.Report{Code: fmt.Sprintf("R-%d", i), Kind: ledger.MidtermReport, Title: "中期评审报告",
+			Body: "正文", ProjectID: &f.p1.ID, PublishedOn: d}))
+		must(t, db.PublishAnnouncement(ctx, att, &ledger.Announcement{Code: fmt.Sprintf("A-%d", i), Kind: ledger.MidtermResults,
+			Title: "中期评审结果公告", PublishedOn: d}))
+	}
 }
 
 // TestLifecycleRules walks projects through the lifecycle docs/domain.md
@@ -462,4 +470,72 @@ func TestLifecycleRules(t *testing.T) {
 			t.Fatalf("f.p1 has %d versions, want 3 (created, closing, completed)", len(revs))
 		}
 	})
+}
+
+// TestFindPages pages through each Find* list: the pages do not overlap,
+// add up to the total, and a page past the end is empty (not nil) and costs
+// only the count.
+func TestFindPages(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		publishThreeYears(t, db, f)
+		db.SetAggregateCache(false)
+		lists := map[string]func(offset, limit int) (page, error){
+			"organizations": func(offset, limit int) (page, error) {
+				rows, n, err := db.FindOrganizations(ctx, nil, offset, limit)
+				return collect(rows, n, func(o *ledger.Organization) string { return o.CreditCode }), err
+			},
+			"projects": func(offset, limit int) (page, error) {
+				rows, n, err := db.FindProjects(ctx, ledger.ProjectFilter{}, ledger.ProjectOrder{Field: ledger.OrderByBeneficiaries}, offset, limit)
+				return collect(rows, n, func(p *ledger.Project) string { return p.Code }), err
+			},
+			"announcements": func(offset, limit int) (page, error) {
+				rows, n, err := db.FindAnnouncements(ctx, ledger.AnnouncementFilter{}, offset, limit)
+				return collect(rows, n, func(a *ledger.Announcement) string { return a.Code }), err
+			},
+			"reports": func(offset, limit int) (page, error) {
+				rows, n, err := db.FindReports(ctx, ledger.ReportFilter{}, offset, limit)
+				return collect(rows, n, func(r *ledger.Report) string { return r.Code }), err
+			},
+		}
+		want := map[string]int{"organizations": 3, "projects": 2, "announcements": 3, "reports": 3}
+		for name, find := range lists {
+			all, err := find(0, 100)
+			must(t, err)
+			if all.total != want[name] || len(all.codes) != want[name] {
+				t.Fatalf("%s: %d rows, total %d, want %d", name, len(all.codes), all.total, want[name])
+			}
+			var paged []string
+			for offset := 0; offset < all.total; offset += 2 {
+				p, err := find(offset, 2)
+				must(t, err)
+				paged = append(paged, p.codes...)
+			}
+			if diff := cmp.Diff(all.codes, paged); diff != "" {
+				t.Errorf("%s: pages of 2 differ from the whole list (-whole +pages):\n%s", name, diff)
+			}
+			before := db.ReadStatements()
+			past, err := find(all.total, 2)
+			must(t, err)
+			if n := db.ReadStatements() - before; !past.empty || past.total != all.total || n != 1 {
+				t.Errorf("%s past the end: %+v after %d statements, want no rows, total %d, one statement", name, past, n, all.total)
+			}
+		}
+	})
+}
+
+// page is what TestFindPages compares of one page of a list.
+type page struct {
+	codes []string
+	total int
+	empty bool // the rows are an empty, non-nil slice
+}
+
+func collect[T any](rows []*T, total int, code func(*T) string) (p page) {
+	for _, r := range rows {
+		p.codes = append(p.codes, code(r))
+	}
+	p.total, p.empty = total, rows != nil && len(rows) == 0
+	return p
 }
