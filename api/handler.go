@@ -69,7 +69,6 @@ func NewHandler(es graphql.ExecutableSchema, cfg Config, log *slog.Logger) http.
 	ex.Use(extension.Introspection{})
 	ex.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](h.cfg.APQCacheSize)})
 	ex.Use(limits{cfg: &h.cfg})
-	ex.Use(guard{})
 	h.exec = ex
 	return h
 }
@@ -364,7 +363,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 func (h *handler) execute(ctx context.Context, opCtx *graphql.OperationContext, held *holds) (*graphql.Response, string) {
 	octx, cancel := context.WithCancelCause(ctx)
 	b := &opBudget{limit: int64(h.cfg.MaxResponseBytes), cancel: cancel}
-	octx = context.WithValue(octx, budgetKey{}, b)
+	opCtx.ResolverMiddleware = b.middleware
 	done := make(chan *graphql.Response, 1)
 	owned := held.detach()
 	go func() {
