@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -113,30 +112,8 @@ type abuseResult struct {
 func abuseRound(b *testing.B, url, query string, pid int) abuseResult {
 	ctx, cancel := context.WithTimeout(context.Background(), abuseSeconds*time.Second)
 	defer cancel()
-	attacker := clientFrom("127.0.0.1", 200)
-	body, _ := json.Marshal(map[string]any{"query": query})
-	var mu sync.Mutex
-	statuses := map[int]int64{}
-	var attacks atomic.Int64
+	fl := flood(ctx, url, query, 200)
 	var wg sync.WaitGroup
-	for range 200 {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, "POST", url+"/graphql", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := attacker.Do(req)
-				if err != nil {
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				attacks.Add(1)
-				mu.Lock()
-				statuses[resp.StatusCode]++
-				mu.Unlock()
-			}
-		})
-	}
 	var peak atomic.Int64
 	wg.Go(func() {
 		for ctx.Err() == nil {
@@ -173,7 +150,11 @@ func abuseRound(b *testing.B, url, query string, pid int) abuseResult {
 		r.p50, r.p99 = lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
 	}
 	r.okRate = float64(r.ok) / float64(max(r.n, 1))
-	r.peakRSS, r.attacks, r.statuses = peak.Load(), attacks.Load(), statuses
+	r.statuses = fl.wait()
+	for _, n := range r.statuses {
+		r.attacks += n
+	}
+	r.peakRSS = peak.Load()
 	return r
 }
 

@@ -311,6 +311,46 @@ const dearQuery = `{ projects(first: 100) { nodes { code title summary undertake
   reports { title body project { reports { title } } }
   caseStudies { title narrative project { reports { title } } } } } }`
 
+// flooding is a flood of one query from n connections of 127.0.0.1.
+type flooding struct {
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	statuses map[int]int64
+}
+
+// flood sends query over n connections from 127.0.0.1, each as fast as it
+// is answered, until ctx ends; wait returns the count of each status.
+func flood(ctx context.Context, url, query string, n int) *flooding {
+	f := &flooding{statuses: map[int]int64{}}
+	attacker := clientFrom("127.0.0.1", n)
+	body, _ := json.Marshal(map[string]any{"query": query})
+	for range n {
+		f.wg.Go(func() {
+			for ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, "POST", url+"/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := attacker.Do(req)
+				if err != nil {
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				f.mu.Lock()
+				f.statuses[resp.StatusCode]++
+				f.mu.Unlock()
+			}
+		})
+	}
+	return f
+}
+
+// wait waits for the flood to end (its context done) and returns the
+// count of each status it was answered.
+func (f *flooding) wait() map[int]int64 {
+	f.wg.Wait()
+	return f.statuses
+}
+
 // TestAbuseOverloadIsFair: 200 connections from one address send the
 // dearest allowed query without pause while another address sends cheap
 // queries. Before, the cheap client was refused (503) 59 times in 60 and
@@ -328,27 +368,8 @@ func TestAbuseOverloadIsFair(t *testing.T) {
 	if a := postJSON(t, url, dearQuery, &cost); cost.Extensions.Cost.Requested < 30_000 {
 		t.Fatalf("the dear query costs %d (%d); it should be near the limit", cost.Extensions.Cost.Requested, a)
 	}
-	attacker := clientFrom("127.0.0.1", 200)
 	ctx, cancel := context.WithCancel(context.Background())
-	var statuses sync.Map
-	var wg sync.WaitGroup
-	body, _ := json.Marshal(map[string]any{"query": dearQuery})
-	for range 200 {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, "POST", url+"/graphql", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := attacker.Do(req)
-				if err != nil {
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				n, _ := statuses.LoadOrStore(resp.StatusCode, new(atomic.Int64))
-				n.(*atomic.Int64).Add(1)
-			}
-		})
-	}
+	fl := flood(ctx, url, dearQuery, 200)
 	time.Sleep(500 * time.Millisecond)
 	cheap := clientFrom("127.0.0.2", 1)
 	failed := 0
@@ -360,9 +381,7 @@ func TestAbuseOverloadIsFair(t *testing.T) {
 		}
 	}
 	cancel()
-	wg.Wait()
-	got := map[int]int64{}
-	statuses.Range(func(k, v any) bool { got[k.(int)] = v.(*atomic.Int64).Load(); return true })
+	got := fl.wait()
 	t.Logf("flood statuses: %v", got)
 	if failed > 0 {
 		t.Errorf("%d of 60 cheap queries failed under the flood", failed)

@@ -34,52 +34,40 @@ func newMetrics(db *store.DB, fol *search.Follower) *metrics.Metrics {
 // serveMetrics serves /metrics on addr until stop is called. It listens before
 // it returns, so a bad or taken address stops the start.
 func serveMetrics(addr string, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics server stopped", "err", err)
-		}
-	}()
-	log.Info("serving metrics", "addr", "http://"+ln.Addr().String()+"/metrics")
-	return func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-		<-done
-	}, nil
+	return serveAside(addr, "metrics", "/metrics", mux, log)
 }
 
 // servePprof serves Go's profiler (net/http/pprof) on its own address, for
 // finding where a request's time goes; it is off unless -pprof-addr is set,
 // and must never be the public address.
 func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return serveAside(addr, "pprof", "/debug/pprof/", mux, log)
+}
+
+// serveAside serves an operator's handler on an address of its own (never
+// the public one) until stop is called; it listens before it returns.
+func serveAside(addr, name, path string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("pprof server stopped", "err", err)
+			log.Error(name+" server stopped", "err", err)
 		}
 	}()
-	log.Info("serving pprof", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
+	log.Info("serving "+name, "addr", "http://"+ln.Addr().String()+path)
 	return func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
