@@ -187,7 +187,7 @@ const verifyCap = 1000
 // whose text holds each run of the query whole are kept.
 func (ix *Index) fallback(ctx context.Context, q Query, p *plan, filter query.Query) (*Result, error) {
 	all := q
-	all.allKeys = true
+	all.allKeys, all.NoFacets = true, true
 	keys, err := ix.run(ctx, all, p, filter, true)
 	if err != nil {
 		return nil, err
