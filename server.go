@@ -253,17 +253,13 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 	_, demoEnv := os.LookupEnv("CIVICLEDGER_DEMO")
 	demoFlag := false
 	fs.Visit(func(f *flag.Flag) { demoFlag = demoFlag || f.Name == "demo" })
-	if !demoEnv && !demoFlag && isPostgres(c.DatabaseURL) {
+	if !demoEnv && !demoFlag && store.IsPostgresURL(c.DatabaseURL) {
 		c.Demo = false
 	}
 	if err := c.resolveLimits(); err != nil {
 		return "", c, err
 	}
 	return cmd, c, nil
-}
-
-func isPostgres(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 func main() {

@@ -324,16 +324,12 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 		ctx = ledger.WithBulk(ctx) // its reads use connections of their own
 	}
 
-	resp, stopped := h.execute(ctx, opCtx, &held)
+	resp, stop := h.execute(ctx, opCtx, &held)
 	switch {
-	case stopped != "":
-		rep = &reply{status: http.StatusOK, media: media, header: http.Header{}, body: &response{
-			Data: json.RawMessage("null"), Errors: gqlerror.List{{Message: stopped,
-				Extensions: map[string]any{"code": stoppedCode(stopped, h.cfg)}}}}}
-		rep.refused = metrics.ReasonTimeout
-		if stoppedCode(stopped, h.cfg) == CodeTooLarge {
-			rep.refused = metrics.ReasonSize
-		}
+	case stop != nil:
+		rep = &reply{status: http.StatusOK, media: media, header: http.Header{}, refused: stop.reason, body: &response{
+			Data: json.RawMessage("null"), Errors: gqlerror.List{{Message: stop.message,
+				Extensions: map[string]any{"code": stop.code}}}}}
 		return rep
 	case resp == nil:
 		h.log.ErrorContext(ctx, "graphql: executor returned no response")
@@ -354,13 +350,18 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 	return rep
 }
 
+// stop says why an operation was stopped: the error the client gets in
+// place of any partial answer, and the reason counted in the metrics.
+type stop struct {
+	code, message, reason string
+}
+
 // execute runs an operation and returns its answer, or, when the operation
-// was stopped (its timeout, or an answer past MaxResponseBytes), the reason
-// to give the client in place of any partial answer. The answer is sent at
+// was stopped (its timeout, or an answer past MaxResponseBytes), why. The answer is sent at
 // the deadline even if some resolver is still blocked (a database that
 // stopped answering); what the operation holds is then released when it has
 // stopped, not before, so the pools still bound the work in progress.
-func (h *handler) execute(ctx context.Context, opCtx *graphql.OperationContext, held *holds) (*graphql.Response, string) {
+func (h *handler) execute(ctx context.Context, opCtx *graphql.OperationContext, held *holds) (*graphql.Response, *stop) {
 	octx, cancel := context.WithCancelCause(ctx)
 	b := &opBudget{limit: int64(h.cfg.MaxResponseBytes), cancel: cancel}
 	opCtx.ResolverMiddleware = b.middleware
@@ -387,14 +388,14 @@ func (h *handler) execute(ctx context.Context, opCtx *graphql.OperationContext, 
 	}
 	switch {
 	case b.over.Load():
-		return nil, tooLargeMessage(h.cfg.MaxResponseBytes)
+		return nil, &stop{CodeTooLarge, tooLargeMessage(h.cfg.MaxResponseBytes), metrics.ReasonSize}
 	case ctx.Err() != nil && (resp == nil || b.stopped.Load() || len(resp.Errors) > 0):
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, timeoutMessage(h.cfg.Timeout)
+			return nil, &stop{CodeTimeout, timeoutMessage(h.cfg.Timeout), metrics.ReasonTimeout}
 		}
-		return nil, "the request was cancelled"
+		return nil, &stop{CodeTimeout, "the request was cancelled", metrics.ReasonTimeout}
 	}
-	return resp, ""
+	return resp, nil
 }
 
 // stopGrace is how long an operation past its deadline may take to return
@@ -407,13 +408,6 @@ func timeoutMessage(d time.Duration) string {
 
 func tooLargeMessage(n int) string {
 	return fmt.Sprintf("the answer would be larger than %d bytes and was stopped; ask for fewer fields or smaller pages", n)
-}
-
-func stoppedCode(msg string, cfg Config) string {
-	if msg == tooLargeMessage(cfg.MaxResponseBytes) {
-		return CodeTooLarge
-	}
-	return CodeTimeout
 }
 
 // holds is what a request holds, in the order taken; release lets go of

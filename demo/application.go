@@ -83,25 +83,7 @@ func (g *generator) application(d *Dataset, p *projectPlan) {
 	applied := addDays(day(Y, time.March, 5), r.IntN(40))
 	screen := addDays(day(Y, time.April, 20), r.IntN(10))
 	review := addDays(day(Y, time.May, 8), r.IntN(10))
-	pr := &ledger.Project{
-		ID:           p.id,
-		Code:         p.code,
-		RoundID:      g.rounds[p.yi].ID,
-		Year:         Y,
-		Title:        p.title,
-		ServiceArea:  p.area,
-		District:     districts[p.district].name,
-		TargetGroup:  p.target,
-		UndertakerID: p.org.id,
-		EvaluatorID:  ptr(p.evaluator),
-		AppliedOn:    ds(applied),
-	}
-	pr.Summary = w.summary()
-	d.Projects = append(d.Projects, pr)
-	ev := func(s ledger.Stage, o ledger.Outcome, on time.Time, reason string) {
-		d.StageEvents = append(d.StageEvents, &ledger.StageEvent{ID: g.next("event"), ProjectID: p.id, Stage: s, Outcome: o, OccurredOn: ds(on), Reason: reason})
-		pr.Stage, pr.Outcome = s, o
-	}
+	_, ev := g.applicationRecord(d, p, w, applied)
 	ev(ledger.Solicitation, ledger.Ongoing, applied, "提交项目申报书，进入项目征集")
 
 	ed := editions[edition(Y)].name

@@ -32,7 +32,6 @@ type reportDraft struct {
 func (g *generator) project(d *Dataset, p *projectPlan) {
 	r := g.rng(3, p.id)
 	v := vocab[p.area]
-	dist := districts[p.district]
 	w := g.name(r, p)
 
 	Y := p.year
@@ -61,31 +60,10 @@ func (g *generator) project(d *Dataset, p *projectPlan) {
 	}
 	hadMidterm := p.fate == fateCompleted || p.fate == fateClosing || p.fate == fateExecuting || (p.fate == fateTerminated && p.lateEnd)
 
-	pr := &ledger.Project{
-		ID:           p.id,
-		Code:         p.code,
-		RoundID:      g.rounds[p.yi].ID,
-		Year:         Y,
-		Title:        p.title,
-		ServiceArea:  p.area,
-		District:     dist.name,
-		TargetGroup:  p.target,
-		UndertakerID: p.org.id,
-		EvaluatorID:  ptr(p.evaluator),
-		AuditorID:    ptr(p.auditor),
-		Awarded:      p.award,
-		CoFunding:    p.cofunding,
-		AppliedOn:    ds(t.applied),
-		ApprovedOn:   ds(t.approved),
-	}
-	pr.Summary = w.summary()
-	d.Projects = append(d.Projects, pr)
+	pr, ev := g.applicationRecord(d, p, w, t.applied)
+	pr.AuditorID, pr.Awarded, pr.CoFunding, pr.ApprovedOn = ptr(p.auditor), p.award, p.cofunding, ds(t.approved)
 
 	// Stage history.
-	ev := func(s ledger.Stage, o ledger.Outcome, on time.Time, reason string) {
-		d.StageEvents = append(d.StageEvents, &ledger.StageEvent{ID: g.next("event"), ProjectID: p.id, Stage: s, Outcome: o, OccurredOn: ds(on), Reason: reason})
-		pr.Stage, pr.Outcome = s, o
-	}
 	ev(ledger.Solicitation, ledger.Ongoing, t.applied, "提交项目申报书，进入项目征集")
 	ev(ledger.Approval, ledger.Ongoing, t.approved, "通过初筛和立项评审，立项公示期满无异议")
 	if p.fate != fateApproval {
@@ -497,3 +475,31 @@ func roundTo(m ledger.Money, unit int64) ledger.Money {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// applicationRecord writes the project record every plan starts as — an
+// application by its undertaker, with its evaluator and summary — into part
+// d, and returns it with the function that appends a stage event to its
+// history and moves it to that stage. A funded project then adds its award,
+// auditor and approval date.
+func (g *generator) applicationRecord(d *Dataset, p *projectPlan, w *textWriter, applied time.Time) (*ledger.Project, func(ledger.Stage, ledger.Outcome, time.Time, string)) {
+	pr := &ledger.Project{
+		ID:           p.id,
+		Code:         p.code,
+		RoundID:      g.rounds[p.yi].ID,
+		Year:         p.year,
+		Title:        p.title,
+		ServiceArea:  p.area,
+		District:     districts[p.district].name,
+		TargetGroup:  p.target,
+		UndertakerID: p.org.id,
+		EvaluatorID:  ptr(p.evaluator),
+		AppliedOn:    ds(applied),
+	}
+	pr.Summary = w.summary()
+	d.Projects = append(d.Projects, pr)
+	ev := func(s ledger.Stage, o ledger.Outcome, on time.Time, reason string) {
+		d.StageEvents = append(d.StageEvents, &ledger.StageEvent{ID: g.next("event"), ProjectID: p.id, Stage: s, Outcome: o, OccurredOn: ds(on), Reason: reason})
+		pr.Stage, pr.Outcome = s, o
+	}
+	return pr, ev
+}

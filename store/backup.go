@@ -36,7 +36,7 @@ var ErrPostgresBackup = &ledger.Error{Code: ledger.EINVALID, Field: "database-ur
 // SQLitePath returns the database file a SQLite dsn names, and false for a
 // PostgreSQL URL.
 func SQLitePath(dsn string) (string, bool) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgresURL(dsn) {
 		return "", false
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")

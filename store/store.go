@@ -81,7 +81,7 @@ func (db *DB) ReadStatements() int64 { return db.reads.Load() }
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{Now: time.Now, cache: newAggCache()}
 	var err error
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgresURL(dsn) {
 		db.dialect = Postgres
 		if db.write, err = openPostgres(dsn, &db.relaxed); err != nil {
 			return nil, err
@@ -137,6 +137,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return db, nil
+}
+
+// IsPostgresURL reports whether a database URL names PostgreSQL (and not
+// the embedded SQLite).
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // Dialect returns the database's dialect.
