@@ -122,11 +122,17 @@ func TestProcTicksOfThisProcess(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc")
 	}
+	// Spin until the process's ticks move: on a loaded machine 50 ms on
+	// the clock may be less than one tick of CPU, so the bound is loose;
+	// ticks that never move in 5 s of spinning mean the reading is wrong.
 	before := selfCPU()
-	for end := time.Now().Add(50 * time.Millisecond); time.Now().Before(end); {
+	after := before
+	for end := time.Now().Add(5 * time.Second); after <= before && time.Now().Before(end); after = selfCPU() {
+		for spin := time.Now().Add(10 * time.Millisecond); time.Now().Before(spin); {
+		}
 	}
-	if after := selfCPU(); after <= before {
-		t.Fatalf("CPU ticks %d then %d after 50 ms of work", before, after)
+	if after <= before {
+		t.Fatalf("CPU ticks %d then %d after 5 s of work", before, after)
 	}
 }
 
