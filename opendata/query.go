@@ -300,10 +300,18 @@ func ParseRequest(t *Table, v url.Values) (*Request, error) {
 }
 
 // DownloadPath returns the stable, citable path of a download (from the
-// portal's root) of table in format f with filter q: the filter's fields
-// that are set, in the order url.Values sorts them.
-func DownloadPath(table string, f Format, q any) string {
+// portal's root) of table in format f with filter q (a *portal.ProjectQuery,
+// *portal.AnnouncementQuery, *portal.ReportQuery or []ledger.OrgKind), a
+// header language ("" for the default) and chosen columns (nil for all):
+// the parameters that are set, in the order url.Values sorts them.
+func DownloadPath(table string, f Format, q any, lang Lang, columns []string) string {
 	v := url.Values{}
+	if lang != "" && lang != Chinese {
+		v.Set("lang", string(lang))
+	}
+	if len(columns) > 0 {
+		v.Set("columns", strings.Join(columns, ","))
+	}
 	switch q := q.(type) {
 	case *portal.ProjectQuery:
 		if q != nil {
