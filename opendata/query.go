@@ -261,7 +261,11 @@ func bind(v url.Values, ps []param) error {
 			for j, p := range ps {
 				known[j] = p.name
 			}
-			return ledger.Invalid(ledger.Excerpt(name), "is not a filter of this download; its filters are %s, and columns, lang", strings.Join(known, ", "))
+			field := name
+			if len(field) > 40 || strings.ContainsAny(field, "\"\n") {
+				field = "parameter"
+			}
+			return ledger.Invalid(field, "is not a filter of this download; its filters are %s, and columns, lang", strings.Join(known, ", "))
 		}
 		if err := ps[i].set(name, vals); err != nil {
 			return err
