@@ -201,7 +201,7 @@ func TestSnapshot(t *testing.T) {
 			t.Errorf("%s: manifest says %d bytes %s, the file is %d bytes %x", f.Path, f.Bytes, f.SHA256, len(data), sum)
 		}
 	}
-	for _, tab := range opendata.Tables {
+	for _, tab := range opendata.SnapshotTables {
 		for _, ext := range []string{".csv", ".jsonl"} {
 			if _, ok := files[tab.Name+ext]; !ok {
 				t.Errorf("no %s%s in the snapshot", tab.Name, ext)
@@ -217,7 +217,7 @@ func TestSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, tab := range opendata.Tables {
+	for _, tab := range opendata.SnapshotTables {
 		n += len(tab.Columns)
 	}
 	if len(dict) != n {

@@ -57,7 +57,7 @@ type DictionaryEntry struct {
 // Dictionary lists every column of every table.
 func Dictionary() []DictionaryEntry {
 	var out []DictionaryEntry
-	for _, t := range Tables {
+	for _, t := range SnapshotTables {
 		for _, c := range t.Columns {
 			out = append(out, DictionaryEntry{Table: t.Name, Column: c.Key, ZH: c.ZH, EN: c.EN, Type: c.Type, Unit: c.Unit, Meaning: c.Meaning})
 		}
@@ -124,7 +124,7 @@ func (s *Source) WriteSnapshot(ctx context.Context, st Standards, dir string) (*
 		m.Files = append(m.Files, ManifestFile{Path: name, Bytes: c.n, SHA256: hex.EncodeToString(h.Sum(nil)), Rows: rows})
 		return f.Close()
 	}
-	for _, t := range Tables {
+	for _, t := range SnapshotTables {
 		all, _ := t.Select("")
 		for _, f := range []Format{CSV, JSONL} {
 			var n int64
@@ -133,7 +133,14 @@ func (s *Source) WriteSnapshot(ctx context.Context, st Standards, dir string) (*
 				if err != nil {
 					return err
 				}
-				if err := s.Rows(ctx, snapshotRequest(t), func(row []any) error { n++; return rw.Row(row) }); err != nil {
+				count := func(row []any) error { n++; return rw.Row(row) }
+				var err2 error
+				if t.Filter == "" {
+					err2 = s.snapshotRows(ctx, t, count)
+				} else {
+					err2 = s.Rows(ctx, snapshotRequest(t), count)
+				}
+				if err := err2; err != nil {
 					return err
 				}
 				return rw.Close()
