@@ -103,4 +103,3 @@ func export(ctx context.Context, cfg config, log *slog.Logger) error {
 }
 
 var _ ledger.ExportReader = (*store.DB)(nil)
-

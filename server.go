@@ -60,8 +60,10 @@ type config struct {
 	MetricsAddr string
 	PprofAddr   string
 	Force       bool     // backup, restore: replace an existing file
-	OpenData    openDataConfig
 	Args        []string // the command's arguments (backup FILE, restore FILE)
+
+	// OpenData configures downloads, snapshots, OCDS and 360Giving.
+	OpenData openDataConfig
 }
 
 func env(name, def string) string {
