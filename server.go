@@ -479,8 +479,8 @@ func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(core, gql)))
 	mux.Handle("/graphiql", api.GraphiQL())
-	mux.Handle("/download/", publicCORS(a.openData(core, log)))
 	mux.Handle("/graphiql/", api.GraphiQL())
+	mux.Handle("/download/", publicCORS(a.openData(core, log)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
