@@ -139,7 +139,7 @@ type milestone struct {
 	Status      string     `json:"status"`
 	Documents   []document `json:"documents,omitempty"`
 	// Value is OCDS 1.2's Milestone.value: the planned payment of a
-	// financing milestone.
+	// payment milestone.
 	Value *amount `json:"value,omitempty"`
 }
 
@@ -632,7 +632,7 @@ func (s *Source) contract(d *roundData, p *ledger.Project, u *ledger.Organizatio
 		}
 		impl.Transactions = append(impl.Transactions, tr)
 	}
-	// The planned tranches, as OCDS 1.2 places planned payments: financing
+	// The planned tranches, as OCDS 1.2 places planned payments: payment
 	// milestones of the contract with their value.
 	first, second, final := ledger.TrancheSchedule(p.Awarded)
 	for _, pl := range []struct {
@@ -640,7 +640,7 @@ func (s *Source) contract(d *roundData, p *ledger.Project, u *ledger.Organizatio
 		amt  ledger.Money
 		when string
 	}{{ledger.FirstTranche, first, "on signing the agreement"}, {ledger.SecondTranche, second, "after a passed mid-term review"}, {ledger.FinalTranche, final, "on acceptance"}} {
-		m := milestone{ID: fmt.Sprintf("%s-plan-%s", p.Code, pl.kind), Title: ledger.Label(pl.kind), Type: "financing",
+		m := milestone{ID: fmt.Sprintf("%s-plan-%s", p.Code, pl.kind), Title: ledger.Label(pl.kind), Type: "payment",
 			Description: pl.when, Code: string(pl.kind), Status: "scheduled", Value: cny(pl.amt)}
 		if t := paid[pl.kind]; t != nil {
 			m.Status, m.DateMet = "met", ocdsDateTime(t.PaidOn)
