@@ -30,7 +30,8 @@ type Change struct {
 }
 
 // ChangePage is one answer of the changes feed. Next is the cursor to ask
-// with next time; More says whether more changes were already waiting.
+// with next time; More says whether more changes can be had at once (false
+// at the end, and while a change ahead waits on a running transaction).
 type ChangePage struct {
 	Changes []Change `json:"changes"`
 	Next    string   `json:"next"`
@@ -92,7 +93,9 @@ func (s *Source) Changes(ctx context.Context, cr ChangeReader, cursor string, li
 				x = gapXMax
 			}
 			next = strconv.FormatInt(safe, 10) + "." + strconv.FormatInt(x, 10)
-			page.More = true
+			// What follows waits on a transaction still running: ask
+			// again later, not at once.
+			page.More = false
 			break
 		}
 		keep = append(keep, e)
