@@ -1,6 +1,7 @@
 package opendata
 
 import (
+	"archive/zip"
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
@@ -256,6 +257,12 @@ func (x *xlsxWriter) Close() error {
 	if err := x.sw.Flush(); err != nil {
 		return err
 	}
-	_, err := x.f.WriteTo(x.w)
+	// excelize zips the workbook into a buffer in memory and then copies
+	// it out (File.WriteTo): the whole file at once. Its zip writer is
+	// replaceable, so the archive goes straight to w instead, and the
+	// buffer stays empty. (The buffer is only patched afterwards for
+	// ZIP64 entries, parts over 4 GB, which a download never has.)
+	x.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(x.w) })
+	_, err := x.f.WriteTo(io.Discard)
 	return err
 }
