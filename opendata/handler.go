@@ -145,6 +145,9 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request, name str
 	if err != nil {
 		return err
 	}
+	if d, ok := rw.(interface{ discard() }); ok {
+		defer d.discard() // a stopped XLSX leaves no temporary file behind
+	}
 	err = run(rw.Row)
 	if err == nil {
 		err = rw.Close()

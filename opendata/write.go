@@ -191,7 +191,8 @@ type xlsxWriter struct {
 	row  int
 	vals []any
 	// money is the style of money cells: two decimals.
-	money int
+	money  int
+	closed bool
 }
 
 func newXLSXWriter(w io.Writer, t *Table, cols []int, lang Lang) (*xlsxWriter, error) {
@@ -252,8 +253,17 @@ func (x *xlsxWriter) Row(cells []any) error {
 	return x.sw.SetRow(cell, x.vals)
 }
 
+// discard releases the workbook's temporary file when a download stops
+// before Close.
+func (x *xlsxWriter) discard() {
+	if !x.closed {
+		x.closed = true
+		x.f.Close()
+	}
+}
+
 func (x *xlsxWriter) Close() error {
-	defer x.f.Close()
+	defer x.discard()
 	if err := x.sw.Flush(); err != nil {
 		return err
 	}
