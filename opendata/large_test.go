@@ -21,7 +21,7 @@ import (
 	"civicledger/store"
 )
 
-// TestDownload100k measures the downloads of the 100,000-project ledger
+// TestDownload100k measures the downloads of the 100,000 funded projects
 // (the one resolvers/bench_test.go builds, bench-data/ledger-100k.db, made
 // here when missing): the time of each whole download and the process's
 // peak resident memory above its idle level while it runs, sampled every
@@ -81,7 +81,7 @@ func TestDownload100k(t *testing.T) {
 			}
 		}()
 		start := time.Now()
-		resp, err := http.Get(srv.URL + "/download/projects." + f + "?scope=APPLICATIONS")
+		resp, err := http.Get(srv.URL + "/download/projects." + f)
 		if err != nil {
 			t.Fatal(err)
 		}
