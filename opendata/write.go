@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -161,6 +162,69 @@ func jsonValue(v any) any {
 	return v
 }
 
+// appendJSON appends a cell as JSON: the common types directly, anything
+// else through encoding/json.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendJSONString(b, v), nil
+	case ledger.Money:
+		return strconv.AppendQuote(b, v.String()), nil // digits, '.', '-'
+	case ledger.Date:
+		return appendJSONString(b, string(v)), nil
+	case int:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	}
+	m, err := json.Marshal(jsonValue(v))
+	return append(b, m...), err
+}
+
+// appendJSONString appends s as a JSON string, escaping what JSON requires
+// (and U+2028, U+2029, which some JavaScript parsers refuse), replacing
+// invalid UTF-8 with U+FFFD as encoding/json does.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
 func (j *jsonlWriter) Row(cells []any) error {
 	b := append(j.buf[:0], '{')
 	for i, ci := range j.cols {
@@ -169,11 +233,10 @@ func (j *jsonlWriter) Row(cells []any) error {
 		}
 		b = append(b, j.keys[i]...)
 		b = append(b, ':')
-		v, err := json.Marshal(jsonValue(cells[ci]))
-		if err != nil {
+		var err error
+		if b, err = appendJSON(b, cells[ci]); err != nil {
 			return err
 		}
-		b = append(b, v...)
 	}
 	b = append(b, '}', '\n')
 	j.buf = b
