@@ -56,7 +56,11 @@ func TestDownload100k(t *testing.T) {
 	src := &opendata.Source{Portal: &portal.Portal{Reader: db, Meta: db}, Export: db, BaseURL: testBase}
 	srv := httptest.NewServer(&opendata.Handler{Source: src})
 	defer srv.Close()
-	for _, f := range []string{"csv", "xlsx", "csv", "xlsx"} {
+	formats := []string{"csv", "xlsx", "csv", "xlsx"}
+	if f := os.Getenv("CIVICLEDGER_OPENDATA_FORMATS"); f != "" { // e.g. csv,csv to profile one
+		formats = strings.Split(f, ",")
+	}
+	for _, f := range formats {
 		runtime.GC()
 		debug.FreeOSMemory()
 		time.Sleep(200 * time.Millisecond)
