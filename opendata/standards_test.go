@@ -142,6 +142,11 @@ func TestStandardsValidate(t *testing.T) {
 		if awards != 717 || grants != 717 || transactions == 0 {
 			t.Errorf("%d awards, %d grants, %d transactions; want 717, 717 and some", awards, grants, transactions)
 		}
+		// A snapshot's whole-ledger files hold the same releases and grants,
+		// one round after another; checked once, on SQLite.
+		if db.Dialect() != store.SQLite {
+			return
+		}
 		dir := t.TempDir()
 		m, err := src.WriteSnapshot(ctx, st, dir)
 		if err != nil {
