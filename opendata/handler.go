@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"civicledger/ledger"
@@ -34,6 +35,30 @@ type Handler struct {
 	// zero): longer than the server's own write timeout, which suits the
 	// API's answers but not a file of 100,000 rows.
 	WriteTimeout time.Duration
+	// MaxConcurrent bounds the downloads and documents made at once (4
+	// when zero; an XLSX holds up to 32 MiB while it is written); one more
+	// is answered 503 with Retry-After. Snapshot files are served anyway.
+	MaxConcurrent int
+
+	once  sync.Once
+	slots chan struct{}
+}
+
+// acquire takes a slot for a download, or answers that none is free.
+func (h *Handler) acquire() (release func(), err error) {
+	h.once.Do(func() {
+		n := h.MaxConcurrent
+		if n <= 0 {
+			n = 4
+		}
+		h.slots = make(chan struct{}, n)
+	})
+	select {
+	case h.slots <- struct{}{}:
+		return func() { <-h.slots }, nil
+	default:
+		return nil, &ledger.Error{Code: ledger.EUNAVAILABLE, Message: "too many downloads are being made; try again in a minute, or take the snapshot (/download/snapshot/manifest.json)"}
+	}
 }
 
 // ServeHTTP implements http.Handler.
@@ -45,15 +70,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rest := strings.TrimPrefix(r.URL.Path, "/download/")
 	var err error
-	switch {
-	case rest == "changes":
-		err = h.serveChanges(w, r)
-	case strings.HasPrefix(rest, "snapshot/"):
+	if strings.HasPrefix(rest, "snapshot/") {
 		err = h.serveSnapshot(w, r, strings.TrimPrefix(rest, "snapshot/"))
-	case strings.HasPrefix(rest, "ocds/"), strings.HasPrefix(rest, "360giving/"):
-		err = h.serveStandard(w, r, rest)
-	default:
-		err = h.serveDownload(w, r, rest)
+	} else if release, busy := h.acquire(); busy != nil {
+		w.Header().Set("Retry-After", "60")
+		err = busy
+	} else {
+		defer release()
+		switch {
+		case rest == "changes":
+			err = h.serveChanges(w, r)
+		case strings.HasPrefix(rest, "ocds/"), strings.HasPrefix(rest, "360giving/"):
+			err = h.serveStandard(w, r, rest)
+		default:
+			err = h.serveDownload(w, r, rest)
+		}
 	}
 	if err != nil {
 		h.fail(w, err)

@@ -2,6 +2,7 @@ package opendata
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -22,5 +23,30 @@ func TestAppendJSONString(t *testing.T) {
 		if got != want {
 			t.Errorf("%q read back as %q", s, got)
 		}
+	}
+}
+
+// Downloads past MaxConcurrent are answered 503 with Retry-After until a
+// slot is free; snapshot files are served regardless.
+func TestDownloadSlots(t *testing.T) {
+	h := &Handler{MaxConcurrent: 1}
+	status := func(path string) (int, string) {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		return w.Code, w.Header().Get("Retry-After")
+	}
+	release, err := h.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, retry := status("/download/nothing.csv"); code != 503 || retry == "" {
+		t.Errorf("with every slot taken: %d, Retry-After %q", code, retry)
+	}
+	if code, _ := status("/download/snapshot/manifest.json"); code != 404 { // no snapshot directory: not refused as busy
+		t.Errorf("snapshot file with every slot taken: %d", code)
+	}
+	release()
+	if code, _ := status("/download/nothing.csv"); code != 404 {
+		t.Errorf("with a slot free: %d", code)
 	}
 }
