@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -267,3 +268,29 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 func (r *recorder) WriteHeader(s int) { r.status = s }
+
+// The schedule makes a snapshot at once when there is none, marks it the
+// latest, and stops with its context.
+func TestSnapshotSchedule(t *testing.T) {
+	src := source(demoDB(t, store.SQLite))
+	root := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	logged := make(chan string, 4)
+	go func() {
+		defer close(done)
+		src.RunSchedule(ctx, opendata.Standards{}, root, time.Hour, func(msg string, args ...any) { logged <- msg })
+	}()
+	if msg := <-logged; msg != "snapshot written" {
+		t.Fatalf("schedule: %s", msg)
+	}
+	cancel()
+	<-done
+	latest, err := os.ReadFile(filepath.Join(root, "LATEST"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, strings.TrimSpace(string(latest)), "manifest.json")); err != nil {
+		t.Errorf("the latest snapshot has no manifest: %v", err)
+	}
+}
