@@ -6,6 +6,7 @@
 //	civicledger backup FILE   copy the SQLite database to FILE, while it serves
 //	civicledger restore FILE  replace the SQLite database with FILE (stopped)
 //	civicledger verify    compare the search index with the database
+//	civicledger export DIR    write a full open-data snapshot into DIR
 //
 // Configuration is by flags with CIVICLEDGER_* environment fallbacks; see
 // README.md.
@@ -60,6 +61,9 @@ type config struct {
 	PprofAddr   string
 	Force       bool     // backup, restore: replace an existing file
 	Args        []string // the command's arguments (backup FILE, restore FILE)
+
+	// OpenData configures downloads, snapshots, OCDS and 360Giving.
+	OpenData openDataConfig
 }
 
 func env(name, def string) string {
@@ -184,15 +188,17 @@ commands:
   backup FILE   copy the SQLite database to FILE while the portal serves
   restore FILE  replace the SQLite database with FILE (server stopped);
                 the search index is rebuilt at the next start
+  export DIR    write a full open-data snapshot (CSV, JSON Lines, OCDS,
+                360Giving, manifest, data dictionary) into an empty DIR
 
 flags (each with an environment fallback, shown in brackets):
 `
 
 // synopsis is the command line in one line, for errors.
-const synopsis = "civicledger [serve|reindex|verify|backup FILE|restore FILE] [flags]"
+const synopsis = "civicledger [serve|reindex|verify|backup FILE|restore FILE|export DIR] [flags]"
 
 // commandArgs names the arguments each command takes.
-var commandArgs = map[string][]string{"backup": {"FILE"}, "restore": {"FILE"}}
+var commandArgs = map[string][]string{"backup": {"FILE"}, "restore": {"FILE"}, "export": {"DIR"}}
 
 // parseArgs reads the command line: an optional command (serve, the
 // default, reindex, backup or restore) and its arguments, before or after
@@ -206,6 +212,7 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 	fs.BoolVar(&c.Demo, "demo", envBool("CIVICLEDGER_DEMO", true, &bad), "load the demo data set when the database is empty (CIVICLEDGER_DEMO)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CIVICLEDGER_LOG_LEVEL", "info"), "debug, info, warn or error (CIVICLEDGER_LOG_LEVEL)")
 	limitFlags(fs, &c, &bad)
+	openDataFlags(fs, &c, &bad)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -296,6 +303,8 @@ func main() {
 		err = restore(ctx, cfg, log)
 	case "verify":
 		err = verify(ctx, cfg, log, os.Stdout)
+	case "export":
+		err = export(ctx, cfg, log)
 	default:
 		err = fmt.Errorf("unknown command %q (usage: %s)", cmd, synopsis)
 	}
@@ -312,6 +321,9 @@ type app struct {
 	follower *search.Follower
 	handler  http.Handler
 	metrics  *metrics.Metrics // nil without -metrics-addr
+	od       openDataConfig
+	dataDir  string
+	addr     string
 }
 
 // close releases the index and the database.
@@ -446,7 +458,7 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{db: db, index: ix, follower: fol}
+	a := &app{db: db, index: ix, follower: fol, od: cfg.OpenData, dataDir: cfg.DataDir, addr: cfg.Addr}
 	if cfg.MetricsAddr != "" {
 		a.metrics = newMetrics(db, fol)
 	}
@@ -468,6 +480,7 @@ func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(core, gql)))
 	mux.Handle("/graphiql", api.GraphiQL())
 	mux.Handle("/graphiql/", api.GraphiQL())
+	mux.Handle("/download/", publicCORS(a.openData(core, log)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -536,6 +549,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		}
 	}()
 	defer func() { stopFollower(); <-followerDone }()
+	defer a.startSnapshots(log)()
 	if a.metrics != nil {
 		stopMetrics, err := serveMetrics(cfg.MetricsAddr, a.metrics, log)
 		if err != nil {

@@ -34,6 +34,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Announcement() AnnouncementResolver
+	AnnouncementConnection() AnnouncementConnectionResolver
 	Audit() AuditResolver
 	CaseCollection() CaseCollectionResolver
 	CaseStudy() CaseStudyResolver
@@ -41,10 +42,13 @@ type ResolverRoot interface {
 	IndicatorSet() IndicatorSetResolver
 	Metric() MetricResolver
 	Organization() OrganizationResolver
+	OrganizationConnection() OrganizationConnectionResolver
 	Project() ProjectResolver
+	ProjectConnection() ProjectConnectionResolver
 	ProjectFigures() ProjectFiguresResolver
 	Query() QueryResolver
 	Report() ReportResolver
+	ReportConnection() ReportConnectionResolver
 	Round() RoundResolver
 	Scorecard() ScorecardResolver
 	SearchHit() SearchHitResolver
@@ -76,10 +80,11 @@ type ComplexityRoot struct {
 	}
 
 	AnnouncementConnection struct {
-		Edges      func(childComplexity int) int
-		Nodes      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		DownloadURL func(childComplexity int, format model.DownloadFormat, lang *model.DownloadLanguage, columns []string) int
+		Edges       func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+		PageInfo    func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
 	}
 
 	AnnouncementEdge struct {
@@ -186,10 +191,11 @@ type ComplexityRoot struct {
 	}
 
 	OrganizationConnection struct {
-		Edges      func(childComplexity int) int
-		Nodes      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		DownloadURL func(childComplexity int, format model.DownloadFormat, lang *model.DownloadLanguage, columns []string) int
+		Edges       func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+		PageInfo    func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
 	}
 
 	OrganizationEdge struct {
@@ -241,10 +247,11 @@ type ComplexityRoot struct {
 	}
 
 	ProjectConnection struct {
-		Edges      func(childComplexity int) int
-		Nodes      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		DownloadURL func(childComplexity int, format model.DownloadFormat, lang *model.DownloadLanguage, columns []string) int
+		Edges       func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+		PageInfo    func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
 	}
 
 	ProjectEdge struct {
@@ -301,10 +308,11 @@ type ComplexityRoot struct {
 	}
 
 	ReportConnection struct {
-		Edges      func(childComplexity int) int
-		Nodes      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		DownloadURL func(childComplexity int, format model.DownloadFormat, lang *model.DownloadLanguage, columns []string) int
+		Edges       func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+		PageInfo    func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
 	}
 
 	ReportEdge struct {
@@ -478,6 +486,9 @@ type AnnouncementResolver interface {
 	NoticeOpen(ctx context.Context, obj *ledger.Announcement) (bool, error)
 	Projects(ctx context.Context, obj *ledger.Announcement, first *int, after *string, last *int, before *string) (*model.ProjectConnection, error)
 }
+type AnnouncementConnectionResolver interface {
+	DownloadURL(ctx context.Context, obj *model.AnnouncementConnection, format model.DownloadFormat, lang *model.DownloadLanguage, columns []string) (*string, error)
+}
 type AuditResolver interface {
 	Auditor(ctx context.Context, obj *ledger.Audit) (*ledger.Organization, error)
 
@@ -521,6 +532,9 @@ type OrganizationResolver interface {
 	AverageScores(ctx context.Context, obj *ledger.Organization) ([]*model.ReviewAverage, error)
 	Reports(ctx context.Context, obj *ledger.Organization, first *int, after *string, last *int, before *string) (*model.ReportConnection, error)
 }
+type OrganizationConnectionResolver interface {
+	DownloadURL(ctx context.Context, obj *model.OrganizationConnection, format model.DownloadFormat, lang *model.DownloadLanguage, columns []string) (*string, error)
+}
 type ProjectResolver interface {
 	ID(ctx context.Context, obj *ledger.Project) (string, error)
 
@@ -548,6 +562,9 @@ type ProjectResolver interface {
 	CaseStudies(ctx context.Context, obj *ledger.Project) ([]*ledger.CaseStudy, error)
 
 	History(ctx context.Context, obj *ledger.Project) ([]*ledger.Revision, error)
+}
+type ProjectConnectionResolver interface {
+	DownloadURL(ctx context.Context, obj *model.ProjectConnection, format model.DownloadFormat, lang *model.DownloadLanguage, columns []string) (*string, error)
 }
 type ProjectFiguresResolver interface {
 	LeverageRatio(ctx context.Context, obj *ledger.Figures) (*string, error)
@@ -580,6 +597,9 @@ type ReportResolver interface {
 	Author(ctx context.Context, obj *ledger.Report) (*ledger.Organization, error)
 	Project(ctx context.Context, obj *ledger.Report) (*ledger.Project, error)
 	Round(ctx context.Context, obj *ledger.Report) (*ledger.Round, error)
+}
+type ReportConnectionResolver interface {
+	DownloadURL(ctx context.Context, obj *model.ReportConnection, format model.DownloadFormat, lang *model.DownloadLanguage, columns []string) (*string, error)
 }
 type RoundResolver interface {
 	ID(ctx context.Context, obj *ledger.Round) (string, error)
@@ -732,6 +752,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Announcement.Version(childComplexity), true
 
+	case "AnnouncementConnection.downloadUrl":
+		if e.ComplexityRoot.AnnouncementConnection.DownloadURL == nil {
+			break
+		}
+
+		args, err := ec.field_AnnouncementConnection_downloadUrl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.AnnouncementConnection.DownloadURL(childComplexity, args["format"].(model.DownloadFormat), args["lang"].(*model.DownloadLanguage), args["columns"].([]string)), true
 	case "AnnouncementConnection.edges":
 		if e.ComplexityRoot.AnnouncementConnection.Edges == nil {
 			break
@@ -1181,6 +1212,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Organization.Stats(childComplexity), true
 
+	case "OrganizationConnection.downloadUrl":
+		if e.ComplexityRoot.OrganizationConnection.DownloadURL == nil {
+			break
+		}
+
+		args, err := ec.field_OrganizationConnection_downloadUrl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.OrganizationConnection.DownloadURL(childComplexity, args["format"].(model.DownloadFormat), args["lang"].(*model.DownloadLanguage), args["columns"].([]string)), true
 	case "OrganizationConnection.edges":
 		if e.ComplexityRoot.OrganizationConnection.Edges == nil {
 			break
@@ -1458,6 +1500,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Project.Year(childComplexity), true
 
+	case "ProjectConnection.downloadUrl":
+		if e.ComplexityRoot.ProjectConnection.DownloadURL == nil {
+			break
+		}
+
+		args, err := ec.field_ProjectConnection_downloadUrl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ProjectConnection.DownloadURL(childComplexity, args["format"].(model.DownloadFormat), args["lang"].(*model.DownloadLanguage), args["columns"].([]string)), true
 	case "ProjectConnection.edges":
 		if e.ComplexityRoot.ProjectConnection.Edges == nil {
 			break
@@ -1809,6 +1862,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Report.Version(childComplexity), true
 
+	case "ReportConnection.downloadUrl":
+		if e.ComplexityRoot.ReportConnection.DownloadURL == nil {
+			break
+		}
+
+		args, err := ec.field_ReportConnection_downloadUrl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ReportConnection.DownloadURL(childComplexity, args["format"].(model.DownloadFormat), args["lang"].(*model.DownloadLanguage), args["columns"].([]string)), true
 	case "ReportConnection.edges":
 		if e.ComplexityRoot.ReportConnection.Edges == nil {
 			break
@@ -3743,6 +3807,52 @@ type StatsRow {
   withAuditFindings: Int64!
 }
 `, BuiltIn: false},
+	{Name: "../schema/opendata.graphqls", Input: `"File formats of the downloads (` + "`" + `/download/…` + "`" + `)."
+enum DownloadFormat {
+  "CSV, UTF-8 with a byte-order mark (Excel in China opens it)"
+  CSV
+  "Excel workbook (XLSX)"
+  XLSX
+  "JSON Lines: one JSON object per row"
+  JSONL
+}
+
+"Header language of a download."
+enum DownloadLanguage {
+  "中文表头 Chinese headers (the default)"
+  ZH
+  "English headers"
+  EN
+}
+
+extend type ProjectConnection {
+  """
+  Path (from the portal's root) of a download of this whole list — every
+  page, with the same filter — in ` + "`" + `format` + "`" + `: stable and citable, the filter
+  in its query string. Rows come in project-code order (the list's default);
+  ` + "`" + `orderBy` + "`" + ` does not change a download. ` + "`" + `columns` + "`" + ` chooses the columns by key
+  (see the data dictionary, ` + "`" + `/download/snapshot/dictionary.json` + "`" + `), in order.
+  Null for a list of a record (an organization's or an announcement's
+  projects).
+  """
+  downloadUrl(format: DownloadFormat! = CSV, lang: DownloadLanguage, columns: [String!]): String
+}
+
+extend type OrganizationConnection {
+  "Path of a download of this whole list in ` + "`" + `format` + "`" + ` (see ProjectConnection.downloadUrl)."
+  downloadUrl(format: DownloadFormat! = CSV, lang: DownloadLanguage, columns: [String!]): String
+}
+
+extend type AnnouncementConnection {
+  "Path of a download of this whole list in ` + "`" + `format` + "`" + ` (see ProjectConnection.downloadUrl)."
+  downloadUrl(format: DownloadFormat! = CSV, lang: DownloadLanguage, columns: [String!]): String
+}
+
+extend type ReportConnection {
+  "Path of a download of this whole list in ` + "`" + `format` + "`" + ` (see ProjectConnection.downloadUrl); null for a record's reports."
+  downloadUrl(format: DownloadFormat! = CSV, lang: DownloadLanguage, columns: [String!]): String
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3794,6 +3904,8 @@ func (ec *executionContext) childFields_AnnouncementConnection(ctx context.Conte
 		return ec.fieldContext_AnnouncementConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_AnnouncementConnection_totalCount(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_AnnouncementConnection_downloadUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AnnouncementConnection", field.Name)
 }
@@ -4014,6 +4126,8 @@ func (ec *executionContext) childFields_OrganizationConnection(ctx context.Conte
 		return ec.fieldContext_OrganizationConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_OrganizationConnection_totalCount(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_OrganizationConnection_downloadUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationConnection", field.Name)
 }
@@ -4124,6 +4238,8 @@ func (ec *executionContext) childFields_ProjectConnection(ctx context.Context, f
 		return ec.fieldContext_ProjectConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_ProjectConnection_totalCount(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_ProjectConnection_downloadUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectConnection", field.Name)
 }
@@ -4202,6 +4318,8 @@ func (ec *executionContext) childFields_ReportConnection(ctx context.Context, fi
 		return ec.fieldContext_ReportConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_ReportConnection_totalCount(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_ReportConnection_downloadUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReportConnection", field.Name)
 }
@@ -4632,6 +4750,36 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_AnnouncementConnection_downloadUrl_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.DownloadFormat, error) {
+			return ec.unmarshalNDownloadFormat2civicledgerᚋgraphᚋmodelᚐDownloadFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.DownloadLanguage, error) {
+			return ec.unmarshalODownloadLanguage2ᚖcivicledgerᚋgraphᚋmodelᚐDownloadLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "columns",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["columns"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Announcement_projects_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4667,6 +4815,36 @@ func (ec *executionContext) field_Announcement_projects_args(ctx context.Context
 		return nil, err
 	}
 	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_OrganizationConnection_downloadUrl_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.DownloadFormat, error) {
+			return ec.unmarshalNDownloadFormat2civicledgerᚋgraphᚋmodelᚐDownloadFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.DownloadLanguage, error) {
+			return ec.unmarshalODownloadLanguage2ᚖcivicledgerᚋgraphᚋmodelᚐDownloadLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "columns",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["columns"] = arg2
 	return args, nil
 }
 
@@ -4759,6 +4937,36 @@ func (ec *executionContext) field_Organization_reports_args(ctx context.Context,
 		return nil, err
 	}
 	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_ProjectConnection_downloadUrl_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.DownloadFormat, error) {
+			return ec.unmarshalNDownloadFormat2civicledgerᚋgraphᚋmodelᚐDownloadFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.DownloadLanguage, error) {
+			return ec.unmarshalODownloadLanguage2ᚖcivicledgerᚋgraphᚋmodelᚐDownloadLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "columns",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["columns"] = arg2
 	return args, nil
 }
 
@@ -5201,6 +5409,36 @@ func (ec *executionContext) field_Query_stats_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["groupBy"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_ReportConnection_downloadUrl_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.DownloadFormat, error) {
+			return ec.unmarshalNDownloadFormat2civicledgerᚋgraphᚋmodelᚐDownloadFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.DownloadLanguage, error) {
+			return ec.unmarshalODownloadLanguage2ᚖcivicledgerᚋgraphᚋmodelᚐDownloadLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "columns",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["columns"] = arg2
 	return args, nil
 }
 
@@ -5786,6 +6024,50 @@ func (ec *executionContext) _AnnouncementConnection_totalCount(ctx context.Conte
 }
 func (ec *executionContext) fieldContext_AnnouncementConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AnnouncementConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnnouncementConnection_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *model.AnnouncementConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnnouncementConnection_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.AnnouncementConnection().DownloadURL(ctx, obj, fc.Args["format"].(model.DownloadFormat), fc.Args["lang"].(*model.DownloadLanguage), fc.Args["columns"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnnouncementConnection_downloadUrl(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnnouncementConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AnnouncementConnection_downloadUrl_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AnnouncementEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AnnouncementEdge) (ret graphql.Marshaler) {
@@ -7589,6 +7871,50 @@ func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ con
 	return graphql.NewScalarFieldContext("OrganizationConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _OrganizationConnection_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationConnection_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.OrganizationConnection().DownloadURL(ctx, obj, fc.Args["format"].(model.DownloadFormat), fc.Args["lang"].(*model.DownloadLanguage), fc.Args["columns"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationConnection_downloadUrl(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OrganizationConnection_downloadUrl_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8783,6 +9109,50 @@ func (ec *executionContext) _ProjectConnection_totalCount(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ProjectConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProjectConnection_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *model.ProjectConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectConnection_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ProjectConnection().DownloadURL(ctx, obj, fc.Args["format"].(model.DownloadFormat), fc.Args["lang"].(*model.DownloadLanguage), fc.Args["columns"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectConnection_downloadUrl(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ProjectConnection_downloadUrl_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ProjectEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProjectEdge) (ret graphql.Marshaler) {
@@ -10299,6 +10669,50 @@ func (ec *executionContext) _ReportConnection_totalCount(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_ReportConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReportConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportConnection_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *model.ReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportConnection_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ReportConnection().DownloadURL(ctx, obj, fc.Args["format"].(model.DownloadFormat), fc.Args["lang"].(*model.DownloadLanguage), fc.Args["columns"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportConnection_downloadUrl(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ReportConnection_downloadUrl_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReportEdge) (ret graphql.Marshaler) {
@@ -14716,23 +15130,29 @@ func (ec *executionContext) _AnnouncementConnection(ctx context.Context, sel ast
 		case "edges":
 			out.Values[i] = ec._AnnouncementConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._AnnouncementConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._AnnouncementConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
 			out.Values[i] = ec._AnnouncementConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "downloadUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AnnouncementConnection_downloadUrl(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15456,23 +15876,29 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 		case "edges":
 			out.Values[i] = ec._OrganizationConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._OrganizationConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._OrganizationConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
 			out.Values[i] = ec._OrganizationConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "downloadUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationConnection_downloadUrl(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15803,23 +16229,29 @@ func (ec *executionContext) _ProjectConnection(ctx context.Context, sel ast.Sele
 		case "edges":
 			out.Values[i] = ec._ProjectConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._ProjectConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._ProjectConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
 			out.Values[i] = ec._ProjectConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "downloadUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProjectConnection_downloadUrl(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16214,23 +16646,29 @@ func (ec *executionContext) _ReportConnection(ctx context.Context, sel ast.Selec
 		case "edges":
 			out.Values[i] = ec._ReportConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._ReportConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._ReportConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
 			out.Values[i] = ec._ReportConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "downloadUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReportConnection_downloadUrl(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17834,6 +18272,16 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNDownloadFormat2civicledgerᚋgraphᚋmodelᚐDownloadFormat(ctx context.Context, v any) (model.DownloadFormat, error) {
+	var res model.DownloadFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDownloadFormat2civicledgerᚋgraphᚋmodelᚐDownloadFormat(ctx context.Context, sel ast.SelectionSet, v model.DownloadFormat) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNEnumLabel2ᚕᚖcivicledgerᚋgraphᚋmodelᚐEnumLabelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnumLabel) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -19105,6 +19553,22 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalODownloadLanguage2ᚖcivicledgerᚋgraphᚋmodelᚐDownloadLanguage(ctx context.Context, v any) (*model.DownloadLanguage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.DownloadLanguage)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODownloadLanguage2ᚖcivicledgerᚋgraphᚋmodelᚐDownloadLanguage(ctx context.Context, sel ast.SelectionSet, v *model.DownloadLanguage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {

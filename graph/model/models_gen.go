@@ -21,6 +21,8 @@ type AnnouncementConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// Number of records over all pages.
 	TotalCount int `json:"totalCount"`
+	// Path of a download of this whole list in `format` (see ProjectConnection.downloadUrl).
+	DownloadURL *string `json:"downloadUrl,omitempty"`
 }
 
 // An announcement and its cursor.
@@ -71,6 +73,8 @@ type OrganizationConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// Number of records over all pages.
 	TotalCount int `json:"totalCount"`
+	// Path of a download of this whole list in `format` (see ProjectConnection.downloadUrl).
+	DownloadURL *string `json:"downloadUrl,omitempty"`
 }
 
 // An organization and its cursor.
@@ -103,6 +107,14 @@ type ProjectConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// Number of projects matching, over all pages.
 	TotalCount int `json:"totalCount"`
+	// Path (from the portal's root) of a download of this whole list — every
+	// page, with the same filter — in `format`: stable and citable, the filter
+	// in its query string. Rows come in project-code order (the list's default);
+	// `orderBy` does not change a download. `columns` chooses the columns by key
+	// (see the data dictionary, `/download/snapshot/dictionary.json`), in order.
+	// Null for a list of a record (an organization's or an announcement's
+	// projects).
+	DownloadURL *string `json:"downloadUrl,omitempty"`
 }
 
 // A project and its cursor.
@@ -134,6 +146,8 @@ type ReportConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// Number of records over all pages.
 	TotalCount int `json:"totalCount"`
+	// Path of a download of this whole list in `format` (see ProjectConnection.downloadUrl); null for a record's reports.
+	DownloadURL *string `json:"downloadUrl,omitempty"`
 }
 
 // A report and its cursor.
@@ -248,6 +262,125 @@ type YearAmount struct {
 	Projects int64 `json:"projects"`
 	// Total awarded that year.
 	Amount ledger.Money `json:"amount"`
+}
+
+// File formats of the downloads (`/download/…`).
+type DownloadFormat string
+
+const (
+	// CSV, UTF-8 with a byte-order mark (Excel in China opens it)
+	DownloadFormatCSV DownloadFormat = "CSV"
+	// Excel workbook (XLSX)
+	DownloadFormatXlsx DownloadFormat = "XLSX"
+	// JSON Lines: one JSON object per row
+	DownloadFormatJSONL DownloadFormat = "JSONL"
+)
+
+var AllDownloadFormat = []DownloadFormat{
+	DownloadFormatCSV,
+	DownloadFormatXlsx,
+	DownloadFormatJSONL,
+}
+
+func (e DownloadFormat) IsValid() bool {
+	switch e {
+	case DownloadFormatCSV, DownloadFormatXlsx, DownloadFormatJSONL:
+		return true
+	}
+	return false
+}
+
+func (e DownloadFormat) String() string {
+	return string(e)
+}
+
+func (e *DownloadFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DownloadFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DownloadFormat", str)
+	}
+	return nil
+}
+
+func (e DownloadFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DownloadFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DownloadFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Header language of a download.
+type DownloadLanguage string
+
+const (
+	// 中文表头 Chinese headers (the default)
+	DownloadLanguageZh DownloadLanguage = "ZH"
+	// English headers
+	DownloadLanguageEn DownloadLanguage = "EN"
+)
+
+var AllDownloadLanguage = []DownloadLanguage{
+	DownloadLanguageZh,
+	DownloadLanguageEn,
+}
+
+func (e DownloadLanguage) IsValid() bool {
+	switch e {
+	case DownloadLanguageZh, DownloadLanguageEn:
+		return true
+	}
+	return false
+}
+
+func (e DownloadLanguage) String() string {
+	return string(e)
+}
+
+func (e *DownloadLanguage) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DownloadLanguage(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DownloadLanguage", str)
+	}
+	return nil
+}
+
+func (e DownloadLanguage) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DownloadLanguage) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DownloadLanguage) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Order direction.
