@@ -323,7 +323,7 @@ func TestPublishingEndToEnd(t *testing.T) {
 			t.Errorf("second tranche before the mid-term review: %v", e)
 		}
 		w.must(t, "undertaker1", "submitQuarterlyReport", mQuarterly, in(map[string]any{"projectCode": code, "periodStart": "2026-04-01", "periodEnd": "2026-06-30",
-			"report": map[string]any{"code": "Q2-" + code, "title": "2026年第二季度工作总结", "body": "本季度助餐1200人次。", "publishedOn": "2026-07-05"},
+			"report":  map[string]any{"code": "Q2-" + code, "title": "2026年第二季度工作总结", "body": "本季度助餐1200人次。", "publishedOn": "2026-07-05"},
 			"metrics": []any{map[string]any{"kind": "BENEFICIARY_VISITS", "value": 1200}, map[string]any{"kind": "VOLUNTEER_VISITS", "value": 80}}}))
 		_, s = w.publicView(t, code)
 		wantField(t, "quarterly report", s, "beneficiaries", 1200)
