@@ -48,7 +48,9 @@ func orgCode(n int) string {
 // (auditors) and one account with a token for each of: bureau, finance,
 // moderator (of D), undertaker, evaluator, auditor of the 1 and the 2
 // organizations ("undertaker1", "evaluator2", …).
-func newPubWorld(t *testing.T, db *store.DB) *pubWorld {
+func newPubWorld(t *testing.T, db *store.DB) *pubWorld { return newPubWorldTB(t, db) }
+
+func newPubWorldTB(t testing.TB, db *store.DB) *pubWorld {
 	t.Helper()
 	ctx := context.Background()
 	w := &pubWorld{db: db, pub: &portal.Publishing{Store: db}, orgs: map[string]*ledger.Organization{},
@@ -120,7 +122,7 @@ func (r *gqlResult) code() string {
 }
 
 // do posts a query as the account with a login ("" for anonymous).
-func (w *pubWorld) do(t *testing.T, login, query string, vars map[string]any) *gqlResult {
+func (w *pubWorld) do(t testing.TB, login, query string, vars map[string]any) *gqlResult {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest("POST", w.url+"/graphql", bytes.NewReader(body))
@@ -143,6 +145,10 @@ func (w *pubWorld) do(t *testing.T, login, query string, vars map[string]any) *g
 // must runs a mutation as login and fails on any error or user error;
 // it returns the payload.
 func (w *pubWorld) must(t *testing.T, login, field, query string, vars map[string]any) map[string]any {
+	return w.mustTB(t, login, field, query, vars)
+}
+
+func (w *pubWorld) mustTB(t testing.TB, login, field, query string, vars map[string]any) map[string]any {
 	t.Helper()
 	r := w.do(t, login, query, vars)
 	if len(r.Errors) > 0 {
@@ -648,4 +654,38 @@ func TestMutationPolicy(t *testing.T) {
 		}
 		t.Logf("%d refused mutations checked", refused)
 	})
+}
+
+// BenchmarkMutation measures the latency of one mutation through the real
+// /graphql handler with a bearer token (token check, policy, the rule
+// reads, one transaction with the record, its revision, derived figures
+// and the audit entry), on each dialect: verifyMetrics (an evaluator's
+// write) and correctProject (a correction with its register line).
+func BenchmarkMutation(b *testing.B) {
+	for _, d := range storetest.Dialects {
+		b.Run(string(d), func(b *testing.B) {
+			db := storetest.MustOpenDB(b, d)
+			w := newPubWorldTB(b, db)
+			const code = "FC2026-BEN-0001"
+			w.mustTB(b, "bureau", "openRound", mOpenRound, in(map[string]any{"year": 2026, "title": "2026", "budget": "1000000.00",
+				"notice": map[string]any{"code": "SN-B", "title": "征集", "publishedOn": "2026-01-05"}}))
+			w.mustTB(b, "bureau", "registerApplication", mApply, in(map[string]any{"code": code, "roundYear": 2026, "title": "基准项目",
+				"serviceArea": "COMMUNITY_WELFARE", "district": "长宁区", "requested": "100000.00", "undertakerCode": w.orgs["U1"].CreditCode}))
+			w.mustTB(b, "bureau", "assignAgencies", mAssign, in(map[string]any{"projectCode": code, "evaluatorCode": w.orgs["E1"].CreditCode}))
+			b.Run("verifyMetrics", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					w.mustTB(b, "evaluator1", "verifyMetrics", mVerify, in(map[string]any{"projectCode": code, "periodStart": "2026-04-01",
+						"periodEnd": "2026-06-30", "metrics": []any{map[string]any{"kind": "BENEFICIARY_VISITS", "value": i}}}))
+				}
+			})
+			b.Run("correctProject", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					w.mustTB(b, "bureau", "correctProject", mCorrect, in(map[string]any{"code": code, "reason": fmt.Sprintf("更正 %d", i),
+						"title": fmt.Sprintf("基准项目 %d", i)}))
+				}
+			})
+		})
+	}
 }
