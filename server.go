@@ -190,12 +190,15 @@ commands:
                 the search index is rebuilt at the next start
   export DIR    write a full open-data snapshot (CSV, JSON Lines, OCDS,
                 360Giving, manifest, data dictionary) into an empty DIR
+  org add | user add|list | token create|list|revoke | audit
+                publishing accounts, API tokens and the audit log (README,
+                "Publishing"); passwords are read from a prompt or stdin
 
 flags (each with an environment fallback, shown in brackets):
 `
 
 // synopsis is the command line in one line, for errors.
-const synopsis = "civicledger [serve|reindex|verify|backup FILE|restore FILE|export DIR] [flags]"
+const synopsis = "civicledger [serve|reindex|verify|backup FILE|restore FILE|export DIR|org|user|token|audit] [flags]"
 
 // commandArgs names the arguments each command takes.
 var commandArgs = map[string][]string{"backup": {"FILE"}, "restore": {"FILE"}, "export": {"DIR"}}
@@ -270,6 +273,9 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 }
 
 func main() {
+	if len(os.Args) > 1 && accountCommands[os.Args[1]] { // org, user, token, audit: accounts_cli.go
+		os.Exit(accountCommand(os.Args[1], os.Args[2:]))
+	}
 	cmd, cfg, err := parseArgs(os.Args[1:])
 	if err != nil {
 		if err != flag.ErrHelp {
@@ -469,7 +475,7 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 // routes returns the portal's HTTP handler with the GraphQL limits of apiCfg.
 func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	db, fol := a.db, a.follower
-	core := &portal.Portal{Reader: db, Meta: db, Searcher: a.index}
+	core := &portal.Portal{Reader: db, Meta: db, Searcher: a.index, Publishing: &portal.Publishing{Store: db}}
 	res := resolvers.New(core)
 	var gql http.Handler = api.NewHandler(graph.NewExecutableSchema(res.Config()), apiCfg, log)
 	if a.metrics != nil {
@@ -477,7 +483,7 @@ func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(core, gql)))
+	mux.Handle("/graphql", publicCORS(api.Authenticate(core.Publishing.Authenticate, apiCfg)(resolvers.WithLoaders(core, gql))))
 	mux.Handle("/graphiql", api.GraphiQL())
 	mux.Handle("/graphiql/", api.GraphiQL())
 	mux.Handle("/download/", publicCORS(a.openData(core, log)))
