@@ -58,8 +58,9 @@ type config struct {
 	Listen      api.ListenerLimits
 	MetricsAddr string
 	PprofAddr   string
-	Force       bool     // backup, restore: replace an existing file
-	Args        []string // the command's arguments (backup FILE, restore FILE)
+	Force       bool         // backup, restore: replace an existing file
+	Args        []string     // the command's arguments (backup FILE, restore FILE)
+	Import      importConfig // import: its flags (import.go)
 }
 
 func env(name, def string) string {
@@ -184,12 +185,13 @@ commands:
   backup FILE   copy the SQLite database to FILE while the portal serves
   restore FILE  replace the SQLite database with FILE (server stopped);
                 the search index is rebuilt at the next start
+  ` + importUsage + `
 
 flags (each with an environment fallback, shown in brackets):
 `
 
 // synopsis is the command line in one line, for errors.
-const synopsis = "civicledger [serve|reindex|verify|backup FILE|restore FILE] [flags]"
+const synopsis = "civicledger [serve|reindex|verify|backup FILE|restore FILE|import KIND FILE] [flags]"
 
 // commandArgs names the arguments each command takes.
 var commandArgs = map[string][]string{"backup": {"FILE"}, "restore": {"FILE"}}
@@ -213,6 +215,7 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("CIVICLEDGER_METRICS_ADDR", ""), "listen address of /metrics (Prometheus), or empty for none (CIVICLEDGER_METRICS_ADDR)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("CIVICLEDGER_PPROF_ADDR", ""), "listen address of Go's profiler (/debug/pprof/), or empty for none; never the public address (CIVICLEDGER_PPROF_ADDR)")
 	fs.BoolVar(&c.Force, "force", false, "backup, restore: replace the file if it exists")
+	importFlags(fs, &c.Import)
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
@@ -230,7 +233,8 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 			return "", c, err
 		}
 	}
-	if want := commandArgs[cmd]; len(c.Args) != len(want) {
+	if cmd == "import" { // import checks its own arguments: KIND [FILE]
+	} else if want := commandArgs[cmd]; len(c.Args) != len(want) {
 		if len(want) == 0 {
 			return "", c, fmt.Errorf("unexpected argument %q (usage: %s)", c.Args[0], synopsis)
 		}
@@ -296,6 +300,8 @@ func main() {
 		err = restore(ctx, cfg, log)
 	case "verify":
 		err = verify(ctx, cfg, log, os.Stdout)
+	case "import":
+		err = importCommand(ctx, cfg, log, os.Stdout)
 	default:
 		err = fmt.Errorf("unknown command %q (usage: %s)", cmd, synopsis)
 	}
