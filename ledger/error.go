@@ -14,6 +14,7 @@ const (
 	ECONFLICT        = "CONFLICT"              // the write conflicts with stored state (409)
 	EUNAUTHENTICATED = "UNAUTHENTICATED"       // the caller is not signed in, or its credentials are not valid (401)
 	EFORBIDDEN       = "FORBIDDEN"             // the caller's role may not do this (403)
+	ERATELIMITED     = "RATE_LIMITED"          // too many attempts; try again later (429)
 	EUNAVAILABLE     = "UNAVAILABLE"           // a dependency is down or overloaded (503)
 	EINTERNAL        = "INTERNAL_SERVER_ERROR" // anything else; detail is logged, not shown (500)
 )

@@ -69,6 +69,7 @@ const (
 	ActOpenRound           Action = "OPEN_ROUND"            // open a round and publish its solicitation notice
 	ActPublishIndicatorSet Action = "PUBLISH_INDICATOR_SET" // publish an indicator set
 	ActRegisterApplication Action = "REGISTER_APPLICATION"  // register an application (a project in solicitation)
+	ActAssignAgencies      Action = "ASSIGN_AGENCIES"       // assign a project's evaluation and audit agencies
 	ActRecordScreening     Action = "RECORD_SCREENING"      // initial-screening and approval-review scorecards
 	ActDecideApproval      Action = "DECIDE_APPROVAL"       // approve or reject an application with a reason
 	ActPublishApproval     Action = "PUBLISH_APPROVAL"      // the approval public notice with its notice period
@@ -90,7 +91,7 @@ const (
 
 // Actions lists every action, in lifecycle order.
 var Actions = []Action{ActManageAccounts, ActReadAuditLog, ActRegisterOrg, ActOpenRound, ActPublishIndicatorSet,
-	ActRegisterApplication, ActRecordScreening, ActDecideApproval, ActPublishApproval, ActRecordAgreement,
+	ActRegisterApplication, ActAssignAgencies, ActRecordScreening, ActDecideApproval, ActPublishApproval, ActRecordAgreement,
 	ActRecordTranche, ActSubmitQuarterly, ActVerifyMetrics, ActRecordMidterm, ActRecordClosingReview,
 	ActRecordAudit, ActRecordAcceptance, ActPublishResults, ActTerminate, ActBuildCases, ActCorrect,
 	ActWithdraw, ActModerate}

@@ -19,6 +19,7 @@ func TestAuthorize(t *testing.T) {
 		ActOpenRound:           "BUREAU",
 		ActPublishIndicatorSet: "BUREAU",
 		ActRegisterApplication: "BUREAU UNDERTAKER*",
+		ActAssignAgencies:      "BUREAU",
 		ActRecordScreening:     "BUREAU EVALUATOR*",
 		ActDecideApproval:      "BUREAU FINANCE",
 		ActPublishApproval:     "BUREAU",
