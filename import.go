@@ -15,14 +15,15 @@ import (
 
 	"civicledger/importer"
 	"civicledger/ledger"
+	"civicledger/portal"
 )
 
 // importConfig holds the flags of `civicledger import`.
 type importConfig struct {
 	DryRun   bool
 	Template bool
-	As       string // credit code of the organization the import is made for
-	Role     string // the role it acts in ("" picks the organization kind's)
+	As       string // the login of the account the rows are imported as
+	Token    string // or an API token of that account
 	Sheet    string
 }
 
@@ -30,15 +31,15 @@ type importConfig struct {
 func importFlags(fs *flag.FlagSet, c *importConfig) {
 	fs.BoolVar(&c.DryRun, "dry-run", false, "import: check every row and report each bad one; write nothing")
 	fs.BoolVar(&c.Template, "template", false, "import: write an empty XLSX template of the table (to FILE, default KIND-template.xlsx; - for standard output)")
-	fs.StringVar(&c.As, "as", "", "import: credit code (统一社会信用代码) of the organization the rows are imported for")
-	fs.StringVar(&c.Role, "role", "", "import: role to act in (BUREAU, FINANCE, EVALUATOR, AUDITOR, UNDERTAKER); default by the organization's kind")
+	fs.StringVar(&c.As, "as", "", "import: the login of the account the rows are imported as (its roles and organization decide what it may import)")
+	fs.StringVar(&c.Token, "token", env("CIVICLEDGER_TOKEN", ""), "import: an API token of the account to import as, instead of -as (CIVICLEDGER_TOKEN)")
 	fs.StringVar(&c.Sheet, "sheet", "", "import: the XLSX sheet to read (default the first)")
 }
 
 // importUsage is the import command's line in the usage text.
 const importUsage = `import KIND FILE  import a table the agencies keep (KIND: applications,
                 reviews, approvals, tranches, metrics) from CSV or XLSX, for
-                the organization -as CODE, all rows or none; -dry-run checks
+                the account -as LOGIN (or -token), all rows or none; -dry-run checks
                 every row and writes nothing; import KIND -template [FILE]
                 writes the table's XLSX template (docs/import.md)`
 
@@ -47,7 +48,7 @@ const importUsage = `import KIND FILE  import a table the agencies keep (KIND: a
 func importCommand(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
 	ic := cfg.Import
 	if len(cfg.Args) == 0 || len(cfg.Args) > 2 {
-		return errors.New("usage: civicledger import KIND FILE [-dry-run] -as CODE, or civicledger import KIND -template [FILE]")
+		return errors.New("usage: civicledger import KIND FILE [-dry-run] -as LOGIN, or civicledger import KIND -template [FILE]")
 	}
 	kind, err := importer.KindByName(cfg.Args[0])
 	if err != nil {
@@ -57,14 +58,15 @@ func importCommand(ctx context.Context, cfg config, log *slog.Logger, stdout io.
 		return writeTemplate(kind, cfg.Args[1:], stdout)
 	}
 	if len(cfg.Args) != 2 {
-		return errors.New("usage: civicledger import KIND FILE [-dry-run] -as CODE")
+		return errors.New("usage: civicledger import KIND FILE [-dry-run] -as LOGIN")
 	}
 	db, err := openDB(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	actor, err := importActor(ctx, db, ic)
+	pub := &portal.Publishing{Store: db}
+	actor, err := importActor(ctx, pub, ic)
 	if err != nil {
 		return err
 	}
@@ -85,7 +87,7 @@ func importCommand(ctx context.Context, cfg config, log *slog.Logger, stdout io.
 			_ = bar.Set(done)
 		}
 	}
-	res, err := importer.Run(ctx, db, importer.WriterServices{Publisher: db}, opts)
+	res, err := importer.Run(ctx, db, importer.PortalServices{Store: db}, opts)
 	if bar != nil {
 		_ = bar.Finish()
 	}
@@ -150,36 +152,27 @@ func writeTemplate(kind *importer.Kind, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// importActor is who the command line imports as. Until accounts and
-// tokens exist, the operator names the organization the rows are imported
-// for (-as) and, for a government department, the role (-role); the
-// writes are attributed to "cli:<credit code>" in that role, and the
-// policy judges the rows as it would that organization's account.
-func importActor(ctx context.Context, db interface {
-	Organization(ctx context.Context, creditCode string) (*ledger.Organization, error)
-}, ic importConfig) (ledger.Actor, error) {
-	if ic.As == "" {
-		return ledger.Actor{}, errors.New("-as: name the organization the rows are imported for by its 统一社会信用代码")
+// importActor is the account the command line imports as: -as LOGIN
+// (the operator holds the database's keys, as for `civicledger token
+// create`) or -token, an API token of the account. The account's roles
+// and organization decide, row by row, what it may import; its use cases
+// attribute the writes to it and log them in the audit log.
+func importActor(ctx context.Context, pub *portal.Publishing, ic importConfig) (ledger.Actor, error) {
+	switch {
+	case ic.As != "" && ic.Token != "":
+		return ledger.Actor{}, errors.New("-as and -token: give one of them")
+	case ic.Token != "":
+		a, err := pub.Authenticate(ctx, ic.Token, "cli")
+		if err != nil {
+			return ledger.Actor{}, fmt.Errorf("-token: %w", err)
+		}
+		return a, nil
+	case ic.As != "":
+		a, err := pub.AccountAs(ctx, ic.As)
+		if err != nil {
+			return ledger.Actor{}, fmt.Errorf("-as %s: %w", ic.As, err)
+		}
+		return a, nil
 	}
-	code := strings.ToUpper(strings.TrimSpace(ic.As))
-	if err := ledger.ValidateCreditCode("-as", code); err != nil {
-		return ledger.Actor{}, err
-	}
-	org, err := db.Organization(ctx, code)
-	if err != nil {
-		return ledger.Actor{}, fmt.Errorf("-as: %w", err)
-	}
-	role := ledger.Role(strings.ToUpper(ic.Role))
-	if role == "" {
-		role = map[ledger.OrgKind]ledger.Role{ledger.Department: ledger.RoleBureau, ledger.Evaluator: ledger.RoleEvaluator,
-			ledger.Auditor: ledger.RoleAuditor, ledger.Undertaker: ledger.RoleUndertaker}[org.Kind]
-	}
-	want := map[ledger.Role]ledger.OrgKind{ledger.RoleBureau: ledger.Department, ledger.RoleFinance: ledger.Department,
-		ledger.RoleEvaluator: ledger.Evaluator, ledger.RoleAuditor: ledger.Auditor, ledger.RoleUndertaker: ledger.Undertaker}
-	if k, ok := want[role]; !ok || k != org.Kind {
-		return ledger.Actor{}, fmt.Errorf("-role %s: %s is a %s (%s); it may act as %s", role, org.Name, org.Kind, ledger.Label(org.Kind),
-			map[ledger.OrgKind]string{ledger.Department: "BUREAU or FINANCE", ledger.Evaluator: "EVALUATOR", ledger.Auditor: "AUDITOR", ledger.Undertaker: "UNDERTAKER"}[org.Kind])
-	}
-	// AccountID -1: the command line's operator, who has no account yet.
-	return ledger.Actor{AccountID: -1, Login: "cli:" + code, OrgID: org.ID, Roles: []ledger.Role{role}}, nil
+	return ledger.Actor{}, errors.New("-as LOGIN or -token: name the account the rows are imported as (civicledger user add creates one)")
 }

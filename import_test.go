@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"civicledger/ledger"
+	"civicledger/portal"
 	"civicledger/store"
 )
 
@@ -37,6 +39,15 @@ func TestImportCommand(t *testing.T) {
 	p := &ledger.Project{Code: "FC2016-ELD-0009", RoundID: round.ID, Title: "助餐", ServiceArea: ledger.ElderlySupport, District: "黄浦区",
 		UndertakerID: und.ID, EvaluatorID: &ev.ID, Awarded: ledger.Yuan(100_000), Stage: ledger.Execution}
 	if err := db.CreateProject(ctx, att, p); err != nil {
+		t.Fatal(err)
+	}
+	pub := &portal.Publishing{Store: db}
+	acct := &ledger.Account{Login: "mingde", Name: "明德评估员", OrgID: ev.ID, Roles: []ledger.Role{ledger.RoleEvaluator}}
+	if err := pub.AddAccount(ctx, portal.Operator("test"), acct, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := pub.CreateToken(ctx, portal.Operator("test"), "mingde", "import", time.Hour)
+	if err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -70,19 +81,28 @@ func TestImportCommand(t *testing.T) {
 		}
 	}
 	write("12O") // a letter O for a zero
-	out, err := run("import", "metrics", csv, "--dry-run", "--as", ev.CreditCode)
+	out, err := run("import", "metrics", csv, "--dry-run", "--as", "mingde")
 	t.Logf("dry run:\n%s%v", out, err)
 	if err == nil || !strings.Contains(out, "第3行") || !strings.Contains(out, "D 受益人次") || !strings.Contains(out, "row 3, column D") {
 		t.Fatalf("dry run: %q %v", out, err)
 	}
-	if _, err := run("import", "metrics", csv, "--as", ev.CreditCode); err == nil {
+	if _, err := run("import", "metrics", csv, "--as", "mingde"); err == nil {
 		t.Fatal("a file with a bad row was imported")
 	}
 	if _, err := run("import", "metrics", csv); err == nil {
 		t.Fatal("imported without -as")
 	}
+	if _, err := run("import", "metrics", csv, "--as", "nobody"); err == nil {
+		t.Fatal("imported as an account that does not exist")
+	}
+	if _, err := run("import", "metrics", csv, "--token", "clt_not-a-token"); err == nil {
+		t.Fatal("imported with a token that does not exist")
+	}
 	write("130")
-	out, err = run("import", "metrics", csv, "--as", ev.CreditCode)
+	if out, err := run("import", "metrics", csv, "--dry-run", "--token", secret); err != nil || !strings.Contains(out, "nothing written") {
+		t.Fatalf("dry run with the account's token: %q %v", out, err)
+	}
+	out, err = run("import", "metrics", csv, "--as", "mingde")
 	if err != nil || !strings.Contains(out, "imported 2 rows") {
 		t.Fatalf("import: %q %v", out, err)
 	}
@@ -96,7 +116,7 @@ func TestImportCommand(t *testing.T) {
 		t.Fatalf("metrics %v %v", ms, err)
 	}
 	revs, err := db.Revisions(ctx, ledger.EntityMetric, ms[0][0].ID)
-	if err != nil || revs[0].Actor != "cli:"+ev.CreditCode || revs[0].Role != ledger.RoleEvaluator {
+	if err != nil || revs[0].Actor != "mingde" || revs[0].Role != ledger.RoleEvaluator {
 		t.Fatalf("attribution %+v %v", revs, err)
 	}
 }

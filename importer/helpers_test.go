@@ -74,7 +74,7 @@ func (f *fixture) run(t testing.TB, k *importer.Kind, path string, dry bool) *im
 
 func (f *fixture) runAs(t testing.TB, a ledger.Actor, k *importer.Kind, path string, dry bool) *importer.Result {
 	t.Helper()
-	res, err := importer.Run(context.Background(), f.db, importer.WriterServices{Publisher: f.db},
+	res, err := importer.Run(context.Background(), f.db, importer.PortalServices{Store: f.db},
 		importer.Options{Kind: k, Path: path, DryRun: dry, Actor: a})
 	if err != nil {
 		t.Fatalf("import %s: %v", path, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"civicledger/ledger"
 )
@@ -21,6 +22,7 @@ type Source interface {
 	MetricsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Metric, error)
 	ScorecardsByProjectIDs(ctx context.Context, ids []int64) ([][]*ledger.Scorecard, error)
 	IndicatorSets(ctx context.Context, kind ledger.ReviewKind) ([]*ledger.IndicatorSet, error)
+	ReportsByCodes(ctx context.Context, codes []string) ([]*ledger.Report, error)
 }
 
 // Options say what to import, as whom, and whether to write.
@@ -30,6 +32,9 @@ type Options struct {
 	Sheet  string // the XLSX sheet ("" for the first)
 	DryRun bool   // check every row, write nothing
 	Actor  ledger.Actor
+	// Now is the clock the rules are judged by (an indicator set must be
+	// published by today); time.Now when nil.
+	Now func() time.Time
 	// Progress, when set, is called as rows are checked and written, with
 	// the rows done and the rows in all.
 	Progress func(done, total int)
@@ -69,6 +74,9 @@ func Run(ctx context.Context, src Source, svc Transactor, opts Options) (*Result
 		return res, err
 	}
 	s := newState(ctx, src, opts.Kind, opts.Actor)
+	if opts.Now != nil {
+		s.now = opts.Now
+	}
 	if err := s.prefetch(items); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"civicledger/importer"
 	"civicledger/ledger"
+	"civicledger/portal"
 	"civicledger/store"
 	"civicledger/store/storetest"
 )
@@ -140,7 +141,21 @@ var cmpProject = cmp.Transformer("project", func(p *ledger.Project) map[string]a
 func TestTemplatesRoundTrip(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, 0)
+		ctx := context.Background()
 		for _, k := range importer.Kinds {
+			if k.Name == "tranches" {
+				// Between the approved list and the first tranche: the
+				// approval notice, its period over, and the agreement.
+				pub := &portal.Publishing{Store: db}
+				op := portal.Operator("test")
+				_, err := pub.PublishApprovalNotice(ctx, op, &portal.NoticeInput{RoundYear: 2016, ProjectCodes: []string{"FC2016-ELD-0001"},
+					Announcement: ledger.Announcement{Code: "LXGS-2016-01", Title: "2016年度立项公示", Body: "公示名单", PublishedOn: "2016-05-11",
+						NoticeStart: "2016-05-11", NoticeEnd: "2016-05-17"}})
+				must(t, err)
+				_, err = pub.RecordAgreement(ctx, op, &portal.AgreementInput{ProjectCode: "FC2016-ELD-0001", SignedOn: "2016-05-25",
+					CoFunding: ledger.Yuan(50_000), Report: ledger.Report{Code: "XY-2016-0001", Title: "项目协议书", Body: "协议正文"}})
+				must(t, err)
+			}
 			path := tempPath(t, k.Name+".xlsx")
 			out, err := os.Create(path)
 			must(t, err)
@@ -151,13 +166,12 @@ func TestTemplatesRoundTrip(t *testing.T) {
 				t.Fatalf("%s template: sheet %q, written %d, ignored %v, problems %v", k.Name, res.Sheet, res.Written, res.Ignored, res.Problems)
 			}
 		}
-		ctx := context.Background()
 		p, err := db.Project(ctx, "FC2016-ELD-0001")
 		must(t, err)
 		und, err := db.Organization(ctx, "52310000MJ0000018A")
 		must(t, err)
-		if p.Stage != ledger.Approval || p.Awarded != ledger.Yuan(200_000) || p.CoFunding != ledger.Yuan(50_000) ||
-			p.ApprovedOn != "2016-05-10" || p.UndertakerID != und.ID || *p.EvaluatorID != f.evaluator.ID || *p.AuditorID != f.auditor.ID {
+		if p.Stage != ledger.Execution || p.Awarded != ledger.Yuan(200_000) || p.CoFunding != ledger.Yuan(50_000) ||
+			p.UndertakerID != und.ID || p.EvaluatorID == nil || *p.EvaluatorID != f.evaluator.ID {
 			t.Fatalf("project after the templates: %+v", p)
 		}
 		if und.Name != "上海市示例社会服务中心" || und.Kind != ledger.Undertaker {
@@ -173,11 +187,21 @@ func TestTemplatesRoundTrip(t *testing.T) {
 		if len(cards[0]) != 1 || len(cards[0][0].Scores) != 5 || !cards[0][0].Passed {
 			t.Fatalf("scorecards %+v", cards[0])
 		}
-		// The approval is a new version of the project whose reason says so.
-		revs, err := db.Revisions(ctx, ledger.EntityProject, p.ID)
+		// Each row went through its use case, which left its line in the
+		// audit log, attributed to the importing account.
+		entries, _, err := db.AuditEntries(ctx, ledger.AuditFilter{Login: "admin"}, 0, 100)
 		must(t, err)
-		if last := revs[len(revs)-1]; !strings.Contains(last.Reason, "立项") || last.Actor != "admin" {
-			t.Fatalf("last revision %+v", last)
+		var acts []string
+		for _, e := range entries {
+			acts = append([]string{e.Action}, acts...) // oldest first
+			if e.Role != ledger.RoleBureau || e.AccountID != f.admin.AccountID {
+				t.Errorf("audit entry %+v", e)
+			}
+		}
+		want := []string{"REGISTER_ORGANIZATION", "REGISTER_APPLICATION", "ASSIGN_AGENCIES", "RECORD_SCREENING", "DECIDE_APPROVAL",
+			"RECORD_TRANCHE", "SUBMIT_QUARTERLY"}
+		if diff := cmp.Diff(want, acts); diff != "" {
+			t.Fatalf("audit log (-want +got):\n%s", diff)
 		}
 	})
 }
@@ -189,7 +213,7 @@ func TestDryRunReportsEveryBadRow(t *testing.T) {
 		f := newFixture(t, db, 2)
 		ctx := context.Background()
 		p := &ledger.Project{Code: "FC2016-ELD-0042", RoundID: f.round.ID, Title: "助餐", ServiceArea: ledger.ElderlySupport,
-			District: "浦东新区", UndertakerID: f.undertakers[0].ID, Awarded: ledger.Yuan(100_000), Stage: ledger.Execution}
+			District: "浦东新区", UndertakerID: f.undertakers[0].ID, Awarded: ledger.Yuan(100_000), Stage: ledger.Closing}
 		must(t, db.CreateProject(ctx, seedAtt, p))
 		path := tempPath(t, "tranches.csv")
 		writeCSV(t, path, [][]string{
@@ -197,14 +221,15 @@ func TestDryRunReportsEveryBadRow(t *testing.T) {
 			{"FC2016-ELD-0042", "首期资金", "50000", "2016-06-01", ""},  // 2: fine
 			{"FC2016-ELD-0042", "首期", "100", "2016/6/2", ""},        // 3: a second first tranche
 			{"FC2016-XXX-0001", "尾款", "100", "2016-06-01", ""},      // 4: no such project
-			{"FC2016-ELD-0042", "第二期资金", "60000", "2016-07-01", ""}, // 5: more than is left
+			{"FC2016-ELD-0042", "尾款", "60000", "2016-07-01", ""},    // 5: more than is left
 			{"FC2016-ELD-0042", "第四期", "1,000.5", "2016-02-30", ""}, // 6: kind and date
 			{"", "", "", "", ""}, // blank rows are skipped
-			{"FC2016-ELD-0042", "尾款", "-5", "2016-08-01", ""},        // 8: not positive
-			{"FC2016-ELD-0042", "SECOND", "50000", "2016-09-01", ""}, // 9: fine, the rest of the award
+			{"FC2016-ELD-0042", "尾款", "-5", "2016-08-01", ""},       // 8: not positive
+			{"FC2016-ELD-0042", "FINAL", "50000", "2016-09-01", ""}, // 9: fine, the rest of the award
+			{"FC2016-ELD-0042", "第二期", "100", "2016-09-02", ""},     // 10: no passed mid-term review
 		}, "UTF-8")
 		res := f.run(t, importer.Kinds[3], path, true)
-		want := []where{{3, "B 拨付批次"}, {4, "A 项目编号"}, {5, "C 拨付金额（元）"}, {6, "B 拨付批次"}, {6, "D 拨付日期"}, {8, "C 拨付金额（元）"}}
+		want := []where{{3, "B 拨付批次"}, {4, "A 项目编号"}, {5, "C 拨付金额（元）"}, {6, "B 拨付批次"}, {6, "D 拨付日期"}, {8, "C 拨付金额（元）"}, {10, "B 拨付批次"}}
 		if diff := cmp.Diff(want, places(res.Problems)); diff != "" {
 			t.Fatalf("problems (-want +got):\n%s\n%v", diff, res.Problems)
 		}
@@ -266,7 +291,7 @@ func TestImportFollowsThePolicy(t *testing.T) {
 			{"projectCode", "periodStart", "periodEnd", "beneficiaryVisits", "leveragedFunds"},
 			{"FC2016-ELD-0001", "2016-07-01", "2016-09-30", "300", "1500.50"},
 		}, "UTF-8")
-		if res := f.runAs(t, own, importer.Kinds[4], path, false); !res.OK() || res.Records != 2 {
+		if res := f.runAs(t, own, importer.Kinds[4], path, false); !res.OK() || res.Records != 1 {
 			t.Fatalf("own figures: %+v", res)
 		}
 		ms, err = db.MetricsByProjectIDs(ctx, []int64{ps[0].ID})
@@ -274,7 +299,7 @@ func TestImportFollowsThePolicy(t *testing.T) {
 		if len(ms[0]) != 2 || ms[0][1].Value != 150050 || ms[0][0].Provenance != ledger.SelfReported {
 			t.Fatalf("metrics %+v", ms[0])
 		}
-		if res := f.runAs(t, own, importer.Kinds[4], path, true); len(res.Problems) != 2 {
+		if res := f.runAs(t, own, importer.Kinds[4], path, true); len(res.Problems) != 1 || res.Problems[0].Column != "报告编号" {
 			t.Fatalf("the same figures again: %v", res.Problems)
 		}
 		// Tranches are not the undertaker's to record.

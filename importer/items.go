@@ -2,20 +2,42 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
 	"civicledger/ledger"
+	"civicledger/portal"
 )
 
 // writeCtx is what an item writes with: the transaction's services and
-// the actor, and a count of the records written.
+// the actor, and a count of the use cases run.
 type writeCtx struct {
 	ctx     context.Context
 	svc     Services
 	actor   ledger.Actor
 	records int
+}
+
+// reviewAction returns the policy's action for a review of kind k.
+func reviewAction(k ledger.ReviewKind) ledger.Action {
+	switch k {
+	case ledger.MidtermReview:
+		return ledger.ActRecordMidterm
+	case ledger.ClosingReview:
+		return ledger.ActRecordClosingReview
+	}
+	return ledger.ActRecordScreening
+}
+
+// metricAction returns the policy's action for figures of provenance p:
+// undertakers submit their own, evaluators verify them.
+func metricAction(p ledger.Provenance) ledger.Action {
+	if p == ledger.Verified {
+		return ledger.ActVerifyMetrics
+	}
+	return ledger.ActSubmitQuarterly
 }
 
 func init() {
@@ -53,6 +75,7 @@ func parseApplication(r *row) item {
 	a.p.Summary = r.text(k.column("项目简介"))
 	a.undertaker = r.creditCode(a.cUndertaker)
 	a.undertakerName = r.text(k.column("申报单位名称"))
+	a.p.Awarded, _ = r.money(k.column("申请资助金额（元）"))
 	a.p.CoFunding, _ = r.money(k.column("配套资金（元）"))
 	a.p.AppliedOn = r.date(k.column("申报日期"))
 	a.evaluator = r.creditCode(a.cEv)
@@ -114,25 +137,37 @@ func (a *application) check(s *state, r *row) {
 		reportLedger(applicationsKind, r, err)
 		return
 	}
-	if s.authorize(r, ledger.ActRegisterApplication, &a.p) {
-		p := a.p
-		s.projects[a.p.Code] = &p
+	if !s.authorize(r, ledger.ActRegisterApplication, &a.p) {
+		return
 	}
+	if a.evaluatorOrg != nil {
+		if _, err := ledger.Authorize(s.actor, ledger.ActAssignAgencies, &a.p); err != nil {
+			r.failErr(a.cEv, "你的角色无权指派第三方评估机构，请留空此列 / leave this column empty", err)
+			return
+		}
+	}
+	p := a.p
+	s.projects[a.p.Code] = &p
 }
 
 func (a *application) write(w *writeCtx) error {
 	if a.registers {
-		if err := w.svc.RegisterOrganization(w.ctx, w.actor, a.org); err != nil {
+		if _, err := w.svc.RegisterOrganization(w.ctx, w.actor, a.org); err != nil {
 			return err
 		}
 		w.records++
 	}
-	a.p.UndertakerID = a.org.ID
-	if a.evaluatorOrg != nil {
-		a.p.EvaluatorID = &a.evaluatorOrg.ID
+	in := &portal.ApplicationInput{Project: a.p, RoundYear: a.p.Year, UndertakerCode: a.undertaker}
+	if _, err := w.svc.RegisterApplication(w.ctx, w.actor, in); err != nil {
+		return err
 	}
 	w.records++
-	return w.svc.RegisterApplication(w.ctx, w.actor, &a.p)
+	if a.evaluatorOrg == nil {
+		return nil
+	}
+	w.records++
+	_, err := w.svc.AssignAgencies(w.ctx, w.actor, a.p.Code, a.evaluator, "")
+	return err
 }
 
 // ---- reviews (初筛及评审结果表) ----
@@ -198,6 +233,10 @@ func (v *review) check(s *state, r *row) {
 		return
 	}
 	v.sc.SetID = set.ID
+	if today := ledger.DateOf(s.now()); set.PublishedOn == "" || set.PublishedOn > today {
+		r.fail(reviewsKind.column("指标体系"), "该指标体系尚未发布", "indicator set %s %s is not published yet", set.Name, set.Edition)
+		return
+	}
 	v.sc.Scores = nil
 	for i := 0; i < maxScores; i++ {
 		if !v.given[i] {
@@ -238,11 +277,13 @@ func (v *review) check(s *state, r *row) {
 		return
 	}
 	v.sc.Passed = ledger.PassesReview(total)
-	if v.passed != nil {
-		v.sc.Passed = *v.passed
+	if v.passed != nil && *v.passed != v.sc.Passed {
+		r.fail(k.column("是否通过"), "与加权总分 "+strconv.FormatFloat(total, 'f', 2, 64)+" 不符（60 分及以上为通过）",
+			"the weighted total %.2f %s the pass mark of %.0f", total, map[bool]string{true: "reaches", false: "does not reach"}[v.sc.Passed], ledger.PassMark)
+		return
 	}
 	key := cardKey(v.code, &v.sc)
-	if s.cards[key] {
+	if s.cardKeys[key] {
 		r.fail(nil, "该评审记录已导入过（同一项目、评审类型、评审机构和日期）",
 			"this review (project, kind, reviewer and date) has been recorded already")
 		return
@@ -290,20 +331,20 @@ func (s *state) indicatorSet(r *row, kind ledger.ReviewKind, key string) *ledger
 
 func (v *review) write(w *writeCtx) error {
 	w.records++
-	return w.svc.RecordScorecard(w.ctx, w.actor, v.p, &v.sc)
+	_, err := w.svc.RecordReview(w.ctx, w.actor, &portal.ScorecardInput{ProjectCode: v.code, IndicatorSetID: v.sc.SetID,
+		ReviewedOn: v.sc.ReviewedOn, Comment: v.sc.Comment, Scores: v.sc.Scores, ReviewerCode: v.reviewer})
+	return err
 }
 
 // ---- approvals (立项名单) ----
 
 type approval struct {
-	code                string
-	approve             bool
-	awarded, coFunding  ledger.Money
-	hasAward, hasCoFund bool
-	on                  ledger.Date
-	evaluator, auditor  string
-	reason              string
-	d                   Decision
+	code     string
+	approve  bool
+	awarded  ledger.Money
+	hasAward bool
+	on       ledger.Date
+	reason   string
 }
 
 func parseApproval(r *row) item {
@@ -320,29 +361,23 @@ func parseApproval(r *row) item {
 		}
 	}
 	a.awarded, a.hasAward = r.money(k.column("资助金额（元）"))
-	a.coFunding, a.hasCoFund = r.money(k.column("配套资金（元）"))
 	a.on = r.date(k.column("决定日期"))
-	a.evaluator = r.creditCode(k.column("第三方评估机构统一社会信用代码"))
-	a.auditor = r.creditCode(k.column("第三方审计机构统一社会信用代码"))
 	a.reason = r.text(k.column("理由"))
 	if len(r.problems) == 0 {
-		if a.approve && !a.hasAward {
-			r.fail(k.column("资助金额（元）"), "立项须填写资助金额", "an approval must give the amount awarded")
-		}
 		if !a.approve && a.reason == "" {
 			r.fail(k.column("理由"), "不予立项须说明理由", "a rejection must give its reason")
 		}
 		if !a.approve && a.hasAward && a.awarded != 0 {
 			r.fail(k.column("资助金额（元）"), "不予立项的项目不能有资助金额", "a rejected application is awarded nothing")
 		}
+		if a.hasAward && a.awarded < 0 {
+			r.fail(k.column("资助金额（元）"), "资助金额不能为负数", "the award must not be negative")
+		}
 	}
 	return a
 }
 
-func (a *approval) refs(x *refs) {
-	x.projects = append(x.projects, a.code)
-	x.orgs = append(x.orgs, a.evaluator, a.auditor)
-}
+func (a *approval) refs(x *refs) { x.projects = append(x.projects, a.code) }
 
 func (a *approval) check(s *state, r *row) {
 	k := approvalsKind
@@ -354,53 +389,36 @@ func (a *approval) check(s *state, r *row) {
 	if !s.authorize(r, ledger.ActDecideApproval, p) {
 		return
 	}
-	next := *p
 	e := &ledger.StageEvent{ProjectID: p.ID, Stage: ledger.Approval, OccurredOn: a.on, Reason: a.reason}
-	if !a.approve {
+	if a.approve {
+		if err := ledger.CheckApproval(p, s.cards[p.Code]); err != nil {
+			r.failErr(k.column("立项结论"), "该项目尚无通过的立项评审，请先导入评审结果", err)
+			return
+		}
+		if e.Reason == "" {
+			e.Reason = "approved"
+		}
+	} else {
 		e.Stage, e.Outcome = p.Stage, ledger.Rejected
 	}
 	if err := e.Validate(); err != nil {
 		reportLedger(k, r, err)
 		return
 	}
-	if _, err := ledger.ApplyStageEvent(&next, e); err != nil {
+	if err := ledger.CheckStageChange(p, e); err != nil {
 		reportLedger(k, r, err)
-		return
 	}
-	a.d = Decision{Project: p, Event: e}
-	if a.approve {
-		next.Awarded = a.awarded
-		if a.hasCoFund {
-			next.CoFunding = a.coFunding
-		}
-		if a.evaluator != "" {
-			if o := s.org(r, k.column("第三方评估机构统一社会信用代码"), a.evaluator, ledger.Evaluator); o != nil {
-				next.EvaluatorID = &o.ID
-			}
-		}
-		if a.auditor != "" {
-			if o := s.org(r, k.column("第三方审计机构统一社会信用代码"), a.auditor, ledger.Auditor); o != nil {
-				next.AuditorID = &o.ID
-			}
-		}
-		if next.ApprovedOn == "" {
-			next.ApprovedOn = a.on
-		}
-		if err := next.Validate(); err != nil {
-			reportLedger(k, r, err)
-			return
-		}
-		a.d.Approved = &next
-	}
-	s.projects[a.code] = &next
 }
 
 func (a *approval) write(w *writeCtx) error {
 	w.records++
-	if a.d.Approved != nil {
-		w.records++
+	award := ledger.Money(0)
+	if a.approve && a.hasAward {
+		award = a.awarded
 	}
-	return w.svc.DecideApproval(w.ctx, w.actor, &a.d)
+	_, err := w.svc.DecideApproval(w.ctx, w.actor, &portal.DecisionInput{ProjectCode: a.code, Approve: a.approve,
+		Reason: a.reason, DecidedOn: a.on, Awarded: award})
+	return err
 }
 
 // ---- tranches (资金拨付表) ----
@@ -434,6 +452,10 @@ func (t *tranche) check(s *state, r *row) {
 		return
 	}
 	t.t.ProjectID = t.p.ID
+	if err := ledger.CheckTrancheDue(t.p, t.t.Kind, ledger.MidtermPassed(s.cards[t.code])); err != nil {
+		reportLedger(tranchesKind, r, err)
+		return
+	}
 	earlier := s.tranches[t.code]
 	if err := ledger.CheckPayment(t.p, &t.t, earlier); err != nil {
 		reportLedger(tranchesKind, r, err)
@@ -444,7 +466,8 @@ func (t *tranche) check(s *state, r *row) {
 
 func (t *tranche) write(w *writeCtx) error {
 	w.records++
-	return w.svc.RecordTranche(w.ctx, w.actor, t.p, &t.t)
+	_, err := w.svc.RecordTranche(w.ctx, w.actor, &portal.TrancheInput{ProjectCode: t.code, Kind: t.t.Kind, Amount: t.t.Amount, PaidOn: t.t.PaidOn})
+	return err
 }
 
 // ---- metrics (季度指标表) ----
@@ -453,7 +476,8 @@ type metrics struct {
 	code       string
 	start, end ledger.Date
 	provenance ledger.Provenance
-	values     []ledger.Metric
+	values     []portal.MetricValue
+	report     ledger.Report // the quarterly summary of self-reported figures
 	p          *ledger.Project
 }
 
@@ -469,6 +493,7 @@ func parseMetric(r *row) item {
 			"第三方": ledger.Verified, "评估机构核实": ledger.Verified}); ok {
 		m.provenance = p
 	}
+	var words []string
 	for _, mc := range metricColumns {
 		c := k.column(mc.header)
 		var v int64
@@ -480,21 +505,43 @@ func parseMetric(r *row) item {
 			if ok && v < 0 {
 				r.fail(c, "不能为负数", "must not be negative")
 			}
+			if ok {
+				words = append(words, fmt.Sprintf("%s %s 元", ledger.Label(mc.kind), fen))
+			}
 		} else {
 			v, ok = r.count(c)
+			if ok {
+				words = append(words, fmt.Sprintf("%s %d", ledger.Label(mc.kind), v))
+			}
 		}
 		if ok {
-			m.values = append(m.values, ledger.Metric{Kind: mc.kind, PeriodStart: m.start, PeriodEnd: m.end, Value: v, Provenance: m.provenance})
+			m.values = append(m.values, portal.MetricValue{Kind: mc.kind, Value: v})
 		}
 	}
 	if len(m.values) == 0 && len(r.problems) == 0 {
 		r.fail(nil, "至少填写一项指标（受益人次、受益人数、志愿者人次、志愿服务时长、专家人次或撬动社会资金）",
 			"give at least one figure (beneficiaryVisits, beneficiaryPersons, volunteerVisits, volunteerHours, expertVisits or leveragedFunds)")
 	}
+	m.report = ledger.Report{Kind: ledger.QuarterlySummary, Code: r.text(k.column("报告编号")), Title: r.text(k.column("报告标题")),
+		Body: r.text(k.column("工作总结")), PublishedOn: m.end}
+	if m.report.Code == "" {
+		m.report.Code = "QS-" + m.code + "-" + string(m.start)
+	}
+	if m.report.Title == "" {
+		m.report.Title = fmt.Sprintf("%s 季度工作总结（%s 至 %s）", m.code, m.start, m.end)
+	}
+	if m.report.Body == "" {
+		m.report.Body = fmt.Sprintf("%s 至 %s 承接方自报指标：%s。（由季度指标表导入）", m.start, m.end, strings.Join(words, "；"))
+	}
 	return m
 }
 
-func (m *metrics) refs(x *refs) { x.projects = append(x.projects, m.code) }
+func (m *metrics) refs(x *refs) {
+	x.projects = append(x.projects, m.code)
+	if m.provenance == ledger.SelfReported {
+		x.reports = append(x.reports, m.report.Code)
+	}
+}
 
 func (m *metrics) check(s *state, r *row) {
 	k := metricsKind
@@ -504,16 +551,35 @@ func (m *metrics) check(s *state, r *row) {
 	if !s.authorize(r, metricAction(m.provenance), m.p) {
 		return
 	}
-	for i := range m.values {
-		v := &m.values[i]
-		v.ProjectID = m.p.ID
+	for _, mv := range m.values {
+		v := ledger.Metric{ProjectID: m.p.ID, Kind: mv.Kind, PeriodStart: m.start, PeriodEnd: m.end, Value: mv.Value, Provenance: m.provenance}
 		if err := v.Validate(); err != nil {
 			reportLedger(k, r, err)
 			return
 		}
 	}
-	for i := range m.values {
-		v := &m.values[i]
+	if m.provenance == ledger.SelfReported {
+		// SubmitQuarterly's rules: figures of a project being executed,
+		// published with their quarterly summary.
+		if (m.p.Stage != ledger.Execution && m.p.Stage != ledger.Closing) || m.p.Outcome != ledger.Ongoing {
+			r.fail(k.column("项目编号"), "项目不在执行或结项阶段，不能报送季度指标",
+				"project %s is not being executed (it is in %s %s)", m.code, m.p.Stage, m.p.Outcome)
+			return
+		}
+		if err := m.report.Validate(); err != nil {
+			reportLedger(k, r, err)
+			return
+		}
+		if s.reports[m.report.Code] || !s.once(r, k.column("报告编号"), "report "+m.report.Code, "报告编号重复", "report code "+m.report.Code+" is given twice") {
+			if s.reports[m.report.Code] {
+				r.fail(k.column("报告编号"), "该编号的报告已存在（这一期的指标可能已导入过）",
+					"a report with code %s exists already (the period may have been imported before)", m.report.Code)
+			}
+			return
+		}
+	}
+	for _, mv := range m.values {
+		v := &ledger.Metric{Kind: mv.Kind, PeriodStart: m.start, PeriodEnd: m.end, Provenance: m.provenance}
 		c := k.fieldColumn("metric.value." + string(v.Kind))
 		key := metricKey(m.code, v)
 		if s.metrics[key] {
@@ -525,11 +591,12 @@ func (m *metrics) check(s *state, r *row) {
 }
 
 func (m *metrics) write(w *writeCtx) error {
-	for i := range m.values {
-		if err := w.svc.RecordMetric(w.ctx, w.actor, m.p, &m.values[i]); err != nil {
-			return err
-		}
-		w.records++
+	w.records++
+	if m.provenance == ledger.Verified {
+		_, err := w.svc.VerifyMetrics(w.ctx, w.actor, &portal.VerifyInput{ProjectCode: m.code, PeriodStart: m.start, PeriodEnd: m.end, Metrics: m.values})
+		return err
 	}
-	return nil
+	_, err := w.svc.SubmitQuarterly(w.ctx, w.actor, &portal.QuarterlyInput{ProjectCode: m.code, Report: m.report,
+		PeriodStart: m.start, PeriodEnd: m.end, Metrics: m.values})
+	return err
 }

@@ -90,11 +90,14 @@ var applicationsKind = &Kind{
 			Note: "项目承接方（社会组织）的 18 位代码 / the undertaker's 18-character code", Fields: []string{"project.undertaker"}},
 		{Header: "申报单位名称", Aliases: []string{"undertakerName", "申报单位"}, Example: "上海市示例社会服务中心",
 			Note: "代码尚未登记时，据此登记该组织 / registers the organization when its code is not yet known", Fields: []string{"organization.name"}},
+		{Header: "申请资助金额（元）", Aliases: []string{"amountApplied", "申请金额（元）"}, Example: "200000.00",
+			Note: "向公益金申请的金额，元，最多两位小数 / the amount applied for, yuan", Fields: []string{"project.awarded", "awarded"}},
 		{Header: "配套资金（元）", Aliases: []string{"coFunding", "自筹资金（元）"}, Example: "50000.00",
 			Note: "元，最多两位小数 / yuan, at most two decimals", Fields: []string{"project.coFunding"}},
 		{Header: "申报日期", Aliases: []string{"appliedOn"}, Example: "2016-03-15", Note: "YYYY-MM-DD", Fields: []string{"project.appliedOn"}},
 		{Header: "第三方评估机构统一社会信用代码", Aliases: []string{"evaluatorCreditCode", "评估机构信用代码"}, Example: exampleEvaluator,
-			Note: "负责初筛和评审的机构 / the agency that screens and reviews it", Fields: []string{"project.evaluator"}},
+			Note:   "负责初筛和评审的机构；填写时一并指派（须有指派权限） / the agency that screens and reviews it, assigned with the application (ASSIGN_AGENCIES)",
+			Fields: []string{"project.evaluator", "evaluatorCode"}},
 	},
 }
 
@@ -143,28 +146,26 @@ func scoreColumns() []*Column {
 var approvalsKind = &Kind{
 	Name: "approvals", Title: "立项名单", English: "approved list (approval decisions)",
 	Columns: []*Column{
-		projectCodeColumn("stageEvent.project"),
+		projectCodeColumn("projectCode"),
 		{Header: "立项结论", Aliases: []string{"decision", "立项结果"}, Required: true, Example: "立项",
-			Note: "立项（同意立项）或 不予立项（未获立项） / APPROVED or REJECTED", Fields: []string{"stageEvent.outcome", "stageEvent.stage"}},
+			Note:   "立项（同意立项）或 不予立项（未获立项）；立项须有通过的立项评审 / APPROVED or REJECTED; an approval needs a passed approval review",
+			Fields: []string{"approve", "stageEvent.outcome", "stageEvent.stage"}},
 		{Header: "资助金额（元）", Aliases: []string{"awarded", "立项金额（元）"}, Example: "200000.00",
-			Note: "立项时必填 / required when approved", Fields: []string{"project.awarded"}},
-		{Header: "配套资金（元）", Aliases: []string{"coFunding"}, Example: "50000.00",
-			Note: "空则保留申报时的数额 / empty keeps the application's", Fields: []string{"project.coFunding"}},
+			Note: "立项时的资助金额；空则为申请金额 / the award; empty: the amount applied for", Fields: []string{"awarded", "project.awarded"}},
 		{Header: "决定日期", Aliases: []string{"decidedOn", "立项日期"}, Required: true, Example: "2016-05-10",
-			Fields: []string{"stageEvent.occurredOn", "project.approvedOn"}},
-		{Header: "第三方评估机构统一社会信用代码", Aliases: []string{"evaluatorCreditCode"}, Example: exampleEvaluator, Fields: []string{"project.evaluator"}},
-		{Header: "第三方审计机构统一社会信用代码", Aliases: []string{"auditorCreditCode"}, Example: exampleAuditor, Fields: []string{"project.auditor"}},
-		{Header: "理由", Aliases: []string{"reason", "说明", "未立项理由"}, Example: "立项评审通过，公示期满无异议",
-			Note: "不予立项时必填 / required when rejected", Fields: []string{"stageEvent.reason", "attribution.reason"}},
+			Fields: []string{"stageEvent.occurredOn", "decidedOn"}},
+		{Header: "理由", Aliases: []string{"reason", "说明", "未立项理由"}, Example: "立项评审通过",
+			Note: "不予立项时必填 / required when rejected", Fields: []string{"reason", "stageEvent.reason"}},
 	},
 }
 
 var tranchesKind = &Kind{
 	Name: "tranches", Title: "资金拨付表", English: "fund tranches",
 	Columns: []*Column{
-		projectCodeColumn("tranche.project"),
+		projectCodeColumn("projectCode"),
 		{Header: "拨付批次", Aliases: []string{"kind", "tranche", "批次"}, Required: true, Example: "首期资金",
-			Note: "首期资金、第二期资金、尾款（或 FIRST、SECOND、FINAL）", Fields: []string{"tranche.kind"}},
+			Note:   "首期资金（协议签订后）、第二期资金（中期评审通过后）、尾款（结项时）；或 FIRST、SECOND、FINAL / first (after the agreement), second (after a passed mid-term review), final (at closing)",
+			Fields: []string{"tranche.kind", "kind"}},
 		{Header: "拨付金额（元）", Aliases: []string{"amount", "金额（元）"}, Required: true, Example: "100000.00",
 			Note: "元，最多两位小数；不得超过资助余额 / yuan; not more than what is left of the award", Fields: []string{"tranche.amount"}},
 		{Header: "拨付日期", Aliases: []string{"paidOn"}, Required: true, Example: "2016-06-01", Fields: []string{"tranche.paidOn"}},
@@ -189,11 +190,16 @@ var metricColumns = []struct {
 var metricsKind = &Kind{
 	Name: "metrics", Title: "季度指标表", English: "quarterly metrics",
 	Columns: append([]*Column{
-		projectCodeColumn("metric.project"),
+		projectCodeColumn("projectCode"),
 		{Header: "开始日期", Aliases: []string{"periodStart", "统计期开始"}, Required: true, Example: "2016-07-01", Fields: []string{"metric.periodStart"}},
 		{Header: "结束日期", Aliases: []string{"periodEnd", "统计期结束"}, Required: true, Example: "2016-09-30", Fields: []string{"metric.periodEnd"}},
 		{Header: "数据来源", Aliases: []string{"provenance", "来源"}, Example: "承接方自报",
-			Note: "承接方自报（默认）或 第三方核实 / SELF_REPORTED (default) or VERIFIED", Fields: []string{"metric.provenance"}},
+			Note: "承接方自报（默认，随季度工作总结发布）或 第三方核实 / SELF_REPORTED (default, published with a quarterly summary) or VERIFIED", Fields: []string{"metric.provenance"}},
+		{Header: "报告编号", Aliases: []string{"reportCode"}, Note: "自报时随附的季度工作总结的编号；空则为 QS-项目编号-开始日期 / the quarterly summary's code; empty: QS-<project>-<start>",
+			Fields: []string{"report.code"}},
+		{Header: "报告标题", Aliases: []string{"reportTitle"}, Note: "空则按项目和期间生成 / empty: made from the project and period", Fields: []string{"report.title"}},
+		{Header: "工作总结", Aliases: []string{"reportBody", "报告正文"}, Example: "本季度开展助餐服务 60 次，探访高龄独居老人 150 人。",
+			Note: "季度工作总结正文；空则为本行各项指标的文字说明 / the summary's text; empty: the row's figures in words", Fields: []string{"report.body"}},
 	}, func() []*Column {
 		var cs []*Column
 		for _, m := range metricColumns {

@@ -2,133 +2,163 @@ package importer
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"civicledger/ledger"
+	"civicledger/portal"
 )
 
-// Services are the use cases an import calls, one per kind of row, each
-// for an actor: it asks the policy (ledger.Authorize) and writes with the
-// attribution of the role that allowed it. Transactor runs them in one
-// transaction.
+// Services are the use cases an import calls, one or two per row: the
+// same ones the GraphQL mutations call (*portal.Publishing implements
+// them), so each row meets the same policy (ledger.Authorize), the same
+// programme rules and the same attribution, and leaves its entry in the
+// audit log.
 type Services interface {
-	RegisterOrganization(ctx context.Context, a ledger.Actor, o *ledger.Organization) error
-	RegisterApplication(ctx context.Context, a ledger.Actor, p *ledger.Project) error
-	// The writes of a project's records take the project as the import
-	// read it, which the policy judges (own or another's project).
-	RecordScorecard(ctx context.Context, a ledger.Actor, p *ledger.Project, s *ledger.Scorecard) error
-	DecideApproval(ctx context.Context, a ledger.Actor, d *Decision) error
-	RecordTranche(ctx context.Context, a ledger.Actor, p *ledger.Project, t *ledger.Tranche) error
-	RecordMetric(ctx context.Context, a ledger.Actor, p *ledger.Project, m *ledger.Metric) error
+	RegisterOrganization(ctx context.Context, actor ledger.Actor, o *ledger.Organization) (*ledger.Organization, error)
+	RegisterApplication(ctx context.Context, actor ledger.Actor, in *portal.ApplicationInput) (*ledger.Project, error)
+	AssignAgencies(ctx context.Context, actor ledger.Actor, code, evaluatorCode, auditorCode string) (*ledger.Project, error)
+	RecordReview(ctx context.Context, actor ledger.Actor, in *portal.ScorecardInput) (*ledger.Scorecard, error)
+	DecideApproval(ctx context.Context, actor ledger.Actor, in *portal.DecisionInput) (*ledger.Project, error)
+	RecordTranche(ctx context.Context, actor ledger.Actor, in *portal.TrancheInput) (*ledger.Tranche, error)
+	SubmitQuarterly(ctx context.Context, actor ledger.Actor, in *portal.QuarterlyInput) (*ledger.Report, error)
+	VerifyMetrics(ctx context.Context, actor ledger.Actor, in *portal.VerifyInput) (*ledger.Project, error)
 }
 
-// Transactor runs an import's writes in one transaction: they commit
+// Transactor runs an import's use cases in one transaction: they commit
 // together when fn returns nil and are all rolled back otherwise.
 type Transactor interface {
 	InTx(ctx context.Context, fn func(s Services) error) error
 }
 
-// Decision is the approval or rejection of an application: the project as
-// it stands, and what the decision makes of it.
-type Decision struct {
-	Project  *ledger.Project    // the project as stored (its ID and current version)
-	Event    *ledger.StageEvent // the stage event: to APPROVAL, or REJECTED with its reason
-	Approved *ledger.Project    // for an approval: the project with its award, agencies and approval date
+// PortalServices runs the portal's use cases (portal.Publishing) of a
+// whole import in one transaction of Store.
+type PortalServices struct {
+	Store portal.Store
+	Now   func() time.Time // the use cases' clock; time.Now when nil
 }
 
-// reviewAction returns the policy's action for a review of kind k.
-func reviewAction(k ledger.ReviewKind) ledger.Action {
-	switch k {
-	case ledger.MidtermReview:
-		return ledger.ActRecordMidterm
-	case ledger.ClosingReview:
-		return ledger.ActRecordClosingReview
-	}
-	return ledger.ActRecordScreening
-}
-
-// metricAction returns the policy's action for a metric of provenance p:
-// undertakers submit their own figures, evaluators verify them.
-func metricAction(p ledger.Provenance) ledger.Action {
-	if p == ledger.Verified {
-		return ledger.ActVerifyMetrics
-	}
-	return ledger.ActSubmitQuarterly
-}
-
-// WriterServices are the import's use cases over ledger.Writer: each
-// authorizes with ledger.Authorize and writes through the store's
-// write recipe (validation, history, outbox, derived figures).
-type WriterServices struct {
-	Publisher ledger.Publisher
-}
-
-// InTx implements Transactor.
-func (s WriterServices) InTx(ctx context.Context, fn func(Services) error) error {
-	return s.Publisher.InTx(ctx, func(w ledger.Writer) error { return fn(writerServices{w: w}) })
-}
-
-// writerServices are the Services of one transaction.
-type writerServices struct {
-	w ledger.Writer
-}
-
-func (s writerServices) RegisterOrganization(ctx context.Context, a ledger.Actor, o *ledger.Organization) error {
-	role, err := ledger.Authorize(a, ledger.ActRegisterOrg, nil)
-	if err != nil {
-		return err
-	}
-	return s.w.CreateOrganization(ctx, a.Attribution(role, ""), o)
-}
-
-func (s writerServices) RegisterApplication(ctx context.Context, a ledger.Actor, p *ledger.Project) error {
-	role, err := ledger.Authorize(a, ledger.ActRegisterApplication, p)
-	if err != nil {
-		return err
-	}
-	return s.w.CreateProject(ctx, a.Attribution(role, ""), p)
-}
-
-func (s writerServices) RecordScorecard(ctx context.Context, a ledger.Actor, p *ledger.Project, sc *ledger.Scorecard) error {
-	return s.forProject(ctx, a, reviewAction(sc.Kind), p, func(att ledger.Attribution) error {
-		return s.w.RecordScorecard(ctx, att, sc)
+// InTx implements Transactor: fn's use cases run on a portal.Publishing
+// whose store is the transaction (see txStore).
+func (s PortalServices) InTx(ctx context.Context, fn func(Services) error) error {
+	return s.Store.InTx(ctx, func(w ledger.Writer) error {
+		tx := &txStore{Writer: w, stored: stored{s.Store}, orgs: map[string]*ledger.Organization{},
+			rounds: map[int]*ledger.Round{}, projects: map[string]*ledger.Project{}}
+		return fn(&portal.Publishing{Store: tx, Now: s.Now})
 	})
 }
 
-func (s writerServices) DecideApproval(ctx context.Context, a ledger.Actor, d *Decision) error {
-	return s.forProject(ctx, a, ledger.ActDecideApproval, d.Project, func(att ledger.Attribution) error {
-		if err := s.w.RecordStageEvent(ctx, att, d.Event); err != nil {
-			return err
+// txStore is a portal.Store bound to one transaction, so that the use
+// cases of every row of an import commit together: their writes (and
+// their own InTx) go into the transaction; their reads go to the store,
+// except what the import itself writes and reads back (organizations it
+// registers, projects it creates and corrects), which the transaction
+// remembers. Rounds and organizations, which no import changes, are read
+// once. The store checks again inside the transaction what each write
+// depends on (references, CheckPayment, stage changes).
+type txStore struct {
+	ledger.Writer // the transaction's writes, over the store's
+	stored
+
+	orgs     map[string]*ledger.Organization
+	rounds   map[int]*ledger.Round
+	projects map[string]*ledger.Project // created or corrected in the transaction
+}
+
+// stored holds the store one level deeper than the transaction's Writer,
+// so that the Writer's methods are the ones promoted.
+type stored struct{ portal.Store }
+
+// InTx runs fn in the import's transaction, with the writes below.
+func (s *txStore) InTx(_ context.Context, fn func(w ledger.Writer) error) error { return fn(s) }
+
+// CreateOrganization writes o and remembers it for the rows after.
+func (s *txStore) CreateOrganization(ctx context.Context, att ledger.Attribution, o *ledger.Organization) error {
+	if err := s.Writer.CreateOrganization(ctx, att, o); err != nil {
+		return err
+	}
+	c := *o
+	s.orgs[o.CreditCode] = &c
+	return nil
+}
+
+// CreateProject writes p and remembers it for the rows after.
+func (s *txStore) CreateProject(ctx context.Context, att ledger.Attribution, p *ledger.Project) error {
+	if err := s.Writer.CreateProject(ctx, att, p); err != nil {
+		return err
+	}
+	c := *p
+	s.projects[p.Code] = &c
+	return nil
+}
+
+// CorrectProject writes p's new version and remembers it.
+func (s *txStore) CorrectProject(ctx context.Context, att ledger.Attribution, p *ledger.Project) error {
+	if err := s.Writer.CorrectProject(ctx, att, p); err != nil {
+		return err
+	}
+	c := *p
+	s.projects[p.Code] = &c
+	return nil
+}
+
+// RecordStageEvent writes e; a project the transaction remembers is read
+// again from the transaction's writes no more (it is forgotten).
+func (s *txStore) RecordStageEvent(ctx context.Context, att ledger.Attribution, e *ledger.StageEvent) error {
+	for code, p := range s.projects {
+		if p.ID == e.ProjectID {
+			delete(s.projects, code)
 		}
-		if d.Approved == nil {
-			return nil
-		}
-		// The award, the agencies and the approval date: a new version of
-		// the project, whose reason is the decision.
-		p := *d.Approved
-		p.Version = 0
-		att.Reason = "立项 / approved: " + d.Event.Reason
-		return s.w.CorrectProject(ctx, att, &p)
-	})
-}
-
-func (s writerServices) RecordTranche(ctx context.Context, a ledger.Actor, p *ledger.Project, t *ledger.Tranche) error {
-	return s.forProject(ctx, a, ledger.ActRecordTranche, p, func(att ledger.Attribution) error {
-		return s.w.RecordTranche(ctx, att, t)
-	})
-}
-
-func (s writerServices) RecordMetric(ctx context.Context, a ledger.Actor, p *ledger.Project, m *ledger.Metric) error {
-	return s.forProject(ctx, a, metricAction(m.Provenance), p, func(att ledger.Attribution) error {
-		return s.w.RecordMetric(ctx, att, m)
-	})
-}
-
-// forProject authorizes act on project p and runs write with the
-// attribution of the role that allowed it.
-func (s writerServices) forProject(ctx context.Context, a ledger.Actor, act ledger.Action, p *ledger.Project, write func(ledger.Attribution) error) error {
-	role, err := ledger.Authorize(a, act, p)
-	if err != nil {
-		return err
 	}
-	return write(a.Attribution(role, ""))
+	return s.Writer.RecordStageEvent(ctx, att, e)
+}
+
+// Project returns a project the transaction wrote, or the stored one.
+func (s *txStore) Project(ctx context.Context, code string) (*ledger.Project, error) {
+	if p, ok := s.projects[code]; ok {
+		c := *p
+		return &c, nil
+	}
+	return s.stored.Project(ctx, code)
+}
+
+// OrganizationsByCodes returns organizations by credit code, each read once.
+func (s *txStore) OrganizationsByCodes(ctx context.Context, codes []string) ([]*ledger.Organization, error) {
+	out := make([]*ledger.Organization, len(codes))
+	var missing []string
+	for i, c := range codes {
+		c = strings.ToUpper(strings.TrimSpace(c))
+		if o, ok := s.orgs[c]; ok {
+			out[i] = o
+		} else {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		found, err := s.stored.OrganizationsByCodes(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for i, c := range missing {
+			if found[i] != nil {
+				s.orgs[c] = found[i]
+			}
+		}
+		for i, c := range codes {
+			out[i] = s.orgs[strings.ToUpper(strings.TrimSpace(c))]
+		}
+	}
+	return out, nil
+}
+
+// RoundByYear returns the round of a year, read once.
+func (s *txStore) RoundByYear(ctx context.Context, year int) (*ledger.Round, error) {
+	if r, ok := s.rounds[year]; ok {
+		return r, nil
+	}
+	r, err := s.stored.RoundByYear(ctx, year)
+	if err == nil {
+		s.rounds[year] = r
+	}
+	return r, err
 }

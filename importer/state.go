@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"strings"
+	"time"
 
 	"civicledger/ledger"
 )
@@ -26,21 +27,25 @@ type state struct {
 	seen       map[string]int                  // a key the file may hold once → the row that holds it
 	tranches   map[string][]ledger.Tranche     // by project code: stored and earlier rows'
 	metrics    map[string]bool                 // stored metric keys (see metricKey)
-	cards      map[string]bool                 // stored scorecard keys (see cardKey)
+	cardKeys   map[string]bool                 // stored scorecard keys (see cardKey)
+	cards      map[string][]*ledger.Scorecard  // stored scorecards by project code
+	reports    map[string]bool                 // stored report codes
 	sets       map[ledger.ReviewKind][]*ledger.IndicatorSet
+	now        func() time.Time
 }
 
 func newState(ctx context.Context, src Source, k *Kind, a ledger.Actor) *state {
 	return &state{ctx: ctx, src: src, kind: k, actor: a,
 		rounds: map[int]*ledger.Round{}, orgs: map[string]*ledger.Organization{}, registered: map[string]*ledger.Organization{},
 		projects: map[string]*ledger.Project{}, seen: map[string]int{}, tranches: map[string][]ledger.Tranche{},
-		metrics: map[string]bool{}, cards: map[string]bool{}, sets: map[ledger.ReviewKind][]*ledger.IndicatorSet{}}
+		metrics: map[string]bool{}, cardKeys: map[string]bool{}, cards: map[string][]*ledger.Scorecard{}, reports: map[string]bool{},
+		sets: map[ledger.ReviewKind][]*ledger.IndicatorSet{}, now: time.Now}
 }
 
 // refs are the records the parsed rows name, read in batches before the
 // rows are checked.
 type refs struct {
-	projects, orgs []string
+	projects, orgs, reports []string
 }
 
 // referrer is an item that names projects or organizations.
@@ -88,6 +93,15 @@ func (s *state) prefetch(items []item) error {
 			return err
 		}
 	}
+	for _, codes := range batches(dedupe(r.reports)) {
+		rs, err := s.src.ReportsByCodes(s.ctx, codes)
+		if err != nil {
+			return err
+		}
+		for i, r := range rs {
+			s.reports[codes[i]] = r != nil
+		}
+	}
 	return nil
 }
 
@@ -114,14 +128,17 @@ func (s *state) prefetchOf(ids []int64, ps []*ledger.Project) error {
 				s.metrics[metricKey(ps[i].Code, m)] = true
 			}
 		}
-	case reviewsKind:
+	}
+	switch s.kind {
+	case reviewsKind, approvalsKind, tranchesKind:
 		cs, err := s.src.ScorecardsByProjectIDs(s.ctx, ids)
 		if err != nil {
 			return err
 		}
 		for i, list := range cs {
+			s.cards[ps[i].Code] = list
 			for _, c := range list {
-				s.cards[cardKey(ps[i].Code, c)] = true
+				s.cardKeys[cardKey(ps[i].Code, c)] = true
 			}
 		}
 	}
