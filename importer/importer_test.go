@@ -333,3 +333,26 @@ func TestHeaders(t *testing.T) {
 		}
 	})
 }
+
+// docs/import.md lists every kind and every column by its headers.
+func TestDocsListEveryColumn(t *testing.T) {
+	b, err := os.ReadFile("../docs/import.md")
+	must(t, err)
+	doc := string(b)
+	for _, k := range importer.Kinds {
+		if !strings.Contains(doc, "### `"+k.Name+"` — "+k.Title) {
+			t.Errorf("docs/import.md has no section for %s (%s)", k.Name, k.Title)
+		}
+		for _, c := range k.Columns {
+			if strings.HasPrefix(c.English(), "score") { // one row for the ten: 指标1得分 … 指标10得分
+				continue
+			}
+			if !strings.Contains(doc, "| "+c.Header) && !strings.Contains(doc, "… "+c.Header) {
+				t.Errorf("docs/import.md does not list column %s of %s", c.Header, k.Name)
+			}
+			if !strings.Contains(doc, "`"+c.English()+"`") {
+				t.Errorf("docs/import.md does not name column %s of %s", c.English(), k.Name)
+			}
+		}
+	}
+}

@@ -9,12 +9,17 @@ import (
 // Writes of projects: new projects, corrections and stage events.
 
 // checkProjectRefs checks the round and organizations a project names and
-// fills in its year from the round.
+// fills in its year from the round (read once per transaction: a bulk
+// import names the same round in every row).
 func (tx *Tx) checkProjectRefs(ctx context.Context, p *ledger.Project) error {
-	if err := tx.get(ctx, &p.Year, `SELECT year FROM rounds WHERE id = ?`, p.RoundID); ledger.ErrorCode(err) == ledger.ENOTFOUND {
+	if y, ok := tx.roundYears[p.RoundID]; ok {
+		p.Year = y
+	} else if err := tx.get(ctx, &p.Year, `SELECT year FROM rounds WHERE id = ?`, p.RoundID); ledger.ErrorCode(err) == ledger.ENOTFOUND {
 		return ledger.Invalid("project.round", "round %d does not exist", p.RoundID)
 	} else if err != nil {
 		return err
+	} else {
+		tx.roundYears[p.RoundID] = p.Year
 	}
 	return tx.checkOrgs(ctx, p.OrgRefs())
 }
