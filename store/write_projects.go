@@ -100,7 +100,7 @@ func (w txWriter) CorrectProject(ctx context.Context, att ledger.Attribution, p 
 	tx := w.tx
 	var prev int
 	c := tx.projectVersion(p, &prev)
-	c.correction, c.validate, c.figuresOf = true, p.Validate, &p.ID
+	c.correction, c.validate = true, p.Validate
 	c.check = func(ctx context.Context) error {
 		cur, err := tx.loadProject(ctx, "project.id", p.ID)
 		if err != nil {
@@ -108,6 +108,13 @@ func (w txWriter) CorrectProject(ctx context.Context, att ledger.Attribution, p 
 		}
 		if err := ledger.CheckCorrection(cur, p); err != nil {
 			return err
+		}
+		// Of a project's own fields only the co-funding enters its derived
+		// figures (leveraged funds fall back to it); a correction that
+		// leaves it as it was (assigning agencies, an award, a title) does
+		// not recompute them. The rollup row is marked by the update.
+		if cur.CoFunding != p.CoFunding {
+			tx.dirty[p.ID] = true
 		}
 		prev = cur.Version
 		return tx.checkProjectRefs(ctx, p)
