@@ -331,8 +331,14 @@ func (s *state) indicatorSet(r *row, kind ledger.ReviewKind, key string) *ledger
 
 func (v *review) write(w *writeCtx) error {
 	w.records++
+	var scores []portal.PositionScore
+	for i, given := range v.given {
+		if given {
+			scores = append(scores, portal.PositionScore{Position: i + 1, Value: v.values[i]})
+		}
+	}
 	_, err := w.svc.RecordReview(w.ctx, w.actor, &portal.ScorecardInput{ProjectCode: v.code, IndicatorSetID: v.sc.SetID,
-		ReviewedOn: v.sc.ReviewedOn, Comment: v.sc.Comment, Scores: v.sc.Scores, ReviewerCode: v.reviewer})
+		ReviewedOn: v.sc.ReviewedOn, Comment: v.sc.Comment, Scores: scores, ReviewerCode: v.reviewer})
 	return err
 }
 
