@@ -122,7 +122,7 @@ func reportImport(w io.Writer, res *importer.Result, dry bool) error {
 		fmt.Fprintf(w, "检查通过，可以导入（未写入）/ every row passed; nothing written (dry run)\n")
 		return nil
 	}
-	fmt.Fprintf(w, "已导入 %d 行（%d 条记录）/ imported %d rows (%d records)\n", res.Written, res.Records, res.Written, res.Records)
+	fmt.Fprintf(w, "已导入 %d 行（%d 项操作，均记入审计日志）/ imported %d rows (%d use cases, each in the audit log)\n", res.Written, res.Records, res.Written, res.Records)
 	return nil
 }
 

@@ -103,7 +103,7 @@ func TestImportCommand(t *testing.T) {
 		t.Fatalf("dry run with the account's token: %q %v", out, err)
 	}
 	out, err = run("import", "metrics", csv, "--as", "mingde")
-	if err != nil || !strings.Contains(out, "imported 2 rows") {
+	if err != nil || !strings.Contains(out, "imported 2 rows (2 use cases") {
 		t.Fatalf("import: %q %v", out, err)
 	}
 	db, err = store.Open(ctx, dbPath)

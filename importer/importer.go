@@ -47,7 +47,7 @@ type Result struct {
 	Encoding string   // how a CSV file was decoded: UTF-8, UTF-8 BOM or GB18030
 	Rows     int      // data rows read (empty rows skipped)
 	Written  int      // rows imported: 0 on a dry run or when any row was refused
-	Records  int      // ledger records written (a metrics row writes one per figure)
+	Records  int      // use cases run, each with its audit-log entry (an application naming a new undertaker or its agency runs more than one)
 	Ignored  []string // headers that name no column of the kind, ignored
 	Problems []Problem
 }
