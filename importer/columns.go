@@ -38,9 +38,10 @@ func (c Column) English() string {
 // marks, half-width brackets, lower case.
 func normalizeHeader(s string) string {
 	s = strings.TrimPrefix(s, "\ufeff")
-	r := strings.NewReplacer("（", "(", "）", ")", "*", "", "＊", "", " ", "", "\u3000", "", "\t", "", "\n", "", "_", "", "-", "")
-	return strings.ToLower(r.Replace(strings.TrimSpace(s)))
+	return strings.ToLower(headerFolds.Replace(strings.TrimSpace(s)))
 }
+
+var headerFolds = strings.NewReplacer("（", "(", "）", ")", "*", "", "＊", "", " ", "", "\u3000", "", "\t", "", "\n", "", "_", "", "-", "")
 
 // headerKeys returns the forms a column is recognised by: each name, and
 // each name without its bracketed unit ("资助金额（元）" also as "资助金额").

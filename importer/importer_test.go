@@ -326,6 +326,13 @@ func TestHeaders(t *testing.T) {
 		if diff := cmp.Diff([]where{{1, "拨付批次"}}, places(res.Problems)); diff != "" || res.Rows != 0 {
 			t.Fatalf("missing column: %s %v", diff, res.Problems)
 		}
+		for _, empty := range []string{"", "\n\n", "\xef\xbb\xbf"} { // an empty file is a problem, not a crash
+			must(t, os.WriteFile(path, []byte(empty), 0o644))
+			res = f.run(t, importer.Kinds[3], path, true)
+			if diff := cmp.Diff([]where{{1, ""}}, places(res.Problems)); diff != "" {
+				t.Fatalf("empty file %q: %s %v", empty, diff, res.Problems)
+			}
+		}
 		writeCSV(t, path, [][]string{{"*项目编号", "拨付批次", "拨付金额(元)", "拨付日期"}}, "UTF-8")
 		res = f.run(t, importer.Kinds[3], path, true)
 		if diff := cmp.Diff([]where{{2, ""}}, places(res.Problems)); diff != "" {

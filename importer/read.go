@@ -96,12 +96,14 @@ func (t *csvTable) Close() error     { return nil }
 
 func (t *csvTable) Next() ([]string, int, error) {
 	rec, err := t.r.Read()
-	line, _ := t.r.FieldPos(0)
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return nil, pe.StartLine, fmt.Errorf("第 %d 行不是合法的 CSV / line %d is not valid CSV: %v", pe.StartLine, pe.StartLine, pe.Err)
+	} else if err != nil {
+		return nil, 0, err
 	}
-	return rec, line, err
+	line, _ := t.r.FieldPos(0) // a record read has at least one field
+	return rec, line, nil
 }
 
 // xlsxTable streams the rows of one sheet of a workbook.
