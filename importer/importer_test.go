@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
 
 	"civicledger/importer"
 	"civicledger/ledger"
@@ -362,4 +363,33 @@ func TestDocsListEveryColumn(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Row numbers are the workbook's, empty rows between included, and a
+// sheet is chosen by name.
+func TestXLSXRowNumbersAndSheets(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, 1)
+		path := tempPath(t, "gaps.xlsx")
+		x := excelize.NewFile()
+		_, err := x.NewSheet("拨付")
+		must(t, err)
+		for cell, v := range map[string]string{"A1": "项目编号", "B1": "拨付批次", "C1": "拨付金额（元）", "D1": "拨付日期",
+			"A2": "FC2016-ELD-0404", "B2": "首期", "C2": "100", "D2": "2016-06-01",
+			"A7": "FC2016-ELD-0404", "B7": "尾款", "C7": "1e3", "D7": "2016-06-02"} {
+			must(t, x.SetCellStr("拨付", cell, v))
+		}
+		must(t, x.SaveAs(path))
+		res, err := importer.Run(context.Background(), db, importer.PortalServices{Store: db},
+			importer.Options{Kind: importer.Kinds[3], Path: path, Sheet: "拨付", DryRun: true, Actor: f.admin})
+		must(t, err)
+		want := []where{{2, "A 项目编号"}, {7, "C 拨付金额（元）"}} // a row whose cells are refused is not looked up further
+		if diff := cmp.Diff(want, places(res.Problems)); diff != "" || res.Sheet != "拨付" {
+			t.Fatalf("sheet %q; problems (-want +got):\n%s\n%v", res.Sheet, diff, res.Problems)
+		}
+		if _, err := importer.Run(context.Background(), db, importer.PortalServices{Store: db},
+			importer.Options{Kind: importer.Kinds[3], Path: path, Sheet: "没有", DryRun: true, Actor: f.admin}); err == nil {
+			t.Fatal("a sheet that does not exist was read")
+		}
+	})
 }
