@@ -64,6 +64,7 @@ type config struct {
 
 	// OpenData configures downloads, snapshots, OCDS and 360Giving.
 	OpenData openDataConfig
+	Import   importConfig // import: its flags (import.go)
 }
 
 func env(name, def string) string {
@@ -190,6 +191,7 @@ commands:
                 the search index is rebuilt at the next start
   export DIR    write a full open-data snapshot (CSV, JSON Lines, OCDS,
                 360Giving, manifest, data dictionary) into an empty DIR
+  ` + importUsage + `
   org add | user add|list | token create|list|revoke | audit
                 publishing accounts, API tokens and the audit log (README,
                 "Publishing"); passwords are read from a prompt or stdin
@@ -198,7 +200,7 @@ flags (each with an environment fallback, shown in brackets):
 `
 
 // synopsis is the command line in one line, for errors.
-const synopsis = "civicledger [serve|reindex|verify|backup FILE|restore FILE|export DIR|org|user|token|audit] [flags]"
+const synopsis = "civicledger [serve|reindex|verify|backup FILE|restore FILE|import KIND FILE|export DIR|org|user|token|audit] [flags]"
 
 // commandArgs names the arguments each command takes.
 var commandArgs = map[string][]string{"backup": {"FILE"}, "restore": {"FILE"}, "export": {"DIR"}}
@@ -223,6 +225,7 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("CIVICLEDGER_METRICS_ADDR", ""), "listen address of /metrics (Prometheus), or empty for none (CIVICLEDGER_METRICS_ADDR)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("CIVICLEDGER_PPROF_ADDR", ""), "listen address of Go's profiler (/debug/pprof/), or empty for none; never the public address (CIVICLEDGER_PPROF_ADDR)")
 	fs.BoolVar(&c.Force, "force", false, "backup, restore: replace the file if it exists")
+	importFlags(fs, &c.Import)
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
@@ -240,7 +243,8 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 			return "", c, err
 		}
 	}
-	if want := commandArgs[cmd]; len(c.Args) != len(want) {
+	if cmd == "import" { // import checks its own arguments: KIND [FILE]
+	} else if want := commandArgs[cmd]; len(c.Args) != len(want) {
 		if len(want) == 0 {
 			return "", c, fmt.Errorf("unexpected argument %q (usage: %s)", c.Args[0], synopsis)
 		}
@@ -311,6 +315,8 @@ func main() {
 		err = verify(ctx, cfg, log, os.Stdout)
 	case "export":
 		err = export(ctx, cfg, log)
+	case "import":
+		err = importCommand(ctx, cfg, log, os.Stdout)
 	default:
 		err = fmt.Errorf("unknown command %q (usage: %s)", cmd, synopsis)
 	}

@@ -216,6 +216,7 @@ type Tx struct {
 	orgKinds   map[int64]ledger.OrgKind
 	indicators map[int64][]ledger.Indicator
 	sets       map[int64]ledger.IndicatorSet
+	roundYears map[int64]int // round ID → its year
 	// Revision and outbox rows, written in multi-row statements at commit.
 	revisions [][]any
 	outbox    [][]any
@@ -242,7 +243,8 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 	}
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond),
 		stmts: map[string]*sqlx.Stmt{}, dirty: map[int64]bool{}, before: map[int64]*contribution{}, projects: map[int64]ledger.Project{},
-		orgKinds: map[int64]ledger.OrgKind{}, indicators: map[int64][]ledger.Indicator{}, sets: map[int64]ledger.IndicatorSet{}}, nil
+		orgKinds: map[int64]ledger.OrgKind{}, indicators: map[int64][]ledger.Indicator{}, sets: map[int64]ledger.IndicatorSet{},
+		roundYears: map[int64]int{}}, nil
 }
 
 // inTx runs fn in a write transaction, committing when it returns nil.

@@ -9,12 +9,17 @@ import (
 // Writes of projects: new projects, corrections and stage events.
 
 // checkProjectRefs checks the round and organizations a project names and
-// fills in its year from the round.
+// fills in its year from the round (read once per transaction: a bulk
+// import names the same round in every row).
 func (tx *Tx) checkProjectRefs(ctx context.Context, p *ledger.Project) error {
-	if err := tx.get(ctx, &p.Year, `SELECT year FROM rounds WHERE id = ?`, p.RoundID); ledger.ErrorCode(err) == ledger.ENOTFOUND {
+	if y, ok := tx.roundYears[p.RoundID]; ok {
+		p.Year = y
+	} else if err := tx.get(ctx, &p.Year, `SELECT year FROM rounds WHERE id = ?`, p.RoundID); ledger.ErrorCode(err) == ledger.ENOTFOUND {
 		return ledger.Invalid("project.round", "round %d does not exist", p.RoundID)
 	} else if err != nil {
 		return err
+	} else {
+		tx.roundYears[p.RoundID] = p.Year
 	}
 	return tx.checkOrgs(ctx, p.OrgRefs())
 }
@@ -95,7 +100,7 @@ func (w txWriter) CorrectProject(ctx context.Context, att ledger.Attribution, p 
 	tx := w.tx
 	var prev int
 	c := tx.projectVersion(p, &prev)
-	c.correction, c.validate, c.figuresOf = true, p.Validate, &p.ID
+	c.correction, c.validate = true, p.Validate
 	c.check = func(ctx context.Context) error {
 		cur, err := tx.loadProject(ctx, "project.id", p.ID)
 		if err != nil {
@@ -103,6 +108,13 @@ func (w txWriter) CorrectProject(ctx context.Context, att ledger.Attribution, p 
 		}
 		if err := ledger.CheckCorrection(cur, p); err != nil {
 			return err
+		}
+		// Of a project's own fields only the co-funding enters its derived
+		// figures (leveraged funds fall back to it); a correction that
+		// leaves it as it was (assigning agencies, an award, a title) does
+		// not recompute them. The rollup row is marked by the update.
+		if cur.CoFunding != p.CoFunding {
+			tx.dirty[p.ID] = true
 		}
 		prev = cur.Version
 		return tx.checkProjectRefs(ctx, p)
