@@ -535,6 +535,7 @@ func (h *handler) write(w http.ResponseWriter, r *http.Request, rep *reply) {
 	}
 
 	var buf bytes.Buffer
+	buf.Grow(len(rep.body.Data) + 512) // the data and the envelope, in one allocation
 	if err := rep.body.encode(&buf); err != nil {
 		h.log.Error("graphql: cannot encode response", "err", err.Error())
 		buf.Reset()

@@ -14610,11 +14610,10 @@ func (ec *executionContext) _Announcement(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Announcement")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Announcement_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Announcement_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "code":
 			out.Values[i] = ec._Announcement_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14626,11 +14625,10 @@ func (ec *executionContext) _Announcement(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Announcement_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Announcement_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "title":
 			out.Values[i] = ec._Announcement_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14669,11 +14667,10 @@ func (ec *executionContext) _Announcement(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "noticeOpen":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Announcement_noticeOpen(ctx, field, obj)
-				})
+			out.Values[i] = ec._Announcement_noticeOpen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "projects":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -14871,11 +14868,10 @@ func (ec *executionContext) _CaseCollection(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CaseCollection")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CaseCollection_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._CaseCollection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "year":
 			out.Values[i] = ec._CaseCollection_year(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14983,25 +14979,23 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 		case "demo":
 			out.Values[i] = ec._Dataset_demo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "note":
 			out.Values[i] = ec._Dataset_note(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "loadedAt":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Dataset_loadedAt(ctx, field, obj)
-				})
+			out.Values[i] = ec._Dataset_loadedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "currency":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Dataset_currency(ctx, field, obj)
-				})
+			out.Values[i] = ec._Dataset_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15213,41 +15207,39 @@ func (ec *executionContext) _IndicatorSet(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("IndicatorSet")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._IndicatorSet_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._IndicatorSet_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._IndicatorSet_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._IndicatorSet_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._IndicatorSet_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "name":
 			out.Values[i] = ec._IndicatorSet_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "edition":
 			out.Values[i] = ec._IndicatorSet_edition(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "publishedOn":
 			out.Values[i] = ec._IndicatorSet_publishedOn(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "indicators":
 			out.Values[i] = ec._IndicatorSet_indicators(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15280,51 +15272,48 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 		case "kind":
 			out.Values[i] = ec._Metric_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Metric_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Metric_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "periodStart":
 			out.Values[i] = ec._Metric_periodStart(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "periodEnd":
 			out.Values[i] = ec._Metric_periodEnd(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "value":
 			out.Values[i] = ec._Metric_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "amount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Metric_amount(ctx, field, obj)
-				})
+			out.Values[i] = ec._Metric_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "target":
 			out.Values[i] = ec._Metric_target(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "provenance":
 			out.Values[i] = ec._Metric_provenance(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "provenanceLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Metric_provenanceLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Metric_provenanceLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15354,11 +15343,10 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Organization")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "creditCode":
 			out.Values[i] = ec._Organization_creditCode(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15375,11 +15363,10 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "district":
 			out.Values[i] = ec._Organization_district(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15588,11 +15575,10 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Project")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "code":
 			out.Values[i] = ec._Project_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15604,11 +15590,10 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "round":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_round(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_round(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "year":
 			out.Values[i] = ec._Project_year(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15620,11 +15605,10 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "serviceAreaLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_serviceAreaLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_serviceAreaLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "district":
 			out.Values[i] = ec._Project_district(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15641,23 +15625,20 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "undertaker":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_undertaker(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_undertaker(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "evaluator":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_evaluator(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_evaluator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "auditor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_auditor(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_auditor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "awarded":
 			out.Values[i] = ec._Project_awarded(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15674,23 +15655,20 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "stageLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_stageLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_stageLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "outcome":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_outcome(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "outcomeLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_outcomeLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_outcomeLabel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "appliedOn":
 			out.Values[i] = ec._Project_appliedOn(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -15702,17 +15680,15 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "figures":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_figures(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_figures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "satisfaction":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_satisfaction(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_satisfaction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "timeline":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -15889,53 +15865,52 @@ func (ec *executionContext) _ProjectFigures(ctx context.Context, sel ast.Selecti
 		case "beneficiaries":
 			out.Values[i] = ec._ProjectFigures_beneficiaries(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "beneficiaryPersons":
 			out.Values[i] = ec._ProjectFigures_beneficiaryPersons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "volunteers":
 			out.Values[i] = ec._ProjectFigures_volunteers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "volunteerHours":
 			out.Values[i] = ec._ProjectFigures_volunteerHours(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "experts":
 			out.Values[i] = ec._ProjectFigures_experts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "leveraged":
 			out.Values[i] = ec._ProjectFigures_leveraged(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "leverageRatio":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProjectFigures_leverageRatio(ctx, field, obj)
-				})
+			out.Values[i] = ec._ProjectFigures_leverageRatio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "paid":
 			out.Values[i] = ec._ProjectFigures_paid(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "recovered":
 			out.Values[i] = ec._ProjectFigures_recovered(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "hasAuditFindings":
 			out.Values[i] = ec._ProjectFigures_hasAuditFindings(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16124,11 +16099,10 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Report")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Report_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Report_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "code":
 			out.Values[i] = ec._Report_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16140,11 +16114,10 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Report_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Report_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "title":
 			out.Values[i] = ec._Report_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16404,11 +16377,10 @@ func (ec *executionContext) _Round(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Round")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Round_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Round_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "year":
 			out.Values[i] = ec._Round_year(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16523,11 +16495,10 @@ func (ec *executionContext) _Scorecard(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Scorecard_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Scorecard_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "indicatorSet":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -16813,11 +16784,10 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SearchHit_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._SearchHit_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "subKind":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -16861,11 +16831,10 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "projectCode":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SearchHit_projectCode(ctx, field, obj)
-				})
+			out.Values[i] = ec._SearchHit_projectCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "organizationName":
 			out.Values[i] = ec._SearchHit_organizationName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16908,35 +16877,32 @@ func (ec *executionContext) _StageEvent(ctx context.Context, sel ast.SelectionSe
 		case "stage":
 			out.Values[i] = ec._StageEvent_stage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "stageLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StageEvent_stageLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._StageEvent_stageLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "outcome":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StageEvent_outcome(ctx, field, obj)
-				})
+			out.Values[i] = ec._StageEvent_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "outcomeLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StageEvent_outcomeLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._StageEvent_outcomeLabel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "occurredOn":
 			out.Values[i] = ec._StageEvent_occurredOn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "reason":
 			out.Values[i] = ec._StageEvent_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17106,11 +17072,10 @@ func (ec *executionContext) _StatsRow(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "leverageRatio":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StatsRow_leverageRatio(ctx, field, obj)
-				})
+			out.Values[i] = ec._StatsRow_leverageRatio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "paid":
 			out.Values[i] = ec._StatsRow_paid(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17137,11 +17102,10 @@ func (ec *executionContext) _StatsRow(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "satisfaction":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StatsRow_satisfaction(ctx, field, obj)
-				})
+			out.Values[i] = ec._StatsRow_satisfaction(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "feedbackCount":
 			out.Values[i] = ec._StatsRow_feedbackCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17188,23 +17152,22 @@ func (ec *executionContext) _Tranche(ctx context.Context, sel ast.SelectionSet, 
 		case "kind":
 			out.Values[i] = ec._Tranche_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Tranche_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Tranche_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "amount":
 			out.Values[i] = ec._Tranche_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "paidOn":
 			out.Values[i] = ec._Tranche_paidOn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17835,7 +17798,7 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 }
 
 func (ec *executionContext) marshalNEnumLabel2ᚕᚖcivicledgerᚋgraphᚋmodelᚐEnumLabelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnumLabel) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEnumLabel2ᚖcivicledgerᚋgraphᚋmodelᚐEnumLabel(ctx, sel, v[i])
@@ -17859,7 +17822,7 @@ func (ec *executionContext) marshalNEnumLabel2ᚖcivicledgerᚋgraphᚋmodelᚐE
 }
 
 func (ec *executionContext) marshalNFacetCount2ᚕᚖcivicledgerᚋgraphᚋmodelᚐFacetCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FacetCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFacetCount2ᚖcivicledgerᚋgraphᚋmodelᚐFacetCount(ctx, sel, v[i])
@@ -17944,7 +17907,7 @@ func (ec *executionContext) marshalNIndicator2civicledgerᚋledgerᚐIndicator(c
 }
 
 func (ec *executionContext) marshalNIndicator2ᚕcivicledgerᚋledgerᚐIndicatorᚄ(ctx context.Context, sel ast.SelectionSet, v []ledger.Indicator) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIndicator2civicledgerᚋledgerᚐIndicator(ctx, sel, v[i])
@@ -17968,7 +17931,7 @@ func (ec *executionContext) marshalNIndicator2ᚖcivicledgerᚋledgerᚐIndicato
 }
 
 func (ec *executionContext) marshalNIndicatorScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐIndicatorScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IndicatorScore) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIndicatorScore2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorScore(ctx, sel, v[i])
@@ -17992,7 +17955,7 @@ func (ec *executionContext) marshalNIndicatorScore2ᚖcivicledgerᚋgraphᚋmode
 }
 
 func (ec *executionContext) marshalNIndicatorSet2ᚕᚖcivicledgerᚋledgerᚐIndicatorSetᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.IndicatorSet) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIndicatorSet2ᚖcivicledgerᚋledgerᚐIndicatorSet(ctx, sel, v[i])
@@ -18044,7 +18007,7 @@ func (ec *executionContext) marshalNInt642int64(ctx context.Context, sel ast.Sel
 }
 
 func (ec *executionContext) marshalNMetric2ᚕᚖcivicledgerᚋledgerᚐMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Metric) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMetric2ᚖcivicledgerᚋledgerᚐMetric(ctx, sel, v[i])
@@ -18375,7 +18338,7 @@ func (ec *executionContext) marshalNReportKind2civicledgerᚋledgerᚐReportKind
 }
 
 func (ec *executionContext) marshalNReviewAverage2ᚕᚖcivicledgerᚋgraphᚋmodelᚐReviewAverageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReviewAverage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReviewAverage2ᚖcivicledgerᚋgraphᚋmodelᚐReviewAverage(ctx, sel, v[i])
@@ -18413,7 +18376,7 @@ func (ec *executionContext) marshalNReviewKind2civicledgerᚋledgerᚐReviewKind
 }
 
 func (ec *executionContext) marshalNRevision2ᚕᚖcivicledgerᚋledgerᚐRevisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Revision) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRevision2ᚖcivicledgerᚋledgerᚐRevision(ctx, sel, v[i])
@@ -18539,7 +18502,7 @@ func (ec *executionContext) marshalNSearchEdge2ᚖcivicledgerᚋgraphᚋmodelᚐ
 }
 
 func (ec *executionContext) marshalNSearchExpansion2ᚕᚖcivicledgerᚋsearchᚐExpansionᚄ(ctx context.Context, sel ast.SelectionSet, v []*search.Expansion) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchExpansion2ᚖcivicledgerᚋsearchᚐExpansion(ctx, sel, v[i])
@@ -18652,7 +18615,7 @@ func (ec *executionContext) marshalNStage2civicledgerᚋledgerᚐStage(ctx conte
 }
 
 func (ec *executionContext) marshalNStageEvent2ᚕᚖcivicledgerᚋledgerᚐStageEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.StageEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStageEvent2ᚖcivicledgerᚋledgerᚐStageEvent(ctx, sel, v[i])
@@ -18775,7 +18738,7 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 }
 
 func (ec *executionContext) marshalNTranche2ᚕᚖcivicledgerᚋledgerᚐTrancheᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Tranche) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTranche2ᚖcivicledgerᚋledgerᚐTranche(ctx, sel, v[i])
@@ -18813,7 +18776,7 @@ func (ec *executionContext) marshalNTrancheKind2civicledgerᚋledgerᚐTrancheKi
 }
 
 func (ec *executionContext) marshalNYearAmount2ᚕᚖcivicledgerᚋgraphᚋmodelᚐYearAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.YearAmount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNYearAmount2ᚖcivicledgerᚋgraphᚋmodelᚐYearAmount(ctx, sel, v[i])
@@ -18841,7 +18804,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -18913,7 +18876,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -18941,7 +18904,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -19770,7 +19733,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -19789,7 +19752,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -19808,7 +19771,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -19827,7 +19790,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
