@@ -291,7 +291,7 @@ func inQuery(q string, args ...any) (string, []any, error) {
 	if len(args) == 0 {
 		return q, nil, nil
 	}
-	return sqlxIn(q, args...)
+	return readIn(q, args...)
 }
 
 var orderExprs = map[ledger.ProjectOrderField]string{
@@ -461,7 +461,7 @@ func findPage[T any](ctx context.Context, db *DB, l listing, offset, limit int) 
 	if l.pageFrom != "" {
 		from = l.pageFrom
 	}
-	q, a, err := sqlxIn(`SELECT `+l.cols+from+` ORDER BY `+l.order+` LIMIT ? OFFSET ?`, append(l.args, limit, offset)...)
+	q, a, err := readIn(`SELECT `+l.cols+from+` ORDER BY `+l.order+` LIMIT ? OFFSET ?`, append(l.args[:len(l.args):len(l.args)], limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
