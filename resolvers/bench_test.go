@@ -227,6 +227,24 @@ func BenchmarkQ1ProjectPage(b *testing.B) {
 	}
 }
 
+// BenchmarkQ1Cached is Q1 answered from the response cache: what a
+// repeated anonymous question costs while no write commits (a read of the
+// data position, the look-up, the reply).
+func BenchmarkQ1Cached(b *testing.B) {
+	for _, env := range benchEnvs(b) {
+		b.Run(env.name, func(b *testing.B) {
+			core := &portal.Portal{Reader: env.db, Meta: env.db}
+			rc := api.NewResponseCache(64<<20, env.db.DataPosition)
+			env.h = resolvers.WithLoaders(core, api.NewHandler(graph.NewExecutableSchema(resolvers.New(core).Config()),
+				api.Config{RateLimit: -1, ResponseCache: rc}, nil))
+			runQuery(b, env, q1, nil)
+			if s := rc.Stats(); s.Hits < int64(b.N) {
+				b.Fatalf("%d hits in %d requests", s.Hits, b.N)
+			}
+		})
+	}
+}
+
 func BenchmarkQ1MProjectPageWithMetricRows(b *testing.B) {
 	for _, env := range benchEnvs(b) {
 		b.Run(env.name, func(b *testing.B) { runQuery(b, env, q1m, nil) })

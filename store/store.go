@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -64,6 +65,10 @@ type DB struct {
 	Now func() time.Time
 	// reads counts read statements, for the N+1 tests and benchmarks.
 	reads atomic.Int64
+	// commits counts the write transactions committed (DataPosition).
+	commits atomic.Int64
+	// tableColumns caches the column names of tables (columns).
+	tableColumns sync.Map
 	// readStmts and bulkStmts keep the prepared reads of the reader and
 	// bulk pools (stmts.go); nil when reads are not prepared.
 	readStmts, bulkStmts *stmtCache
@@ -294,7 +299,11 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	return mapError(tx.Commit())
+	err = mapError(tx.Commit())
+	// Counted after the commit, so that a position read before it differs
+	// from one read after anything this commit made visible.
+	db.commits.Add(1)
+	return err
 }
 
 // q rebinds a ?-query for the dialect.
