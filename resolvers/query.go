@@ -106,8 +106,7 @@ func (r *queryResolver) Projects(ctx context.Context, filter *portal.ProjectQuer
 }
 
 func (r *queryResolver) Project(ctx context.Context, code string) (*ledger.Project, error) {
-	p, err := r.Portal.Project(ctx, code)
-	return r.prefetched(ctx, p, err)
+	return r.ProjectFor(ctx, code, requestedFields(ctx))
 }
 
 func (r *queryResolver) Organizations(ctx context.Context, kinds []ledger.OrgKind, first *int, after *string, last *int, before *string) (*model.OrganizationConnection, error) {

@@ -59,3 +59,40 @@ func TestFindProjectsWithMatchesLookups(t *testing.T) {
 		}
 	})
 }
+
+// ProjectWith reads in one statement what Project and the look-ups of its
+// undertaker, figures and round read in four, and the same rows.
+func TestProjectWithMatchesLookups(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fx := newFixture(t, db)
+		want, err := db.Project(ctx, fx.p1.Code)
+		must(t, err)
+		orgs, err := db.OrganizationsByIDs(ctx, []int64{want.UndertakerID})
+		must(t, err)
+		figs, err := db.FiguresByProjectIDs(ctx, []int64{want.ID})
+		must(t, err)
+		rounds, err := db.RoundsByIDs(ctx, []int64{want.RoundID})
+		must(t, err)
+		before := db.ReadStatements()
+		p, o, f, r, err := db.ProjectWith(ctx, fx.p1.Code, true, true, true)
+		must(t, err)
+		if got := db.ReadStatements() - before; got != 1 {
+			t.Fatalf("%d statements, want 1", got)
+		}
+		for name, d := range map[string]string{"project": cmp.Diff(want, p), "undertaker": cmp.Diff(orgs[0], o),
+			"figures": cmp.Diff(figs[0], f), "round": cmp.Diff(rounds[0], r)} {
+			if d != "" {
+				t.Fatalf("%s differs:\n%s", name, d)
+			}
+		}
+		p, o, f, r, err = db.ProjectWith(ctx, fx.p1.Code, false, true, false)
+		must(t, err)
+		if d := cmp.Diff(want, p); d != "" || o != nil || r != nil || cmp.Diff(figs[0], f) != "" {
+			t.Fatalf("figures only: project diff %s, undertaker %v, round %v, figures %+v", d, o, r, f)
+		}
+		if _, _, _, _, err := db.ProjectWith(ctx, "FC1999-NONE-0000", true, true, true); ledger.ErrorCode(err) != ledger.ENOTFOUND {
+			t.Fatalf("a missing code: %v, want not found", err)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -339,12 +340,67 @@ func (db *DB) projectListing(filter ledger.ProjectFilter, order ledger.ProjectOr
 	return l
 }
 
-// projectRow is a project read with its undertaker (columns "u.…") and
-// figures ("f.…") by FindProjectsWith.
+// projectRow is a project read with its undertaker (columns "u.…"),
+// figures ("f.…") and round ("r.…") by FindProjectsWith and ProjectWith.
 type projectRow struct {
 	ledger.Project
 	U ledger.Organization `db:"u"`
 	F ledger.Figures      `db:"f"`
+	R ledger.Round        `db:"r"`
+}
+
+// joinedCols appends to cols the columns of table under alias, named
+// "alias.column" for projectRow.
+func (db *DB) joinedCols(ctx context.Context, cols *strings.Builder, table, alias string) error {
+	cs, err := db.columns(ctx, table)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		cols.WriteString(`, ` + alias + `.` + c + ` AS "` + alias + `.` + c + `"`)
+	}
+	return nil
+}
+
+// ProjectWith is Project that also reads, in the same statement, the
+// project's undertaker, figures and round, each when asked: one project
+// with what its page shows in one statement instead of four.
+func (db *DB) ProjectWith(ctx context.Context, code string, undertaker, figures, round bool) (*ledger.Project, *ledger.Organization, *ledger.Figures, *ledger.Round, error) {
+	var cols strings.Builder
+	cols.WriteString("p.*")
+	from := ` FROM projects p`
+	join := func(on bool, table, alias, cond string) error {
+		if !on {
+			return nil
+		}
+		from += ` JOIN ` + table + ` ` + alias + ` ON ` + cond
+		return db.joinedCols(ctx, &cols, table, alias)
+	}
+	if err := errors.Join(join(undertaker, "organizations", "u", "u.id = p.undertaker_id"),
+		join(figures, "project_figures", "f", "f.project_id = p.id"),
+		join(round, "rounds", "r", "r.id = p.round_id")); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	var row projectRow
+	if err := db.get(ctx, &row, `SELECT `+cols.String()+from+` WHERE p.code = ?`, strings.TrimSpace(code)); err != nil {
+		if ledger.ErrorCode(err) == ledger.ENOTFOUND {
+			return nil, nil, nil, nil, ledger.NotFound("project", code)
+		}
+		return nil, nil, nil, nil, err
+	}
+	var o *ledger.Organization
+	var f *ledger.Figures
+	var r *ledger.Round
+	if undertaker {
+		o = &row.U
+	}
+	if figures {
+		f = &row.F
+	}
+	if round {
+		r = &row.R
+	}
+	return &row.Project, o, f, r, nil
 }
 
 // FindProjectsWith is FindProjects that also reads, in the page's own
@@ -370,22 +426,14 @@ func (db *DB) FindProjectsWith(ctx context.Context, filter ledger.ProjectFilter,
 	var cols strings.Builder
 	cols.WriteString("p.*")
 	if undertakers {
-		oc, err := db.columns(ctx, "organizations")
-		if err != nil {
+		if err := db.joinedCols(ctx, &cols, "organizations", "u"); err != nil {
 			return nil, nil, nil, 0, err
-		}
-		for _, c := range oc {
-			cols.WriteString(`, u.` + c + ` AS "u.` + c + `"`)
 		}
 		head += ` JOIN organizations u ON u.id = p.undertaker_id`
 	}
 	if figures {
-		fc, err := db.columns(ctx, "project_figures")
-		if err != nil {
+		if err := db.joinedCols(ctx, &cols, "project_figures", "f"); err != nil {
 			return nil, nil, nil, 0, err
-		}
-		for _, c := range fc {
-			cols.WriteString(`, f.` + c + ` AS "f.` + c + `"`)
 		}
 		if !strings.Contains(head, "project_figures f") {
 			// Every project has its figures row (the writes keep it), as
