@@ -52,6 +52,9 @@ type config struct {
 	API api.Config
 	// RateLimit is the -rate-limit setting: 0 switches the limiter off.
 	RateLimit int
+	// ResponseCacheMB is the -response-cache-mb setting: 0 switches the
+	// GraphQL response cache off.
+	ResponseCacheMB int
 	// TrustedProxies is the -trusted-proxies setting: reverse proxies
 	// whose X-Forwarded-For names the client.
 	TrustedProxies string
@@ -132,6 +135,7 @@ func limitFlags(fs *flag.FlagSet, c *config, bad *[]string) {
 	fs.DurationVar(&a.RefuseDelay, "refuse-delay", envDuration("CIVICLEDGER_REFUSE_DELAY", api.DefaultRefuseDelay, bad), "how long a 429 answer is held before it is sent; 0 sends at once (CIVICLEDGER_REFUSE_DELAY)")
 	fs.IntVar(&c.Listen.PerAddr, "max-conns-per-addr", envInt("CIVICLEDGER_MAX_CONNS_PER_ADDR", api.DefaultMaxConnsPerAddr, bad), "open connections per client address (CIVICLEDGER_MAX_CONNS_PER_ADDR)")
 	fs.IntVar(&c.Listen.Total, "max-conns", envInt("CIVICLEDGER_MAX_CONNS", api.DefaultMaxConns, bad), "open connections in all (CIVICLEDGER_MAX_CONNS)")
+	fs.IntVar(&c.ResponseCacheMB, "response-cache-mb", envInt("CIVICLEDGER_RESPONSE_CACHE_MB", 64, bad), "megabytes of answers to repeated anonymous GraphQL queries kept until the data change; 0 switches the response cache off (CIVICLEDGER_RESPONSE_CACHE_MB)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("CIVICLEDGER_TRUSTED_PROXIES", ""), "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (CIVICLEDGER_TRUSTED_PROXIES)")
 }
 
@@ -152,6 +156,9 @@ func (c *config) resolveLimits() error {
 	}
 	if a.RefuseDelay == 0 {
 		a.RefuseDelay = -1 // the flag's 0 means at once; api.Config's zero means the default
+	}
+	if c.ResponseCacheMB < 0 {
+		return fmt.Errorf("-response-cache-mb must be 0 (off) or positive, got %d", c.ResponseCacheMB)
 	}
 	switch {
 	case c.RateLimit < 0:
@@ -473,6 +480,16 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	a := &app{db: db, index: ix, follower: fol, od: cfg.OpenData, dataDir: cfg.DataDir, addr: cfg.Addr}
 	if cfg.MetricsAddr != "" {
 		a.metrics = newMetrics(db, fol)
+	}
+	if cfg.ResponseCacheMB > 0 {
+		rc := api.NewResponseCache(int64(cfg.ResponseCacheMB)<<20, db.DataPosition)
+		cfg.API.ResponseCache = rc
+		if a.metrics != nil {
+			a.metrics.WatchResponseCache(func() metrics.CacheStats {
+				s := rc.Stats()
+				return metrics.CacheStats{Hits: s.Hits, Misses: s.Misses, Entries: s.Entries, Bytes: s.Bytes}
+			})
+		}
 	}
 	a.handler = a.routes(cfg.API, log)
 	return a, nil

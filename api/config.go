@@ -151,6 +151,10 @@ type Config struct {
 	// APQCacheSize is how many automatic persisted queries are kept.
 	// Default 1,000.
 	APQCacheSize int
+
+	// ResponseCache, when set, answers repeated anonymous queries from
+	// memory until the data change (respcache.go); nil switches it off.
+	ResponseCache *ResponseCache
 }
 
 // Defaults of Config, applied to every zero field.

@@ -268,6 +268,32 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.Timeout)
 	defer cancel()
+
+	// The response cache: an anonymous query asked before, with no write
+	// committed since, is answered as it was, and charged as it was.
+	var cacheKey, position string
+	if rc := h.cfg.ResponseCache; rc != nil && anonymous(r) && params.Query != "" {
+		key, ok := responseKey(params.Query, params.OperationName, params.Variables)
+		if ok {
+			if pos, err := rc.position(ctx); err == nil {
+				cacheKey, position = key, pos
+			}
+		}
+		if cacheKey != "" {
+			if a, ok := rc.lookup(cacheKey, position); ok {
+				cost, opName = a.cost, a.operation
+				n := max(cost, 1)
+				if h.limiter != nil {
+					n = min(n, h.limiter.size)
+				}
+				if !charge(n) {
+					return rateLimited(media)
+				}
+				return &reply{status: http.StatusOK, media: media, header: http.Header{}, body: &response{Data: a.data},
+					cacheable: isGET && h.cfg.CacheMaxAge > 0}
+			}
+		}
+	}
 	busy := func() *reply {
 		charge(1)
 		rep := errorReply(media, &httpError{http.StatusServiceUnavailable, CodeUnavailable,
@@ -347,6 +373,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 	}
 	rep.cacheable = isGET && op == ast.Query && rep.status == http.StatusOK &&
 		len(resp.Errors) == 0 && anonymous(r) && h.cfg.CacheMaxAge > 0
+	if cacheKey != "" && op == ast.Query && rep.status == http.StatusOK && len(resp.Errors) == 0 &&
+		len(resp.Extensions) == 0 && len(resp.Data) > 0 {
+		h.cfg.ResponseCache.store(cacheKey, &cachedAnswer{position: position, data: resp.Data, cost: cost, operation: opName})
+	}
 	return rep
 }
 
@@ -535,6 +565,7 @@ func (h *handler) write(w http.ResponseWriter, r *http.Request, rep *reply) {
 	}
 
 	var buf bytes.Buffer
+	buf.Grow(len(rep.body.Data) + 512) // the data and the envelope, in one allocation
 	if err := rep.body.encode(&buf); err != nil {
 		h.log.Error("graphql: cannot encode response", "err", err.Error())
 		buf.Reset()

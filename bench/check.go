@@ -24,7 +24,7 @@ import (
 // brings both to one shape. PostGraphile orders ties by code as the portal
 // does (store/read.go breaks ties by code in the order's direction).
 const (
-	portalQ1 = `{ projects(first: 50, filter: {serviceAreas: [ELDERLY_SUPPORT]}, orderBy: {field: AWARDED, direction: DESC}) {
+	portalQ1 = `{ projects(first: 50, filter: {serviceAreas: [ELDERLY_SUPPORT], scope: APPLICATIONS}, orderBy: {field: AWARDED, direction: DESC}) {
 	totalCount nodes { code title awarded stage outcome undertaker { name creditCode }
 	figures { beneficiaries volunteers experts leveraged leverageRatio } satisfaction { responses average } } } }`
 	pglQ1 = `{ allProjects(first: 50, condition: {serviceArea: "ELDERLY_SUPPORT"}, orderBy: [AWARDED_FEN_DESC, CODE_DESC]) {

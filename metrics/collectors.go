@@ -27,7 +27,13 @@ type CacheStats struct {
 
 // WatchCache adds the aggregate cache's counters, read at each scrape.
 func (m *Metrics) WatchCache(stats func() CacheStats) {
-	m.reg.MustRegister(&cacheCollector{stats: stats})
+	m.reg.MustRegister(&cacheCollector{stats: stats, descs: cacheDescs})
+}
+
+// WatchResponseCache adds the GraphQL response cache's counters, read at
+// each scrape.
+func (m *Metrics) WatchResponseCache(stats func() CacheStats) {
+	m.reg.MustRegister(&cacheCollector{stats: stats, descs: responseDescs})
 }
 
 // IndexPosition reports the outbox position the search index has reached
@@ -65,6 +71,12 @@ var (
 		misses:  prometheus.NewDesc("civicledger_aggregate_cache_misses_total", "Aggregate look-ups computed (not cached, or stale).", nil, nil),
 		entries: prometheus.NewDesc("civicledger_aggregate_cache_entries", "Answers held by the aggregate cache.", nil, nil),
 		bytes:   prometheus.NewDesc("civicledger_aggregate_cache_bytes", "Estimated bytes held by the aggregate cache.", nil, nil),
+	}
+	responseDescs = struct{ hits, misses, entries, bytes *prometheus.Desc }{
+		hits:    prometheus.NewDesc("civicledger_response_cache_hits_total", "Anonymous queries answered from the response cache.", nil, nil),
+		misses:  prometheus.NewDesc("civicledger_response_cache_misses_total", "Anonymous queries executed (not cached, or the data changed since).", nil, nil),
+		entries: prometheus.NewDesc("civicledger_response_cache_entries", "Answers held by the response cache.", nil, nil),
+		bytes:   prometheus.NewDesc("civicledger_response_cache_bytes", "Bytes of answers and keys held by the response cache.", nil, nil),
 	}
 	indexDescs = struct{ watermark, max, lag *prometheus.Desc }{
 		watermark: prometheus.NewDesc("civicledger_search_indexed_seq", "Outbox position this node's search index has reached.", nil, nil),
@@ -108,21 +120,24 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-type cacheCollector struct{ stats func() CacheStats }
+type cacheCollector struct {
+	stats func() CacheStats
+	descs struct{ hits, misses, entries, bytes *prometheus.Desc }
+}
 
 func (c *cacheCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- cacheDescs.hits
-	ch <- cacheDescs.misses
-	ch <- cacheDescs.entries
-	ch <- cacheDescs.bytes
+	ch <- c.descs.hits
+	ch <- c.descs.misses
+	ch <- c.descs.entries
+	ch <- c.descs.bytes
 }
 
 func (c *cacheCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.stats()
-	ch <- prometheus.MustNewConstMetric(cacheDescs.hits, prometheus.CounterValue, float64(s.Hits))
-	ch <- prometheus.MustNewConstMetric(cacheDescs.misses, prometheus.CounterValue, float64(s.Misses))
-	ch <- prometheus.MustNewConstMetric(cacheDescs.entries, prometheus.GaugeValue, float64(s.Entries))
-	ch <- prometheus.MustNewConstMetric(cacheDescs.bytes, prometheus.GaugeValue, float64(s.Bytes))
+	ch <- prometheus.MustNewConstMetric(c.descs.hits, prometheus.CounterValue, float64(s.Hits))
+	ch <- prometheus.MustNewConstMetric(c.descs.misses, prometheus.CounterValue, float64(s.Misses))
+	ch <- prometheus.MustNewConstMetric(c.descs.entries, prometheus.GaugeValue, float64(s.Entries))
+	ch <- prometheus.MustNewConstMetric(c.descs.bytes, prometheus.GaugeValue, float64(s.Bytes))
 }
 
 type indexCollector struct {

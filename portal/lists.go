@@ -6,12 +6,39 @@ import (
 	"civicledger/ledger"
 )
 
+// projectPageReader is a Reader that reads a page of projects together
+// with their undertakers and figures in one statement (store.DB does).
+type projectPageReader interface {
+	FindProjectsWith(ctx context.Context, f ledger.ProjectFilter, o ledger.ProjectOrder, offset, limit int,
+		undertakers, figures bool) ([]*ledger.Project, []*ledger.Organization, []*ledger.Figures, int, error)
+}
+
 // Projects returns a page of the projects matching f in order o, with what
-// want asks of each project batch-loaded (see Prefetch).
+// want asks of each project batch-loaded (see Prefetch). The undertakers
+// and figures of a list come with the page itself where the Reader can
+// read them so (projectPageReader).
 func (p *Portal) Projects(ctx context.Context, f ledger.ProjectFilter, o ledger.ProjectOrder, a PageArgs, want Want) (*Page[*ledger.Project], error) {
-	pg, err := Paginate(ProjectList, a, func(offset, limit int) ([]*ledger.Project, int, error) {
+	fetch := func(offset, limit int) ([]*ledger.Project, int, error) {
 		return p.Reader.FindProjects(ctx, f, o, offset, limit)
-	})
+	}
+	undertakers, figures := want["undertaker"], want["figures"] || want["satisfaction"]
+	if r, ok := p.Reader.(projectPageReader); ok && (undertakers || figures) {
+		fetch = func(offset, limit int) ([]*ledger.Project, int, error) {
+			ps, orgs, figs, n, err := r.FindProjectsWith(ctx, f, o, offset, limit, undertakers, figures)
+			if err != nil {
+				return nil, 0, err
+			}
+			l := p.Loaders(ctx)
+			for _, o := range orgs {
+				l.Organization.Prime(o.ID, o)
+			}
+			for _, fg := range figs {
+				l.Figures.Prime(fg.ProjectID, fg)
+			}
+			return ps, n, nil
+		}
+	}
+	pg, err := Paginate(ProjectList, a, fetch)
 	if err != nil {
 		return nil, err
 	}

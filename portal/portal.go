@@ -60,6 +60,42 @@ func (p *Portal) Project(ctx context.Context, code string) (*ledger.Project, err
 	return notFoundNil(p.Reader.Project(ctx, code))
 }
 
+// projectWithReader is a Reader that reads a project with its undertaker,
+// figures and round in one statement (store.DB does).
+type projectWithReader interface {
+	ProjectWith(ctx context.Context, code string, undertaker, figures, round bool) (*ledger.Project, *ledger.Organization, *ledger.Figures, *ledger.Round, error)
+}
+
+// ProjectFor returns the project with a code, or nil, with what want asks
+// of it loaded (Prefetch); its undertaker, figures and round come with the
+// project itself where the Reader can read them so.
+func (p *Portal) ProjectFor(ctx context.Context, code string, want Want) (*ledger.Project, error) {
+	undertaker, figures, round := want["undertaker"], want["figures"] || want["satisfaction"], want["round"]
+	r, ok := p.Reader.(projectWithReader)
+	if !ok || !(undertaker || figures || round) {
+		pr, err := p.Project(ctx, code)
+		if err != nil || pr == nil {
+			return pr, err
+		}
+		return pr, p.Prefetch(ctx, []*ledger.Project{pr}, want)
+	}
+	pr, o, f, rd, err := r.ProjectWith(ctx, code, undertaker, figures, round)
+	if pr, err = notFoundNil(pr, err); err != nil || pr == nil {
+		return pr, err
+	}
+	l := p.Loaders(ctx)
+	if o != nil {
+		l.Organization.Prime(o.ID, o)
+	}
+	if f != nil {
+		l.Figures.Prime(pr.ID, f)
+	}
+	if rd != nil {
+		l.Round.Prime(rd.ID, rd)
+	}
+	return pr, p.Prefetch(ctx, []*ledger.Project{pr}, want)
+}
+
 // Organization returns the organization with a credit code, or nil.
 func (p *Portal) Organization(ctx context.Context, creditCode string) (*ledger.Organization, error) {
 	return notFoundNil(p.Reader.Organization(ctx, creditCode))

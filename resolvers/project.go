@@ -268,7 +268,8 @@ func (r *reportResolver) Project(ctx context.Context, obj *ledger.Report) (*ledg
 	if obj.ProjectID == nil {
 		return nil, nil
 	}
-	return r.Loaders(ctx).Project.Load(ctx, *obj.ProjectID)
+	p, err := r.Loaders(ctx).Project.Load(ctx, *obj.ProjectID)
+	return r.prefetched(ctx, p, err)
 }
 
 func (r *reportResolver) Round(ctx context.Context, obj *ledger.Report) (*ledger.Round, error) {
@@ -287,7 +288,8 @@ func (r *caseCollectionResolver) Cases(ctx context.Context, obj *ledger.CaseColl
 }
 
 func (r *caseStudyResolver) Project(ctx context.Context, obj *ledger.CaseStudy) (*ledger.Project, error) {
-	return r.Loaders(ctx).Project.Load(ctx, obj.ProjectID)
+	p, err := r.Loaders(ctx).Project.Load(ctx, obj.ProjectID)
+	return r.prefetched(ctx, p, err)
 }
 
 func (r *caseStudyResolver) Collection(ctx context.Context, obj *ledger.CaseStudy) (*ledger.CaseCollection, error) {

@@ -65,6 +65,17 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ledger.Node,
 		if err != nil {
 			return nil, err
 		}
+		if typ == "Project" {
+			var ps []*ledger.Project
+			for _, v := range vs {
+				if p, ok := v.(*ledger.Project); ok && p != nil {
+					ps = append(ps, p)
+				}
+			}
+			if err := r.Prefetch(ctx, ps, requestedFields(ctx)); err != nil {
+				return nil, err
+			}
+		}
 		for j, v := range vs {
 			if v != nil {
 				out[w.pos[j]] = v
@@ -95,7 +106,7 @@ func (r *queryResolver) Projects(ctx context.Context, filter *portal.ProjectQuer
 }
 
 func (r *queryResolver) Project(ctx context.Context, code string) (*ledger.Project, error) {
-	return r.Portal.Project(ctx, code)
+	return r.ProjectFor(ctx, code, requestedFields(ctx))
 }
 
 func (r *queryResolver) Organizations(ctx context.Context, kinds []ledger.OrgKind, first *int, after *string, last *int, before *string) (*model.OrganizationConnection, error) {

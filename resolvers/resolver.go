@@ -17,10 +17,18 @@ import (
 // Resolver is the root of the GraphQL resolvers.
 type Resolver struct {
 	*portal.Portal
+	// The resolvers of the types of a page's every row, made once: the
+	// generated code asks for them at every field.
+	project *projectResolver
+	figures *figuresResolver
 }
 
 // New returns the resolvers over the application core p.
-func New(p *portal.Portal) *Resolver { return &Resolver{Portal: p} }
+func New(p *portal.Portal) *Resolver {
+	r := &Resolver{Portal: p}
+	r.project, r.figures = &projectResolver{r}, &figuresResolver{r}
+	return r
+}
 
 // Config returns the gqlgen configuration for the resolvers.
 func (r *Resolver) Config() graph.Config { return graph.Config{Resolvers: r} }
@@ -50,16 +58,26 @@ func (r *Resolver) Dataset() graph.DatasetResolver               { return &datas
 func (r *Resolver) IndicatorSet() graph.IndicatorSetResolver     { return &indicatorSetResolver{r} }
 func (r *Resolver) Metric() graph.MetricResolver                 { return &metricResolver{r} }
 func (r *Resolver) Organization() graph.OrganizationResolver     { return &organizationResolver{r} }
-func (r *Resolver) Project() graph.ProjectResolver               { return &projectResolver{r} }
-func (r *Resolver) ProjectFigures() graph.ProjectFiguresResolver { return &figuresResolver{r} }
-func (r *Resolver) Query() graph.QueryResolver                   { return &queryResolver{r} }
-func (r *Resolver) Report() graph.ReportResolver                 { return &reportResolver{r} }
-func (r *Resolver) Round() graph.RoundResolver                   { return &roundResolver{r} }
-func (r *Resolver) Scorecard() graph.ScorecardResolver           { return &scorecardResolver{r} }
-func (r *Resolver) StageEvent() graph.StageEventResolver         { return &stageEventResolver{r} }
-func (r *Resolver) Stats() graph.StatsResolver                   { return &statsResolver{r} }
-func (r *Resolver) StatsRow() graph.StatsRowResolver             { return &statsRowResolver{r} }
-func (r *Resolver) Tranche() graph.TrancheResolver               { return &trancheResolver{r} }
+func (r *Resolver) Project() graph.ProjectResolver {
+	if r.project != nil {
+		return r.project
+	}
+	return &projectResolver{r}
+}
+func (r *Resolver) ProjectFigures() graph.ProjectFiguresResolver {
+	if r.figures != nil {
+		return r.figures
+	}
+	return &figuresResolver{r}
+}
+func (r *Resolver) Query() graph.QueryResolver           { return &queryResolver{r} }
+func (r *Resolver) Report() graph.ReportResolver         { return &reportResolver{r} }
+func (r *Resolver) Round() graph.RoundResolver           { return &roundResolver{r} }
+func (r *Resolver) Scorecard() graph.ScorecardResolver   { return &scorecardResolver{r} }
+func (r *Resolver) StageEvent() graph.StageEventResolver { return &stageEventResolver{r} }
+func (r *Resolver) Stats() graph.StatsResolver           { return &statsResolver{r} }
+func (r *Resolver) StatsRow() graph.StatsRowResolver     { return &statsRowResolver{r} }
+func (r *Resolver) Tranche() graph.TrancheResolver       { return &trancheResolver{r} }
 
 type (
 	announcementResolver   struct{ *Resolver }
@@ -105,6 +123,17 @@ func reportConnection(pg *portal.Page[*ledger.Report]) *model.ReportConnection {
 		c.Edges[i] = &model.ReportEdge{Cursor: pg.Cursor(i), Node: p}
 	}
 	return c
+}
+
+// prefetched returns p after loading what the query selects below the
+// current field (portal.Prefetch): a Project's loader fields run inline
+// (resolvers/internal/gqlgen), so they must find their answers cached
+// rather than wait for a batch one after another.
+func (r *Resolver) prefetched(ctx context.Context, p *ledger.Project, err error) (*ledger.Project, error) {
+	if err != nil || p == nil {
+		return p, err
+	}
+	return p, r.Prefetch(ctx, []*ledger.Project{p}, requestedFields(ctx))
 }
 
 func (r *Resolver) org(ctx context.Context, id *int64) (*ledger.Organization, error) {

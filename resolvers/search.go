@@ -81,5 +81,9 @@ func (r *searchHitResolver) ProjectCode(ctx context.Context, obj *search.Hit) (*
 
 // Record loads the hit's record, batched with the other hits of the page.
 func (r *searchHitResolver) Record(ctx context.Context, obj *search.Hit) (ledger.SearchRecord, error) {
-	return r.HitRecord(ctx, obj)
+	rec, err := r.HitRecord(ctx, obj)
+	if p, ok := rec.(*ledger.Project); ok && err == nil {
+		_, err = r.prefetched(ctx, p, nil)
+	}
+	return rec, err
 }

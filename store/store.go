@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -64,6 +65,13 @@ type DB struct {
 	Now func() time.Time
 	// reads counts read statements, for the N+1 tests and benchmarks.
 	reads atomic.Int64
+	// commits counts the write transactions committed (DataPosition).
+	commits atomic.Int64
+	// tableColumns caches the column names of tables (columns).
+	tableColumns sync.Map
+	// readStmts and bulkStmts keep the prepared reads of the reader and
+	// bulk pools (stmts.go); nil when reads are not prepared.
+	readStmts, bulkStmts *stmtCache
 	// cache holds aggregates checked against the ledger's generation.
 	cache *aggCache
 	// noRollup makes statistics scan the projects even where stats_rollup
@@ -136,6 +144,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	db.readStmts, db.bulkStmts = newStmtCache(db.read), newStmtCache(db.bulk)
 	return db, nil
 }
 
@@ -150,6 +159,8 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.readStmts.close()
+	db.bulkStmts.close()
 	var err error
 	if db.read != nil && db.read != db.write {
 		err = db.read.Close()
@@ -290,7 +301,11 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	return mapError(tx.Commit())
+	err = mapError(tx.Commit())
+	// Counted after the commit, so that a position read before it differs
+	// from one read after anything this commit made visible.
+	db.commits.Add(1)
+	return err
 }
 
 // q rebinds a ?-query for the dialect.
@@ -313,18 +328,24 @@ func (db *DB) reader(ctx context.Context) *sqlx.DB {
 // get runs a single-row read on the reader pool.
 func (db *DB) get(ctx context.Context, dest any, query string, args ...any) error {
 	db.reads.Add(1)
+	if sc := db.stmts(ctx); sc != nil {
+		return mapError(sc.run(ctx, db.q(query), func(st *sqlx.Stmt) error { return st.GetContext(ctx, dest, args...) }))
+	}
 	return mapError(db.reader(ctx).GetContext(ctx, dest, db.q(query), args...))
 }
 
 // sel runs a multi-row read on the reader pool.
 func (db *DB) sel(ctx context.Context, dest any, query string, args ...any) error {
 	db.reads.Add(1)
+	if sc := db.stmts(ctx); sc != nil {
+		return mapError(sc.run(ctx, db.q(query), func(st *sqlx.Stmt) error { return st.SelectContext(ctx, dest, args...) }))
+	}
 	return mapError(db.reader(ctx).SelectContext(ctx, dest, db.q(query), args...))
 }
 
 // selIn runs a multi-row read whose arguments include slices for IN (?).
 func (db *DB) selIn(ctx context.Context, dest any, query string, args ...any) error {
-	q, a, err := sqlx.In(query, args...)
+	q, a, err := readIn(query, args...)
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,6 @@
 -- Q3 for PostGraphile: totals by year × service area and the overall total,
--- a naive GROUP BY over every project and its figures (the same sums as the
+-- a naive GROUP BY over every funded project (not a rejected application,
+-- as the portal's statistics count by default) and its figures (the same sums as the
 -- portal's scan, store/read.go statsMeasures). PostGraphile exposes this
 -- STABLE function as the query field statsByYearArea. It lives in a schema
 -- of its own; the portal's migrations own public.
@@ -22,6 +23,7 @@ RETURNS TABLE (
         SUM(f.beneficiary_visits)::bigint, SUM(f.volunteer_visits)::bigint, SUM(f.expert_visits)::bigint,
         SUM(f.feedback_count)::bigint, SUM(f.feedback_sum)::bigint
     FROM public.projects p JOIN public.project_figures f ON f.project_id = p.id
+    WHERE p.outcome <> 'REJECTED'
     GROUP BY GROUPING SETS ((p.year, p.service_area), ())
     ORDER BY p.year NULLS FIRST, p.service_area
 $$;

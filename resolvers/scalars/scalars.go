@@ -29,7 +29,21 @@ func (q quoted) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote
 // yuan is an amount, written as a JSON string of yuan.
 type yuan ledger.Money
 
-func (m yuan) MarshalGQL(w io.Writer) { quoted(ledger.Money(m).String()).MarshalGQL(w) }
+// MarshalGQL writes what quoted(ledger.Money(m).String()) would, in one
+// allocation instead of five (a page of projects writes hundreds).
+func (m yuan) MarshalGQL(w io.Writer) {
+	u := uint64(m)
+	b := make([]byte, 0, 26)
+	b = append(b, '"')
+	if m < 0 {
+		u = -u
+		b = append(b, '-')
+	}
+	b = strconv.AppendUint(b, u/100, 10)
+	c := u % 100
+	b = append(b, '.', byte('0'+c/10), byte('0'+c%10), '"')
+	_, _ = w.Write(b)
+}
 
 // date is a date, written as "YYYY-MM-DD" or null when it is empty.
 type date ledger.Date
