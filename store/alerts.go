@@ -16,11 +16,13 @@ import (
 // Unsubscribe.
 
 // Corrections implements ledger.CorrectionReader: later versions written
-// with a reason (revisions_corrections indexes them), newest first.
+// with a reason (revisions_corrections indexes them), newest first, less
+// the versions a stage change made with its generated reason
+// (ledger.Attribution.ForStageChange).
 func (db *DB) Corrections(ctx context.Context, entity ledger.Entity, limit int) ([]*ledger.Correction, error) {
 	q := `SELECT id, entity, entity_id, version, snapshot, actor, role, reason, recorded_at FROM revisions
-		WHERE version > 1 AND reason <> ''`
-	args := []any{}
+		WHERE version > 1 AND reason <> '' AND reason NOT LIKE ?`
+	args := []any{ledger.StageChangeReasonPrefix + "%"}
 	if entity != "" {
 		q += ` AND entity = ?`
 		args = append(args, string(entity))
