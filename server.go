@@ -29,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"civicledger/alerts"
 	"civicledger/api"
 	"civicledger/demo"
 	"civicledger/graph"
@@ -58,8 +59,9 @@ type config struct {
 	Listen      api.ListenerLimits
 	MetricsAddr string
 	PprofAddr   string
-	Force       bool     // backup, restore: replace an existing file
-	Args        []string // the command's arguments (backup FILE, restore FILE)
+	Force       bool        // backup, restore: replace an existing file
+	Alerts      alertConfig // feeds and email alerts (feeds_alerts.go)
+	Args        []string    // the command's arguments (backup FILE, restore FILE)
 }
 
 func env(name, def string) string {
@@ -206,6 +208,7 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 	fs.BoolVar(&c.Demo, "demo", envBool("CIVICLEDGER_DEMO", true, &bad), "load the demo data set when the database is empty (CIVICLEDGER_DEMO)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CIVICLEDGER_LOG_LEVEL", "info"), "debug, info, warn or error (CIVICLEDGER_LOG_LEVEL)")
 	limitFlags(fs, &c, &bad)
+	alertFlags(fs, &c.Alerts, &bad)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -257,6 +260,9 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 		c.Demo = false
 	}
 	if err := c.resolveLimits(); err != nil {
+		return "", c, err
+	}
+	if err := c.Alerts.resolve(); err != nil {
 		return "", c, err
 	}
 	return cmd, c, nil
@@ -312,6 +318,8 @@ type app struct {
 	follower *search.Follower
 	handler  http.Handler
 	metrics  *metrics.Metrics // nil without -metrics-addr
+	alerts   alertConfig
+	digests  *alerts.Alerts // nil without -smtp-addr
 }
 
 // close releases the index and the database.
@@ -446,7 +454,7 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{db: db, index: ix, follower: fol}
+	a := &app{db: db, index: ix, follower: fol, alerts: cfg.Alerts}
 	if cfg.MetricsAddr != "" {
 		a.metrics = newMetrics(db, fol)
 	}
@@ -468,6 +476,7 @@ func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(core, gql)))
 	mux.Handle("/graphiql", api.GraphiQL())
 	mux.Handle("/graphiql/", api.GraphiQL())
+	a.feedRoutes(mux, core, apiCfg.ClientKey, log) // /feeds/…, /alerts/…
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -536,6 +545,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		}
 	}()
 	defer func() { stopFollower(); <-followerDone }()
+	go a.runDigests(fctx, log)
 	if a.metrics != nil {
 		stopMetrics, err := serveMetrics(cfg.MetricsAddr, a.metrics, log)
 		if err != nil {
