@@ -1,0 +1,337 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"civicledger/demo"
+	"civicledger/ledger"
+	"civicledger/store"
+	"civicledger/store/storetest"
+)
+
+// mailbox is an SMTP server run by the test (go-smtp, in process) that
+// keeps every message it is given.
+type mailbox struct {
+	addr string
+	got  chan received
+}
+
+type received struct {
+	from string
+	to   []string
+	msg  *mail.Message
+	body string
+}
+
+type smtpBackend struct{ box *mailbox }
+
+func (b smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{box: b.box}, nil }
+
+type smtpSession struct {
+	box  *mailbox
+	from string
+	to   []string
+}
+
+func (s *smtpSession) Reset()        { s.from, s.to = "", nil }
+func (s *smtpSession) Logout() error { return nil }
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+func (s *smtpSession) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	b, _ := io.ReadAll(m.Body)
+	body := string(b)
+	if m.Header.Get("Content-Transfer-Encoding") == "base64" {
+		dec, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(body), ""))
+		if err != nil {
+			return err
+		}
+		body = string(dec)
+	}
+	s.box.got <- received{from: s.from, to: s.to, msg: m, body: body}
+	return nil
+}
+
+func startMailbox(t *testing.T) *mailbox {
+	t.Helper()
+	box := &mailbox{got: make(chan received, 16)}
+	srv := smtp.NewServer(smtpBackend{box: box})
+	srv.Domain = "localhost"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	box.addr = ln.Addr().String()
+	return box
+}
+
+// next returns the next message the server received; the send returned
+// before this is called, so the message is already there.
+func (b *mailbox) next(t *testing.T) received {
+	t.Helper()
+	select {
+	case m := <-b.got:
+		return m
+	default:
+		t.Fatal("no mail was received")
+		return received{}
+	}
+}
+
+func (b *mailbox) empty(t *testing.T) {
+	t.Helper()
+	select {
+	case m := <-b.got:
+		t.Fatalf("unexpected mail %q: %s", m.msg.Header.Get("Subject"), m.body)
+	default:
+	}
+}
+
+// lockedBuffer is a log sink shared by the server's goroutines.
+type lockedBuffer struct {
+	sync.Mutex
+	b bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) { l.Lock(); defer l.Unlock(); return l.b.Write(p) }
+func (l *lockedBuffer) String() string              { l.Lock(); defer l.Unlock(); return l.b.String() }
+
+// TestAlertCycle runs a whole subscription on both dialects, through the
+// portal's own handler (with its request log) and a real SMTP server:
+// subscribe → confirmation mail → confirm → a write → digest → RFC 8058
+// one-click unsubscribe → the address is gone from the database, and the
+// log of all of it never holds the address.
+func TestAlertCycle(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) { alertCycle(t, d) })
+	}
+}
+
+func alertCycle(t *testing.T, d store.Dialect) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbURL := filepath.Join(dir, "civicledger.db")
+	if d == store.Postgres {
+		dbURL = storetest.PostgresSchema(t)
+	}
+	box := startMailbox(t)
+	cfg := config{DataDir: dir, DatabaseURL: dbURL, LogLevel: "debug",
+		Alerts: alertConfig{PublicURL: "https://gongyi.example.org", SMTPAddr: box.addr, From: "alerts@gongyi.example.org", digestAt: "07:00", AlertLimit: 6}}
+	if err := cfg.Alerts.resolve(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := open(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if _, err := demo.Load(ctx, a.db, demo.Options{Projects: 12, ReportsPerProject: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.follower.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.handler)
+	defer srv.Close()
+	ps, _, err := a.db.FindProjects(ctx, ledger.ProjectFilter{}, ledger.ProjectOrder{}, 0, 1)
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("no project: %v", err)
+	}
+	p := ps[0]
+	const addr = "reader.test+alerts@example.org"
+
+	post := func(path string, form url.Values) (int, string) {
+		t.Helper()
+		res, err := http.PostForm(srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+
+	// Refused input names the field, and never repeats the address.
+	for _, c := range []struct {
+		form  url.Values
+		field string
+	}{
+		{url.Values{"email": {"not an address"}, "project": {p.Code}}, `"field":"email"`},
+		{url.Values{"email": {addr}, "project": {"NO-SUCH"}}, `"field":"project"`},
+		{url.Values{"email": {addr}, "search": {"stages=NOPE"}}, `"field":"search"`},
+	} {
+		if code, body := post("/alerts/subscribe", c.form); code != 400 || !strings.Contains(body, c.field) || strings.Contains(body, addr) {
+			t.Fatalf("%v: %d %s", c.form, code, body)
+		}
+	}
+	box.empty(t)
+
+	// Subscribe to the project and to a saved search: one confirmation
+	// mail each, nothing else.
+	if code, body := post("/alerts/subscribe", url.Values{"email": {addr}, "project": {p.Code}}); code != 202 || strings.Contains(body, addr) {
+		t.Fatalf("subscribe: %d %s", code, body)
+	}
+	conf := box.next(t)
+	if len(conf.to) != 1 || conf.to[0] != addr || conf.from != "alerts@gongyi.example.org" {
+		t.Fatalf("envelope %s → %v", conf.from, conf.to)
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(conf.msg.Header.Get("Subject"))
+	if !strings.Contains(subject, "请确认订阅") || !strings.Contains(subject, p.Code) || conf.msg.Header.Get("List-Unsubscribe") != "" {
+		t.Fatalf("confirmation mail: %q %v", subject, conf.msg.Header)
+	}
+	link := regexp.MustCompile(`https://gongyi\.example\.org/alerts/confirm\?token=\S+`).FindString(conf.body)
+	if link == "" {
+		t.Fatalf("no confirmation link in %s", conf.body)
+	}
+	if code, _ := post("/alerts/subscribe", url.Values{"email": {addr}, "search": {"q=梧桐巷&kinds=REPORT"}}); code != 202 {
+		t.Fatalf("subscribe to a search: %d", code)
+	}
+	searchLink := regexp.MustCompile(`https://gongyi\.example\.org/alerts/confirm\?token=\S+`).FindString(box.next(t).body)
+
+	// Nothing is sent until confirmed, even when something changes.
+	publish := func(code, title string) {
+		t.Helper()
+		r := &ledger.Report{Code: code, Kind: ledger.QuarterlySummary, Title: title, Body: title + "。本季度服务照常开展。",
+			ProjectID: &p.ID, PublishedOn: ledger.DateOf(time.Now())}
+		if err := a.db.PublishReport(ctx, ledger.Attribution{Actor: "alerts-test", Role: ledger.RoleUndertaker}, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.follower.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish("ALERT-R0", "确认前的季度总结")
+	if rep, err := a.digests.SendDigests(ctx); err != nil || rep.Mails != 0 {
+		t.Fatalf("digest before confirmation: %+v %v", rep, err)
+	}
+	box.empty(t)
+
+	// Opening the link shows a button; only its POST confirms, once.
+	res, err := http.Get(strings.Replace(link, "https://gongyi.example.org", srv.URL, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), `method="post"`) {
+		t.Fatalf("confirmation page: %d %s", res.StatusCode, page)
+	}
+	if rep, _ := a.digests.SendDigests(ctx); rep.Mails != 0 {
+		t.Fatal("the GET confirmed the subscription")
+	}
+	for _, l := range []string{link, searchLink} {
+		u, _ := url.Parse(l)
+		if code, body := post("/alerts/confirm", url.Values{"token": {u.Query().Get("token")}}); code != 200 {
+			t.Fatalf("confirm: %d %s", code, body)
+		}
+	}
+	u, _ := url.Parse(link)
+	if code, _ := post("/alerts/confirm", url.Values{"token": {u.Query().Get("token")}}); code != 404 {
+		t.Fatalf("a spent token confirmed again: %d", code)
+	}
+
+	// A write after confirmation: the next digest has it, and only it.
+	publish("ALERT-R1", "梧桐巷长者食堂季度总结")
+	rep, err := a.digests.SendDigests(ctx)
+	if err != nil || rep.Mails != 1 {
+		t.Fatalf("digest: %+v %v", rep, err)
+	}
+	dg := box.next(t)
+	unsub := dg.msg.Header.Get("List-Unsubscribe")
+	if dg.to[0] != addr || !strings.HasPrefix(unsub, "<https://gongyi.example.org/alerts/unsubscribe?token=") ||
+		dg.msg.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Fatalf("digest headers: %v", dg.msg.Header)
+	}
+	if !strings.Contains(dg.body, "梧桐巷长者食堂季度总结") || !strings.Contains(dg.body, "https://gongyi.example.org/reports/ALERT-R1") ||
+		strings.Contains(dg.body, "确认前的季度总结") || !strings.Contains(dg.body, "【关注的项目 "+p.Code+"】") ||
+		!strings.Contains(dg.body, "【保存的搜索：梧桐巷 · 报告】") {
+		t.Fatalf("digest body:\n%s", dg.body)
+	}
+	box.empty(t)
+	if rep, _ := a.digests.SendDigests(ctx); rep.Mails != 0 {
+		t.Fatal("the same changes were sent twice")
+	}
+	box.empty(t)
+
+	// Too many subscription requests from one client are refused.
+	code, _ := post("/alerts/subscribe", url.Values{"email": {"other@example.org"}, "project": {p.Code}})
+	_ = box.next(t)
+	if code != 202 {
+		t.Fatalf("sixth request: %d", code)
+	}
+	if code, _ := post("/alerts/subscribe", url.Values{"email": {"other@example.org"}, "project": {p.Code}}); code != 429 {
+		t.Fatalf("seventh request from one client in an hour (limit 6): %d, want 429", code)
+	}
+
+	// One-click unsubscribe (RFC 8058): a POST of List-Unsubscribe=One-Click
+	// to the header's URL deletes the address.
+	target := strings.Replace(strings.Trim(unsub, "<>"), "https://gongyi.example.org", srv.URL, 1)
+	res, err = http.Post(target, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("one-click unsubscribe: %d", res.StatusCode)
+	}
+	if ok, err := a.db.SubscriberExists(ctx, addr); err != nil || ok {
+		t.Fatalf("the address is still in the database (%v)", err)
+	}
+	subs, err := a.db.ConfirmedSubscriptions(ctx)
+	if err != nil || len(subs) != 0 {
+		t.Fatalf("subscriptions left: %d %v", len(subs), err)
+	}
+	publish("ALERT-R2", "梧桐巷退订后的季度总结")
+	if rep, _ := a.digests.SendDigests(ctx); rep.Mails != 0 {
+		t.Fatal("a digest after unsubscribing")
+	}
+	box.empty(t)
+
+	// The log saw every step and never the address.
+	text := logs.String()
+	for _, step := range []string{"path=/alerts/subscribe", "path=/alerts/confirm", "path=/alerts/unsubscribe", "alert digests"} {
+		if !strings.Contains(text, step) {
+			t.Fatalf("the log lacks %q:\n%s", step, text)
+		}
+	}
+	for _, secret := range []string{addr, "reader.test", "other@example.org"} {
+		if strings.Contains(text, secret) {
+			t.Fatalf("the log holds %q:\n%s", secret, text)
+		}
+	}
+}
