@@ -43,7 +43,9 @@ type received struct {
 
 type smtpBackend struct{ box *mailbox }
 
-func (b smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{box: b.box}, nil }
+func (b smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &smtpSession{box: b.box}, nil
+}
 
 type smtpSession struct {
 	box  *mailbox
