@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/mail"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -335,5 +336,50 @@ func alertCycle(t *testing.T, d store.Dialect) {
 		if strings.Contains(text, secret) {
 			t.Fatalf("the log holds %q:\n%s", secret, text)
 		}
+	}
+}
+
+// TestAlertSettingsRefusedByName: feed and alert settings that do not
+// parse, or SMTP without what its mails need, are refused at start by name;
+// the alert endpoints answer 503 without SMTP.
+func TestAlertSettingsRefusedByName(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		name string // in the error
+	}{
+		{nil, []string{"-public-url", "ftp://gongyi.example.org"}, "-public-url"},
+		{nil, []string{"-public-url", "https://gongyi.example.org/portal"}, "-public-url"},
+		{map[string]string{"CIVICLEDGER_DIGEST_AT": "7h"}, nil, "CIVICLEDGER_DIGEST_AT"},
+		{map[string]string{"CIVICLEDGER_ALERT_LIMIT": "many"}, nil, "CIVICLEDGER_ALERT_LIMIT"},
+		{nil, []string{"-alert-limit", "0"}, "-alert-limit"},
+		{nil, []string{"-smtp-addr", "smtp.example.org"}, "-smtp-addr"},
+		{nil, []string{"-smtp-addr", "smtp.example.org:587", "-smtp-from", "alerts@example.org"}, "-public-url"},
+		{nil, []string{"-smtp-addr", "smtp.example.org:587", "-public-url", "https://gongyi.example.org"}, "-smtp-from"},
+	} {
+		for k, v := range c.env {
+			t.Setenv(k, v)
+		}
+		_, _, err := parseArgs(c.args)
+		if err == nil || !strings.Contains(err.Error(), c.name) {
+			t.Errorf("%v %q: err %v, want one naming %s", c.env, c.args, err, c.name)
+		}
+		for k := range c.env {
+			os.Unsetenv(k)
+		}
+	}
+	_, cfg, err := parseArgs([]string{"-smtp-addr", "smtp.example.org:587", "-smtp-from", "alerts@gongyi.example.org",
+		"-public-url", "https://gongyi.example.org/", "-digest-at", "06:30"})
+	if err != nil || cfg.Alerts.PublicURL != "https://gongyi.example.org" || cfg.Alerts.DigestAt != 6*time.Hour+30*time.Minute {
+		t.Fatalf("settings: %+v %v", cfg.Alerts, err)
+	}
+	_, url := startPortal(t)
+	res, err := http.PostForm(url+"/alerts/subscribe", map[string][]string{"email": {"a@example.org"}, "project": {"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("alerts without SMTP: %d", res.StatusCode)
 	}
 }
