@@ -171,8 +171,8 @@ func alertCycle(t *testing.T, d store.Dialect) {
 	}
 	srv := httptest.NewServer(a.handler)
 	defer srv.Close()
-	ps, _, err := a.db.FindProjects(ctx, ledger.ProjectFilter{}, ledger.ProjectOrder{}, 0, 1)
-	if err != nil || len(ps) == 0 {
+	ps, _, err := a.db.FindProjects(ctx, ledger.ProjectFilter{}, ledger.ProjectOrder{}, 0, 2)
+	if err != nil || len(ps) < 2 {
 		t.Fatalf("no project: %v", err)
 	}
 	p := ps[0]
@@ -227,7 +227,7 @@ func alertCycle(t *testing.T, d store.Dialect) {
 	searchLink := regexp.MustCompile(`https://gongyi\.example\.org/alerts/confirm\?token=\S+`).FindString(box.next(t).body)
 
 	// Nothing is sent until confirmed, even when something changes.
-	publish := func(code, title string) {
+	publish := func(code, title string, p *ledger.Project) {
 		t.Helper()
 		r := &ledger.Report{Code: code, Kind: ledger.QuarterlySummary, Title: title, Body: title + "。本季度服务照常开展。",
 			ProjectID: &p.ID, PublishedOn: ledger.DateOf(time.Now())}
@@ -238,7 +238,7 @@ func alertCycle(t *testing.T, d store.Dialect) {
 			t.Fatal(err)
 		}
 	}
-	publish("ALERT-R0", "确认前的季度总结")
+	publish("ALERT-R0", "确认前的季度总结", p)
 	if rep, err := a.digests.SendDigests(ctx); err != nil || rep.Mails != 0 {
 		t.Fatalf("digest before confirmation: %+v %v", rep, err)
 	}
@@ -269,7 +269,8 @@ func alertCycle(t *testing.T, d store.Dialect) {
 	}
 
 	// A write after confirmation: the next digest has it, and only it.
-	publish("ALERT-R1", "梧桐巷长者食堂季度总结")
+	publish("ALERT-R1", "梧桐巷长者食堂季度总结", p)
+	publish("ALERT-OTHER", "另一个项目的季度总结", ps[1])
 	rep, err := a.digests.SendDigests(ctx)
 	if err != nil || rep.Mails != 1 {
 		t.Fatalf("digest: %+v %v", rep, err)
@@ -281,7 +282,7 @@ func alertCycle(t *testing.T, d store.Dialect) {
 		t.Fatalf("digest headers: %v", dg.msg.Header)
 	}
 	if !strings.Contains(dg.body, "梧桐巷长者食堂季度总结") || !strings.Contains(dg.body, "https://gongyi.example.org/reports/ALERT-R1") ||
-		strings.Contains(dg.body, "确认前的季度总结") || !strings.Contains(dg.body, "【关注的项目 "+p.Code+"】") ||
+		strings.Contains(dg.body, "确认前的季度总结") || strings.Contains(dg.body, "另一个项目") || !strings.Contains(dg.body, "【关注的项目 "+p.Code+"】") ||
 		!strings.Contains(dg.body, "【保存的搜索：梧桐巷 · 报告】") {
 		t.Fatalf("digest body:\n%s", dg.body)
 	}
@@ -319,7 +320,7 @@ func alertCycle(t *testing.T, d store.Dialect) {
 	if err != nil || len(subs) != 0 {
 		t.Fatalf("subscriptions left: %d %v", len(subs), err)
 	}
-	publish("ALERT-R2", "梧桐巷退订后的季度总结")
+	publish("ALERT-R2", "梧桐巷退订后的季度总结", p)
 	if rep, _ := a.digests.SendDigests(ctx); rep.Mails != 0 {
 		t.Fatal("a digest after unsubscribing")
 	}

@@ -164,6 +164,11 @@ func (a *Alerts) Subscribe(ctx context.Context, email string, kind ledger.AlertK
 	token := rand.Text()
 	now := a.now()
 	confirmed, err := a.Store.Subscribe(ctx, email, kind, target, hash(token), rand.Text(), now.Add(ConfirmWithin), now)
+	if ledger.ErrorCode(err) == ledger.ECONFLICT {
+		// The same address subscribed at the same moment from elsewhere:
+		// its row exists now, so the second attempt updates it.
+		confirmed, err = a.Store.Subscribe(ctx, email, kind, target, hash(token), rand.Text(), now.Add(ConfirmWithin), now)
+	}
 	if err != nil || confirmed {
 		return err
 	}

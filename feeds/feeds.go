@@ -136,7 +136,7 @@ func (f *Feeds) serve(build func(r *http.Request) (*feed, error)) http.Handler {
 			return
 		}
 		s := f.site(r)
-		self := s.base + r.URL.Path
+		self := s.base + r.URL.EscapedPath()
 		if r.URL.RawQuery != "" {
 			self += "?" + r.URL.RawQuery
 		}
@@ -150,7 +150,7 @@ func (f *Feeds) serve(build func(r *http.Request) (*feed, error)) http.Handler {
 			updated = time.Date(2010, 1, 1, 0, 0, 0, 0, ledger.Shanghai) // the programme's first year
 		}
 		atom := &gfeeds.AtomFeed{Xmlns: "http://www.w3.org/2005/Atom", Title: fd.title, Subtitle: fd.subtitle,
-			Id: s.tag("feed" + r.URL.Path + canonicalQuery(r.URL.Query())), Updated: rfc3339(updated),
+			Id: s.tag("feed" + r.URL.EscapedPath() + canonicalQuery(r.URL.Query())), Updated: rfc3339(updated),
 			Link:   &gfeeds.AtomLink{Href: self, Rel: "self", Type: "application/atom+xml"},
 			Author: &gfeeds.AtomAuthor{AtomPerson: gfeeds.AtomPerson{Name: "公益金阳光公示平台", Uri: s.base + "/"}}}
 		for _, e := range fd.entries {

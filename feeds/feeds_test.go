@@ -482,3 +482,29 @@ func TestFeedValidators(t *testing.T) {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// BenchmarkFeeds measures building and writing feeds over the demo data
+// on SQLite: the busiest announcement filter and a project's feed.
+func BenchmarkFeeds(b *testing.B) {
+	fx := demoFixture(b, store.SQLite)
+	core := &portal.Portal{Reader: fx.db, Meta: fx.db, Searcher: fx.ix}
+	mux := http.NewServeMux()
+	(&feeds.Feeds{Portal: core, Corrections: fx.db, BaseURL: "https://gongyi.example.org"}).Register(mux)
+	ps, _, _ := fx.db.FindProjects(context.Background(), ledger.ProjectFilter{}, ledger.ProjectOrder{}, 0, 1)
+	for name, path := range map[string]string{
+		"district": "/feeds/announcements.atom?districts=" + url.QueryEscape(ps[0].District),
+		"project":  "/feeds/projects/" + ps[0].Code + ".atom",
+		"search":   "/feeds/search.atom?kinds=REPORT&serviceAreas=ELDERLY_SUPPORT",
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				mux.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+				if w.Code != 200 {
+					b.Fatal(w.Code)
+				}
+			}
+		})
+	}
+}
