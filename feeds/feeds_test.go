@@ -64,7 +64,7 @@ func demoFixture(t testing.TB, d store.Dialect) *fixture {
 	if err == nil {
 		shared.closes = append(shared.closes, closeDB)
 		fx.db = db
-		_, err = demo.Load(ctx, db, demo.Options{Meta: &ledger.Meta{Demo: true, Note: demo.Note}})
+		_, err = demo.Load(ctx, db, demo.Options{Projects: 150, Meta: &ledger.Meta{Demo: true, Note: demo.Note}})
 	}
 	if err == nil {
 		dir, _ := os.MkdirTemp("", "civicledger-feeds-")
