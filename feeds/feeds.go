@@ -136,10 +136,7 @@ func (f *Feeds) serve(build func(r *http.Request) (*feed, error)) http.Handler {
 			return
 		}
 		s := f.site(r)
-		self := s.base + r.URL.EscapedPath()
-		if r.URL.RawQuery != "" {
-			self += "?" + r.URL.RawQuery
-		}
+		self := s.base + r.URL.EscapedPath() + canonicalQuery(r.URL.Query())
 		var updated time.Time
 		for _, e := range fd.entries {
 			if e.updated.After(updated) {
@@ -194,7 +191,8 @@ func canonicalQuery(v url.Values) string {
 	return "?" + v.Encode()
 }
 
-func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+// rfc3339 writes an instant in the programme's time zone (+08:00).
+func rfc3339(t time.Time) string { return t.In(ledger.Shanghai).Format(time.RFC3339) }
 
 // writeError answers a refused request with its message (400 naming the
 // parameter, 404), and any other error as an internal error, logged.
