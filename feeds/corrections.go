@@ -1,10 +1,9 @@
 package feeds
 
 import (
-	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
+	"strings"
 
 	"civicledger/ledger"
 )
@@ -17,107 +16,145 @@ var entityLabels = map[ledger.Entity]string{
 	ledger.EntityCaseCollection: "案例集", ledger.EntityCaseStudy: "案例",
 }
 
-// snapshotRef is what a revision's snapshot says about where its record
-// is shown.
-type snapshotRef struct {
-	Code       string `json:"code"`
-	CreditCode string `json:"creditCode"`
-	Title      string `json:"title"`
-	Name       string `json:"name"`
-	ProjectID  *int64 `json:"projectId"`
-	Year       int    `json:"year"`
-}
-
-// corrections is the corrections register (更正记录): every later version
-// of a published record written with a reason, newest first, from the
-// ledger's revision history. An entry is one correction (its id names the
-// record and the version), linked to the page that shows the record — the
-// project's page for the records shown on it — and to its history in the
-// API.
+// corrections is the public corrections register (更正记录) that the
+// publishing use cases write: every correction or withdrawal of a published
+// record, newest first, narrowed by ?entity=project,report,… and
+// ?kinds=CORRECTION,WITHDRAWAL. An entry is one line of the register (its id
+// names the record by its public code and the version the correction
+// made), linked to the page that shows the record — the project's page for
+// the records shown on it — and to the record in the API.
 func (f *Feeds) corrections(r *http.Request) (*feed, error) {
 	v := r.URL.Query()
-	if err := allowParams(v, "entity"); err != nil {
+	if err := allowParams(v, "entity", "kinds"); err != nil {
 		return nil, err
 	}
-	var entity ledger.Entity
-	if s := v.Get("entity"); s != "" {
-		entity = ledger.Entity(s)
-		if _, ok := entityLabels[entity]; !ok {
+	var filter ledger.CorrectionFilter
+	var parts []string
+	for _, s := range list(v, "entity") {
+		e := ledger.Entity(s)
+		if _, ok := entityLabels[e]; !ok {
 			return nil, ledger.Invalid("entity", "unknown kind of record %s", ledger.Excerpt(s))
 		}
+		filter.Entities = append(filter.Entities, e)
+		parts = append(parts, entityLabels[e])
+	}
+	for _, s := range list(v, "kinds") {
+		k := ledger.CorrectionKind(s)
+		if k != ledger.KindCorrection && k != ledger.KindWithdrawal {
+			return nil, ledger.Invalid("kinds", "kinds are CORRECTION and WITHDRAWAL, not %s", ledger.Excerpt(s))
+		}
+		filter.Kinds = append(filter.Kinds, k)
+		parts = append(parts, correctionLabels[k])
 	}
 	ctx := r.Context()
-	cs, err := f.Corrections.Corrections(ctx, entity, f.limit())
+	cs, _, err := f.Corrections.Corrections(ctx, filter, 0, f.limit())
 	if err != nil {
 		return nil, err
 	}
-	refs := make([]snapshotRef, len(cs))
-	var pids []int64
-	for i, c := range cs {
-		_ = json.Unmarshal([]byte(c.Snapshot), &refs[i])
-		switch {
-		case c.Entity == ledger.EntityProject:
-			pids = append(pids, c.EntityID)
-		case refs[i].ProjectID != nil:
-			pids = append(pids, *refs[i].ProjectID)
+	// The public code of each corrected record, one batch per kind.
+	ids := map[ledger.Entity][]int64{}
+	for _, c := range cs {
+		switch c.Entity {
+		case ledger.EntityProject, ledger.EntityReport, ledger.EntityAnnouncement, ledger.EntityOrganization:
+			ids[c.Entity] = append(ids[c.Entity], c.EntityID)
+		}
+		if c.ProjectID != 0 {
+			ids[ledger.EntityProject] = append(ids[ledger.EntityProject], c.ProjectID)
 		}
 	}
-	codes := map[int64]string{}
-	if len(pids) > 0 {
-		ps, err := f.Portal.Reader.ProjectsByIDs(ctx, pids)
+	rd := f.Portal.Reader
+	refs := map[ledger.Entity]map[int64]*entry{}
+	add := func(e ledger.Entity, id int64, x *entry) {
+		if refs[e] == nil {
+			refs[e] = map[int64]*entry{}
+		}
+		refs[e][id] = x
+	}
+	if len(ids[ledger.EntityProject]) > 0 {
+		ps, err := rd.ProjectsByIDs(ctx, ids[ledger.EntityProject])
 		if err != nil {
 			return nil, err
 		}
 		for _, p := range ps {
 			if p != nil {
-				codes[p.ID] = p.Code
+				add(ledger.EntityProject, p.ID, projectEntry(p))
 			}
 		}
 	}
-	fd := &feed{title: "更正记录", subtitle: "已发布记录的更正（新版本及其理由），最新在前"}
-	if entity != "" {
-		fd.title += "：" + entityLabels[entity]
+	if len(ids[ledger.EntityReport]) > 0 {
+		rs, err := rd.ReportsByIDs(ctx, ids[ledger.EntityReport])
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range rs {
+			if x != nil {
+				add(ledger.EntityReport, x.ID, reportEntry(x))
+			}
+		}
 	}
-	for i, c := range cs {
-		fd.entries = append(fd.entries, correctionEntry(c, refs[i], codes))
+	if len(ids[ledger.EntityAnnouncement]) > 0 {
+		as, err := rd.AnnouncementsByIDs(ctx, ids[ledger.EntityAnnouncement])
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range as {
+			if x != nil {
+				add(ledger.EntityAnnouncement, x.ID, announcementEntry(x))
+			}
+		}
+	}
+	if len(ids[ledger.EntityOrganization]) > 0 {
+		os, err := rd.OrganizationsByIDs(ctx, ids[ledger.EntityOrganization])
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range os {
+			if x != nil {
+				add(ledger.EntityOrganization, x.ID, organizationEntry(x))
+			}
+		}
+	}
+	fd := &feed{title: "更正记录", subtitle: "已发布记录的更正与撤回（新版本及其理由），最新在前"}
+	if len(parts) > 0 {
+		fd.title += "：" + strings.Join(parts, "、")
+	}
+	for _, c := range cs {
+		rec := refs[c.Entity][c.EntityID]
+		if rec == nil && c.ProjectID != 0 {
+			rec = refs[ledger.EntityProject][c.ProjectID]
+		}
+		fd.entries = append(fd.entries, correctionEntry(c, rec, rec == refs[c.Entity][c.EntityID]))
 	}
 	return fd, nil
 }
 
-func correctionEntry(c *ledger.Correction, ref snapshotRef, projectCodes map[int64]string) *entry {
-	e := &entry{key: "correction/" + string(c.Entity) + "/" + strconv.FormatInt(c.EntityID, 10) + "/v" + strconv.Itoa(c.Version),
-		summary: c.Reason, updated: c.RecordedAt, published: ledger.DateOf(c.RecordedAt)}
-	name := ref.Title
-	if name == "" {
-		name = ref.Name
+// correctionLabels name the kinds of register lines.
+var correctionLabels = map[ledger.CorrectionKind]string{ledger.KindCorrection: "更正", ledger.KindWithdrawal: "撤回"}
+
+// correctionEntry is one line of the register; rec is the entry of the
+// record it corrects (own says so) or of the project that record belongs to.
+func correctionEntry(c *ledger.Correction, rec *entry, own bool) *entry {
+	label := correctionLabels[c.Kind]
+	if label == "" {
+		label = "更正"
 	}
-	switch c.Entity {
-	case ledger.EntityProject:
-		code := projectCodes[c.EntityID]
-		e.page, e.api = "/projects/"+url.PathEscape(code), projectAPI(code)
-		name = code + " " + name
-	case ledger.EntityAnnouncement:
-		e.page = "/announcements/" + url.PathEscape(ref.Code)
-		e.api = "{ announcement(code: " + quote(ref.Code) + ") { code title publishedOn body } }"
-	case ledger.EntityReport:
-		e.page = "/reports/" + url.PathEscape(ref.Code)
-		e.api = "{ report(code: " + quote(ref.Code) + ") { code title publishedOn body } }"
-	case ledger.EntityOrganization:
-		e.page = "/organizations/" + url.PathEscape(ref.CreditCode)
-		e.api = "{ organization(creditCode: " + quote(ref.CreditCode) + ") { creditCode name kind district } }"
-	case ledger.EntityRound:
-		e.api = "{ round(year: " + strconv.Itoa(ref.Year) + ") { year title budget } }"
-	default:
-		if ref.ProjectID != nil {
-			if code := projectCodes[*ref.ProjectID]; code != "" {
-				e.page, e.api = "/projects/"+url.PathEscape(code), projectAPI(code)
-				if name == "" {
-					name = code
-				}
+	e := &entry{summary: c.Reason, updated: c.CorrectedAt, published: ledger.DateOf(c.CorrectedAt)}
+	name := entityLabels[c.Entity] + " " + strconv.FormatInt(c.EntityID, 10)
+	id := strconv.FormatInt(c.EntityID, 10)
+	if rec != nil {
+		e.page, e.api = rec.page, rec.api
+		if own {
+			// The record's own key (report/CODE, …) names it by its code.
+			_, id, _ = strings.Cut(rec.key, "/")
+			title := rec.title
+			if _, rest, ok := strings.Cut(title, "】"); ok {
+				title = rest // without the kind in brackets
 			}
+			name = entityLabels[c.Entity] + " " + title
 		}
 	}
-	e.title = "更正：" + entityLabels[c.Entity] + " " + name + "（第 " + strconv.Itoa(c.Version) + " 版）"
+	e.key = "correction/" + string(c.Entity) + "/" + id + "/v" + strconv.Itoa(c.Version)
+	e.title = label + "：" + name + "（第 " + strconv.Itoa(c.Version) + " 版）"
 	return e
 }
 

@@ -437,26 +437,67 @@ func TestSearchFeed(t *testing.T) {
 	})
 }
 
+// TestCorrectionsFeed: corrections and withdrawals written as the
+// publishing use cases write them (the new version and its line of the
+// register in one transaction) appear in the register's feed, newest first,
+// named by the record's code and version, and the feed narrows by kind of
+// record and of line.
 func TestCorrectionsFeed(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		before := keys(e.feed("/feeds/corrections.atom"))
 		p, _ := e.fx.db.Project(ctx, firstProjectCode(t, e))
-		p.Title += "（更正）"
-		key := "correction/project/" + itoa(p.ID) + "/v" + itoa(int64(p.Version+1))
-		if err := e.fx.db.CorrectProject(ctx, ledger.Attribution{Actor: "feeds-test", Role: ledger.RoleBureau, Reason: "项目名称录入有误"}, p); err != nil {
+		rs, _ := e.fx.db.ReportsByProjectIDs(ctx, []int64{p.ID})
+		r := rs[0][0]
+		att := ledger.Attribution{Actor: "feeds-test", Role: ledger.RoleBureau, Reason: "项目名称录入有误"}
+		err := e.fx.db.InTx(ctx, func(w ledger.Writer) error {
+			p.Title += "（更正）"
+			if err := w.CorrectProject(ctx, att, p); err != nil {
+				return err
+			}
+			return w.RecordCorrection(ctx, &ledger.Correction{Entity: ledger.EntityProject, EntityID: p.ID, Version: p.Version,
+				Kind: ledger.KindCorrection, Reason: att.Reason, ProjectID: p.ID, Login: "feeds-test", Role: ledger.RoleBureau})
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
-		f := e.feed("/feeds/corrections.atom")
-		if got := keys(f); len(got) != min(len(before)+1, feeds.DefaultLimit) || got[0] != key {
-			t.Fatalf("corrections: got %v, want %s first", got, key)
+		att.Reason = "报告误发，撤回"
+		err = e.fx.db.InTx(ctx, func(w ledger.Writer) error {
+			r.Title = ledger.WithdrawnTitle(r.Title)
+			r.Body = ledger.WithdrawnBody(r.PublishedOn, att.Reason)
+			if err := w.CorrectReport(ctx, att, r); err != nil {
+				return err
+			}
+			return w.RecordCorrection(ctx, &ledger.Correction{Entity: ledger.EntityReport, EntityID: r.ID, Version: r.Version,
+				Kind: ledger.KindWithdrawal, Reason: att.Reason, ProjectID: p.ID, Login: "feeds-test", Role: ledger.RoleBureau})
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		it := f.Items[0]
-		if it.Link != "https://gongyi.example.org/projects/"+url.PathEscape(p.Code) || !strings.Contains(it.Description, "项目名称录入有误") {
+		pkey := "correction/project/" + url.PathEscape(p.Code) + "/v" + itoa(int64(p.Version))
+		rkey := "correction/report/" + url.PathEscape(r.Code) + "/v" + itoa(int64(r.Version))
+		f := e.feed("/feeds/corrections.atom")
+		if got := keys(f); len(got) != min(len(before)+2, feeds.DefaultLimit) || got[0] != rkey || got[1] != pkey {
+			t.Fatalf("corrections: got %v, want %s and %s first", got, rkey, pkey)
+		}
+		if it := f.Items[0]; it.Link != "https://gongyi.example.org/reports/"+url.PathEscape(r.Code) ||
+			!strings.Contains(it.Description, "报告误发") || !strings.HasPrefix(it.Title, "撤回：") {
+			t.Fatalf("withdrawal entry: %+v", it)
+		}
+		if it := f.Items[1]; it.Link != "https://gongyi.example.org/projects/"+url.PathEscape(p.Code) ||
+			!strings.Contains(it.Description, "项目名称录入有误") || !strings.HasPrefix(it.Title, "更正：") {
 			t.Fatalf("correction entry: %+v", it)
 		}
-		if got := keys(e.feed("/feeds/corrections.atom?entity=report")); slices.Contains(got, key) {
-			t.Fatal("the report corrections hold a project's")
+		for path, want := range map[string]string{"/feeds/corrections.atom?entity=report": rkey,
+			"/feeds/corrections.atom?kinds=CORRECTION": pkey, "/feeds/corrections.atom?entity=project&kinds=CORRECTION": pkey} {
+			got := keys(e.feed(path))
+			if len(got) == 0 || got[0] != want || slices.Contains(got, map[string]string{rkey: pkey, pkey: rkey}[want]) {
+				t.Fatalf("%s: %v", path, got)
+			}
+		}
+		res := e.get("/feeds/corrections.atom?kinds=EDIT")
+		if body, _ := io.ReadAll(res.Body); res.StatusCode != 400 || !strings.Contains(string(body), "kinds") {
+			t.Fatalf("bad kind: %d %s", res.StatusCode, body)
 		}
 	})
 }

@@ -7,26 +7,6 @@ import (
 	"time"
 )
 
-// Correction is one later version of a published record, recorded with a
-// reason: an entry of the corrections register (更正记录). The first version
-// of a record, and a later one a stage change made with its generated reason
-// (StageChangeReasonPrefix), are not corrections.
-type Correction struct {
-	Revision
-	ID int64 `db:"id"` // the revision's own id: stable, in recording order
-}
-
-// StageChangeReasonPrefix begins the reason a stage change gives the new
-// version of its project when its writer gives none (ForStageChange).
-const StageChangeReasonPrefix = "stage change: "
-
-// CorrectionReader reads the corrections register across every record.
-type CorrectionReader interface {
-	// Corrections returns up to limit corrections, newest first; of one kind
-	// of record when entity is given.
-	Corrections(ctx context.Context, entity Entity, limit int) ([]*Correction, error)
-}
-
 // AlertKind is what an email alert follows.
 type AlertKind string
 

@@ -9,28 +9,10 @@ import (
 	"civicledger/ledger"
 )
 
-// This file keeps the email alerts' subscribers (migration 00030) and reads
-// the corrections register for the feeds. A subscriber's address is
-// personal data: it is read only by ConfirmSubscription and
-// ConfirmedSubscriptions, for the mail sent to it, and deleted on
-// Unsubscribe.
-
-// Corrections implements ledger.CorrectionReader: later versions written
-// with a reason (revisions_corrections indexes them), newest first, less
-// the versions a stage change made with its generated reason
-// (ledger.Attribution.ForStageChange).
-func (db *DB) Corrections(ctx context.Context, entity ledger.Entity, limit int) ([]*ledger.Correction, error) {
-	q := `SELECT id, entity, entity_id, version, snapshot, actor, role, reason, recorded_at FROM revisions
-		WHERE version > 1 AND reason <> '' AND reason NOT LIKE ?`
-	args := []any{ledger.StageChangeReasonPrefix + "%"}
-	if entity != "" {
-		q += ` AND entity = ?`
-		args = append(args, string(entity))
-	}
-	q += ` ORDER BY recorded_at DESC, id DESC LIMIT ?`
-	var rows []*ledger.Correction
-	return rows, db.sel(ctx, &rows, q, append(args, limit)...)
-}
+// This file keeps the email alerts' subscribers (migration 00030). A
+// subscriber's address is personal data: it is read only by
+// ConfirmSubscription and ConfirmedSubscriptions, for the mail sent to it,
+// and deleted on Unsubscribe.
 
 const subscriptionCols = `s.id, s.subscriber_id, b.email, s.kind, s.target, s.created_at, s.confirmed_at, s.last_seq, b.unsubscribe_token
 	FROM alert_subscriptions s JOIN alert_subscribers b ON b.id = s.subscriber_id`
@@ -146,7 +128,4 @@ func (db *DB) SubscriberExists(ctx context.Context, email string) (bool, error) 
 	return n > 0, err
 }
 
-var (
-	_ ledger.CorrectionReader  = (*DB)(nil)
-	_ ledger.SubscriptionStore = (*DB)(nil)
-)
+var _ ledger.SubscriptionStore = (*DB)(nil)

@@ -15,6 +15,8 @@ var copyTables = []string{
 	"scorecards", "scores", "tranches", "reports", "audits", "metrics", "announcements",
 	"announcement_projects", "case_collections", "case_studies", "feedback", "project_figures", "stats_rollup",
 	"revisions", "outbox", "meta",
+	"accounts", "tokens", "audit_log", "corrections", "drafts",
+	"alert_subscribers", "alert_subscriptions",
 }
 
 // identityColumns names each table's generated key, if any.
@@ -23,6 +25,8 @@ var identityColumns = map[string]string{
 	"indicators": "id", "scorecards": "id", "tranches": "id", "reports": "id", "audits": "id",
 	"metrics": "id", "announcements": "id", "case_collections": "id", "case_studies": "id",
 	"feedback": "id", "revisions": "id", "outbox": "seq",
+	"accounts": "id", "tokens": "id", "audit_log": "id", "corrections": "id", "drafts": "id",
+	"alert_subscribers": "id", "alert_subscriptions": "id",
 }
 
 // CopyAll copies every row of src into the empty database dst, keeping

@@ -27,11 +27,6 @@ CREATE TABLE alert_subscriptions (
 );
 CREATE INDEX alert_subscriptions_expires ON alert_subscriptions (confirm_expires);
 
--- The corrections register (feeds): later versions recorded with a reason,
--- newest first.
-CREATE INDEX revisions_corrections ON revisions (recorded_at, id) WHERE version > 1 AND reason <> '';
-
 -- +goose Down
-DROP INDEX revisions_corrections;
 DROP TABLE alert_subscriptions;
 DROP TABLE alert_subscribers;
