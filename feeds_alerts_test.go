@@ -271,6 +271,14 @@ func alertCycle(t *testing.T, d store.Dialect) {
 	// A write after confirmation: the next digest has it, and only it.
 	publish("ALERT-R1", "梧桐巷长者食堂季度总结", p)
 	publish("ALERT-OTHER", "另一个项目的季度总结", ps[1])
+	ann := &ledger.Announcement{Code: "ALERT-A1", Kind: ledger.MidtermResults, Title: "中期评审结果补充公告",
+		Body: "补充公告正文。", PublishedOn: ledger.DateOf(time.Now()), ProjectIDs: []int64{p.ID}}
+	if err := a.db.PublishAnnouncement(ctx, ledger.Attribution{Actor: "alerts-test", Role: ledger.RoleEvaluator}, ann); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.follower.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
 	rep, err := a.digests.SendDigests(ctx)
 	if err != nil || rep.Mails != 1 {
 		t.Fatalf("digest: %+v %v", rep, err)
@@ -282,6 +290,7 @@ func alertCycle(t *testing.T, d store.Dialect) {
 		t.Fatalf("digest headers: %v", dg.msg.Header)
 	}
 	if !strings.Contains(dg.body, "梧桐巷长者食堂季度总结") || !strings.Contains(dg.body, "https://gongyi.example.org/reports/ALERT-R1") ||
+		!strings.Contains(dg.body, "https://gongyi.example.org/announcements/ALERT-A1") ||
 		strings.Contains(dg.body, "确认前的季度总结") || strings.Contains(dg.body, "另一个项目") || !strings.Contains(dg.body, "【关注的项目 "+p.Code+"】") ||
 		!strings.Contains(dg.body, "【保存的搜索：梧桐巷 · 报告】") {
 		t.Fatalf("digest body:\n%s", dg.body)

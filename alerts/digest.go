@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,8 +24,6 @@ const maxItems = 50
 type change struct {
 	seq int64
 	doc *ledger.SearchDoc
-	// projectIDs are the projects an announcement lists.
-	projectIDs []int64
 }
 
 // DigestReport says what one digest run did.
@@ -137,31 +136,9 @@ func (a *Alerts) changes(ctx context.Context, from, upto int64) ([]*change, int6
 		if err != nil {
 			return nil, 0, err
 		}
-		var annIDs []int64
 		for _, id := range keys {
 			if d := docs[id]; d != nil {
 				out = append(out, &change{seq: ids[id], doc: d})
-				if entity == ledger.EntityAnnouncement {
-					annIDs = append(annIDs, id)
-				}
-			}
-		}
-		if len(annIDs) > 0 {
-			as, err := a.Portal.Reader.AnnouncementsByIDs(ctx, annIDs)
-			if err != nil {
-				return nil, 0, err
-			}
-			byID := map[int64][]int64{}
-			for _, an := range as {
-				if an != nil {
-					byID[an.ID] = an.ProjectIDs
-				}
-			}
-			for _, c := range out {
-				if c.doc.Kind == ledger.DocAnnouncement {
-					id, _ := keyID(c.doc.Key)
-					c.projectIDs = byID[id]
-				}
 			}
 		}
 	}
@@ -178,8 +155,18 @@ func (a *Alerts) matches(ctx context.Context, s *ledger.Subscription, changes []
 		if err != nil || p == nil {
 			return nil, err
 		}
+		// The project itself, its reports and case studies name it; the
+		// announcements listing it are looked up.
+		anns, err := a.Portal.Reader.AnnouncementsByProjectIDs(ctx, []int64{p.ID})
+		if err != nil {
+			return nil, err
+		}
+		listing := map[string]bool{}
+		for _, an := range anns[0] {
+			listing["announcement:"+strconv.FormatInt(an.ID, 10)] = true
+		}
 		for _, c := range changes {
-			if c.seq > s.LastSeq && (c.doc.ProjectCode == p.Code || slices.Contains(c.projectIDs, p.ID)) {
+			if c.seq > s.LastSeq && (c.doc.ProjectCode == p.Code || listing[c.doc.Key]) {
 				out = append(out, c)
 			}
 		}
@@ -280,22 +267,6 @@ func pagePath(d *ledger.SearchDoc) string {
 		return "/organizations/" + url.PathEscape(d.Code)
 	}
 	return "/projects/" + url.PathEscape(d.ProjectCode)
-}
-
-// keyID reads the number of a search key ("announcement:12").
-func keyID(key string) (int64, bool) {
-	_, n, ok := strings.Cut(key, ":")
-	if !ok {
-		return 0, false
-	}
-	var id int64
-	for _, r := range n {
-		if r < '0' || r > '9' {
-			return 0, false
-		}
-		id = id*10 + int64(r-'0')
-	}
-	return id, true
 }
 
 // Run sends the digests every day at the given time of day (Shanghai),
