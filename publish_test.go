@@ -483,9 +483,17 @@ func TestSignInAndTokens(t *testing.T) {
 	db := storetest.MustOpenDB(t, store.SQLite)
 	w := newPubWorld(t, db)
 	ctx := context.Background()
-	acct := &ledger.Account{Login: "chen", Name: "陈", OrgID: w.orgs["D"].ID, Roles: []ledger.Role{ledger.RoleBureau}}
-	if err := w.pub.AddAccount(ctx, portal.Operator("test"), acct, "correct horse battery"); err != nil {
-		t.Fatal(err)
+	const mAccount = `mutation($in: CreateAccountInput!) { createAccount(input: $in) { account { login roles organization { name } } userErrors { field code } } }`
+	acct := in(map[string]any{"login": "chen", "name": "陈", "organizationCode": w.orgs["D"].CreditCode, "roles": []any{"BUREAU"}, "password": "short"})
+	if e := w.userError(t, "bureau", "createAccount", mAccount, acct); e["field"] != "password" {
+		t.Errorf("a short password: %v", e)
+	}
+	acct["in"].(map[string]any)["password"] = "correct horse battery"
+	if r := w.do(t, "finance", mAccount, acct); r.code() != ledger.EFORBIDDEN {
+		t.Errorf("an account made by finance: %v", r.Errors)
+	}
+	if p := w.must(t, "bureau", "createAccount", mAccount, acct); dig(p, "account.organization.name") != "机构D" {
+		t.Errorf("createAccount: %v", p)
 	}
 	const signIn = `mutation($l: String!, $p: String!) { signIn(input: {login: $l, password: $p}) { token account { login } userErrors { code message } } }`
 	r := w.do(t, "", signIn, map[string]any{"l": "chen", "p": "correct horse battery"})
@@ -515,19 +523,19 @@ func TestSignInAndTokens(t *testing.T) {
 		t.Errorf("sign-ins in the audit log: %d entries, %+v", len(es), es[0])
 	}
 
-	toks, err := w.pub.Tokens(ctx, portal.Operator("test"), "bureau")
+	toks, err := w.pub.Tokens(ctx, portal.Operator("test"), "moderator")
 	if err != nil || len(toks) != 1 || toks[0].LastUsedAt != nil {
-		t.Fatalf("bureau's tokens before use: %v %+v", err, toks)
+		t.Fatalf("moderator's tokens before use: %v %+v", err, toks)
 	}
-	w.do(t, "bureau", `{ viewer { login } }`, nil)
-	toks, _ = w.pub.Tokens(ctx, portal.Operator("test"), "bureau")
+	w.do(t, "moderator", `{ viewer { login } }`, nil)
+	toks, _ = w.pub.Tokens(ctx, portal.Operator("test"), "moderator")
 	if toks[0].LastUsedAt == nil {
 		t.Error("token use is not recorded")
 	}
 	if err := w.pub.RevokeToken(ctx, portal.Operator("test"), toks[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	for _, token := range []string{w.tokens["bureau"], "clt_unknown", "not even a token"} {
+	for _, token := range []string{w.tokens["moderator"], "clt_unknown", "not even a token"} {
 		w.tokens["x"] = token
 		if r = w.do(t, "x", `{ rounds { year } }`, nil); r.status != http.StatusUnauthorized || r.code() != ledger.EUNAUTHENTICATED {
 			t.Errorf("token %.12s…: status %d %v, want 401 UNAUTHENTICATED", token, r.status, r.Errors)
@@ -575,6 +583,9 @@ func TestMutationPolicy(t *testing.T) {
 		}
 		doc := map[string]any{"code": "R-P", "reason": "更正", "title": "新标题"}
 		cases := []policyCase{
+			{"createAccount", `mutation($in: CreateAccountInput!) { createAccount(input: $in) { account { login } userErrors { field } } }`,
+				in(map[string]any{"login": "newbie", "name": "新人", "organizationCode": w.orgs["U1"].CreditCode, "roles": []any{"UNDERTAKER"},
+					"password": "a long enough password"}), ledger.ActManageAccounts, false},
 			{"registerOrganization", mOrg, in(map[string]any{"creditCode": orgCode(99), "name": "新机构", "kind": "UNDERTAKER"}), ledger.ActRegisterOrg, false},
 			{"openRound", mOpenRound, in(map[string]any{"year": 2027, "title": "2027", "budget": "1.00",
 				"notice": map[string]any{"code": "SN-2027", "title": "征集", "publishedOn": "2027-01-05"}}), ledger.ActOpenRound, false},

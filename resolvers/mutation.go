@@ -390,3 +390,12 @@ func (r *mutationResolver) PublishReportDraft(ctx context.Context, input model.P
 	}
 	return reportPayload(r.Publishing.PublishReportDraft(ctx, actor(ctx), id))
 }
+
+func (r *mutationResolver) CreateAccount(ctx context.Context, input model.CreateAccountInput) (*model.AccountPayload, error) {
+	a := &ledger.Account{Login: input.Login, Name: input.Name, Roles: input.Roles}
+	ue, err := userErrors(r.Publishing.CreateAccount(ctx, actor(ctx), a, input.OrganizationCode, input.Password))
+	if err != nil || len(ue) > 0 {
+		return &model.AccountPayload{UserErrors: ue}, err
+	}
+	return &model.AccountPayload{Account: a, UserErrors: ue}, nil
+}

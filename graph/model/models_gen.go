@@ -12,6 +12,11 @@ import (
 	"time"
 )
 
+type AccountPayload struct {
+	Account    *ledger.Account `json:"account,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
 type AddCaseStudyInput struct {
 	CollectionID string `json:"collectionId"`
 	ProjectCode  string `json:"projectCode"`
@@ -106,6 +111,16 @@ type CorrectionFilter struct {
 	Organizations []string                `json:"organizations,omitempty"`
 	RecordKinds   []CorrectedRecordKind   `json:"recordKinds,omitempty"`
 	Kinds         []ledger.CorrectionKind `json:"kinds,omitempty"`
+}
+
+type CreateAccountInput struct {
+	Login string `json:"login"`
+	Name  string `json:"name"`
+	// Credit code of the organization the account publishes for.
+	OrganizationCode string        `json:"organizationCode"`
+	Roles            []ledger.Role `json:"roles"`
+	// At least 12 characters; stored only as an argon2id hash.
+	Password string `json:"password"`
 }
 
 type CreateAPITokenInput struct {
