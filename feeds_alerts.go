@@ -89,6 +89,7 @@ func (a *app) feedRoutes(mux *http.ServeMux, core *portal.Portal, clientKey func
 	(&feeds.Feeds{Portal: core, Corrections: a.db, BaseURL: a.alerts.PublicURL, Log: log}).Register(mux)
 	if al := a.newAlerts(core, clientKey, log); al != nil {
 		al.Register(mux)
+		core.Alerts = al // the GraphQL mutations subscribeAlert, confirmAlert, unsubscribeAlert
 		a.digests = al
 		return
 	}

@@ -143,7 +143,9 @@ func TestAlertCycle(t *testing.T) {
 	}
 }
 
-func alertCycle(t *testing.T, d store.Dialect) {
+// alertPortal opens a portal with alerts on, a small demo ledger and its
+// search index, mailing through a test SMTP server, logging into logs.
+func alertPortal(t *testing.T, d store.Dialect) (*app, *httptest.Server, *mailbox, *lockedBuffer, []*ledger.Project) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbURL := filepath.Join(dir, "civicledger.db")
@@ -162,7 +164,7 @@ func alertCycle(t *testing.T, d store.Dialect) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.close()
+	t.Cleanup(a.close)
 	if _, err := demo.Load(ctx, a.db, demo.Options{Projects: 12, ReportsPerProject: 2}); err != nil {
 		t.Fatal(err)
 	}
@@ -170,11 +172,17 @@ func alertCycle(t *testing.T, d store.Dialect) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a.handler)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	ps, _, err := a.db.FindProjects(ctx, ledger.ProjectFilter{}, ledger.ProjectOrder{}, 0, 2)
 	if err != nil || len(ps) < 2 {
 		t.Fatalf("no project: %v", err)
 	}
+	return a, srv, box, logs, ps
+}
+
+func alertCycle(t *testing.T, d store.Dialect) {
+	ctx := context.Background()
+	a, srv, box, logs, ps := alertPortal(t, d)
 	p := ps[0]
 	const addr = "reader.test+alerts@example.org"
 
@@ -391,5 +399,56 @@ func TestAlertSettingsRefusedByName(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("alerts without SMTP: %d", res.StatusCode)
+	}
+}
+
+// TestAlertMutations: the GraphQL mutations run the same alert use cases:
+// refused input is userErrors, a subscription mails its confirmation link,
+// whose token confirms once, and an unsubscribe deletes the address.
+func TestAlertMutations(t *testing.T) {
+	ctx := context.Background()
+	a, srv, box, logs, ps := alertPortal(t, store.SQLite)
+	const addr = "mutation.reader@example.org"
+	type payload struct {
+		Status     *string
+		Message    *string
+		UserErrors []struct{ Field, Message, Code string }
+	}
+	call := func(query string, vars map[string]any) payload {
+		t.Helper()
+		var out map[string]payload
+		gql(t, srv.URL, query, vars, &out)
+		for _, p := range out {
+			return p
+		}
+		return payload{}
+	}
+	sub := `mutation($in: SubscribeAlertInput!) { subscribeAlert(input: $in) { status message userErrors { field message code } } }`
+	if p := call(sub, map[string]any{"in": map[string]any{"email": "nobody", "project": ps[0].Code}}); p.Status != nil ||
+		len(p.UserErrors) != 1 || p.UserErrors[0].Field != "email" {
+		t.Fatalf("bad address: %+v", p)
+	}
+	if p := call(sub, map[string]any{"in": map[string]any{"email": addr, "search": "q=养老&kinds=REPORT"}}); p.Status == nil || *p.Status != "PENDING" {
+		t.Fatalf("subscribe: %+v", p)
+	}
+	link := regexp.MustCompile(`https://gongyi\.example\.org/alerts/confirm\?token=\S+`).FindString(box.next(t).body)
+	u, _ := url.Parse(link)
+	conf := `mutation($t: String!) { confirmAlert(token: $t) { status userErrors { field } } }`
+	if p := call(conf, map[string]any{"t": u.Query().Get("token")}); p.Status == nil || *p.Status != "CONFIRMED" {
+		t.Fatalf("confirm: %+v", p)
+	}
+	subs, err := a.db.ConfirmedSubscriptions(ctx)
+	if err != nil || len(subs) != 1 || subs[0].Target != "q=%E5%85%BB%E8%80%81&kinds=REPORT" {
+		t.Fatalf("confirmed: %+v %v", subs, err)
+	}
+	unsub := `mutation($t: String!) { unsubscribeAlert(token: $t) { status } }`
+	if p := call(unsub, map[string]any{"t": subs[0].UnsubscribeToken}); p.Status == nil || *p.Status != "UNSUBSCRIBED" {
+		t.Fatalf("unsubscribe: %+v", p)
+	}
+	if ok, _ := a.db.SubscriberExists(ctx, addr); ok {
+		t.Fatal("the address is kept after unsubscribing")
+	}
+	if strings.Contains(logs.String(), addr) {
+		t.Fatal("the log holds the address")
 	}
 }

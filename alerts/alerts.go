@@ -34,6 +34,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -76,7 +77,8 @@ type Alerts struct {
 	// Log receives counts and errors, never an address.
 	Log *slog.Logger
 
-	limiters *lru.Cache[string, *rate.Limiter]
+	limitersOnce sync.Once
+	limiters     *lru.Cache[string, *rate.Limiter]
 }
 
 // DefaultLimit is the subscription requests one client may make per hour.
@@ -98,7 +100,6 @@ func (a *Alerts) log() *slog.Logger {
 
 // Register adds the alert endpoints to mux.
 func (a *Alerts) Register(mux *http.ServeMux) {
-	a.limiters, _ = lru.New[string, *rate.Limiter](10000)
 	mux.HandleFunc("POST /alerts/subscribe", a.subscribe)
 	mux.HandleFunc("GET /alerts/confirm", a.page(confirmPage))
 	mux.HandleFunc("POST /alerts/confirm", a.confirm)
@@ -128,8 +129,12 @@ func redact(err error, addr string) string {
 // Subscribe records a pending subscription of email to a project (kind
 // PROJECT, target its code) or a saved search (kind SEARCH, target a query
 // string as the search feed takes) and mails the confirmation link. An
-// address already confirmed for it gets no mail.
-func (a *Alerts) Subscribe(ctx context.Context, email string, kind ledger.AlertKind, target string) error {
+// address already confirmed for it gets no mail. client is charged one of
+// its subscription requests per hour (refused as UNAVAILABLE past them).
+func (a *Alerts) Subscribe(ctx context.Context, client, email string, kind ledger.AlertKind, target string) error {
+	if !a.allow(client) {
+		return tooMany
+	}
 	if err := ledger.CheckEmail("email", email); err != nil {
 		return err
 	}
@@ -248,14 +253,21 @@ func describe(text string, q *portal.SearchQuery) string {
 
 // HTTP endpoints.
 
-// allow charges one subscription request to the request's client.
-func (a *Alerts) allow(r *http.Request) bool {
-	key := ""
+// tooMany refuses a client past its subscription requests.
+var tooMany = ledger.Errorf(ledger.EUNAVAILABLE, "too many subscription requests from this client; try again in an hour")
+
+// clientKey names the client of a request.
+func (a *Alerts) clientKey(r *http.Request) string {
 	if a.ClientKey != nil {
-		key = a.ClientKey(r)
-	} else if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		key = host
+		return a.ClientKey(r)
 	}
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	return host
+}
+
+// allow charges one subscription request to a client.
+func (a *Alerts) allow(key string) bool {
+	a.limitersOnce.Do(func() { a.limiters, _ = lru.New[string, *rate.Limiter](10000) })
 	n := a.Limit
 	if n <= 0 {
 		n = DefaultLimit
@@ -276,11 +288,7 @@ type subscribeForm struct {
 }
 
 func (a *Alerts) subscribe(w http.ResponseWriter, r *http.Request) {
-	if !a.allow(r) {
-		w.Header().Set("Retry-After", "3600")
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "too many subscription requests from this client; try again later"})
-		return
-	}
+	client := a.clientKey(r)
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	var f subscribeForm
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -299,16 +307,23 @@ func (a *Alerts) subscribe(w http.ResponseWriter, r *http.Request) {
 	f.Email = strings.TrimSpace(f.Email)
 	var err error
 	switch {
-	case f.Project != "" && f.Search != "":
+	case f.Project != "" && f.Search != "" && a.allow(client):
 		err = ledger.Invalid("project", "follow a project or a search, not both in one request")
 	case f.Project != "":
-		err = a.Subscribe(r.Context(), f.Email, ledger.AlertProject, strings.TrimSpace(f.Project))
+		err = a.Subscribe(r.Context(), client, f.Email, ledger.AlertProject, strings.TrimSpace(f.Project))
 	case f.Search != "":
-		err = a.Subscribe(r.Context(), f.Email, ledger.AlertSearch, f.Search)
+		err = a.Subscribe(r.Context(), client, f.Email, ledger.AlertSearch, f.Search)
+	case !a.allow(client):
+		err = tooMany
 	default:
 		if err = ledger.CheckEmail("email", f.Email); err == nil {
 			err = ledger.Invalid("project", "name a project (project) or a saved search (search) to follow")
 		}
+	}
+	if err == tooMany {
+		w.Header().Set("Retry-After", "3600")
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": ledger.ErrorMessage(err)})
+		return
 	}
 	if err != nil {
 		writeError(w, a.log(), err)
