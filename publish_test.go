@@ -248,6 +248,8 @@ const (
 	mWdAnn     = `mutation($in: WithdrawInput!) { withdrawAnnouncement(input: $in) { announcement { title withdrawn } userErrors { field message code } } }`
 	mOrg       = `mutation($in: RegisterOrganizationInput!) { registerOrganization(input: $in) { organization { name } userErrors { field message code } } }`
 	mDraft     = `mutation($in: SaveReportDraftInput!) { saveReportDraft(input: $in) { draft { id title } userErrors { field message code } } }`
+	mAnnDraft  = `mutation($in: SaveAnnouncementDraftInput!) { saveAnnouncementDraft(input: $in) { draft { id announcementKind } userErrors { field message code } } }`
+	mPubAnn    = `mutation($in: PublishReportDraftInput!) { publishAnnouncementDraft(input: $in) { announcement { code } userErrors { field message code } } }`
 	mPubDraft  = `mutation($in: PublishReportDraftInput!) { publishReportDraft(input: $in) { report { code title } userErrors { field message code } } }`
 )
 
@@ -375,8 +377,19 @@ func TestPublishingEndToEnd(t *testing.T) {
 		}
 
 		// The result announcement and a case study.
-		w.must(t, "bureau", "publishResultAnnouncement", mResults, in(map[string]any{"code": "RA-2026", "title": "2026年度验收评估结果公告",
-			"publishedOn": "2026-11-29", "roundYear": 2026, "projectCodes": []any{code}}))
+		// The result announcement is drafted first: the public does not see it until it is published.
+		ad := w.must(t, "bureau", "saveAnnouncementDraft", mAnnDraft, in(map[string]any{"kind": "CLOSING_RESULTS", "code": "RA-2026",
+			"title": "2026年度验收评估结果公告（草稿）", "publishedOn": "2026-11-29", "roundYear": 2026, "projectCodes": []any{code}}))
+		if r = w.do(t, "", `{ announcement(code: "RA-2026") { title } }`, nil); r.Data["announcement"] != nil {
+			t.Errorf("a draft announcement is public: %v", r.Data)
+		}
+		if e := w.userError(t, "undertaker1", "publishAnnouncementDraft", mPubAnn, in(map[string]any{"id": dig(ad, "draft.id")})); e["field"] != "id" {
+			t.Errorf("another organization publishes the bureau's draft: %v", e)
+		}
+		w.must(t, "bureau", "publishAnnouncementDraft", mPubAnn, in(map[string]any{"id": dig(ad, "draft.id")}))
+		if r = w.do(t, "", `{ announcement(code: "RA-2026") { kind title } }`, nil); dig(r.Data, "announcement.kind") != "CLOSING_RESULTS" {
+			t.Errorf("the published draft: %v %v", r.Data, r.Errors)
+		}
 		coll := w.must(t, "bureau", "createCaseCollection", mColl, in(map[string]any{"year": 2026, "title": "2026年度项目案例集", "publishedOn": "2026-11-29"}))
 		w.must(t, "bureau", "addCaseStudy", mCase, in(map[string]any{"collectionId": dig(coll, "caseCollection.id"), "projectCode": code,
 			"title": "一餐热饭的温度", "narrative": "长者们在社区食堂重新找到了邻里。"}))
@@ -441,7 +454,13 @@ func TestPublishingEndToEnd(t *testing.T) {
 			"code": "Q3-" + code, "title": "第三季度（草稿）", "body": "草稿"}))
 		for login, n := range map[string]int{"undertaker1": 1, "undertaker2": 0, "bureau": 0} {
 			r = w.do(t, login, `{ drafts { title } }`, nil)
-			if got := len(dig(r.Data, "drafts").([]any)); got != n {
+			got := 0
+			for _, d := range dig(r.Data, "drafts").([]any) {
+				if dig(d, "title") == "第三季度（草稿）" {
+					got++
+				}
+			}
+			if got != n {
 				t.Errorf("drafts seen by %s: %d, want %d", login, got, n)
 			}
 		}
@@ -450,6 +469,9 @@ func TestPublishingEndToEnd(t *testing.T) {
 		}
 		if r = w.do(t, "", `{ drafts { title } }`, nil); r.code() != ledger.EUNAUTHENTICATED {
 			t.Errorf("drafts read anonymously: %v", r.Errors)
+		}
+		if e := w.userError(t, "undertaker1", "publishReportDraft", mPubDraft, in(map[string]any{"id": dig(d, "draft.id")})); e["field"] != "projectCode" {
+			t.Errorf("a quarterly report draft of a completed project: %v", e)
 		}
 
 		// The audit log: every write, by whom, with role, organization and credential.
@@ -471,7 +493,6 @@ func TestPublishingEndToEnd(t *testing.T) {
 		if r = w.do(t, "finance", `{ auditLog { totalCount } }`, nil); r.code() != ledger.EFORBIDDEN {
 			t.Errorf("audit log read by finance: %v", r.Errors)
 		}
-		_ = d
 	})
 }
 

@@ -226,15 +226,16 @@ type ComplexityRoot struct {
 	}
 
 	Draft struct {
-		Body        func(childComplexity int) int
-		Code        func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		ProjectCode func(childComplexity int) int
-		PublishedAt func(childComplexity int) int
-		Title       func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		AnnouncementKind func(childComplexity int) int
+		Body             func(childComplexity int) int
+		Code             func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		ProjectCode      func(childComplexity int) int
+		PublishedAt      func(childComplexity int) int
+		Title            func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
 	}
 
 	DraftPayload struct {
@@ -307,6 +308,7 @@ type ComplexityRoot struct {
 		CreateCaseCollection      func(childComplexity int, input model.CreateCaseCollectionInput) int
 		DecideApproval            func(childComplexity int, input model.DecideApprovalInput) int
 		OpenRound                 func(childComplexity int, input model.OpenRoundInput) int
+		PublishAnnouncementDraft  func(childComplexity int, input model.PublishReportDraftInput) int
 		PublishApprovalNotice     func(childComplexity int, input model.PublishNoticeInput) int
 		PublishIndicatorSet       func(childComplexity int, input model.PublishIndicatorSetInput) int
 		PublishReportDraft        func(childComplexity int, input model.PublishReportDraftInput) int
@@ -319,6 +321,7 @@ type ComplexityRoot struct {
 		RegisterApplication       func(childComplexity int, input model.RegisterApplicationInput) int
 		RegisterOrganization      func(childComplexity int, input model.RegisterOrganizationInput) int
 		RevokeAPIToken            func(childComplexity int, input model.RevokeAPITokenInput) int
+		SaveAnnouncementDraft     func(childComplexity int, input model.SaveAnnouncementDraftInput) int
 		SaveReportDraft           func(childComplexity int, input model.SaveReportDraftInput) int
 		SignIn                    func(childComplexity int, input model.SignInInput) int
 		SubmitQuarterlyReport     func(childComplexity int, input model.SubmitQuarterlyReportInput) int
@@ -754,7 +757,8 @@ type DatasetResolver interface {
 type DraftResolver interface {
 	ID(ctx context.Context, obj *ledger.Draft) (string, error)
 
-	Kind(ctx context.Context, obj *ledger.Draft) (ledger.ReportKind, error)
+	Kind(ctx context.Context, obj *ledger.Draft) (*ledger.ReportKind, error)
+	AnnouncementKind(ctx context.Context, obj *ledger.Draft) (*ledger.AnnouncementKind, error)
 	ProjectCode(ctx context.Context, obj *ledger.Draft) (*string, error)
 	Body(ctx context.Context, obj *ledger.Draft) (string, error)
 }
@@ -800,6 +804,8 @@ type MutationResolver interface {
 	WithdrawAnnouncement(ctx context.Context, input model.WithdrawInput) (*model.AnnouncementPayload, error)
 	SaveReportDraft(ctx context.Context, input model.SaveReportDraftInput) (*model.DraftPayload, error)
 	PublishReportDraft(ctx context.Context, input model.PublishReportDraftInput) (*model.ReportPayload, error)
+	SaveAnnouncementDraft(ctx context.Context, input model.SaveAnnouncementDraftInput) (*model.DraftPayload, error)
+	PublishAnnouncementDraft(ctx context.Context, input model.PublishReportDraftInput) (*model.AnnouncementPayload, error)
 	SubscribeAlert(ctx context.Context, input model.SubscribeAlertInput) (*model.AlertPayload, error)
 	ConfirmAlert(ctx context.Context, token string) (*model.AlertPayload, error)
 	UnsubscribeAlert(ctx context.Context, token string) (*model.AlertPayload, error)
@@ -1579,6 +1585,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Dataset.Note(childComplexity), true
 
+	case "Draft.announcementKind":
+		if e.ComplexityRoot.Draft.AnnouncementKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.AnnouncementKind(childComplexity), true
 	case "Draft.body":
 		if e.ComplexityRoot.Draft.Body == nil {
 			break
@@ -1967,6 +1979,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OpenRound(childComplexity, args["input"].(model.OpenRoundInput)), true
+	case "Mutation.publishAnnouncementDraft":
+		if e.ComplexityRoot.Mutation.PublishAnnouncementDraft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishAnnouncementDraft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishAnnouncementDraft(childComplexity, args["input"].(model.PublishReportDraftInput)), true
 	case "Mutation.publishApprovalNotice":
 		if e.ComplexityRoot.Mutation.PublishApprovalNotice == nil {
 			break
@@ -2099,6 +2122,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["input"].(model.RevokeAPITokenInput)), true
+	case "Mutation.saveAnnouncementDraft":
+		if e.ComplexityRoot.Mutation.SaveAnnouncementDraft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveAnnouncementDraft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveAnnouncementDraft(childComplexity, args["input"].(model.SaveAnnouncementDraftInput)), true
 	case "Mutation.saveReportDraft":
 		if e.ComplexityRoot.Mutation.SaveReportDraft == nil {
 			break
@@ -3859,6 +3893,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RegisterOrganizationInput", ec.unmarshalInputRegisterOrganizationInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
 			graphql.NewInputUnmarshaler("RevokeApiTokenInput", ec.unmarshalInputRevokeApiTokenInput),
+			graphql.NewInputUnmarshaler("SaveAnnouncementDraftInput", ec.unmarshalInputSaveAnnouncementDraftInput),
 			graphql.NewInputUnmarshaler("SaveReportDraftInput", ec.unmarshalInputSaveReportDraftInput),
 			graphql.NewInputUnmarshaler("ScoreInput", ec.unmarshalInputScoreInput),
 			graphql.NewInputUnmarshaler("SearchFilter", ec.unmarshalInputSearchFilter),
@@ -5295,12 +5330,15 @@ input CorrectionFilter {
   kinds: [CorrectionKind!]
 }
 
-"A report prepared before publication; only its organization's accounts see it."
+"A report or announcement prepared before publication; only its organization's accounts see it."
 type Draft {
   id: ID!
   code: String!
   title: String!
-  kind: ReportKind!
+  "The report's kind (null for an announcement draft)."
+  kind: ReportKind
+  "The announcement's kind (null for a report draft)."
+  announcementKind: AnnouncementKind
   projectCode: String
   body: String!
   createdAt: DateTime!
@@ -5412,6 +5450,10 @@ type Mutation {
   saveReportDraft(input: SaveReportDraftInput!): DraftPayload!
   "Publish a draft report of your organization."
   publishReportDraft(input: PublishReportDraftInput!): ReportPayload!
+  "Save a draft approval notice or result announcement (bureau), visible only to your organization."
+  saveAnnouncementDraft(input: SaveAnnouncementDraftInput!): DraftPayload!
+  "Publish a draft announcement of your organization, through the same rules as publishing it directly."
+  publishAnnouncementDraft(input: PublishReportDraftInput!): AnnouncementPayload!
 }
 
 input SignInInput { login: String!, password: String! }
@@ -5589,6 +5631,21 @@ input SaveReportDraftInput {
 }
 type DraftPayload { draft: Draft, userErrors: [UserError!]! }
 input PublishReportDraftInput { id: ID! }
+
+input SaveAnnouncementDraftInput {
+  "Omit to start a new draft; give it to replace an unpublished one."
+  id: ID
+  "APPROVAL_NOTICE or CLOSING_RESULTS."
+  kind: AnnouncementKind!
+  code: String!
+  title: String!
+  body: String
+  publishedOn: Date!
+  noticeStart: Date
+  noticeEnd: Date
+  roundYear: Int
+  projectCodes: [String!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5929,6 +5986,8 @@ func (ec *executionContext) childFields_Draft(ctx context.Context, field graphql
 		return ec.fieldContext_Draft_title(ctx, field)
 	case "kind":
 		return ec.fieldContext_Draft_kind(ctx, field)
+	case "announcementKind":
+		return ec.fieldContext_Draft_announcementKind(ctx, field)
 	case "projectCode":
 		return ec.fieldContext_Draft_projectCode(ctx, field)
 	case "body":
@@ -7025,6 +7084,20 @@ func (ec *executionContext) field_Mutation_openRound_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_publishAnnouncementDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishReportDraftInput, error) {
+			return ec.unmarshalNPublishReportDraftInput2civicledgerᚋgraphᚋmodelᚐPublishReportDraftInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_publishApprovalNotice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7185,6 +7258,20 @@ func (ec *executionContext) field_Mutation_revokeApiToken_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevokeAPITokenInput, error) {
 			return ec.unmarshalNRevokeApiTokenInput2civicledgerᚋgraphᚋmodelᚐRevokeAPITokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_saveAnnouncementDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SaveAnnouncementDraftInput, error) {
+			return ec.unmarshalNSaveAnnouncementDraftInput2civicledgerᚋgraphᚋmodelᚐSaveAnnouncementDraftInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10752,15 +10839,38 @@ func (ec *executionContext) _Draft_kind(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Draft().Kind(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v ledger.ReportKind) graphql.Marshaler {
-			return ec.marshalNReportKind2civicledgerᚋledgerᚐReportKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.ReportKind) graphql.Marshaler {
+			return ec.marshalOReportKind2ᚖcivicledgerᚋledgerᚐReportKind(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Draft_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Draft", field, true, true, "ReportKind")
+}
+
+func (ec *executionContext) _Draft_announcementKind(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_announcementKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Draft().AnnouncementKind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.AnnouncementKind) graphql.Marshaler {
+			return ec.marshalOAnnouncementKind2ᚖcivicledgerᚋledgerᚐAnnouncementKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_announcementKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, true, true, "AnnouncementKind")
 }
 
 func (ec *executionContext) _Draft_projectCode(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
@@ -12984,6 +13094,94 @@ func (ec *executionContext) fieldContext_Mutation_publishReportDraft(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_publishReportDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_saveAnnouncementDraft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveAnnouncementDraft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveAnnouncementDraft(ctx, fc.Args["input"].(model.SaveAnnouncementDraftInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DraftPayload) graphql.Marshaler {
+			return ec.marshalNDraftPayload2ᚖcivicledgerᚋgraphᚋmodelᚐDraftPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveAnnouncementDraft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DraftPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveAnnouncementDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishAnnouncementDraft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishAnnouncementDraft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishAnnouncementDraft(ctx, fc.Args["input"].(model.PublishReportDraftInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+			return ec.marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishAnnouncementDraft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishAnnouncementDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23146,6 +23344,111 @@ func UnmarshalRevokeApiTokenInput(ctx context.Context, raw any) (model.RevokeAPI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSaveAnnouncementDraftInput(ctx context.Context, obj any) (model.SaveAnnouncementDraftInput, error) {
+	var it model.SaveAnnouncementDraftInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "kind", "code", "title", "body", "publishedOn", "noticeStart", "noticeEnd", "roundYear", "projectCodes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNAnnouncementKind2civicledgerᚋledgerᚐAnnouncementKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		case "noticeStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeStart"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeStart = data
+		case "noticeEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeEnd"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeEnd = data
+		case "roundYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roundYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoundYear = data
+		case "projectCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCodes"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCodes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSaveAnnouncementDraftInput unmarshals raw into the SaveAnnouncementDraftInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSaveAnnouncementDraftInput(ctx context.Context, raw any) (model.SaveAnnouncementDraftInput, error) {
+	var out model.SaveAnnouncementDraftInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SaveAnnouncementDraftInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSaveReportDraftInput(ctx context.Context, obj any) (model.SaveReportDraftInput, error) {
 	var it model.SaveReportDraftInput
 	if obj == nil {
@@ -25002,9 +25305,15 @@ func (ec *executionContext) _Draft(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "kind":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Draft_kind(ctx, field, obj)
+				})
+		case "announcementKind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Draft_announcementKind(ctx, field, obj)
 				})
 		case "projectCode":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -25667,6 +25976,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "publishReportDraft":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_publishReportDraft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "saveAnnouncementDraft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveAnnouncementDraft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishAnnouncementDraft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishAnnouncementDraft(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -29714,6 +30037,11 @@ func (ec *executionContext) marshalNSatisfaction2ᚖcivicledgerᚋgraphᚋmodel�
 	return ec._Satisfaction(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSaveAnnouncementDraftInput2civicledgerᚋgraphᚋmodelᚐSaveAnnouncementDraftInput(ctx context.Context, v any) (model.SaveAnnouncementDraftInput, error) {
+	res, err := ec.unmarshalInputSaveAnnouncementDraftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNSaveReportDraftInput2civicledgerᚋgraphᚋmodelᚐSaveReportDraftInput(ctx context.Context, v any) (model.SaveReportDraftInput, error) {
 	res, err := ec.unmarshalInputSaveReportDraftInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -30386,6 +30714,24 @@ func (ec *executionContext) marshalOAnnouncementKind2ᚕcivicledgerᚋledgerᚐA
 	return ret
 }
 
+func (ec *executionContext) unmarshalOAnnouncementKind2ᚖcivicledgerᚋledgerᚐAnnouncementKind(ctx context.Context, v any) (*ledger.AnnouncementKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalars.UnmarshalAnnouncementKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAnnouncementKind2ᚖcivicledgerᚋledgerᚐAnnouncementKind(ctx context.Context, sel ast.SelectionSet, v *ledger.AnnouncementKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalAnnouncementKind(*v)
+	return res
+}
+
 func (ec *executionContext) marshalOApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx context.Context, sel ast.SelectionSet, v *ledger.Token) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -30982,6 +31328,24 @@ func (ec *executionContext) marshalOReportKind2ᚕcivicledgerᚋledgerᚐReportK
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOReportKind2ᚖcivicledgerᚋledgerᚐReportKind(ctx context.Context, v any) (*ledger.ReportKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalars.UnmarshalReportKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReportKind2ᚖcivicledgerᚋledgerᚐReportKind(ctx context.Context, sel ast.SelectionSet, v *ledger.ReportKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalReportKind(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOReviewKind2ᚖcivicledgerᚋledgerᚐReviewKind(ctx context.Context, v any) (*ledger.ReviewKind, error) {

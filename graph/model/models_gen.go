@@ -467,6 +467,21 @@ type Satisfaction struct {
 	Average *float64 `json:"average,omitempty"`
 }
 
+type SaveAnnouncementDraftInput struct {
+	// Omit to start a new draft; give it to replace an unpublished one.
+	ID *string `json:"id,omitempty"`
+	// APPROVAL_NOTICE or CLOSING_RESULTS.
+	Kind         ledger.AnnouncementKind `json:"kind"`
+	Code         string                  `json:"code"`
+	Title        string                  `json:"title"`
+	Body         *string                 `json:"body,omitempty"`
+	PublishedOn  ledger.Date             `json:"publishedOn"`
+	NoticeStart  *ledger.Date            `json:"noticeStart,omitempty"`
+	NoticeEnd    *ledger.Date            `json:"noticeEnd,omitempty"`
+	RoundYear    *int                    `json:"roundYear,omitempty"`
+	ProjectCodes []string                `json:"projectCodes"`
+}
+
 type SaveReportDraftInput struct {
 	// Omit to start a new draft; give it to replace an unpublished one.
 	ID          *string           `json:"id,omitempty"`
