@@ -18,7 +18,7 @@ import (
 // openDataConfig configures the open data: downloads, snapshots, OCDS and
 // 360Giving (see README, "Open data").
 type openDataConfig struct {
-	PublicURL     string        // the portal's public root, for permalinks; http://ADDR when empty
+	PublicURL     string        // -public-url (declared with the alerts' flags): permalinks; http://ADDR when empty
 	SnapshotDir   string        // where scheduled snapshots are written and the latest served from
 	SnapshotEvery time.Duration // 0: no scheduled snapshots
 	OCIDPrefix    string
@@ -29,7 +29,6 @@ type openDataConfig struct {
 // fallback.
 func openDataFlags(fs *flag.FlagSet, c *config, bad *[]string) {
 	o := &c.OpenData
-	fs.StringVar(&o.PublicURL, "public-url", env("CIVICLEDGER_PUBLIC_URL", ""), "the portal's public root URL, for permalinks in downloads; http://ADDR when empty (CIVICLEDGER_PUBLIC_URL)")
 	fs.StringVar(&o.SnapshotDir, "snapshot-dir", env("CIVICLEDGER_SNAPSHOT_DIR", ""), "directory of the snapshots served at /download/snapshot/; DATA-DIR/snapshots when empty (CIVICLEDGER_SNAPSHOT_DIR)")
 	fs.DurationVar(&o.SnapshotEvery, "snapshot-every", envDuration("CIVICLEDGER_SNAPSHOT_EVERY", 0, bad), "make a snapshot this often (e.g. 24h); 0 makes none (CIVICLEDGER_SNAPSHOT_EVERY)")
 	fs.StringVar(&o.OCIDPrefix, "ocid-prefix", env("CIVICLEDGER_OCID_PREFIX", "ocds-demo00"), "OCDS prefix of the contracting processes' IDs; the default is a fake one for the demo (CIVICLEDGER_OCID_PREFIX)")

@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"civicledger/alerts"
 	"civicledger/api"
 	"civicledger/demo"
 	"civicledger/graph"
@@ -68,6 +69,7 @@ type config struct {
 	// OpenData configures downloads, snapshots, OCDS and 360Giving.
 	OpenData openDataConfig
 	Import   importConfig // import: its flags (import.go)
+	Alerts   alertConfig  // feeds and email alerts (feeds_alerts.go)
 }
 
 func env(name, def string) string {
@@ -225,6 +227,7 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 	fs.StringVar(&c.LogLevel, "log-level", env("CIVICLEDGER_LOG_LEVEL", "info"), "debug, info, warn or error (CIVICLEDGER_LOG_LEVEL)")
 	limitFlags(fs, &c, &bad)
 	openDataFlags(fs, &c, &bad)
+	alertFlags(fs, &c.Alerts, &bad)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -280,6 +283,11 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 	if err := c.resolveLimits(); err != nil {
 		return "", c, err
 	}
+	if err := c.Alerts.resolve(); err != nil {
+		return "", c, err
+	}
+	// One -public-url serves the feeds, the alert mails and the downloads.
+	c.OpenData.PublicURL = c.Alerts.PublicURL
 	return cmd, c, nil
 }
 
@@ -343,6 +351,8 @@ type app struct {
 	od       openDataConfig
 	dataDir  string
 	addr     string
+	alerts   alertConfig
+	digests  *alerts.Alerts // nil without -smtp-addr
 }
 
 // close releases the index and the database.
@@ -477,7 +487,7 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{db: db, index: ix, follower: fol, od: cfg.OpenData, dataDir: cfg.DataDir, addr: cfg.Addr}
+	a := &app{db: db, index: ix, follower: fol, od: cfg.OpenData, dataDir: cfg.DataDir, addr: cfg.Addr, alerts: cfg.Alerts}
 	if cfg.MetricsAddr != "" {
 		a.metrics = newMetrics(db, fol)
 	}
@@ -510,6 +520,7 @@ func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	mux.Handle("/graphiql", api.GraphiQL())
 	mux.Handle("/graphiql/", api.GraphiQL())
 	mux.Handle("/download/", publicCORS(a.openData(core, log)))
+	a.feedRoutes(mux, core, apiCfg.ClientKey, log) // /feeds/…, /alerts/…
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -579,6 +590,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	}()
 	defer func() { stopFollower(); <-followerDone }()
 	defer a.startSnapshots(log)()
+	go a.runDigests(fctx, log)
 	if a.metrics != nil {
 		stopMetrics, err := serveMetrics(cfg.MetricsAddr, a.metrics, log)
 		if err != nil {

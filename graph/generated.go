@@ -82,6 +82,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	AlertPayload struct {
+		Message    func(childComplexity int) int
+		Status     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Announcement struct {
 		Body             func(childComplexity int) int
 		Code             func(childComplexity int) int
@@ -298,6 +304,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AddCaseStudy              func(childComplexity int, input model.AddCaseStudyInput) int
 		AssignAgencies            func(childComplexity int, input model.AssignAgenciesInput) int
+		ConfirmAlert              func(childComplexity int, token string) int
 		CorrectAnnouncement       func(childComplexity int, input model.CorrectDocumentInput) int
 		CorrectProject            func(childComplexity int, input model.CorrectProjectInput) int
 		CorrectReport             func(childComplexity int, input model.CorrectDocumentInput) int
@@ -323,7 +330,9 @@ type ComplexityRoot struct {
 		SaveReportDraft           func(childComplexity int, input model.SaveReportDraftInput) int
 		SignIn                    func(childComplexity int, input model.SignInInput) int
 		SubmitQuarterlyReport     func(childComplexity int, input model.SubmitQuarterlyReportInput) int
+		SubscribeAlert            func(childComplexity int, input model.SubscribeAlertInput) int
 		TerminateProject          func(childComplexity int, input model.TerminateProjectInput) int
+		UnsubscribeAlert          func(childComplexity int, token string) int
 		VerifyMetrics             func(childComplexity int, input model.VerifyMetricsInput) int
 		WithdrawAnnouncement      func(childComplexity int, input model.WithdrawInput) int
 		WithdrawReport            func(childComplexity int, input model.WithdrawInput) int
@@ -808,6 +817,9 @@ type MutationResolver interface {
 	PublishReportDraft(ctx context.Context, input model.PublishReportDraftInput) (*model.ReportPayload, error)
 	SaveAnnouncementDraft(ctx context.Context, input model.SaveAnnouncementDraftInput) (*model.DraftPayload, error)
 	PublishAnnouncementDraft(ctx context.Context, input model.PublishReportDraftInput) (*model.AnnouncementPayload, error)
+	SubscribeAlert(ctx context.Context, input model.SubscribeAlertInput) (*model.AlertPayload, error)
+	ConfirmAlert(ctx context.Context, token string) (*model.AlertPayload, error)
+	UnsubscribeAlert(ctx context.Context, token string) (*model.AlertPayload, error)
 }
 type OrganizationResolver interface {
 	ID(ctx context.Context, obj *ledger.Organization) (string, error)
@@ -1011,6 +1023,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccountPayload.UserErrors(childComplexity), true
+
+	case "AlertPayload.message":
+		if e.ComplexityRoot.AlertPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertPayload.Message(childComplexity), true
+	case "AlertPayload.status":
+		if e.ComplexityRoot.AlertPayload.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertPayload.Status(childComplexity), true
+	case "AlertPayload.userErrors":
+		if e.ComplexityRoot.AlertPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertPayload.UserErrors(childComplexity), true
 
 	case "Announcement.body":
 		if e.ComplexityRoot.Announcement.Body == nil {
@@ -1880,6 +1911,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AssignAgencies(childComplexity, args["input"].(model.AssignAgenciesInput)), true
+	case "Mutation.confirmAlert":
+		if e.ComplexityRoot.Mutation.ConfirmAlert == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmAlert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmAlert(childComplexity, args["token"].(string)), true
 	case "Mutation.correctAnnouncement":
 		if e.ComplexityRoot.Mutation.CorrectAnnouncement == nil {
 			break
@@ -2155,6 +2197,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitQuarterlyReport(childComplexity, args["input"].(model.SubmitQuarterlyReportInput)), true
+	case "Mutation.subscribeAlert":
+		if e.ComplexityRoot.Mutation.SubscribeAlert == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_subscribeAlert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubscribeAlert(childComplexity, args["input"].(model.SubscribeAlertInput)), true
 	case "Mutation.terminateProject":
 		if e.ComplexityRoot.Mutation.TerminateProject == nil {
 			break
@@ -2166,6 +2219,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TerminateProject(childComplexity, args["input"].(model.TerminateProjectInput)), true
+	case "Mutation.unsubscribeAlert":
+		if e.ComplexityRoot.Mutation.UnsubscribeAlert == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unsubscribeAlert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnsubscribeAlert(childComplexity, args["token"].(string)), true
 	case "Mutation.verifyMetrics":
 		if e.ComplexityRoot.Mutation.VerifyMetrics == nil {
 			break
@@ -3900,6 +3964,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
 			graphql.NewInputUnmarshaler("StatsOrder", ec.unmarshalInputStatsOrder),
 			graphql.NewInputUnmarshaler("SubmitQuarterlyReportInput", ec.unmarshalInputSubmitQuarterlyReportInput),
+			graphql.NewInputUnmarshaler("SubscribeAlertInput", ec.unmarshalInputSubscribeAlertInput),
 			graphql.NewInputUnmarshaler("TerminateProjectInput", ec.unmarshalInputTerminateProjectInput),
 			graphql.NewInputUnmarshaler("VerifyMetricsInput", ec.unmarshalInputVerifyMetricsInput),
 			graphql.NewInputUnmarshaler("WithdrawInput", ec.unmarshalInputWithdrawInput),
@@ -5166,6 +5231,51 @@ type StatsRow {
   withAuditFindings: Int64!
 }
 `, BuiltIn: false},
+	{Name: "../schema/alerts.graphqls", Input: `# Email alerts (issue 13): an address follows a project or a saved search
+# and gets a daily digest of what changed. Double opt-in: nothing but the
+# confirmation link is mailed until the address confirms. The same as the
+# HTTP endpoints /alerts/subscribe, /alerts/confirm, /alerts/unsubscribe
+# (README, "Feeds and email alerts"). Addresses are never shown.
+
+extend type Mutation {
+  "Subscribe an email address to the daily digest of a project or a saved search; a single-use confirmation link is mailed (valid 72 hours). Answered alike whether the address was known. UNAVAILABLE when the portal sends no mail, or past the per-client limit."
+  subscribeAlert(input: SubscribeAlertInput!): AlertPayload!
+  "Confirm a subscription with the token of its confirmation link (once)."
+  confirmAlert(token: String!): AlertPayload!
+  "Unsubscribe with the token of a digest's unsubscribe link: deletes the address and all its subscriptions."
+  unsubscribeAlert(token: String!): AlertPayload!
+}
+
+"What to follow, and the address to mail: give a project or a search, not both."
+input SubscribeAlertInput {
+  "The address the confirmation link and the digests go to."
+  email: String!
+  "The code of a project to follow."
+  project: String
+  "A saved search as the search feed's query string, e.g. ` + "`" + `q=养老&kinds=REPORT&years=2016` + "`" + `."
+  search: String
+}
+
+"Where a subscription stands."
+enum AlertStatus {
+  "A confirmation link was mailed (if the address is valid)."
+  PENDING
+  "Confirmed: digests will be sent."
+  CONFIRMED
+  "The address and its subscriptions are deleted."
+  UNSUBSCRIBED
+}
+
+"The answer of an alert mutation."
+type AlertPayload {
+  "Where the subscription stands; null when refused."
+  status: AlertStatus
+  "A sentence for the person (Chinese)."
+  message: String
+  "Refused input: field, message, code."
+  userErrors: [UserError!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/opendata.graphqls", Input: `"File formats of the downloads (` + "`" + `/download/…` + "`" + `)."
 enum DownloadFormat {
   "CSV, UTF-8 with a byte-order mark (Excel in China opens it)"
@@ -5680,6 +5790,18 @@ func (ec *executionContext) childFields_AccountPayload(ctx context.Context, fiel
 		return ec.fieldContext_AccountPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_AlertPayload_status(ctx, field)
+	case "message":
+		return ec.fieldContext_AlertPayload_message(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AlertPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Announcement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6984,6 +7106,20 @@ func (ec *executionContext) field_Mutation_assignAgencies_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_confirmAlert_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_correctAnnouncement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7334,6 +7470,20 @@ func (ec *executionContext) field_Mutation_submitQuarterlyReport_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_subscribeAlert_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubscribeAlertInput, error) {
+			return ec.unmarshalNSubscribeAlertInput2civicledgerᚋgraphᚋmodelᚐSubscribeAlertInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_terminateProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7345,6 +7495,20 @@ func (ec *executionContext) field_Mutation_terminateProject_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unsubscribeAlert_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
 	return args, nil
 }
 
@@ -8401,6 +8565,84 @@ func (ec *executionContext) _AccountPayload_userErrors(ctx context.Context, fiel
 func (ec *executionContext) fieldContext_AccountPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "AccountPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertPayload_status(ctx context.Context, field graphql.CollectedField, obj *model.AlertPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertPayload_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertStatus) graphql.Marshaler {
+			return ec.marshalOAlertStatus2ᚖcivicledgerᚋgraphᚋmodelᚐAlertStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertPayload_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertPayload", field, false, false, "AlertStatus")
+}
+
+func (ec *executionContext) _AlertPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.AlertPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _AlertPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AlertPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -13222,6 +13464,138 @@ func (ec *executionContext) fieldContext_Mutation_publishAnnouncementDraft(ctx c
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_publishAnnouncementDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_subscribeAlert(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_subscribeAlert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubscribeAlert(ctx, fc.Args["input"].(model.SubscribeAlertInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertPayload) graphql.Marshaler {
+			return ec.marshalNAlertPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAlertPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_subscribeAlert(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_subscribeAlert_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmAlert(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmAlert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmAlert(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertPayload) graphql.Marshaler {
+			return ec.marshalNAlertPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAlertPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmAlert(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmAlert_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unsubscribeAlert(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unsubscribeAlert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnsubscribeAlert(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertPayload) graphql.Marshaler {
+			return ec.marshalNAlertPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAlertPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unsubscribeAlert(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unsubscribeAlert_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23878,6 +24252,62 @@ func UnmarshalSubmitQuarterlyReportInput(ctx context.Context, raw any) (model.Su
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSubscribeAlertInput(ctx context.Context, obj any) (model.SubscribeAlertInput, error) {
+	var it model.SubscribeAlertInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "project", "search"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = data
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Search = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubscribeAlertInput unmarshals raw into the SubscribeAlertInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubscribeAlertInput(ctx context.Context, raw any) (model.SubscribeAlertInput, error) {
+	var out model.SubscribeAlertInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubscribeAlertInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTerminateProjectInput(ctx context.Context, obj any) (model.TerminateProjectInput, error) {
 	var it model.TerminateProjectInput
 	if obj == nil {
@@ -24241,6 +24671,49 @@ func (ec *executionContext) _AccountPayload(ctx context.Context, sel ast.Selecti
 			}
 		case "userErrors":
 			out.Values[i] = ec._AccountPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var alertPayloadImplementors = []string{"AlertPayload"}
+
+func (ec *executionContext) _AlertPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AlertPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertPayload")
+		case "status":
+			out.Values[i] = ec._AlertPayload_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._AlertPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AlertPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -25926,6 +26399,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "publishAnnouncementDraft":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_publishAnnouncementDraft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subscribeAlert":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_subscribeAlert(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmAlert":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmAlert(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unsubscribeAlert":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unsubscribeAlert(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -28676,6 +29170,14 @@ func (ec *executionContext) unmarshalNAddCaseStudyInput2civicledgerᚋgraphᚋmo
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAlertPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAlertPayload(ctx context.Context, sel ast.SelectionSet, v *model.AlertPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AlertPayload!")
+		return graphql.Null
+	}
+	return ec._AlertPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAnnouncement2ᚕᚖcivicledgerᚋledgerᚐAnnouncementᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Announcement) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -30293,6 +30795,11 @@ func (ec *executionContext) unmarshalNSubmitQuarterlyReportInput2civicledgerᚋg
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNSubscribeAlertInput2civicledgerᚋgraphᚋmodelᚐSubscribeAlertInput(ctx context.Context, v any) (model.SubscribeAlertInput, error) {
+	res, err := ec.unmarshalInputSubscribeAlertInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNTerminateProjectInput2civicledgerᚋgraphᚋmodelᚐTerminateProjectInput(ctx context.Context, v any) (model.TerminateProjectInput, error) {
 	res, err := ec.unmarshalInputTerminateProjectInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -30549,6 +31056,22 @@ func (ec *executionContext) marshalOAccount2ᚖcivicledgerᚋledgerᚐAccount(ct
 		return graphql.Null
 	}
 	return ec._Account(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAlertStatus2ᚖcivicledgerᚋgraphᚋmodelᚐAlertStatus(ctx context.Context, v any) (*model.AlertStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.AlertStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAlertStatus2ᚖcivicledgerᚋgraphᚋmodelᚐAlertStatus(ctx context.Context, sel ast.SelectionSet, v *model.AlertStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOAnnouncement2ᚖcivicledgerᚋledgerᚐAnnouncement(ctx context.Context, sel ast.SelectionSet, v *ledger.Announcement) graphql.Marshaler {

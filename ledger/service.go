@@ -105,8 +105,10 @@ type AnnouncementFilter struct {
 	RoundIDs      []int64
 	PublishedFrom Date
 	PublishedTo   Date
-	NoticeOpenOn  Date  // with NoticeOpen: the day the notice period is judged on
-	NoticeOpen    *bool // true: notice period includes NoticeOpenOn; false: has none or it does not
+	NoticeOpenOn  Date          // with NoticeOpen: the day the notice period is judged on
+	NoticeOpen    *bool         // true: notice period includes NoticeOpenOn; false: has none or it does not
+	Districts     []string      // listing a project of one of these districts
+	ServiceAreas  []ServiceArea // listing a project of one of these service areas
 }
 
 // ReportFilter selects reports; the zero value selects all.

@@ -163,6 +163,10 @@ type AnnouncementQuery struct {
 	// NoticeOpen selects notices whose objection period is open today
 	// (true) or closed (false).
 	NoticeOpen *bool
+	// Districts and ServiceAreas select announcements listing a project
+	// of one of the districts or service areas (the feeds use them).
+	Districts    []string
+	ServiceAreas []ledger.ServiceArea
 }
 
 // AnnouncementFilter turns a public announcement query into the ledger's
@@ -172,7 +176,8 @@ func (p *Portal) AnnouncementFilter(q *AnnouncementQuery) ledger.AnnouncementFil
 	if q == nil {
 		return f
 	}
-	f = ledger.AnnouncementFilter{Kinds: q.Kinds, Years: q.Years, NoticeOpen: q.NoticeOpen, NoticeOpenOn: p.Today()}
+	f = ledger.AnnouncementFilter{Kinds: q.Kinds, Years: q.Years, NoticeOpen: q.NoticeOpen, NoticeOpenOn: p.Today(),
+		Districts: q.Districts, ServiceAreas: q.ServiceAreas}
 	if q.PublishedFrom != nil {
 		f.PublishedFrom = *q.PublishedFrom
 	}

@@ -33,6 +33,9 @@ type Portal struct {
 	// The publishing side (use.go, accounts.go); nil on a read-only portal,
 	// whose use cases then answer UNAVAILABLE.
 	Publishing *Publishing
+
+	// Alerts is the email-alert service (alerts.go); nil without SMTP.
+	Alerts Alerts
 }
 
 // Today is the current date in the portal's time zone.

@@ -16,6 +16,7 @@ var copyTables = []string{
 	"announcement_projects", "case_collections", "case_studies", "feedback", "project_figures", "stats_rollup",
 	"revisions", "outbox", "meta",
 	"accounts", "tokens", "audit_log", "corrections", "drafts",
+	"alert_subscribers", "alert_subscriptions",
 }
 
 // identityColumns names each table's generated key, if any.
@@ -25,6 +26,7 @@ var identityColumns = map[string]string{
 	"metrics": "id", "announcements": "id", "case_collections": "id", "case_studies": "id",
 	"feedback": "id", "revisions": "id", "outbox": "seq",
 	"accounts": "id", "tokens": "id", "audit_log": "id", "corrections": "id", "drafts": "id",
+	"alert_subscribers": "id", "alert_subscriptions": "id",
 }
 
 // CopyAll copies every row of src into the empty database dst, keeping

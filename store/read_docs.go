@@ -96,6 +96,12 @@ func announcementWhere(f ledger.AnnouncementFilter) (string, []any) {
 			c.add("NOT (a.notice_start <> '' AND a.notice_start <= ? AND a.notice_end >= ?)", day, day)
 		}
 	}
+	if len(f.Districts) > 0 {
+		c.add("EXISTS (SELECT 1 FROM announcement_projects ap JOIN projects p ON p.id = ap.project_id WHERE ap.announcement_id = a.id AND p.district IN (?))", f.Districts)
+	}
+	if len(f.ServiceAreas) > 0 {
+		c.add("EXISTS (SELECT 1 FROM announcement_projects ap JOIN projects p ON p.id = ap.project_id WHERE ap.announcement_id = a.id AND p.service_area IN (?))", strs(f.ServiceAreas))
+	}
 	return c.where()
 }
 

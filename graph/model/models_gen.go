@@ -25,6 +25,16 @@ type AddCaseStudyInput struct {
 	Position     *int   `json:"position,omitempty"`
 }
 
+// The answer of an alert mutation.
+type AlertPayload struct {
+	// Where the subscription stands; null when refused.
+	Status *AlertStatus `json:"status,omitempty"`
+	// A sentence for the person (Chinese).
+	Message *string `json:"message,omitempty"`
+	// Refused input: field, message, code.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A page of announcements (Relay connection).
 type AnnouncementConnection struct {
 	// Edges of this page, each with its cursor.
@@ -606,6 +616,16 @@ type SubmitQuarterlyReportInput struct {
 	Metrics     []*MetricValueInput `json:"metrics,omitempty"`
 }
 
+// What to follow, and the address to mail: give a project or a search, not both.
+type SubscribeAlertInput struct {
+	// The address the confirmation link and the digests go to.
+	Email string `json:"email"`
+	// The code of a project to follow.
+	Project *string `json:"project,omitempty"`
+	// A saved search as the search feed's query string, e.g. `q=养老&kinds=REPORT&years=2016`.
+	Search *string `json:"search,omitempty"`
+}
+
 type TerminateProjectInput struct {
 	ProjectCode  string       `json:"projectCode"`
 	Reason       string       `json:"reason"`
@@ -648,6 +668,67 @@ type YearAmount struct {
 	Projects int64 `json:"projects"`
 	// Total awarded that year.
 	Amount ledger.Money `json:"amount"`
+}
+
+// Where a subscription stands.
+type AlertStatus string
+
+const (
+	// A confirmation link was mailed (if the address is valid).
+	AlertStatusPending AlertStatus = "PENDING"
+	// Confirmed: digests will be sent.
+	AlertStatusConfirmed AlertStatus = "CONFIRMED"
+	// The address and its subscriptions are deleted.
+	AlertStatusUnsubscribed AlertStatus = "UNSUBSCRIBED"
+)
+
+var AllAlertStatus = []AlertStatus{
+	AlertStatusPending,
+	AlertStatusConfirmed,
+	AlertStatusUnsubscribed,
+}
+
+func (e AlertStatus) IsValid() bool {
+	switch e {
+	case AlertStatusPending, AlertStatusConfirmed, AlertStatusUnsubscribed:
+		return true
+	}
+	return false
+}
+
+func (e AlertStatus) String() string {
+	return string(e)
+}
+
+func (e *AlertStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AlertStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AlertStatus", str)
+	}
+	return nil
+}
+
+func (e AlertStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AlertStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AlertStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // The kind of record a correction is about.
