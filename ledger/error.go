@@ -14,6 +14,7 @@ const (
 	ECONFLICT    = "CONFLICT"              // the write conflicts with stored state (409)
 	EFORBIDDEN   = "FORBIDDEN"             // the caller's role may not do this (403)
 	EUNAVAILABLE = "UNAVAILABLE"           // a dependency is down or overloaded (503)
+	ERATELIMITED = "RATE_LIMITED"          // too many submissions from one client or with one code (429)
 	EINTERNAL    = "INTERNAL_SERVER_ERROR" // anything else; detail is logged, not shown (500)
 )
 
