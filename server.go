@@ -184,6 +184,9 @@ commands:
   backup FILE   copy the SQLite database to FILE while the portal serves
   restore FILE  replace the SQLite database with FILE (server stopped);
                 the search index is rebuilt at the next start
+  org add | user add|list | token create|list|revoke | audit
+                publishing accounts, API tokens and the audit log (README,
+                "Publishing"); passwords are read from a prompt or stdin
 
 flags (each with an environment fallback, shown in brackets):
 `
@@ -263,6 +266,9 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 }
 
 func main() {
+	if len(os.Args) > 1 && accountCommands[os.Args[1]] { // org, user, token, audit: accounts_cli.go
+		os.Exit(accountCommand(os.Args[1], os.Args[2:]))
+	}
 	cmd, cfg, err := parseArgs(os.Args[1:])
 	if err != nil {
 		if err != flag.ErrHelp {
@@ -457,7 +463,7 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 // routes returns the portal's HTTP handler with the GraphQL limits of apiCfg.
 func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	db, fol := a.db, a.follower
-	core := &portal.Portal{Reader: db, Meta: db, Searcher: a.index}
+	core := &portal.Portal{Reader: db, Meta: db, Searcher: a.index, Publishing: &portal.Publishing{Store: db}}
 	res := resolvers.New(core)
 	var gql http.Handler = api.NewHandler(graph.NewExecutableSchema(res.Config()), apiCfg, log)
 	if a.metrics != nil {
@@ -465,7 +471,7 @@ func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(core, gql)))
+	mux.Handle("/graphql", publicCORS(api.Authenticate(core.Publishing.Authenticate, apiCfg)(resolvers.WithLoaders(core, gql))))
 	mux.Handle("/graphiql", api.GraphiQL())
 	mux.Handle("/graphiql/", api.GraphiQL())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -103,14 +103,3 @@ type ParticipationReader interface {
 	AgencyRatingYears(ctx context.Context) ([]int, error)
 }
 
-type clientKey struct{}
-
-// WithClient marks ctx with the address (or address prefix) of the client
-// making the request, as the transport names it. The portal keeps it only
-// as a salted hash; it is never stored or logged as it is.
-func WithClient(ctx context.Context, addr string) context.Context {
-	return context.WithValue(ctx, clientKey{}, addr)
-}
-
-// ClientOf returns the client address WithClient put in ctx, or "".
-func ClientOf(ctx context.Context) string { s, _ := ctx.Value(clientKey{}).(string); return s }

@@ -398,6 +398,12 @@ type PublicationWriter interface {
 	AddCaseStudy(ctx context.Context, att Attribution, c *CaseStudy) error
 }
 
+// AuditWriter appends to the audit log. Through Publisher.InTx the entry
+// commits with the writes it describes, or not at all.
+type AuditWriter interface {
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+}
+
 // MetaWriter records what the data set is.
 type MetaWriter interface {
 	// SetMeta records what the portal says about its data (demo or real),
@@ -417,6 +423,7 @@ type Writer interface {
 	OutcomeWriter
 	PublicationWriter
 	MetaWriter
+	AuditWriter
 }
 
 // Publisher runs writes one by one or together in a single transaction.
