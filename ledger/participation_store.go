@@ -102,4 +102,3 @@ type ParticipationReader interface {
 	// AgencyRatingYears lists the years with agency ratings, newest first.
 	AgencyRatingYears(ctx context.Context) ([]int, error)
 }
-
