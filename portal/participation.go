@@ -327,14 +327,14 @@ type ObjectionInput struct {
 
 // ObjectionReceipt is what an objector is told at once.
 type ObjectionReceipt struct {
-	Receipt     string
-	State       ledger.ObjectionState
-	ReceivedAt  time.Time
-	Replayed    bool
-	Deadline    ledger.Date // the day the answer is due (ObjectionDays working days)
-	NoticeEnds  ledger.Date
-	DaysLeft    int // working days left in the notice period
-	Project     *ledger.Project
+	Receipt      string
+	State        ledger.ObjectionState
+	ReceivedAt   time.Time
+	Replayed     bool
+	Deadline     ledger.Date // the day the answer is due (ObjectionDays working days)
+	NoticeEnds   ledger.Date
+	DaysLeft     int // working days left in the notice period
+	Project      *ledger.Project
 	Announcement *ledger.Announcement
 }
 
@@ -387,7 +387,7 @@ func (p *Portal) FileObjection(ctx context.Context, in ObjectionInput) (*Objecti
 	}
 	n := pp.calendar().Notice(a.NoticeStart, a.NoticeEnd, today)
 	return &ObjectionReceipt{Receipt: o.Receipt, State: o.State, ReceivedAt: o.ReceivedAt, Replayed: replayed,
-		Deadline: pp.calendar().AddWorkingDays(nextDay(ledger.DateOf(o.ReceivedAt)), pp.ObjectionDays()),
+		Deadline:   pp.calendar().AddWorkingDays(nextDay(ledger.DateOf(o.ReceivedAt)), pp.ObjectionDays()),
 		NoticeEnds: a.NoticeEnd, DaysLeft: n.Left, Project: project, Announcement: a}, nil
 }
 
