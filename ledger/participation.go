@@ -569,3 +569,22 @@ func MeasureResponseTimes(items []Timing, deadline int, today Date, cal *Calenda
 	}
 	return rt
 }
+
+// The Chinese labels of participation's enums (ledger.Label).
+func init() {
+	for k, v := range map[string]string{
+		string(RespondentRecipient): "服务对象本人", string(RespondentFamily): "家属", string(RespondentRepresentative): "服务对象代表",
+		string(DimensionOverall): "总体满意度", string(DimensionServiceQuality): "服务质量", string(DimensionStaffAttitude): "工作人员态度",
+		string(DimensionLifeEffect): "对生活的改善",
+		string(ModerationPending):   "待审核", string(ModerationApproved): "已公开", string(ModerationRejected): "未通过",
+		string(ObjectionReceived): "已收到", string(ObjectionAccepted): "已受理", string(ObjectionNotAccepted): "不予受理",
+		string(ObjectionVerifying): "核查中", string(ObjectionAnswered): "已答复",
+		string(PartyBureau): "民政部门", string(PartyUndertaker): "项目承接方", string(PartyRecipientRep): "服务对象代表",
+		string(CriterionIndependence): "独立性", string(CriterionProfessionalism): "专业性", string(CriterionTimeliness): "及时性",
+		string(CriterionCommunication): "沟通与服务",
+	} {
+		if _, taken := labels[k]; !taken { // RECIPIENT etc. may be labelled already
+			labels[k] = v
+		}
+	}
+}

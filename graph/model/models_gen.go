@@ -9,7 +9,24 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
+
+// An agency's composite score (100-point) and its breakdown.
+type AgencyScore struct {
+	Agency *ledger.Organization `json:"agency"`
+	// Weighted over the parties that rated (weights renormalised; see parties.appliedWeight); null without ratings.
+	Composite *float64      `json:"composite,omitempty"`
+	Raters    int           `json:"raters"`
+	Parties   []*PartyScore `json:"parties"`
+}
+
+// The agencies' scores of a year, with the published party weights.
+type AgencyScores struct {
+	Year     *int           `json:"year,omitempty"`
+	Weights  []*PartyWeight `json:"weights"`
+	Agencies []*AgencyScore `json:"agencies"`
+}
 
 // A page of announcements (Relay connection).
 type AnnouncementConnection struct {
@@ -29,6 +46,47 @@ type AnnouncementEdge struct {
 	Cursor string `json:"cursor"`
 	// The record.
 	Node *ledger.Announcement `json:"node"`
+}
+
+// An approved comment as the public sees it: personal data masked.
+type Comment struct {
+	ID string `json:"id"`
+	// The project's code.
+	Project string `json:"project"`
+	// The overall rating given with it.
+	Rating     int        `json:"rating"`
+	Respondent Respondent `json:"respondent"`
+	// Whether it was given with a feedback code.
+	Verified    bool        `json:"verified"`
+	Text        string      `json:"text"`
+	SubmittedOn ledger.Date `json:"submittedOn"`
+	// The undertaker's public answer.
+	Answer     *string      `json:"answer,omitempty"`
+	AnsweredOn *ledger.Date `json:"answeredOn,omitempty"`
+}
+
+type CommentConnection struct {
+	Nodes      []*Comment `json:"nodes"`
+	PageInfo   *PageInfo  `json:"pageInfo"`
+	TotalCount int        `json:"totalCount"`
+}
+
+type CriterionScore struct {
+	Criterion AgencyCriterion `json:"criterion"`
+	Label     string          `json:"label"`
+	Score     *float64        `json:"score,omitempty"`
+}
+
+// The figures of one rating dimension.
+type DimensionFigures struct {
+	Dimension RatingDimension `json:"dimension"`
+	// Chinese label of the dimension.
+	Label     string `json:"label"`
+	Responses int64  `json:"responses"`
+	// Mean 1–5, two decimals; null when withheld.
+	Mean *float64 `json:"mean,omitempty"`
+	// Ratings of 1, 2, 3, 4 and 5; null when withheld.
+	Distribution []int64 `json:"distribution,omitempty"`
 }
 
 // An enumeration value and its Chinese label.
@@ -51,6 +109,22 @@ type FacetCount struct {
 	Count int `json:"count"`
 }
 
+// Satisfaction from verified ratings.
+type FeedbackFigures struct {
+	// Always true: only ratings given with a feedback code count.
+	VerifiedOnly bool `json:"verifiedOnly"`
+	// Verified responses.
+	Responses int64 `json:"responses"`
+	// Feedback codes issued.
+	CodesIssued int64 `json:"codesIssued"`
+	// Verified responses / codes issued; null without codes.
+	ResponseRate *float64 `json:"responseRate,omitempty"`
+	// True below 5 responses: means and distributions are withheld so no single rating can be read off.
+	Withheld bool `json:"withheld"`
+	// One entry per dimension, OVERALL first.
+	Dimensions []*DimensionFigures `json:"dimensions"`
+}
+
 // The score an indicator received.
 type IndicatorScore struct {
 	// The indicator scored.
@@ -59,6 +133,60 @@ type IndicatorScore struct {
 	Score float64 `json:"score"`
 	// score / maximum × weight.
 	Weighted float64 `json:"weighted"`
+}
+
+type ModerationConnection struct {
+	Nodes      []*ModerationItem `json:"nodes"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+// A comment as submitted, for moderators.
+type ModerationItem struct {
+	ID         string     `json:"id"`
+	Project    string     `json:"project"`
+	Rating     int        `json:"rating"`
+	Respondent Respondent `json:"respondent"`
+	Verified   bool       `json:"verified"`
+	// As submitted (may hold personal data).
+	SubmittedText string `json:"submittedText"`
+	// What the public would see.
+	MaskedText  string          `json:"maskedText"`
+	State       ModerationState `json:"state"`
+	Reason      *string         `json:"reason,omitempty"`
+	SubmittedAt time.Time       `json:"submittedAt"`
+}
+
+// A notice period in working days, as of today.
+type NoticeWorkingDays struct {
+	// Whether objections are accepted today.
+	Open bool `json:"open"`
+	// Working days in the whole period.
+	Total int `json:"total"`
+	// Working days from today to the end, today included; 0 once closed.
+	Left int `json:"left"`
+	// The period's last day.
+	ClosesOn ledger.Date `json:"closesOn"`
+}
+
+type ObjectionConnection struct {
+	Nodes      []*ObjectionItem `json:"nodes"`
+	PageInfo   *PageInfo        `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+// An objection with its objector, for moderators and the bureau.
+type ObjectionItem struct {
+	Receipt         string         `json:"receipt"`
+	Announcement    string         `json:"announcement"`
+	Project         string         `json:"project"`
+	State           ObjectionState `json:"state"`
+	ObjectorName    string         `json:"objectorName"`
+	ObjectorContact string         `json:"objectorContact"`
+	SubmittedText   string         `json:"submittedText"`
+	Reason          *string        `json:"reason,omitempty"`
+	Answer          *string        `json:"answer,omitempty"`
+	ReceivedAt      time.Time      `json:"receivedAt"`
 }
 
 // A page of organizations (Relay connection).
@@ -93,6 +221,24 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+type PartyScore struct {
+	Party RaterParty `json:"party"`
+	Label string     `json:"label"`
+	// The published weight.
+	Weight float64 `json:"weight"`
+	// The weight applied (renormalised over the parties that rated).
+	AppliedWeight float64           `json:"appliedWeight"`
+	Raters        int               `json:"raters"`
+	Score         *float64          `json:"score,omitempty"`
+	Criteria      []*CriterionScore `json:"criteria"`
+}
+
+type PartyWeight struct {
+	Party  RaterParty `json:"party"`
+	Label  string     `json:"label"`
+	Weight float64    `json:"weight"`
+}
+
 // A page of projects (Relay connection).
 type ProjectConnection struct {
 	// Edges of this page, each with its cursor.
@@ -121,6 +267,25 @@ type ProjectOrder struct {
 	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
+// An objection as the public sees it: never the objector.
+type PublicObjection struct {
+	// The notice's code.
+	Announcement string `json:"announcement"`
+	// The project's code.
+	Project    string         `json:"project"`
+	State      ObjectionState `json:"state"`
+	ReceivedOn ledger.Date    `json:"receivedOn"`
+	// The objection (masked), once it is closed.
+	Text *string `json:"text,omitempty"`
+	// Why it was not accepted.
+	Reason *string `json:"reason,omitempty"`
+	// The published answer (masked).
+	Answer     *string      `json:"answer,omitempty"`
+	AnsweredOn *ledger.Date `json:"answeredOn,omitempty"`
+	// Working days from receipt to answer.
+	WorkingDays *int `json:"workingDays,omitempty"`
+}
+
 type Query struct {
 }
 
@@ -142,6 +307,36 @@ type ReportEdge struct {
 	Cursor string `json:"cursor"`
 	// The record.
 	Node *ledger.Report `json:"node"`
+}
+
+// How fast a kind of item was handled.
+type ResponseFigures struct {
+	Handled int `json:"handled"`
+	Pending int `json:"pending"`
+	// Median working days to handle; null when none handled.
+	MedianWorkingDays *float64 `json:"medianWorkingDays,omitempty"`
+	// Handled late, or pending past the deadline.
+	Overdue int `json:"overdue"`
+	// overdue / (handled + pending).
+	OverdueShare *float64 `json:"overdueShare,omitempty"`
+}
+
+type ResponseTimeGroup struct {
+	// The round (grouped by round).
+	Round *ledger.Round `json:"round,omitempty"`
+	// The agency (grouped by agency); null for projects without one.
+	Agency     *ledger.Organization `json:"agency,omitempty"`
+	Comments   *ResponseFigures     `json:"comments"`
+	Objections *ResponseFigures     `json:"objections"`
+}
+
+// Response times against the published deadlines.
+type ResponseTimes struct {
+	// Working days allowed to moderate a comment.
+	ModerationDeadline int `json:"moderationDeadline"`
+	// Working days allowed to answer an objection.
+	ObjectionDeadline int                  `json:"objectionDeadline"`
+	Groups            []*ResponseTimeGroup `json:"groups"`
 }
 
 // Average of weighted review totals.
@@ -250,6 +445,197 @@ type YearAmount struct {
 	Amount ledger.Money `json:"amount"`
 }
 
+// A published criterion agencies are rated on.
+type AgencyCriterion string
+
+const (
+	// 独立性
+	AgencyCriterionIndependence AgencyCriterion = "INDEPENDENCE"
+	// 专业性
+	AgencyCriterionProfessionalism AgencyCriterion = "PROFESSIONALISM"
+	// 及时性
+	AgencyCriterionTimeliness AgencyCriterion = "TIMELINESS"
+	// 沟通与服务
+	AgencyCriterionCommunication AgencyCriterion = "COMMUNICATION"
+)
+
+var AllAgencyCriterion = []AgencyCriterion{
+	AgencyCriterionIndependence,
+	AgencyCriterionProfessionalism,
+	AgencyCriterionTimeliness,
+	AgencyCriterionCommunication,
+}
+
+func (e AgencyCriterion) IsValid() bool {
+	switch e {
+	case AgencyCriterionIndependence, AgencyCriterionProfessionalism, AgencyCriterionTimeliness, AgencyCriterionCommunication:
+		return true
+	}
+	return false
+}
+
+func (e AgencyCriterion) String() string {
+	return string(e)
+}
+
+func (e *AgencyCriterion) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AgencyCriterion(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AgencyCriterion", str)
+	}
+	return nil
+}
+
+func (e AgencyCriterion) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AgencyCriterion) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AgencyCriterion) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a comment stands: only APPROVED comments are public.
+type ModerationState string
+
+const (
+	ModerationStateNone     ModerationState = "NONE"
+	ModerationStatePending  ModerationState = "PENDING"
+	ModerationStateApproved ModerationState = "APPROVED"
+	ModerationStateRejected ModerationState = "REJECTED"
+)
+
+var AllModerationState = []ModerationState{
+	ModerationStateNone,
+	ModerationStatePending,
+	ModerationStateApproved,
+	ModerationStateRejected,
+}
+
+func (e ModerationState) IsValid() bool {
+	switch e {
+	case ModerationStateNone, ModerationStatePending, ModerationStateApproved, ModerationStateRejected:
+		return true
+	}
+	return false
+}
+
+func (e ModerationState) String() string {
+	return string(e)
+}
+
+func (e *ModerationState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ModerationState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ModerationState", str)
+	}
+	return nil
+}
+
+func (e ModerationState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ModerationState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ModerationState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where an objection stands.
+type ObjectionState string
+
+const (
+	// 已收到
+	ObjectionStateReceived ObjectionState = "RECEIVED"
+	// 已受理
+	ObjectionStateAccepted ObjectionState = "ACCEPTED"
+	// 不予受理 (with a reason)
+	ObjectionStateNotAccepted ObjectionState = "NOT_ACCEPTED"
+	// 核查中
+	ObjectionStateUnderVerification ObjectionState = "UNDER_VERIFICATION"
+	// 已答复
+	ObjectionStateAnswered ObjectionState = "ANSWERED"
+)
+
+var AllObjectionState = []ObjectionState{
+	ObjectionStateReceived,
+	ObjectionStateAccepted,
+	ObjectionStateNotAccepted,
+	ObjectionStateUnderVerification,
+	ObjectionStateAnswered,
+}
+
+func (e ObjectionState) IsValid() bool {
+	switch e {
+	case ObjectionStateReceived, ObjectionStateAccepted, ObjectionStateNotAccepted, ObjectionStateUnderVerification, ObjectionStateAnswered:
+		return true
+	}
+	return false
+}
+
+func (e ObjectionState) String() string {
+	return string(e)
+}
+
+func (e *ObjectionState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ObjectionState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ObjectionState", str)
+	}
+	return nil
+}
+
+func (e ObjectionState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ObjectionState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ObjectionState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Order direction.
 type OrderDirection string
 
@@ -303,6 +689,249 @@ func (e *OrderDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who rates a third-party agency.
+type RaterParty string
+
+const (
+	// 民政部门 (the buyer)
+	RaterPartyBureau RaterParty = "BUREAU"
+	// 项目承接方 (undertakers the agency served)
+	RaterPartyUndertaker RaterParty = "UNDERTAKER"
+	// 服务对象代表
+	RaterPartyRecipientRepresentative RaterParty = "RECIPIENT_REPRESENTATIVE"
+)
+
+var AllRaterParty = []RaterParty{
+	RaterPartyBureau,
+	RaterPartyUndertaker,
+	RaterPartyRecipientRepresentative,
+}
+
+func (e RaterParty) IsValid() bool {
+	switch e {
+	case RaterPartyBureau, RaterPartyUndertaker, RaterPartyRecipientRepresentative:
+		return true
+	}
+	return false
+}
+
+func (e RaterParty) String() string {
+	return string(e)
+}
+
+func (e *RaterParty) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RaterParty(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RaterParty", str)
+	}
+	return nil
+}
+
+func (e RaterParty) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RaterParty) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RaterParty) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a rating is about.
+type RatingDimension string
+
+const (
+	// 总体满意度
+	RatingDimensionOverall RatingDimension = "OVERALL"
+	// 服务质量
+	RatingDimensionServiceQuality RatingDimension = "SERVICE_QUALITY"
+	// 工作人员态度
+	RatingDimensionStaffAttitude RatingDimension = "STAFF_ATTITUDE"
+	// 对生活的改善
+	RatingDimensionLifeEffect RatingDimension = "LIFE_EFFECT"
+)
+
+var AllRatingDimension = []RatingDimension{
+	RatingDimensionOverall,
+	RatingDimensionServiceQuality,
+	RatingDimensionStaffAttitude,
+	RatingDimensionLifeEffect,
+}
+
+func (e RatingDimension) IsValid() bool {
+	switch e {
+	case RatingDimensionOverall, RatingDimensionServiceQuality, RatingDimensionStaffAttitude, RatingDimensionLifeEffect:
+		return true
+	}
+	return false
+}
+
+func (e RatingDimension) String() string {
+	return string(e)
+}
+
+func (e *RatingDimension) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RatingDimension(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RatingDimension", str)
+	}
+	return nil
+}
+
+func (e RatingDimension) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RatingDimension) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RatingDimension) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who gave a piece of feedback.
+type Respondent string
+
+const (
+	// 服务对象本人
+	RespondentRecipient Respondent = "RECIPIENT"
+	// 家属
+	RespondentFamily Respondent = "FAMILY"
+	// 服务对象代表
+	RespondentRepresentative Respondent = "REPRESENTATIVE"
+)
+
+var AllRespondent = []Respondent{
+	RespondentRecipient,
+	RespondentFamily,
+	RespondentRepresentative,
+}
+
+func (e Respondent) IsValid() bool {
+	switch e {
+	case RespondentRecipient, RespondentFamily, RespondentRepresentative:
+		return true
+	}
+	return false
+}
+
+func (e Respondent) String() string {
+	return string(e)
+}
+
+func (e *Respondent) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Respondent(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Respondent", str)
+	}
+	return nil
+}
+
+func (e Respondent) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Respondent) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Respondent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ResponseGrouping string
+
+const (
+	// By the project's third-party evaluation agency.
+	ResponseGroupingAgency ResponseGrouping = "AGENCY"
+	// By funding round.
+	ResponseGroupingRound ResponseGrouping = "ROUND"
+)
+
+var AllResponseGrouping = []ResponseGrouping{
+	ResponseGroupingAgency,
+	ResponseGroupingRound,
+}
+
+func (e ResponseGrouping) IsValid() bool {
+	switch e {
+	case ResponseGroupingAgency, ResponseGroupingRound:
+		return true
+	}
+	return false
+}
+
+func (e ResponseGrouping) String() string {
+	return string(e)
+}
+
+func (e *ResponseGrouping) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ResponseGrouping(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ResponseGrouping", str)
+	}
+	return nil
+}
+
+func (e ResponseGrouping) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ResponseGrouping) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ResponseGrouping) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
