@@ -33,13 +33,19 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Account() AccountResolver
 	Announcement() AnnouncementResolver
+	ApiToken() ApiTokenResolver
 	Audit() AuditResolver
+	AuditEntry() AuditEntryResolver
 	CaseCollection() CaseCollectionResolver
 	CaseStudy() CaseStudyResolver
+	Correction() CorrectionResolver
 	Dataset() DatasetResolver
+	Draft() DraftResolver
 	IndicatorSet() IndicatorSetResolver
 	Metric() MetricResolver
+	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	Project() ProjectResolver
 	ProjectFigures() ProjectFiguresResolver
@@ -58,6 +64,15 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Account struct {
+		CreatedAt    func(childComplexity int) int
+		Disabled     func(childComplexity int) int
+		Login        func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Roles        func(childComplexity int) int
+	}
+
 	AgencyScore struct {
 		Agency    func(childComplexity int) int
 		Composite func(childComplexity int) int
@@ -74,6 +89,9 @@ type ComplexityRoot struct {
 	Announcement struct {
 		Body              func(childComplexity int) int
 		Code              func(childComplexity int) int
+		CorrectedAt       func(childComplexity int) int
+		CorrectionReason  func(childComplexity int) int
+		History           func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Kind              func(childComplexity int) int
 		KindLabel         func(childComplexity int) int
@@ -87,6 +105,7 @@ type ComplexityRoot struct {
 		Round             func(childComplexity int) int
 		Title             func(childComplexity int) int
 		Version           func(childComplexity int) int
+		Withdrawn         func(childComplexity int) int
 	}
 
 	AnnouncementConnection struct {
@@ -101,6 +120,21 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AnnouncementPayload struct {
+		Announcement func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	ApiToken struct {
+		CreatedAt  func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+	}
+
 	Audit struct {
 		AuditedOn   func(childComplexity int) int
 		Auditor     func(childComplexity int) int
@@ -112,6 +146,31 @@ type ComplexityRoot struct {
 		Spent       func(childComplexity int) int
 	}
 
+	AuditEntry struct {
+		Action       func(childComplexity int) int
+		At           func(childComplexity int) int
+		Client       func(childComplexity int) int
+		Credential   func(childComplexity int) int
+		Entity       func(childComplexity int) int
+		EntityID     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Login        func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Role         func(childComplexity int) int
+		Summary      func(childComplexity int) int
+	}
+
+	AuditEntryConnection struct {
+		Nodes      func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditPayload struct {
+		Audit      func(childComplexity int) int
+		Project    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CaseCollection struct {
 		Cases       func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -121,11 +180,21 @@ type ComplexityRoot struct {
 		Year        func(childComplexity int) int
 	}
 
+	CaseCollectionPayload struct {
+		CaseCollection func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
 	CaseStudy struct {
 		Collection func(childComplexity int) int
 		Narrative  func(childComplexity int) int
 		Project    func(childComplexity int) int
 		Title      func(childComplexity int) int
+	}
+
+	CaseStudyPayload struct {
+		CaseStudy  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Comment struct {
@@ -144,6 +213,30 @@ type ComplexityRoot struct {
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	Correction struct {
+		CorrectedAt  func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Project      func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		RecordCode   func(childComplexity int) int
+		RecordKind   func(childComplexity int) int
+		Role         func(childComplexity int) int
+		Version      func(childComplexity int) int
+	}
+
+	CorrectionConnection struct {
+		Nodes      func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CreateApiTokenPayload struct {
+		Secret     func(childComplexity int) int
+		Token      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	CriterionScore struct {
@@ -165,6 +258,23 @@ type ComplexityRoot struct {
 		Label        func(childComplexity int) int
 		Mean         func(childComplexity int) int
 		Responses    func(childComplexity int) int
+	}
+
+	Draft struct {
+		Body        func(childComplexity int) int
+		Code        func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		ProjectCode func(childComplexity int) int
+		PublishedAt func(childComplexity int) int
+		Title       func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	DraftPayload struct {
+		Draft      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	EnumLabel struct {
@@ -212,6 +322,11 @@ type ComplexityRoot struct {
 		PublishedOn func(childComplexity int) int
 	}
 
+	IndicatorSetPayload struct {
+		IndicatorSet func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	Metric struct {
 		Amount          func(childComplexity int) int
 		Kind            func(childComplexity int) int
@@ -243,6 +358,37 @@ type ComplexityRoot struct {
 		Verified      func(childComplexity int) int
 	}
 
+	Mutation struct {
+		AddCaseStudy              func(childComplexity int, input model.AddCaseStudyInput) int
+		AssignAgencies            func(childComplexity int, input model.AssignAgenciesInput) int
+		CorrectAnnouncement       func(childComplexity int, input model.CorrectDocumentInput) int
+		CorrectProject            func(childComplexity int, input model.CorrectProjectInput) int
+		CorrectReport             func(childComplexity int, input model.CorrectDocumentInput) int
+		CreateAPIToken            func(childComplexity int, input model.CreateAPITokenInput) int
+		CreateCaseCollection      func(childComplexity int, input model.CreateCaseCollectionInput) int
+		DecideApproval            func(childComplexity int, input model.DecideApprovalInput) int
+		OpenRound                 func(childComplexity int, input model.OpenRoundInput) int
+		PublishApprovalNotice     func(childComplexity int, input model.PublishNoticeInput) int
+		PublishIndicatorSet       func(childComplexity int, input model.PublishIndicatorSetInput) int
+		PublishReportDraft        func(childComplexity int, input model.PublishReportDraftInput) int
+		PublishResultAnnouncement func(childComplexity int, input model.PublishNoticeInput) int
+		RecordAcceptance          func(childComplexity int, input model.RecordAcceptanceInput) int
+		RecordAgreement           func(childComplexity int, input model.RecordAgreementInput) int
+		RecordAudit               func(childComplexity int, input model.RecordAuditInput) int
+		RecordReview              func(childComplexity int, input model.RecordReviewInput) int
+		RecordTranche             func(childComplexity int, input model.RecordTrancheInput) int
+		RegisterApplication       func(childComplexity int, input model.RegisterApplicationInput) int
+		RegisterOrganization      func(childComplexity int, input model.RegisterOrganizationInput) int
+		RevokeAPIToken            func(childComplexity int, input model.RevokeAPITokenInput) int
+		SaveReportDraft           func(childComplexity int, input model.SaveReportDraftInput) int
+		SignIn                    func(childComplexity int, input model.SignInInput) int
+		SubmitQuarterlyReport     func(childComplexity int, input model.SubmitQuarterlyReportInput) int
+		TerminateProject          func(childComplexity int, input model.TerminateProjectInput) int
+		VerifyMetrics             func(childComplexity int, input model.VerifyMetricsInput) int
+		WithdrawAnnouncement      func(childComplexity int, input model.WithdrawInput) int
+		WithdrawReport            func(childComplexity int, input model.WithdrawInput) int
+	}
+
 	NoticeWorkingDays struct {
 		ClosesOn func(childComplexity int) int
 		Left     func(childComplexity int) int
@@ -267,6 +413,12 @@ type ComplexityRoot struct {
 		ReceivedAt      func(childComplexity int) int
 		State           func(childComplexity int) int
 		SubmittedText   func(childComplexity int) int
+	}
+
+	OpenRoundPayload struct {
+		Notice     func(childComplexity int) int
+		Round      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -295,6 +447,11 @@ type ComplexityRoot struct {
 	OrganizationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OrganizationPayload struct {
+		Organization func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -330,6 +487,8 @@ type ComplexityRoot struct {
 		CaseStudies      func(childComplexity int) int
 		CoFunding        func(childComplexity int) int
 		Code             func(childComplexity int) int
+		CorrectedAt      func(childComplexity int) int
+		CorrectionReason func(childComplexity int) int
 		District         func(childComplexity int) int
 		Evaluator        func(childComplexity int) int
 		Figures          func(childComplexity int) int
@@ -381,6 +540,11 @@ type ComplexityRoot struct {
 		VolunteerVisits    func(childComplexity int) int
 	}
 
+	ProjectPayload struct {
+		Project    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	PublicObjection struct {
 		Announcement func(childComplexity int) int
 		Answer       func(childComplexity int) int
@@ -394,12 +558,16 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		APITokens       func(childComplexity int, login *string) int
 		AgencyScores    func(childComplexity int, year *int) int
 		Announcement    func(childComplexity int, code string) int
 		Announcements   func(childComplexity int, filter *portal.AnnouncementQuery, first *int, after *string, last *int, before *string) int
+		AuditLog        func(childComplexity int, login *string, actions []string, first *int, offset *int) int
 		CaseCollections func(childComplexity int, year *int) int
 		Comments        func(childComplexity int, project *string, first *int, after *string, last *int, before *string) int
+		Corrections     func(childComplexity int, filter *model.CorrectionFilter, first *int, offset *int) int
 		Dataset         func(childComplexity int) int
+		Drafts          func(childComplexity int) int
 		FeedbackFigures func(childComplexity int, project *string, year *int) int
 		IndicatorSets   func(childComplexity int, kind *ledger.ReviewKind) int
 		Labels          func(childComplexity int) int
@@ -421,20 +589,25 @@ type ComplexityRoot struct {
 		Rounds          func(childComplexity int) int
 		Search          func(childComplexity int, query string, filter *portal.SearchQuery, orderBy *model.SearchOrder, first *int, after *string) int
 		Stats           func(childComplexity int, filter *portal.ProjectQuery, groupBy []ledger.StatsGroup) int
+		Viewer          func(childComplexity int) int
 	}
 
 	Report struct {
-		Author      func(childComplexity int) int
-		Body        func(childComplexity int) int
-		Code        func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		KindLabel   func(childComplexity int) int
-		Project     func(childComplexity int) int
-		PublishedOn func(childComplexity int) int
-		Round       func(childComplexity int) int
-		Title       func(childComplexity int) int
-		Version     func(childComplexity int) int
+		Author           func(childComplexity int) int
+		Body             func(childComplexity int) int
+		Code             func(childComplexity int) int
+		CorrectedAt      func(childComplexity int) int
+		CorrectionReason func(childComplexity int) int
+		History          func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		KindLabel        func(childComplexity int) int
+		Project          func(childComplexity int) int
+		PublishedOn      func(childComplexity int) int
+		Round            func(childComplexity int) int
+		Title            func(childComplexity int) int
+		Version          func(childComplexity int) int
+		Withdrawn        func(childComplexity int) int
 	}
 
 	ReportConnection struct {
@@ -447,6 +620,11 @@ type ComplexityRoot struct {
 	ReportEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ReportPayload struct {
+		Report     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	ResponseFigures struct {
@@ -486,6 +664,11 @@ type ComplexityRoot struct {
 		Version    func(childComplexity int) int
 	}
 
+	RevokeApiTokenPayload struct {
+		RevokedTokenID func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
 	Round struct {
 		Announcements func(childComplexity int) int
 		Budget        func(childComplexity int) int
@@ -513,6 +696,12 @@ type ComplexityRoot struct {
 		Reviewer      func(childComplexity int) int
 		Scores        func(childComplexity int) int
 		WeightedTotal func(childComplexity int) int
+	}
+
+	ScorecardPayload struct {
+		Project    func(childComplexity int) int
+		Scorecard  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	SearchConnection struct {
@@ -561,6 +750,13 @@ type ComplexityRoot struct {
 		SubKindLabel func(childComplexity int) int
 		Title        func(childComplexity int) int
 		TitleHTML    func(childComplexity int) int
+	}
+
+	SignInPayload struct {
+		Account    func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		Token      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	StageEvent struct {
@@ -614,6 +810,18 @@ type ComplexityRoot struct {
 		PaidOn    func(childComplexity int) int
 	}
 
+	TranchePayload struct {
+		Project    func(childComplexity int) int
+		Tranche    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UserError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
 	YearAmount struct {
 		Amount   func(childComplexity int) int
 		Projects func(childComplexity int) int
@@ -625,6 +833,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccountResolver interface {
+	Organization(ctx context.Context, obj *ledger.Account) (*ledger.Organization, error)
+}
 type AnnouncementResolver interface {
 	ID(ctx context.Context, obj *ledger.Announcement) (string, error)
 
@@ -637,6 +848,14 @@ type AnnouncementResolver interface {
 	Projects(ctx context.Context, obj *ledger.Announcement, first *int, after *string, last *int, before *string) (*model.ProjectConnection, error)
 
 	NoticeWorkingDays(ctx context.Context, obj *ledger.Announcement) (*model.NoticeWorkingDays, error)
+	CorrectedAt(ctx context.Context, obj *ledger.Announcement) (*time.Time, error)
+	CorrectionReason(ctx context.Context, obj *ledger.Announcement) (*string, error)
+	Withdrawn(ctx context.Context, obj *ledger.Announcement) (bool, error)
+	History(ctx context.Context, obj *ledger.Announcement) ([]*ledger.Revision, error)
+}
+type ApiTokenResolver interface {
+	ID(ctx context.Context, obj *ledger.Token) (string, error)
+	Kind(ctx context.Context, obj *ledger.Token) (string, error)
 }
 type AuditResolver interface {
 	Auditor(ctx context.Context, obj *ledger.Audit) (*ledger.Organization, error)
@@ -644,6 +863,14 @@ type AuditResolver interface {
 	ResultLabel(ctx context.Context, obj *ledger.Audit) (string, error)
 
 	Report(ctx context.Context, obj *ledger.Audit) (*ledger.Report, error)
+}
+type AuditEntryResolver interface {
+	ID(ctx context.Context, obj *ledger.AuditEntry) (string, error)
+
+	Organization(ctx context.Context, obj *ledger.AuditEntry) (*ledger.Organization, error)
+
+	Entity(ctx context.Context, obj *ledger.AuditEntry) (*string, error)
+	EntityID(ctx context.Context, obj *ledger.AuditEntry) (*string, error)
 }
 type CaseCollectionResolver interface {
 	ID(ctx context.Context, obj *ledger.CaseCollection) (string, error)
@@ -654,9 +881,26 @@ type CaseStudyResolver interface {
 	Project(ctx context.Context, obj *ledger.CaseStudy) (*ledger.Project, error)
 	Collection(ctx context.Context, obj *ledger.CaseStudy) (*ledger.CaseCollection, error)
 }
+type CorrectionResolver interface {
+	ID(ctx context.Context, obj *ledger.Correction) (string, error)
+
+	RecordKind(ctx context.Context, obj *ledger.Correction) (model.CorrectedRecordKind, error)
+	RecordCode(ctx context.Context, obj *ledger.Correction) (string, error)
+
+	Organization(ctx context.Context, obj *ledger.Correction) (*ledger.Organization, error)
+
+	Project(ctx context.Context, obj *ledger.Correction) (*ledger.Project, error)
+}
 type DatasetResolver interface {
 	LoadedAt(ctx context.Context, obj *ledger.Meta) (*time.Time, error)
 	Currency(ctx context.Context, obj *ledger.Meta) (string, error)
+}
+type DraftResolver interface {
+	ID(ctx context.Context, obj *ledger.Draft) (string, error)
+
+	Kind(ctx context.Context, obj *ledger.Draft) (ledger.ReportKind, error)
+	ProjectCode(ctx context.Context, obj *ledger.Draft) (*string, error)
+	Body(ctx context.Context, obj *ledger.Draft) (string, error)
 }
 type IndicatorSetResolver interface {
 	ID(ctx context.Context, obj *ledger.IndicatorSet) (string, error)
@@ -669,6 +913,36 @@ type MetricResolver interface {
 	Amount(ctx context.Context, obj *ledger.Metric) (*ledger.Money, error)
 
 	ProvenanceLabel(ctx context.Context, obj *ledger.Metric) (string, error)
+}
+type MutationResolver interface {
+	SignIn(ctx context.Context, input model.SignInInput) (*model.SignInPayload, error)
+	CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error)
+	RevokeAPIToken(ctx context.Context, input model.RevokeAPITokenInput) (*model.RevokeAPITokenPayload, error)
+	RegisterOrganization(ctx context.Context, input model.RegisterOrganizationInput) (*model.OrganizationPayload, error)
+	OpenRound(ctx context.Context, input model.OpenRoundInput) (*model.OpenRoundPayload, error)
+	PublishIndicatorSet(ctx context.Context, input model.PublishIndicatorSetInput) (*model.IndicatorSetPayload, error)
+	RegisterApplication(ctx context.Context, input model.RegisterApplicationInput) (*model.ProjectPayload, error)
+	AssignAgencies(ctx context.Context, input model.AssignAgenciesInput) (*model.ProjectPayload, error)
+	RecordReview(ctx context.Context, input model.RecordReviewInput) (*model.ScorecardPayload, error)
+	DecideApproval(ctx context.Context, input model.DecideApprovalInput) (*model.ProjectPayload, error)
+	PublishApprovalNotice(ctx context.Context, input model.PublishNoticeInput) (*model.AnnouncementPayload, error)
+	RecordAgreement(ctx context.Context, input model.RecordAgreementInput) (*model.ProjectPayload, error)
+	RecordTranche(ctx context.Context, input model.RecordTrancheInput) (*model.TranchePayload, error)
+	SubmitQuarterlyReport(ctx context.Context, input model.SubmitQuarterlyReportInput) (*model.ReportPayload, error)
+	VerifyMetrics(ctx context.Context, input model.VerifyMetricsInput) (*model.ProjectPayload, error)
+	RecordAudit(ctx context.Context, input model.RecordAuditInput) (*model.AuditPayload, error)
+	RecordAcceptance(ctx context.Context, input model.RecordAcceptanceInput) (*model.ProjectPayload, error)
+	PublishResultAnnouncement(ctx context.Context, input model.PublishNoticeInput) (*model.AnnouncementPayload, error)
+	TerminateProject(ctx context.Context, input model.TerminateProjectInput) (*model.ProjectPayload, error)
+	CreateCaseCollection(ctx context.Context, input model.CreateCaseCollectionInput) (*model.CaseCollectionPayload, error)
+	AddCaseStudy(ctx context.Context, input model.AddCaseStudyInput) (*model.CaseStudyPayload, error)
+	CorrectProject(ctx context.Context, input model.CorrectProjectInput) (*model.ProjectPayload, error)
+	CorrectReport(ctx context.Context, input model.CorrectDocumentInput) (*model.ReportPayload, error)
+	WithdrawReport(ctx context.Context, input model.WithdrawInput) (*model.ReportPayload, error)
+	CorrectAnnouncement(ctx context.Context, input model.CorrectDocumentInput) (*model.AnnouncementPayload, error)
+	WithdrawAnnouncement(ctx context.Context, input model.WithdrawInput) (*model.AnnouncementPayload, error)
+	SaveReportDraft(ctx context.Context, input model.SaveReportDraftInput) (*model.DraftPayload, error)
+	PublishReportDraft(ctx context.Context, input model.PublishReportDraftInput) (*model.ReportPayload, error)
 }
 type OrganizationResolver interface {
 	ID(ctx context.Context, obj *ledger.Organization) (string, error)
@@ -708,6 +982,8 @@ type ProjectResolver interface {
 	CaseStudies(ctx context.Context, obj *ledger.Project) ([]*ledger.CaseStudy, error)
 
 	History(ctx context.Context, obj *ledger.Project) ([]*ledger.Revision, error)
+	CorrectedAt(ctx context.Context, obj *ledger.Project) (*time.Time, error)
+	CorrectionReason(ctx context.Context, obj *ledger.Project) (*string, error)
 }
 type ProjectFiguresResolver interface {
 	LeverageRatio(ctx context.Context, obj *ledger.Figures) (*string, error)
@@ -740,6 +1016,11 @@ type QueryResolver interface {
 	AgencyScores(ctx context.Context, year *int) (*model.AgencyScores, error)
 	ModerationQueue(ctx context.Context, state *model.ModerationState, first *int, after *string, last *int, before *string) (*model.ModerationConnection, error)
 	ObjectionQueue(ctx context.Context, states []model.ObjectionState, first *int, after *string, last *int, before *string) (*model.ObjectionConnection, error)
+	Corrections(ctx context.Context, filter *model.CorrectionFilter, first *int, offset *int) (*model.CorrectionConnection, error)
+	Viewer(ctx context.Context) (*ledger.Account, error)
+	Drafts(ctx context.Context) ([]*ledger.Draft, error)
+	APITokens(ctx context.Context, login *string) ([]*ledger.Token, error)
+	AuditLog(ctx context.Context, login *string, actions []string, first *int, offset *int) (*model.AuditEntryConnection, error)
 }
 type ReportResolver interface {
 	ID(ctx context.Context, obj *ledger.Report) (string, error)
@@ -749,6 +1030,11 @@ type ReportResolver interface {
 	Author(ctx context.Context, obj *ledger.Report) (*ledger.Organization, error)
 	Project(ctx context.Context, obj *ledger.Report) (*ledger.Project, error)
 	Round(ctx context.Context, obj *ledger.Report) (*ledger.Round, error)
+
+	CorrectedAt(ctx context.Context, obj *ledger.Report) (*time.Time, error)
+	CorrectionReason(ctx context.Context, obj *ledger.Report) (*string, error)
+	Withdrawn(ctx context.Context, obj *ledger.Report) (bool, error)
+	History(ctx context.Context, obj *ledger.Report) ([]*ledger.Revision, error)
 }
 type RoundResolver interface {
 	ID(ctx context.Context, obj *ledger.Round) (string, error)
@@ -811,6 +1097,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Account.createdAt":
+		if e.ComplexityRoot.Account.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.CreatedAt(childComplexity), true
+	case "Account.disabled":
+		if e.ComplexityRoot.Account.Disabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Disabled(childComplexity), true
+	case "Account.login":
+		if e.ComplexityRoot.Account.Login == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Login(childComplexity), true
+	case "Account.name":
+		if e.ComplexityRoot.Account.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Name(childComplexity), true
+	case "Account.organization":
+		if e.ComplexityRoot.Account.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Organization(childComplexity), true
+	case "Account.roles":
+		if e.ComplexityRoot.Account.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Roles(childComplexity), true
+
 	case "AgencyScore.agency":
 		if e.ComplexityRoot.AgencyScore.Agency == nil {
 			break
@@ -867,6 +1190,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Announcement.Code(childComplexity), true
+	case "Announcement.correctedAt":
+		if e.ComplexityRoot.Announcement.CorrectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.CorrectedAt(childComplexity), true
+	case "Announcement.correctionReason":
+		if e.ComplexityRoot.Announcement.CorrectionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.CorrectionReason(childComplexity), true
+	case "Announcement.history":
+		if e.ComplexityRoot.Announcement.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.History(childComplexity), true
 	case "Announcement.id":
 		if e.ComplexityRoot.Announcement.ID == nil {
 			break
@@ -950,6 +1291,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Announcement.Version(childComplexity), true
+	case "Announcement.withdrawn":
+		if e.ComplexityRoot.Announcement.Withdrawn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.Withdrawn(childComplexity), true
 
 	case "AnnouncementConnection.edges":
 		if e.ComplexityRoot.AnnouncementConnection.Edges == nil {
@@ -988,6 +1335,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AnnouncementEdge.Node(childComplexity), true
+
+	case "AnnouncementPayload.announcement":
+		if e.ComplexityRoot.AnnouncementPayload.Announcement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnnouncementPayload.Announcement(childComplexity), true
+	case "AnnouncementPayload.userErrors":
+		if e.ComplexityRoot.AnnouncementPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnnouncementPayload.UserErrors(childComplexity), true
+
+	case "ApiToken.createdAt":
+		if e.ComplexityRoot.ApiToken.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.CreatedAt(childComplexity), true
+	case "ApiToken.expiresAt":
+		if e.ComplexityRoot.ApiToken.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.ExpiresAt(childComplexity), true
+	case "ApiToken.id":
+		if e.ComplexityRoot.ApiToken.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.ID(childComplexity), true
+	case "ApiToken.kind":
+		if e.ComplexityRoot.ApiToken.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.Kind(childComplexity), true
+	case "ApiToken.lastUsedAt":
+		if e.ComplexityRoot.ApiToken.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.LastUsedAt(childComplexity), true
+	case "ApiToken.name":
+		if e.ComplexityRoot.ApiToken.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.Name(childComplexity), true
+	case "ApiToken.revokedAt":
+		if e.ComplexityRoot.ApiToken.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.RevokedAt(childComplexity), true
 
 	case "Audit.auditedOn":
 		if e.ComplexityRoot.Audit.AuditedOn == nil {
@@ -1038,6 +1441,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Audit.Spent(childComplexity), true
 
+	case "AuditEntry.action":
+		if e.ComplexityRoot.AuditEntry.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Action(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.client":
+		if e.ComplexityRoot.AuditEntry.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Client(childComplexity), true
+	case "AuditEntry.credential":
+		if e.ComplexityRoot.AuditEntry.Credential == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Credential(childComplexity), true
+	case "AuditEntry.entity":
+		if e.ComplexityRoot.AuditEntry.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Entity(childComplexity), true
+	case "AuditEntry.entityId":
+		if e.ComplexityRoot.AuditEntry.EntityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.EntityID(childComplexity), true
+	case "AuditEntry.id":
+		if e.ComplexityRoot.AuditEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ID(childComplexity), true
+	case "AuditEntry.login":
+		if e.ComplexityRoot.AuditEntry.Login == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Login(childComplexity), true
+	case "AuditEntry.organization":
+		if e.ComplexityRoot.AuditEntry.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Organization(childComplexity), true
+	case "AuditEntry.role":
+		if e.ComplexityRoot.AuditEntry.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Role(childComplexity), true
+	case "AuditEntry.summary":
+		if e.ComplexityRoot.AuditEntry.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Summary(childComplexity), true
+
+	case "AuditEntryConnection.nodes":
+		if e.ComplexityRoot.AuditEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Nodes(childComplexity), true
+	case "AuditEntryConnection.totalCount":
+		if e.ComplexityRoot.AuditEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.TotalCount(childComplexity), true
+
+	case "AuditPayload.audit":
+		if e.ComplexityRoot.AuditPayload.Audit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditPayload.Audit(childComplexity), true
+	case "AuditPayload.project":
+		if e.ComplexityRoot.AuditPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditPayload.Project(childComplexity), true
+	case "AuditPayload.userErrors":
+		if e.ComplexityRoot.AuditPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditPayload.UserErrors(childComplexity), true
+
 	case "CaseCollection.cases":
 		if e.ComplexityRoot.CaseCollection.Cases == nil {
 			break
@@ -1075,6 +1577,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CaseCollection.Year(childComplexity), true
 
+	case "CaseCollectionPayload.caseCollection":
+		if e.ComplexityRoot.CaseCollectionPayload.CaseCollection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseCollectionPayload.CaseCollection(childComplexity), true
+	case "CaseCollectionPayload.userErrors":
+		if e.ComplexityRoot.CaseCollectionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseCollectionPayload.UserErrors(childComplexity), true
+
 	case "CaseStudy.collection":
 		if e.ComplexityRoot.CaseStudy.Collection == nil {
 			break
@@ -1099,6 +1614,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseStudy.Title(childComplexity), true
+
+	case "CaseStudyPayload.caseStudy":
+		if e.ComplexityRoot.CaseStudyPayload.CaseStudy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStudyPayload.CaseStudy(childComplexity), true
+	case "CaseStudyPayload.userErrors":
+		if e.ComplexityRoot.CaseStudyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStudyPayload.UserErrors(childComplexity), true
 
 	case "Comment.answer":
 		if e.ComplexityRoot.Comment.Answer == nil {
@@ -1174,6 +1702,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CommentConnection.TotalCount(childComplexity), true
 
+	case "Correction.correctedAt":
+		if e.ComplexityRoot.Correction.CorrectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.CorrectedAt(childComplexity), true
+	case "Correction.id":
+		if e.ComplexityRoot.Correction.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.ID(childComplexity), true
+	case "Correction.kind":
+		if e.ComplexityRoot.Correction.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Kind(childComplexity), true
+	case "Correction.organization":
+		if e.ComplexityRoot.Correction.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Organization(childComplexity), true
+	case "Correction.project":
+		if e.ComplexityRoot.Correction.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Project(childComplexity), true
+	case "Correction.reason":
+		if e.ComplexityRoot.Correction.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Reason(childComplexity), true
+	case "Correction.recordCode":
+		if e.ComplexityRoot.Correction.RecordCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.RecordCode(childComplexity), true
+	case "Correction.recordKind":
+		if e.ComplexityRoot.Correction.RecordKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.RecordKind(childComplexity), true
+	case "Correction.role":
+		if e.ComplexityRoot.Correction.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Role(childComplexity), true
+	case "Correction.version":
+		if e.ComplexityRoot.Correction.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Version(childComplexity), true
+
+	case "CorrectionConnection.nodes":
+		if e.ComplexityRoot.CorrectionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionConnection.Nodes(childComplexity), true
+	case "CorrectionConnection.totalCount":
+		if e.ComplexityRoot.CorrectionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionConnection.TotalCount(childComplexity), true
+
+	case "CreateApiTokenPayload.secret":
+		if e.ComplexityRoot.CreateApiTokenPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.Secret(childComplexity), true
+	case "CreateApiTokenPayload.token":
+		if e.ComplexityRoot.CreateApiTokenPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.Token(childComplexity), true
+	case "CreateApiTokenPayload.userErrors":
+		if e.ComplexityRoot.CreateApiTokenPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.UserErrors(childComplexity), true
+
 	case "CriterionScore.criterion":
 		if e.ComplexityRoot.CriterionScore.Criterion == nil {
 			break
@@ -1248,6 +1869,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DimensionFigures.Responses(childComplexity), true
+
+	case "Draft.body":
+		if e.ComplexityRoot.Draft.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.Body(childComplexity), true
+	case "Draft.code":
+		if e.ComplexityRoot.Draft.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.Code(childComplexity), true
+	case "Draft.createdAt":
+		if e.ComplexityRoot.Draft.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.CreatedAt(childComplexity), true
+	case "Draft.id":
+		if e.ComplexityRoot.Draft.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.ID(childComplexity), true
+	case "Draft.kind":
+		if e.ComplexityRoot.Draft.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.Kind(childComplexity), true
+	case "Draft.projectCode":
+		if e.ComplexityRoot.Draft.ProjectCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.ProjectCode(childComplexity), true
+	case "Draft.publishedAt":
+		if e.ComplexityRoot.Draft.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.PublishedAt(childComplexity), true
+	case "Draft.title":
+		if e.ComplexityRoot.Draft.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.Title(childComplexity), true
+	case "Draft.updatedAt":
+		if e.ComplexityRoot.Draft.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.UpdatedAt(childComplexity), true
+
+	case "DraftPayload.draft":
+		if e.ComplexityRoot.DraftPayload.Draft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DraftPayload.Draft(childComplexity), true
+	case "DraftPayload.userErrors":
+		if e.ComplexityRoot.DraftPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DraftPayload.UserErrors(childComplexity), true
 
 	case "EnumLabel.enum":
 		if e.ComplexityRoot.EnumLabel.Enum == nil {
@@ -1417,6 +2106,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IndicatorSet.PublishedOn(childComplexity), true
 
+	case "IndicatorSetPayload.indicatorSet":
+		if e.ComplexityRoot.IndicatorSetPayload.IndicatorSet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorSetPayload.IndicatorSet(childComplexity), true
+	case "IndicatorSetPayload.userErrors":
+		if e.ComplexityRoot.IndicatorSetPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorSetPayload.UserErrors(childComplexity), true
+
 	case "Metric.amount":
 		if e.ComplexityRoot.Metric.Amount == nil {
 			break
@@ -1552,6 +2254,315 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModerationItem.Verified(childComplexity), true
 
+	case "Mutation.addCaseStudy":
+		if e.ComplexityRoot.Mutation.AddCaseStudy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addCaseStudy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddCaseStudy(childComplexity, args["input"].(model.AddCaseStudyInput)), true
+	case "Mutation.assignAgencies":
+		if e.ComplexityRoot.Mutation.AssignAgencies == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignAgencies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignAgencies(childComplexity, args["input"].(model.AssignAgenciesInput)), true
+	case "Mutation.correctAnnouncement":
+		if e.ComplexityRoot.Mutation.CorrectAnnouncement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_correctAnnouncement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CorrectAnnouncement(childComplexity, args["input"].(model.CorrectDocumentInput)), true
+	case "Mutation.correctProject":
+		if e.ComplexityRoot.Mutation.CorrectProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_correctProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CorrectProject(childComplexity, args["input"].(model.CorrectProjectInput)), true
+	case "Mutation.correctReport":
+		if e.ComplexityRoot.Mutation.CorrectReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_correctReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CorrectReport(childComplexity, args["input"].(model.CorrectDocumentInput)), true
+	case "Mutation.createApiToken":
+		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createApiToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAPIToken(childComplexity, args["input"].(model.CreateAPITokenInput)), true
+	case "Mutation.createCaseCollection":
+		if e.ComplexityRoot.Mutation.CreateCaseCollection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCaseCollection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCaseCollection(childComplexity, args["input"].(model.CreateCaseCollectionInput)), true
+	case "Mutation.decideApproval":
+		if e.ComplexityRoot.Mutation.DecideApproval == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decideApproval_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecideApproval(childComplexity, args["input"].(model.DecideApprovalInput)), true
+	case "Mutation.openRound":
+		if e.ComplexityRoot.Mutation.OpenRound == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openRound_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OpenRound(childComplexity, args["input"].(model.OpenRoundInput)), true
+	case "Mutation.publishApprovalNotice":
+		if e.ComplexityRoot.Mutation.PublishApprovalNotice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishApprovalNotice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishApprovalNotice(childComplexity, args["input"].(model.PublishNoticeInput)), true
+	case "Mutation.publishIndicatorSet":
+		if e.ComplexityRoot.Mutation.PublishIndicatorSet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishIndicatorSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishIndicatorSet(childComplexity, args["input"].(model.PublishIndicatorSetInput)), true
+	case "Mutation.publishReportDraft":
+		if e.ComplexityRoot.Mutation.PublishReportDraft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishReportDraft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishReportDraft(childComplexity, args["input"].(model.PublishReportDraftInput)), true
+	case "Mutation.publishResultAnnouncement":
+		if e.ComplexityRoot.Mutation.PublishResultAnnouncement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishResultAnnouncement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishResultAnnouncement(childComplexity, args["input"].(model.PublishNoticeInput)), true
+	case "Mutation.recordAcceptance":
+		if e.ComplexityRoot.Mutation.RecordAcceptance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordAcceptance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordAcceptance(childComplexity, args["input"].(model.RecordAcceptanceInput)), true
+	case "Mutation.recordAgreement":
+		if e.ComplexityRoot.Mutation.RecordAgreement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordAgreement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordAgreement(childComplexity, args["input"].(model.RecordAgreementInput)), true
+	case "Mutation.recordAudit":
+		if e.ComplexityRoot.Mutation.RecordAudit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordAudit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordAudit(childComplexity, args["input"].(model.RecordAuditInput)), true
+	case "Mutation.recordReview":
+		if e.ComplexityRoot.Mutation.RecordReview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordReview(childComplexity, args["input"].(model.RecordReviewInput)), true
+	case "Mutation.recordTranche":
+		if e.ComplexityRoot.Mutation.RecordTranche == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordTranche_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordTranche(childComplexity, args["input"].(model.RecordTrancheInput)), true
+	case "Mutation.registerApplication":
+		if e.ComplexityRoot.Mutation.RegisterApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterApplication(childComplexity, args["input"].(model.RegisterApplicationInput)), true
+	case "Mutation.registerOrganization":
+		if e.ComplexityRoot.Mutation.RegisterOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterOrganization(childComplexity, args["input"].(model.RegisterOrganizationInput)), true
+	case "Mutation.revokeApiToken":
+		if e.ComplexityRoot.Mutation.RevokeAPIToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeApiToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["input"].(model.RevokeAPITokenInput)), true
+	case "Mutation.saveReportDraft":
+		if e.ComplexityRoot.Mutation.SaveReportDraft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveReportDraft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveReportDraft(childComplexity, args["input"].(model.SaveReportDraftInput)), true
+	case "Mutation.signIn":
+		if e.ComplexityRoot.Mutation.SignIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignIn(childComplexity, args["input"].(model.SignInInput)), true
+	case "Mutation.submitQuarterlyReport":
+		if e.ComplexityRoot.Mutation.SubmitQuarterlyReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitQuarterlyReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitQuarterlyReport(childComplexity, args["input"].(model.SubmitQuarterlyReportInput)), true
+	case "Mutation.terminateProject":
+		if e.ComplexityRoot.Mutation.TerminateProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_terminateProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TerminateProject(childComplexity, args["input"].(model.TerminateProjectInput)), true
+	case "Mutation.verifyMetrics":
+		if e.ComplexityRoot.Mutation.VerifyMetrics == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyMetrics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyMetrics(childComplexity, args["input"].(model.VerifyMetricsInput)), true
+	case "Mutation.withdrawAnnouncement":
+		if e.ComplexityRoot.Mutation.WithdrawAnnouncement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawAnnouncement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawAnnouncement(childComplexity, args["input"].(model.WithdrawInput)), true
+	case "Mutation.withdrawReport":
+		if e.ComplexityRoot.Mutation.WithdrawReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawReport(childComplexity, args["input"].(model.WithdrawInput)), true
+
 	case "NoticeWorkingDays.closesOn":
 		if e.ComplexityRoot.NoticeWorkingDays.ClosesOn == nil {
 			break
@@ -1656,6 +2667,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ObjectionItem.SubmittedText(childComplexity), true
+
+	case "OpenRoundPayload.notice":
+		if e.ComplexityRoot.OpenRoundPayload.Notice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenRoundPayload.Notice(childComplexity), true
+	case "OpenRoundPayload.round":
+		if e.ComplexityRoot.OpenRoundPayload.Round == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenRoundPayload.Round(childComplexity), true
+	case "OpenRoundPayload.userErrors":
+		if e.ComplexityRoot.OpenRoundPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenRoundPayload.UserErrors(childComplexity), true
 
 	case "Organization.averageScores":
 		if e.ComplexityRoot.Organization.AverageScores == nil {
@@ -1783,6 +2813,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationEdge.Node(childComplexity), true
+
+	case "OrganizationPayload.organization":
+		if e.ComplexityRoot.OrganizationPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationPayload.Organization(childComplexity), true
+	case "OrganizationPayload.userErrors":
+		if e.ComplexityRoot.OrganizationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationPayload.UserErrors(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1925,6 +2968,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Code(childComplexity), true
+	case "Project.correctedAt":
+		if e.ComplexityRoot.Project.CorrectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.CorrectedAt(childComplexity), true
+	case "Project.correctionReason":
+		if e.ComplexityRoot.Project.CorrectionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.CorrectionReason(childComplexity), true
 	case "Project.district":
 		if e.ComplexityRoot.Project.District == nil {
 			break
@@ -2184,6 +3239,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectFigures.VolunteerVisits(childComplexity), true
 
+	case "ProjectPayload.project":
+		if e.ComplexityRoot.ProjectPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayload.Project(childComplexity), true
+	case "ProjectPayload.userErrors":
+		if e.ComplexityRoot.ProjectPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayload.UserErrors(childComplexity), true
+
 	case "PublicObjection.announcement":
 		if e.ComplexityRoot.PublicObjection.Announcement == nil {
 			break
@@ -2239,6 +3307,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PublicObjection.WorkingDays(childComplexity), true
 
+	case "Query.apiTokens":
+		if e.ComplexityRoot.Query.APITokens == nil {
+			break
+		}
+
+		args, err := ec.field_Query_apiTokens_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.APITokens(childComplexity, args["login"].(*string)), true
 	case "Query.agencyScores":
 		if e.ComplexityRoot.Query.AgencyScores == nil {
 			break
@@ -2272,6 +3351,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Announcements(childComplexity, args["filter"].(*portal.AnnouncementQuery), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["login"].(*string), args["actions"].([]string), args["first"].(*int), args["offset"].(*int)), true
 	case "Query.caseCollections":
 		if e.ComplexityRoot.Query.CaseCollections == nil {
 			break
@@ -2294,12 +3384,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Comments(childComplexity, args["project"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.corrections":
+		if e.ComplexityRoot.Query.Corrections == nil {
+			break
+		}
+
+		args, err := ec.field_Query_corrections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Corrections(childComplexity, args["filter"].(*model.CorrectionFilter), args["first"].(*int), args["offset"].(*int)), true
 	case "Query.dataset":
 		if e.ComplexityRoot.Query.Dataset == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Dataset(childComplexity), true
+	case "Query.drafts":
+		if e.ComplexityRoot.Query.Drafts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Drafts(childComplexity), true
 	case "Query.feedbackFigures":
 		if e.ComplexityRoot.Query.FeedbackFigures == nil {
 			break
@@ -2517,6 +3624,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Stats(childComplexity, args["filter"].(*portal.ProjectQuery), args["groupBy"].([]ledger.StatsGroup)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
 	case "Report.author":
 		if e.ComplexityRoot.Report.Author == nil {
@@ -2536,6 +3649,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Code(childComplexity), true
+	case "Report.correctedAt":
+		if e.ComplexityRoot.Report.CorrectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.CorrectedAt(childComplexity), true
+	case "Report.correctionReason":
+		if e.ComplexityRoot.Report.CorrectionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.CorrectionReason(childComplexity), true
+	case "Report.history":
+		if e.ComplexityRoot.Report.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.History(childComplexity), true
 	case "Report.id":
 		if e.ComplexityRoot.Report.ID == nil {
 			break
@@ -2584,6 +3715,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Version(childComplexity), true
+	case "Report.withdrawn":
+		if e.ComplexityRoot.Report.Withdrawn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Withdrawn(childComplexity), true
 
 	case "ReportConnection.edges":
 		if e.ComplexityRoot.ReportConnection.Edges == nil {
@@ -2622,6 +3759,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReportEdge.Node(childComplexity), true
+
+	case "ReportPayload.report":
+		if e.ComplexityRoot.ReportPayload.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportPayload.Report(childComplexity), true
+	case "ReportPayload.userErrors":
+		if e.ComplexityRoot.ReportPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportPayload.UserErrors(childComplexity), true
 
 	case "ResponseFigures.handled":
 		if e.ComplexityRoot.ResponseFigures.Handled == nil {
@@ -2760,6 +3910,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Revision.Version(childComplexity), true
 
+	case "RevokeApiTokenPayload.revokedTokenId":
+		if e.ComplexityRoot.RevokeApiTokenPayload.RevokedTokenID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiTokenPayload.RevokedTokenID(childComplexity), true
+	case "RevokeApiTokenPayload.userErrors":
+		if e.ComplexityRoot.RevokeApiTokenPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiTokenPayload.UserErrors(childComplexity), true
+
 	case "Round.announcements":
 		if e.ComplexityRoot.Round.Announcements == nil {
 			break
@@ -2882,6 +4045,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Scorecard.WeightedTotal(childComplexity), true
+
+	case "ScorecardPayload.project":
+		if e.ComplexityRoot.ScorecardPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScorecardPayload.Project(childComplexity), true
+	case "ScorecardPayload.scorecard":
+		if e.ComplexityRoot.ScorecardPayload.Scorecard == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScorecardPayload.Scorecard(childComplexity), true
+	case "ScorecardPayload.userErrors":
+		if e.ComplexityRoot.ScorecardPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScorecardPayload.UserErrors(childComplexity), true
 
 	case "SearchConnection.edges":
 		if e.ComplexityRoot.SearchConnection.Edges == nil {
@@ -3085,6 +4267,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchHit.TitleHTML(childComplexity), true
+
+	case "SignInPayload.account":
+		if e.ComplexityRoot.SignInPayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.Account(childComplexity), true
+	case "SignInPayload.expiresAt":
+		if e.ComplexityRoot.SignInPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.ExpiresAt(childComplexity), true
+	case "SignInPayload.token":
+		if e.ComplexityRoot.SignInPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.Token(childComplexity), true
+	case "SignInPayload.userErrors":
+		if e.ComplexityRoot.SignInPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.UserErrors(childComplexity), true
 
 	case "StageEvent.occurredOn":
 		if e.ComplexityRoot.StageEvent.OccurredOn == nil {
@@ -3312,6 +4519,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Tranche.PaidOn(childComplexity), true
 
+	case "TranchePayload.project":
+		if e.ComplexityRoot.TranchePayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranchePayload.Project(childComplexity), true
+	case "TranchePayload.tranche":
+		if e.ComplexityRoot.TranchePayload.Tranche == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranchePayload.Tranche(childComplexity), true
+	case "TranchePayload.userErrors":
+		if e.ComplexityRoot.TranchePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranchePayload.UserErrors(childComplexity), true
+
+	case "UserError.code":
+		if e.ComplexityRoot.UserError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Code(childComplexity), true
+	case "UserError.field":
+		if e.ComplexityRoot.UserError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Field(childComplexity), true
+	case "UserError.message":
+		if e.ComplexityRoot.UserError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Message(childComplexity), true
+
 	case "YearAmount.amount":
 		if e.ComplexityRoot.YearAmount.Amount == nil {
 			break
@@ -3340,12 +4585,43 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddCaseStudyInput", ec.unmarshalInputAddCaseStudyInput),
 			graphql.NewInputUnmarshaler("AnnouncementFilter", ec.unmarshalInputAnnouncementFilter),
+			graphql.NewInputUnmarshaler("AssignAgenciesInput", ec.unmarshalInputAssignAgenciesInput),
+			graphql.NewInputUnmarshaler("CorrectDocumentInput", ec.unmarshalInputCorrectDocumentInput),
+			graphql.NewInputUnmarshaler("CorrectProjectInput", ec.unmarshalInputCorrectProjectInput),
+			graphql.NewInputUnmarshaler("CorrectionFilter", ec.unmarshalInputCorrectionFilter),
+			graphql.NewInputUnmarshaler("CreateApiTokenInput", ec.unmarshalInputCreateApiTokenInput),
+			graphql.NewInputUnmarshaler("CreateCaseCollectionInput", ec.unmarshalInputCreateCaseCollectionInput),
+			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
+			graphql.NewInputUnmarshaler("DocumentInput", ec.unmarshalInputDocumentInput),
+			graphql.NewInputUnmarshaler("IndicatorInput", ec.unmarshalInputIndicatorInput),
+			graphql.NewInputUnmarshaler("MetricValueInput", ec.unmarshalInputMetricValueInput),
+			graphql.NewInputUnmarshaler("NoticeTextInput", ec.unmarshalInputNoticeTextInput),
+			graphql.NewInputUnmarshaler("OpenRoundInput", ec.unmarshalInputOpenRoundInput),
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
+			graphql.NewInputUnmarshaler("PublishIndicatorSetInput", ec.unmarshalInputPublishIndicatorSetInput),
+			graphql.NewInputUnmarshaler("PublishNoticeInput", ec.unmarshalInputPublishNoticeInput),
+			graphql.NewInputUnmarshaler("PublishReportDraftInput", ec.unmarshalInputPublishReportDraftInput),
+			graphql.NewInputUnmarshaler("RecordAcceptanceInput", ec.unmarshalInputRecordAcceptanceInput),
+			graphql.NewInputUnmarshaler("RecordAgreementInput", ec.unmarshalInputRecordAgreementInput),
+			graphql.NewInputUnmarshaler("RecordAuditInput", ec.unmarshalInputRecordAuditInput),
+			graphql.NewInputUnmarshaler("RecordReviewInput", ec.unmarshalInputRecordReviewInput),
+			graphql.NewInputUnmarshaler("RecordTrancheInput", ec.unmarshalInputRecordTrancheInput),
+			graphql.NewInputUnmarshaler("RegisterApplicationInput", ec.unmarshalInputRegisterApplicationInput),
+			graphql.NewInputUnmarshaler("RegisterOrganizationInput", ec.unmarshalInputRegisterOrganizationInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
+			graphql.NewInputUnmarshaler("RevokeApiTokenInput", ec.unmarshalInputRevokeApiTokenInput),
+			graphql.NewInputUnmarshaler("SaveReportDraftInput", ec.unmarshalInputSaveReportDraftInput),
+			graphql.NewInputUnmarshaler("ScoreInput", ec.unmarshalInputScoreInput),
 			graphql.NewInputUnmarshaler("SearchFilter", ec.unmarshalInputSearchFilter),
+			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
 			graphql.NewInputUnmarshaler("StatsOrder", ec.unmarshalInputStatsOrder),
+			graphql.NewInputUnmarshaler("SubmitQuarterlyReportInput", ec.unmarshalInputSubmitQuarterlyReportInput),
+			graphql.NewInputUnmarshaler("TerminateProjectInput", ec.unmarshalInputTerminateProjectInput),
+			graphql.NewInputUnmarshaler("VerifyMetricsInput", ec.unmarshalInputVerifyMetricsInput),
+			graphql.NewInputUnmarshaler("WithdrawInput", ec.unmarshalInputWithdrawInput),
 		)
 	}
 	first := true
@@ -3380,6 +4656,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -4086,11 +5377,11 @@ type ProjectFigures {
   hasAuditFindings: Boolean!
 }
 
-"Satisfaction feedback summary (满意度)."
+"Satisfaction feedback summary (满意度), from verified ratings only (given with a feedback code); see Query.feedbackFigures for the dimensions and response rate."
 type Satisfaction {
-  "Number of ratings."
+  "Number of verified ratings."
   responses: Int64!
-  "Average rating 1–5, two decimals; null without ratings."
+  "Average verified rating 1–5, two decimals; null below 5 ratings (withheld so no single rating can be read off)."
   average: Float
 }
 
@@ -4584,9 +5875,9 @@ type StatsRow {
   volunteers: Int64!
   "专家人次 experts, person-times."
   experts: Int64!
-  "Average satisfaction rating 1–5; null without ratings."
+  "Average verified satisfaction rating 1–5; null below 5 ratings."
   satisfaction: Float
-  "Number of satisfaction ratings."
+  "Number of verified satisfaction ratings."
   feedbackCount: Int64!
   "Projects terminated."
   terminated: Int64!
@@ -4904,12 +6195,430 @@ type CriterionScore {
   score: Float
 }
 `, BuiltIn: false},
+	{Name: "../schema/publishing.graphqls", Input: `# Publishing: accounts, the mutations of a project's lifecycle, corrections,
+# drafts and the audit log (issue 10). Conventions (docs/mutations.md): each
+# mutation takes one ` + "`" + `input` + "`" + ` object and returns a payload with the changed
+# record and ` + "`" + `userErrors` + "`" + ` (refused input: field, message, code); a caller
+# that is not signed in gets the top-level error UNAUTHENTICATED, a role
+# outside its scope FORBIDDEN, and nothing is written in either case.
+
+extend schema {
+  mutation: Mutation
+}
+
+extend enum Role {
+  "内容审核员 moderator of feedback and objections"
+  MODERATOR
+}
+
+"A refused input of a mutation: nothing was written."
+type UserError {
+  "Dotted path of the refused input field (` + "`" + `amount` + "`" + `, ` + "`" + `metrics[1].value` + "`" + `), null when it is not about one field."
+  field: String
+  "What is wrong, for the person who sent it; programme rules are named in brackets first."
+  message: String!
+  "BAD_USER_INPUT or CONFLICT (the record changed since it was read)."
+  code: String!
+}
+
+"An account that publishes for one organization."
+type Account {
+  login: String!
+  name: String!
+  organization: Organization!
+  roles: [Role!]!
+  createdAt: DateTime!
+  disabled: Boolean!
+}
+
+"A credential of an account; the secret is shown only when it is made."
+type ApiToken {
+  id: ID!
+  "API (for scripts) or SESSION (a sign-in)."
+  kind: String!
+  name: String!
+  createdAt: DateTime!
+  expiresAt: DateTime!
+  lastUsedAt: DateTime
+  revokedAt: DateTime
+}
+
+"One line of the append-only audit log."
+type AuditEntry {
+  id: ID!
+  at: DateTime!
+  login: String!
+  role: Role
+  organization: Organization
+  "The use case (OPEN_ROUND, RECORD_TRANCHE, …), SIGN_IN or SIGN_IN_FAILED."
+  action: String!
+  "The kind of record written, if any."
+  entity: String
+  entityId: ID
+  summary: String!
+  "The token or session used (token:12, session:40, cli)."
+  credential: String!
+  "A salted hash of the client's address, never the address."
+  client: String!
+}
+
+type AuditEntryConnection {
+  nodes: [AuditEntry!]!
+  totalCount: Int!
+}
+
+"The kind of a line of the corrections register."
+enum CorrectionKind {
+  "更正 a corrected version"
+  CORRECTION
+  "撤回 a withdrawal, itself a public version"
+  WITHDRAWAL
+}
+
+"The kind of record a correction is about."
+enum CorrectedRecordKind {
+  PROJECT
+  REPORT
+  ANNOUNCEMENT
+}
+
+"One line of the public corrections register (更正公示)."
+type Correction {
+  id: ID!
+  kind: CorrectionKind!
+  recordKind: CorrectedRecordKind!
+  "Code of the corrected record (project, report or announcement code)."
+  recordCode: String!
+  "The version the correction made; earlier versions stay in the record's history."
+  version: Int!
+  "更正说明: why."
+  reason: String!
+  "The organization that made the correction."
+  organization: Organization
+  role: Role!
+  correctedAt: DateTime!
+  "The project the record belongs to, if any."
+  project: Project
+}
+
+type CorrectionConnection {
+  nodes: [Correction!]!
+  totalCount: Int!
+}
+
+input CorrectionFilter {
+  "Credit codes of the correcting organizations."
+  organizations: [String!]
+  recordKinds: [CorrectedRecordKind!]
+  kinds: [CorrectionKind!]
+}
+
+"A report prepared before publication; only its organization's accounts see it."
+type Draft {
+  id: ID!
+  code: String!
+  title: String!
+  kind: ReportKind!
+  projectCode: String
+  body: String!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  "Null until published."
+  publishedAt: DateTime
+}
+
+extend type Project {
+  "When the current version was made by a correction; null when never corrected."
+  correctedAt: DateTime
+  "更正说明 of the latest correction; null when never corrected."
+  correctionReason: String
+}
+
+extend type Report {
+  "When the current version was made by a correction or withdrawal; null otherwise."
+  correctedAt: DateTime
+  "The reason of the latest correction or withdrawal."
+  correctionReason: String
+  "Whether the report has been withdrawn (its text stays in its history)."
+  withdrawn: Boolean!
+  "Every published version with who changed it and why."
+  history: [Revision!]!
+}
+
+extend type Announcement {
+  "When the current version was made by a correction or withdrawal; null otherwise."
+  correctedAt: DateTime
+  "The reason of the latest correction or withdrawal."
+  correctionReason: String
+  "Whether the announcement has been withdrawn."
+  withdrawn: Boolean!
+  "Every published version with who changed it and why."
+  history: [Revision!]!
+}
+
+extend type Query {
+  "The public corrections register: every correction and withdrawal, newest first."
+  corrections(filter: CorrectionFilter, first: Int = 50, offset: Int = 0): CorrectionConnection!
+  "The signed-in account (null for an anonymous caller)."
+  viewer: Account
+  "Drafts of the signed-in account's organization."
+  drafts: [Draft!]!
+  "API tokens of the signed-in account (a bureau administrator may name another login)."
+  apiTokens(login: String): [ApiToken!]!
+  "The audit log, newest first (bureau administrators only)."
+  auditLog(login: String, actions: [String!], first: Int = 50, offset: Int = 0): AuditEntryConnection!
+}
+
+type Mutation {
+  "Sign in: a session token for ` + "`" + `Authorization: Bearer` + "`" + `, throttled per account and per client."
+  signIn(input: SignInInput!): SignInPayload!
+  "Make an API token for the signed-in account; the secret is shown once."
+  createApiToken(input: CreateApiTokenInput!): CreateApiTokenPayload!
+  "Revoke a token of the signed-in account (any, for a bureau administrator)."
+  revokeApiToken(input: RevokeApiTokenInput!): RevokeApiTokenPayload!
+
+  "Register a party of the programme (bureau)."
+  registerOrganization(input: RegisterOrganizationInput!): OrganizationPayload!
+  "Open a funding round and publish its solicitation notice (项目征集通知) (bureau)."
+  openRound(input: OpenRoundInput!): OpenRoundPayload!
+  "Publish an indicator set the reviews score against (bureau)."
+  publishIndicatorSet(input: PublishIndicatorSetInput!): IndicatorSetPayload!
+  "Register an application (项目申报): undertaker (its own) or bureau."
+  registerApplication(input: RegisterApplicationInput!): ProjectPayload!
+  "Assign a project's evaluation and audit agencies (bureau)."
+  assignAgencies(input: AssignAgenciesInput!): ProjectPayload!
+  "Record a scorecard against a published indicator set: initial screening, approval review, mid-term or closing review (the set's kind). Evaluator of the project or bureau."
+  recordReview(input: RecordReviewInput!): ScorecardPayload!
+  "Approve (needs a passed approval review) or reject with a reason (bureau, finance)."
+  decideApproval(input: DecideApprovalInput!): ProjectPayload!
+  "Publish the approval public notice (立项公示) with its notice period (bureau)."
+  publishApprovalNotice(input: PublishNoticeInput!): AnnouncementPayload!
+  "Record the agreement (项目协议书) after the notice period; the project enters execution (bureau)."
+  recordAgreement(input: RecordAgreementInput!): ProjectPayload!
+  "Record a tranche of the award (bureau, finance): no second tranche before a passed mid-term review."
+  recordTranche(input: RecordTrancheInput!): TranchePayload!
+  "Publish a quarterly report with its self-reported metrics (the project's undertaker, bureau)."
+  submitQuarterlyReport(input: SubmitQuarterlyReportInput!): ReportPayload!
+  "Record verified figures of a period (the project's evaluator, bureau)."
+  verifyMetrics(input: VerifyMetricsInput!): ProjectPayload!
+  "Record the financial audit (the project's auditor, bureau)."
+  recordAudit(input: RecordAuditInput!): AuditPayload!
+  "Record the acceptance that completes a project: needs an audit and the unspent balance recovered (the project's evaluator, bureau)."
+  recordAcceptance(input: RecordAcceptanceInput!): ProjectPayload!
+  "Publish the result announcement (验收评估结果公告) (bureau)."
+  publishResultAnnouncement(input: PublishNoticeInput!): AnnouncementPayload!
+  "Terminate a project in execution, with its reason (bureau)."
+  terminateProject(input: TerminateProjectInput!): ProjectPayload!
+  "Publish a case collection (项目案例集) (bureau)."
+  createCaseCollection(input: CreateCaseCollectionInput!): CaseCollectionPayload!
+  "Add a project's case study to a collection (bureau)."
+  addCaseStudy(input: AddCaseStudyInput!): CaseStudyPayload!
+
+  "Publish a corrected version of a project, with its reason."
+  correctProject(input: CorrectProjectInput!): ProjectPayload!
+  "Publish a corrected version of a report, with its reason (its author's organization or the bureau)."
+  correctReport(input: CorrectDocumentInput!): ReportPayload!
+  "Withdraw a report: a public version saying so and why (bureau)."
+  withdrawReport(input: WithdrawInput!): ReportPayload!
+  "Publish a corrected version of an announcement, with its reason (bureau)."
+  correctAnnouncement(input: CorrectDocumentInput!): AnnouncementPayload!
+  "Withdraw an announcement: a public version saying so and why (bureau)."
+  withdrawAnnouncement(input: WithdrawInput!): AnnouncementPayload!
+  "Save a draft report, visible only to the accounts of your organization."
+  saveReportDraft(input: SaveReportDraftInput!): DraftPayload!
+  "Publish a draft report of your organization."
+  publishReportDraft(input: PublishReportDraftInput!): ReportPayload!
+}
+
+input SignInInput { login: String!, password: String! }
+type SignInPayload {
+  "The session token (shown once); send it as ` + "`" + `Authorization: Bearer …` + "`" + `."
+  token: String
+  expiresAt: DateTime
+  account: Account
+  userErrors: [UserError!]!
+}
+
+input CreateApiTokenInput { name: String!, expiresInDays: Int! = 90 }
+type CreateApiTokenPayload { "The secret, shown once." secret: String, token: ApiToken, userErrors: [UserError!]! }
+input RevokeApiTokenInput { id: ID! }
+type RevokeApiTokenPayload { revokedTokenId: ID, userErrors: [UserError!]! }
+
+input RegisterOrganizationInput {
+  creditCode: String!
+  name: String!
+  kind: OrganizationKind!
+  district: String
+  description: String
+  foundedOn: Date
+}
+type OrganizationPayload { organization: Organization, userErrors: [UserError!]! }
+
+input OpenRoundInput {
+  year: Int!
+  title: String!
+  budget: Money!
+  description: String
+  opensOn: Date
+  closesOn: Date
+  "The solicitation notice published with it."
+  notice: NoticeTextInput!
+}
+input NoticeTextInput { code: String!, title: String!, body: String, publishedOn: Date! }
+type OpenRoundPayload { round: Round, notice: Announcement, userErrors: [UserError!]! }
+
+input IndicatorInput { name: String!, guidance: String, weight: Float!, maxScore: Float! }
+input PublishIndicatorSetInput { kind: ReviewKind!, name: String!, edition: String, publishedOn: Date, indicators: [IndicatorInput!]! }
+type IndicatorSetPayload { indicatorSet: IndicatorSet, userErrors: [UserError!]! }
+
+input RegisterApplicationInput {
+  code: String!
+  roundYear: Int!
+  title: String!
+  serviceArea: ServiceArea!
+  district: String!
+  targetGroup: String
+  summary: String
+  "The amount applied for."
+  requested: Money!
+  appliedOn: Date
+  "Credit code of the undertaker; an undertaker account's own organization when omitted."
+  undertakerCode: String
+}
+type ProjectPayload { project: Project, userErrors: [UserError!]! }
+
+input AssignAgenciesInput { projectCode: String!, evaluatorCode: String, auditorCode: String }
+
+"The score of one indicator, named by its position in the set (from 1)."
+input ScoreInput { position: Int!, value: Float! }
+input RecordReviewInput {
+  projectCode: String!
+  indicatorSetId: ID!
+  reviewedOn: Date!
+  comment: String
+  scores: [ScoreInput!]!
+  "Credit code of the reviewing organization; your own when omitted."
+  reviewerCode: String
+  "Mid-term review: the corrections (整改) required of the undertaker."
+  correctionsRequired: String
+}
+type ScorecardPayload { scorecard: Scorecard, project: Project, userErrors: [UserError!]! }
+
+input DecideApprovalInput {
+  projectCode: String!
+  approve: Boolean!
+  "Required to reject."
+  reason: String
+  decidedOn: Date
+  "The award when approving; the amount applied for when omitted."
+  awarded: Money
+}
+
+input PublishNoticeInput {
+  code: String!
+  title: String!
+  body: String
+  publishedOn: Date!
+  "The approval notice's period in which the public may object."
+  noticeStart: Date
+  noticeEnd: Date
+  roundYear: Int
+  projectCodes: [String!]!
+}
+type AnnouncementPayload { announcement: Announcement, userErrors: [UserError!]! }
+
+input DocumentInput { code: String!, title: String!, body: String!, publishedOn: Date }
+input RecordAgreementInput { projectCode: String!, signedOn: Date!, coFunding: Money, agreement: DocumentInput! }
+
+input RecordTrancheInput { projectCode: String!, kind: TrancheKind!, amount: Money!, paidOn: Date! }
+type TranchePayload { tranche: Tranche, project: Project, userErrors: [UserError!]! }
+
+input MetricValueInput { kind: MetricKind!, value: Int64!, target: Int64 }
+input SubmitQuarterlyReportInput {
+  projectCode: String!
+  report: DocumentInput!
+  periodStart: Date!
+  periodEnd: Date!
+  metrics: [MetricValueInput!]
+}
+type ReportPayload { report: Report, userErrors: [UserError!]! }
+
+input VerifyMetricsInput { projectCode: String!, periodStart: Date!, periodEnd: Date!, metrics: [MetricValueInput!]! }
+
+input RecordAuditInput {
+  projectCode: String!
+  auditedOn: Date!
+  result: AuditResult!
+  findings: String
+  spent: Money!
+  "The unspent balance recovered (结余资金收回)."
+  recovered: Money!
+  report: DocumentInput
+}
+type AuditPayload { audit: Audit, project: Project, userErrors: [UserError!]! }
+
+input RecordAcceptanceInput { projectCode: String!, acceptedOn: Date!, report: DocumentInput! }
+input TerminateProjectInput { projectCode: String!, reason: String!, terminatedOn: Date }
+
+input CreateCaseCollectionInput { year: Int!, title: String!, intro: String, publishedOn: Date! }
+type CaseCollectionPayload { caseCollection: CaseCollection, userErrors: [UserError!]! }
+input AddCaseStudyInput { collectionId: ID!, projectCode: String!, title: String!, narrative: String!, position: Int }
+type CaseStudyPayload { caseStudy: CaseStudy, userErrors: [UserError!]! }
+
+input CorrectProjectInput {
+  code: String!
+  "The version you corrected (CONFLICT if it changed since); the current one when omitted."
+  version: Int
+  "更正说明, required."
+  reason: String!
+  title: String
+  summary: String
+  targetGroup: String
+  district: String
+  serviceArea: ServiceArea
+  awarded: Money
+  coFunding: Money
+}
+input CorrectDocumentInput { code: String!, version: Int, reason: String!, title: String, body: String, noticeEnd: Date }
+input WithdrawInput { code: String!, reason: String! }
+
+input SaveReportDraftInput {
+  "Omit to start a new draft; give it to replace an unpublished one."
+  id: ID
+  kind: ReportKind!
+  projectCode: String
+  code: String!
+  title: String!
+  body: String!
+  publishedOn: Date
+}
+type DraftPayload { draft: Draft, userErrors: [UserError!]! }
+input PublishReportDraftInput { id: ID! }
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Account(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "login":
+		return ec.fieldContext_Account_login(ctx, field)
+	case "name":
+		return ec.fieldContext_Account_name(ctx, field)
+	case "organization":
+		return ec.fieldContext_Account_organization(ctx, field)
+	case "roles":
+		return ec.fieldContext_Account_roles(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Account_createdAt(ctx, field)
+	case "disabled":
+		return ec.fieldContext_Account_disabled(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
 
 func (ec *executionContext) childFields_AgencyScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -4969,6 +6678,14 @@ func (ec *executionContext) childFields_Announcement(ctx context.Context, field 
 		return ec.fieldContext_Announcement_version(ctx, field)
 	case "noticeWorkingDays":
 		return ec.fieldContext_Announcement_noticeWorkingDays(ctx, field)
+	case "correctedAt":
+		return ec.fieldContext_Announcement_correctedAt(ctx, field)
+	case "correctionReason":
+		return ec.fieldContext_Announcement_correctionReason(ctx, field)
+	case "withdrawn":
+		return ec.fieldContext_Announcement_withdrawn(ctx, field)
+	case "history":
+		return ec.fieldContext_Announcement_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Announcement", field.Name)
 }
@@ -4997,6 +6714,36 @@ func (ec *executionContext) childFields_AnnouncementEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type AnnouncementEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_AnnouncementPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "announcement":
+		return ec.fieldContext_AnnouncementPayload_announcement(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AnnouncementPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AnnouncementPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApiToken_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_ApiToken_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_ApiToken_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ApiToken_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ApiToken_expiresAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_ApiToken_lastUsedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_ApiToken_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiToken", field.Name)
+}
+
 func (ec *executionContext) childFields_Audit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "auditor":
@@ -5019,6 +6766,56 @@ func (ec *executionContext) childFields_Audit(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Audit", field.Name)
 }
 
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEntry_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "login":
+		return ec.fieldContext_AuditEntry_login(ctx, field)
+	case "role":
+		return ec.fieldContext_AuditEntry_role(ctx, field)
+	case "organization":
+		return ec.fieldContext_AuditEntry_organization(ctx, field)
+	case "action":
+		return ec.fieldContext_AuditEntry_action(ctx, field)
+	case "entity":
+		return ec.fieldContext_AuditEntry_entity(ctx, field)
+	case "entityId":
+		return ec.fieldContext_AuditEntry_entityId(ctx, field)
+	case "summary":
+		return ec.fieldContext_AuditEntry_summary(ctx, field)
+	case "credential":
+		return ec.fieldContext_AuditEntry_credential(ctx, field)
+	case "client":
+		return ec.fieldContext_AuditEntry_client(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_AuditEntryConnection_nodes(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "audit":
+		return ec.fieldContext_AuditPayload_audit(ctx, field)
+	case "project":
+		return ec.fieldContext_AuditPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AuditPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CaseCollection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5037,6 +6834,16 @@ func (ec *executionContext) childFields_CaseCollection(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type CaseCollection", field.Name)
 }
 
+func (ec *executionContext) childFields_CaseCollectionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "caseCollection":
+		return ec.fieldContext_CaseCollectionPayload_caseCollection(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CaseCollectionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseCollectionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CaseStudy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "title":
@@ -5049,6 +6856,16 @@ func (ec *executionContext) childFields_CaseStudy(ctx context.Context, field gra
 		return ec.fieldContext_CaseStudy_collection(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CaseStudy", field.Name)
+}
+
+func (ec *executionContext) childFields_CaseStudyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "caseStudy":
+		return ec.fieldContext_CaseStudyPayload_caseStudy(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CaseStudyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseStudyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Comment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5085,6 +6902,54 @@ func (ec *executionContext) childFields_CommentConnection(ctx context.Context, f
 		return ec.fieldContext_CommentConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CommentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_Correction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Correction_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Correction_kind(ctx, field)
+	case "recordKind":
+		return ec.fieldContext_Correction_recordKind(ctx, field)
+	case "recordCode":
+		return ec.fieldContext_Correction_recordCode(ctx, field)
+	case "version":
+		return ec.fieldContext_Correction_version(ctx, field)
+	case "reason":
+		return ec.fieldContext_Correction_reason(ctx, field)
+	case "organization":
+		return ec.fieldContext_Correction_organization(ctx, field)
+	case "role":
+		return ec.fieldContext_Correction_role(ctx, field)
+	case "correctedAt":
+		return ec.fieldContext_Correction_correctedAt(ctx, field)
+	case "project":
+		return ec.fieldContext_Correction_project(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Correction", field.Name)
+}
+
+func (ec *executionContext) childFields_CorrectionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_CorrectionConnection_nodes(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CorrectionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CorrectionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "secret":
+		return ec.fieldContext_CreateApiTokenPayload_secret(ctx, field)
+	case "token":
+		return ec.fieldContext_CreateApiTokenPayload_token(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateApiTokenPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateApiTokenPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CriterionScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5127,6 +6992,40 @@ func (ec *executionContext) childFields_DimensionFigures(ctx context.Context, fi
 		return ec.fieldContext_DimensionFigures_distribution(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DimensionFigures", field.Name)
+}
+
+func (ec *executionContext) childFields_Draft(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Draft_id(ctx, field)
+	case "code":
+		return ec.fieldContext_Draft_code(ctx, field)
+	case "title":
+		return ec.fieldContext_Draft_title(ctx, field)
+	case "kind":
+		return ec.fieldContext_Draft_kind(ctx, field)
+	case "projectCode":
+		return ec.fieldContext_Draft_projectCode(ctx, field)
+	case "body":
+		return ec.fieldContext_Draft_body(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Draft_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Draft_updatedAt(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Draft_publishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Draft", field.Name)
+}
+
+func (ec *executionContext) childFields_DraftPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "draft":
+		return ec.fieldContext_DraftPayload_draft(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DraftPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DraftPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_EnumLabel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5217,6 +7116,16 @@ func (ec *executionContext) childFields_IndicatorSet(ctx context.Context, field 
 		return ec.fieldContext_IndicatorSet_indicators(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IndicatorSet", field.Name)
+}
+
+func (ec *executionContext) childFields_IndicatorSetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "indicatorSet":
+		return ec.fieldContext_IndicatorSetPayload_indicatorSet(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_IndicatorSetPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndicatorSetPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Metric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5333,6 +7242,18 @@ func (ec *executionContext) childFields_ObjectionItem(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type ObjectionItem", field.Name)
 }
 
+func (ec *executionContext) childFields_OpenRoundPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "round":
+		return ec.fieldContext_OpenRoundPayload_round(ctx, field)
+	case "notice":
+		return ec.fieldContext_OpenRoundPayload_notice(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OpenRoundPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpenRoundPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5387,6 +7308,16 @@ func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, fi
 		return ec.fieldContext_OrganizationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_OrganizationPayload_organization(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OrganizationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5503,6 +7434,10 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_version(ctx, field)
 	case "history":
 		return ec.fieldContext_Project_history(ctx, field)
+	case "correctedAt":
+		return ec.fieldContext_Project_correctedAt(ctx, field)
+	case "correctionReason":
+		return ec.fieldContext_Project_correctionReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 }
@@ -5557,6 +7492,16 @@ func (ec *executionContext) childFields_ProjectFigures(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ProjectFigures", field.Name)
 }
 
+func (ec *executionContext) childFields_ProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "project":
+		return ec.fieldContext_ProjectPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProjectPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PublicObjection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "announcement":
@@ -5605,6 +7550,14 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_publishedOn(ctx, field)
 	case "version":
 		return ec.fieldContext_Report_version(ctx, field)
+	case "correctedAt":
+		return ec.fieldContext_Report_correctedAt(ctx, field)
+	case "correctionReason":
+		return ec.fieldContext_Report_correctionReason(ctx, field)
+	case "withdrawn":
+		return ec.fieldContext_Report_withdrawn(ctx, field)
+	case "history":
+		return ec.fieldContext_Report_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Report", field.Name)
 }
@@ -5631,6 +7584,16 @@ func (ec *executionContext) childFields_ReportEdge(ctx context.Context, field gr
 		return ec.fieldContext_ReportEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReportEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "report":
+		return ec.fieldContext_ReportPayload_report(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReportPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ResponseFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5707,6 +7670,16 @@ func (ec *executionContext) childFields_Revision(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Revision", field.Name)
 }
 
+func (ec *executionContext) childFields_RevokeApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revokedTokenId":
+		return ec.fieldContext_RevokeApiTokenPayload_revokedTokenId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RevokeApiTokenPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeApiTokenPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Round(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5763,6 +7736,18 @@ func (ec *executionContext) childFields_Scorecard(ctx context.Context, field gra
 		return ec.fieldContext_Scorecard_scores(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Scorecard", field.Name)
+}
+
+func (ec *executionContext) childFields_ScorecardPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scorecard":
+		return ec.fieldContext_ScorecardPayload_scorecard(ctx, field)
+	case "project":
+		return ec.fieldContext_ScorecardPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ScorecardPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScorecardPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5859,6 +7844,20 @@ func (ec *executionContext) childFields_SearchHit(ctx context.Context, field gra
 		return ec.fieldContext_SearchHit_record(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchHit", field.Name)
+}
+
+func (ec *executionContext) childFields_SignInPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_SignInPayload_token(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_SignInPayload_expiresAt(ctx, field)
+	case "account":
+		return ec.fieldContext_SignInPayload_account(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SignInPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignInPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_StageEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5961,6 +7960,30 @@ func (ec *executionContext) childFields_Tranche(ctx context.Context, field graph
 		return ec.fieldContext_Tranche_paidOn(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tranche", field.Name)
+}
+
+func (ec *executionContext) childFields_TranchePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tranche":
+		return ec.fieldContext_TranchePayload_tranche(ctx, field)
+	case "project":
+		return ec.fieldContext_TranchePayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TranchePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TranchePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_UserError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_UserError_message(ctx, field)
+	case "code":
+		return ec.fieldContext_UserError_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
 func (ec *executionContext) childFields_YearAmount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6126,6 +8149,398 @@ func (ec *executionContext) field_Announcement_projects_args(ctx context.Context
 		return nil, err
 	}
 	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addCaseStudy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddCaseStudyInput, error) {
+			return ec.unmarshalNAddCaseStudyInput2civicledgerᚋgraphᚋmodelᚐAddCaseStudyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignAgencies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AssignAgenciesInput, error) {
+			return ec.unmarshalNAssignAgenciesInput2civicledgerᚋgraphᚋmodelᚐAssignAgenciesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_correctAnnouncement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CorrectDocumentInput, error) {
+			return ec.unmarshalNCorrectDocumentInput2civicledgerᚋgraphᚋmodelᚐCorrectDocumentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_correctProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CorrectProjectInput, error) {
+			return ec.unmarshalNCorrectProjectInput2civicledgerᚋgraphᚋmodelᚐCorrectProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_correctReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CorrectDocumentInput, error) {
+			return ec.unmarshalNCorrectDocumentInput2civicledgerᚋgraphᚋmodelᚐCorrectDocumentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createApiToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
+			return ec.unmarshalNCreateApiTokenInput2civicledgerᚋgraphᚋmodelᚐCreateAPITokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCaseCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateCaseCollectionInput, error) {
+			return ec.unmarshalNCreateCaseCollectionInput2civicledgerᚋgraphᚋmodelᚐCreateCaseCollectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_decideApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DecideApprovalInput, error) {
+			return ec.unmarshalNDecideApprovalInput2civicledgerᚋgraphᚋmodelᚐDecideApprovalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_openRound_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OpenRoundInput, error) {
+			return ec.unmarshalNOpenRoundInput2civicledgerᚋgraphᚋmodelᚐOpenRoundInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishApprovalNotice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishNoticeInput, error) {
+			return ec.unmarshalNPublishNoticeInput2civicledgerᚋgraphᚋmodelᚐPublishNoticeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishIndicatorSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishIndicatorSetInput, error) {
+			return ec.unmarshalNPublishIndicatorSetInput2civicledgerᚋgraphᚋmodelᚐPublishIndicatorSetInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishReportDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishReportDraftInput, error) {
+			return ec.unmarshalNPublishReportDraftInput2civicledgerᚋgraphᚋmodelᚐPublishReportDraftInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishResultAnnouncement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishNoticeInput, error) {
+			return ec.unmarshalNPublishNoticeInput2civicledgerᚋgraphᚋmodelᚐPublishNoticeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordAcceptance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordAcceptanceInput, error) {
+			return ec.unmarshalNRecordAcceptanceInput2civicledgerᚋgraphᚋmodelᚐRecordAcceptanceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordAgreement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordAgreementInput, error) {
+			return ec.unmarshalNRecordAgreementInput2civicledgerᚋgraphᚋmodelᚐRecordAgreementInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordAudit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordAuditInput, error) {
+			return ec.unmarshalNRecordAuditInput2civicledgerᚋgraphᚋmodelᚐRecordAuditInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordReviewInput, error) {
+			return ec.unmarshalNRecordReviewInput2civicledgerᚋgraphᚋmodelᚐRecordReviewInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordTranche_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordTrancheInput, error) {
+			return ec.unmarshalNRecordTrancheInput2civicledgerᚋgraphᚋmodelᚐRecordTrancheInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RegisterApplicationInput, error) {
+			return ec.unmarshalNRegisterApplicationInput2civicledgerᚋgraphᚋmodelᚐRegisterApplicationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerOrganization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RegisterOrganizationInput, error) {
+			return ec.unmarshalNRegisterOrganizationInput2civicledgerᚋgraphᚋmodelᚐRegisterOrganizationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeApiToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RevokeAPITokenInput, error) {
+			return ec.unmarshalNRevokeApiTokenInput2civicledgerᚋgraphᚋmodelᚐRevokeAPITokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_saveReportDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SaveReportDraftInput, error) {
+			return ec.unmarshalNSaveReportDraftInput2civicledgerᚋgraphᚋmodelᚐSaveReportDraftInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_signIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SignInInput, error) {
+			return ec.unmarshalNSignInInput2civicledgerᚋgraphᚋmodelᚐSignInInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitQuarterlyReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubmitQuarterlyReportInput, error) {
+			return ec.unmarshalNSubmitQuarterlyReportInput2civicledgerᚋgraphᚋmodelᚐSubmitQuarterlyReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_terminateProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TerminateProjectInput, error) {
+			return ec.unmarshalNTerminateProjectInput2civicledgerᚋgraphᚋmodelᚐTerminateProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_verifyMetrics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.VerifyMetricsInput, error) {
+			return ec.unmarshalNVerifyMetricsInput2civicledgerᚋgraphᚋmodelᚐVerifyMetricsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_withdrawAnnouncement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WithdrawInput, error) {
+			return ec.unmarshalNWithdrawInput2civicledgerᚋgraphᚋmodelᚐWithdrawInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_withdrawReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WithdrawInput, error) {
+			return ec.unmarshalNWithdrawInput2civicledgerᚋgraphᚋmodelᚐWithdrawInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -6351,6 +8766,58 @@ func (ec *executionContext) field_Query_announcements_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_apiTokens_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "login",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["login"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "login",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["login"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actions",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actions"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_caseCollections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6408,6 +8875,36 @@ func (ec *executionContext) field_Query_comments_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_corrections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.CorrectionFilter, error) {
+			return ec.unmarshalOCorrectionFilter2ᚖcivicledgerᚋgraphᚋmodelᚐCorrectionFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg2
 	return args, nil
 }
 
@@ -6982,6 +9479,153 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Account_login(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_login(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Login, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_login(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "String")
+}
+
+func (ec *executionContext) _Account_name(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "String")
+}
+
+func (ec *executionContext) _Account_organization(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_roles(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ledger.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚕcivicledgerᚋledgerᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "Role")
+}
+
+func (ec *executionContext) _Account_createdAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Account_disabled(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_disabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_disabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "Boolean")
+}
 
 func (ec *executionContext) _AgencyScore_agency(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScore) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -7573,6 +10217,107 @@ func (ec *executionContext) fieldContext_Announcement_noticeWorkingDays(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Announcement_correctedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_correctedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().CorrectedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_correctedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Announcement", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Announcement_correctionReason(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_correctionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().CorrectionReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_correctionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Announcement", field, true, true, "String")
+}
+
+func (ec *executionContext) _Announcement_withdrawn(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_withdrawn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().Withdrawn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_withdrawn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Announcement", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Announcement_history(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚕᚖcivicledgerᚋledgerᚐRevisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Announcement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AnnouncementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AnnouncementConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7745,6 +10490,231 @@ func (ec *executionContext) fieldContext_AnnouncementEdge_node(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AnnouncementPayload_announcement(ctx context.Context, field graphql.CollectedField, obj *model.AnnouncementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnnouncementPayload_announcement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Announcement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Announcement) graphql.Marshaler {
+			return ec.marshalOAnnouncement2ᚖcivicledgerᚋledgerᚐAnnouncement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnnouncementPayload_announcement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnnouncementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Announcement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnnouncementPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AnnouncementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnnouncementPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnnouncementPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnnouncementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApiToken_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApiToken().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ApiToken_kind(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApiToken().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, true, true, "String")
+}
+
+func (ec *executionContext) _ApiToken_name(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApiToken_createdAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ApiToken_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ApiToken_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ApiToken_revokedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Audit_auditor(ctx context.Context, field graphql.CollectedField, obj *ledger.Audit) (ret graphql.Marshaler) {
@@ -7949,6 +10919,419 @@ func (ec *executionContext) fieldContext_Audit_report(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AuditEntry_login(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_login(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Login, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_login(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_role(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Role) graphql.Marshaler {
+			return ec.marshalORole2civicledgerᚋledgerᚐRole(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Role")
+}
+
+func (ec *executionContext) _AuditEntry_organization(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_entity(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Entity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _AuditEntry_entityId(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_entityId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().EntityID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_entityId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AuditEntry_summary(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_credential(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_credential(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Credential, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_credential(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_client(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Client, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖcivicledgerᚋledgerᚐAuditEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditPayload_audit(ctx context.Context, field graphql.CollectedField, obj *model.AuditPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditPayload_audit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Audit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Audit) graphql.Marshaler {
+			return ec.marshalOAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditPayload_audit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Audit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditPayload_project(ctx context.Context, field graphql.CollectedField, obj *model.AuditPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditPayload_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditPayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AuditPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CaseCollection_id(ctx context.Context, field graphql.CollectedField, obj *ledger.CaseCollection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8096,6 +11479,70 @@ func (ec *executionContext) fieldContext_CaseCollection_cases(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _CaseCollectionPayload_caseCollection(ctx context.Context, field graphql.CollectedField, obj *model.CaseCollectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseCollectionPayload_caseCollection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseCollection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.CaseCollection) graphql.Marshaler {
+			return ec.marshalOCaseCollection2ᚖcivicledgerᚋledgerᚐCaseCollection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseCollectionPayload_caseCollection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseCollectionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseCollection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseCollectionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CaseCollectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseCollectionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseCollectionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseCollectionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CaseStudy_title(ctx context.Context, field graphql.CollectedField, obj *ledger.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8201,6 +11648,70 @@ func (ec *executionContext) fieldContext_CaseStudy_collection(_ context.Context,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CaseCollection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseStudyPayload_caseStudy(ctx context.Context, field graphql.CollectedField, obj *model.CaseStudyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStudyPayload_caseStudy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.CaseStudy) graphql.Marshaler {
+			return ec.marshalOCaseStudy2ᚖcivicledgerᚋledgerᚐCaseStudy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStudyPayload_caseStudy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseStudyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseStudy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseStudyPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CaseStudyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStudyPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStudyPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseStudyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8500,6 +12011,396 @@ func (ec *executionContext) fieldContext_CommentConnection_totalCount(_ context.
 	return graphql.NewScalarFieldContext("CommentConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Correction_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Correction_kind(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.CorrectionKind) graphql.Marshaler {
+			return ec.marshalNCorrectionKind2civicledgerᚋledgerᚐCorrectionKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "CorrectionKind")
+}
+
+func (ec *executionContext) _Correction_recordKind(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_recordKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().RecordKind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CorrectedRecordKind) graphql.Marshaler {
+			return ec.marshalNCorrectedRecordKind2civicledgerᚋgraphᚋmodelᚐCorrectedRecordKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_recordKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, true, true, "CorrectedRecordKind")
+}
+
+func (ec *executionContext) _Correction_recordCode(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_recordCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().RecordCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_recordCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, true, true, "String")
+}
+
+func (ec *executionContext) _Correction_version(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Correction_reason(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Correction_organization(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Correction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Correction_role(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Role) graphql.Marshaler {
+			return ec.marshalNRole2civicledgerᚋledgerᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "Role")
+}
+
+func (ec *executionContext) _Correction_correctedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_correctedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CorrectedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_correctedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Correction_project(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().Project(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Correction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Correction) graphql.Marshaler {
+			return ec.marshalNCorrection2ᚕᚖcivicledgerᚋledgerᚐCorrectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Correction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CorrectionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CreateApiTokenPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiTokenPayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiTokenPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateApiTokenPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateApiTokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiTokenPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Token) graphql.Marshaler {
+			return ec.marshalOApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiTokenPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateApiTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateApiTokenPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiTokenPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiTokenPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateApiTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CriterionScore_criterion(ctx context.Context, field graphql.CollectedField, obj *model.CriterionScore) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8774,6 +12675,277 @@ func (ec *executionContext) _DimensionFigures_distribution(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_DimensionFigures_distribution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DimensionFigures", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _Draft_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Draft().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Draft_code(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, false, false, "String")
+}
+
+func (ec *executionContext) _Draft_title(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, false, false, "String")
+}
+
+func (ec *executionContext) _Draft_kind(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Draft().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.ReportKind) graphql.Marshaler {
+			return ec.marshalNReportKind2civicledgerᚋledgerᚐReportKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, true, true, "ReportKind")
+}
+
+func (ec *executionContext) _Draft_projectCode(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_projectCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Draft().ProjectCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_projectCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, true, true, "String")
+}
+
+func (ec *executionContext) _Draft_body(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Draft().Body(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, true, true, "String")
+}
+
+func (ec *executionContext) _Draft_createdAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Draft_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Draft_publishedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DraftPayload_draft(ctx context.Context, field graphql.CollectedField, obj *model.DraftPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DraftPayload_draft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Draft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Draft) graphql.Marshaler {
+			return ec.marshalODraft2ᚖcivicledgerᚋledgerᚐDraft(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DraftPayload_draft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DraftPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Draft(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DraftPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DraftPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DraftPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DraftPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DraftPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _EnumLabel_enum(ctx context.Context, field graphql.CollectedField, obj *model.EnumLabel) (ret graphql.Marshaler) {
@@ -9424,6 +13596,70 @@ func (ec *executionContext) fieldContext_IndicatorSet_indicators(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _IndicatorSetPayload_indicatorSet(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorSetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorSetPayload_indicatorSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IndicatorSet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.IndicatorSet) graphql.Marshaler {
+			return ec.marshalOIndicatorSet2ᚖcivicledgerᚋledgerᚐIndicatorSet(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorSetPayload_indicatorSet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IndicatorSetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndicatorSet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IndicatorSetPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorSetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorSetPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorSetPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IndicatorSetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Metric_kind(ctx context.Context, field graphql.CollectedField, obj *ledger.Metric) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9948,6 +14184,1238 @@ func (ec *executionContext) fieldContext_ModerationItem_submittedAt(_ context.Co
 	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Mutation_signIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SignIn(ctx, fc.Args["input"].(model.SignInInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignInPayload) graphql.Marshaler {
+			return ec.marshalNSignInPayload2ᚖcivicledgerᚋgraphᚋmodelᚐSignInPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_signIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createApiToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createApiToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAPIToken(ctx, fc.Args["input"].(model.CreateAPITokenInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAPITokenPayload) graphql.Marshaler {
+			return ec.marshalNCreateApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCreateAPITokenPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createApiToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateApiTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createApiToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeApiToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeApiToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeAPIToken(ctx, fc.Args["input"].(model.RevokeAPITokenInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeAPITokenPayload) graphql.Marshaler {
+			return ec.marshalNRevokeApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐRevokeAPITokenPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeApiToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeApiTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeApiToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerOrganization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterOrganization(ctx, fc.Args["input"].(model.RegisterOrganizationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationPayload) graphql.Marshaler {
+			return ec.marshalNOrganizationPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOrganizationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerOrganization(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_openRound(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_openRound(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OpenRound(ctx, fc.Args["input"].(model.OpenRoundInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OpenRoundPayload) graphql.Marshaler {
+			return ec.marshalNOpenRoundPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOpenRoundPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_openRound(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OpenRoundPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_openRound_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishIndicatorSet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishIndicatorSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishIndicatorSet(ctx, fc.Args["input"].(model.PublishIndicatorSetInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IndicatorSetPayload) graphql.Marshaler {
+			return ec.marshalNIndicatorSetPayload2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorSetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishIndicatorSet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndicatorSetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishIndicatorSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterApplication(ctx, fc.Args["input"].(model.RegisterApplicationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignAgencies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignAgencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignAgencies(ctx, fc.Args["input"].(model.AssignAgenciesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignAgencies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignAgencies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordReview(ctx, fc.Args["input"].(model.RecordReviewInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScorecardPayload) graphql.Marshaler {
+			return ec.marshalNScorecardPayload2ᚖcivicledgerᚋgraphᚋmodelᚐScorecardPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScorecardPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_decideApproval(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decideApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecideApproval(ctx, fc.Args["input"].(model.DecideApprovalInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decideApproval(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decideApproval_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishApprovalNotice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishApprovalNotice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishApprovalNotice(ctx, fc.Args["input"].(model.PublishNoticeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+			return ec.marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishApprovalNotice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishApprovalNotice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordAgreement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordAgreement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordAgreement(ctx, fc.Args["input"].(model.RecordAgreementInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordAgreement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordAgreement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordTranche(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordTranche(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordTranche(ctx, fc.Args["input"].(model.RecordTrancheInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TranchePayload) graphql.Marshaler {
+			return ec.marshalNTranchePayload2ᚖcivicledgerᚋgraphᚋmodelᚐTranchePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordTranche(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TranchePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordTranche_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitQuarterlyReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitQuarterlyReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitQuarterlyReport(ctx, fc.Args["input"].(model.SubmitQuarterlyReportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+			return ec.marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitQuarterlyReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitQuarterlyReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_verifyMetrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_verifyMetrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VerifyMetrics(ctx, fc.Args["input"].(model.VerifyMetricsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_verifyMetrics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_verifyMetrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordAudit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordAudit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordAudit(ctx, fc.Args["input"].(model.RecordAuditInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditPayload) graphql.Marshaler {
+			return ec.marshalNAuditPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAuditPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordAudit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordAudit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordAcceptance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordAcceptance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordAcceptance(ctx, fc.Args["input"].(model.RecordAcceptanceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordAcceptance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordAcceptance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishResultAnnouncement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishResultAnnouncement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishResultAnnouncement(ctx, fc.Args["input"].(model.PublishNoticeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+			return ec.marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishResultAnnouncement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishResultAnnouncement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_terminateProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_terminateProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TerminateProject(ctx, fc.Args["input"].(model.TerminateProjectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_terminateProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_terminateProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCaseCollection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCaseCollection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCaseCollection(ctx, fc.Args["input"].(model.CreateCaseCollectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseCollectionPayload) graphql.Marshaler {
+			return ec.marshalNCaseCollectionPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseCollectionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCaseCollection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseCollectionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCaseCollection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addCaseStudy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addCaseStudy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddCaseStudy(ctx, fc.Args["input"].(model.AddCaseStudyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseStudyPayload) graphql.Marshaler {
+			return ec.marshalNCaseStudyPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseStudyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addCaseStudy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseStudyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addCaseStudy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_correctProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_correctProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CorrectProject(ctx, fc.Args["input"].(model.CorrectProjectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_correctProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_correctProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_correctReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_correctReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CorrectReport(ctx, fc.Args["input"].(model.CorrectDocumentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+			return ec.marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_correctReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_correctReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_withdrawReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withdrawReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithdrawReport(ctx, fc.Args["input"].(model.WithdrawInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+			return ec.marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withdrawReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withdrawReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_correctAnnouncement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_correctAnnouncement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CorrectAnnouncement(ctx, fc.Args["input"].(model.CorrectDocumentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+			return ec.marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_correctAnnouncement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_correctAnnouncement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_withdrawAnnouncement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withdrawAnnouncement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithdrawAnnouncement(ctx, fc.Args["input"].(model.WithdrawInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+			return ec.marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withdrawAnnouncement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withdrawAnnouncement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_saveReportDraft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveReportDraft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveReportDraft(ctx, fc.Args["input"].(model.SaveReportDraftInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DraftPayload) graphql.Marshaler {
+			return ec.marshalNDraftPayload2ᚖcivicledgerᚋgraphᚋmodelᚐDraftPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveReportDraft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DraftPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveReportDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishReportDraft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishReportDraft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishReportDraft(ctx, fc.Args["input"].(model.PublishReportDraftInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+			return ec.marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishReportDraft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishReportDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NoticeWorkingDays_open(ctx context.Context, field graphql.CollectedField, obj *model.NoticeWorkingDays) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10355,6 +15823,102 @@ func (ec *executionContext) _ObjectionItem_receivedAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ObjectionItem_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _OpenRoundPayload_round(ctx context.Context, field graphql.CollectedField, obj *model.OpenRoundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenRoundPayload_round(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Round, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Round) graphql.Marshaler {
+			return ec.marshalORound2ᚖcivicledgerᚋledgerᚐRound(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OpenRoundPayload_round(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OpenRoundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Round(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OpenRoundPayload_notice(ctx context.Context, field graphql.CollectedField, obj *model.OpenRoundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenRoundPayload_notice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Announcement) graphql.Marshaler {
+			return ec.marshalOAnnouncement2ᚖcivicledgerᚋledgerᚐAnnouncement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OpenRoundPayload_notice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OpenRoundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Announcement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OpenRoundPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OpenRoundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenRoundPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenRoundPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OpenRoundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Organization) (ret graphql.Marshaler) {
@@ -10894,6 +16458,70 @@ func (ec *executionContext) fieldContext_OrganizationEdge_node(_ context.Context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationPayload_organization(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationPayload_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationPayload_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12160,6 +17788,52 @@ func (ec *executionContext) fieldContext_Project_history(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Project_correctedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_correctedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().CorrectedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_correctedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Project_correctionReason(ctx context.Context, field graphql.CollectedField, obj *ledger.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_correctionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().CorrectionReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_correctionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, true, true, "String")
+}
+
 func (ec *executionContext) _ProjectConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProjectConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12562,6 +18236,70 @@ func (ec *executionContext) _ProjectFigures_hasAuditFindings(ctx context.Context
 }
 func (ec *executionContext) fieldContext_ProjectFigures_hasAuditFindings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectFigures", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProjectPayload_project(ctx context.Context, field graphql.CollectedField, obj *model.ProjectPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectPayload_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectPayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ProjectPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PublicObjection_announcement(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
@@ -13911,6 +19649,202 @@ func (ec *executionContext) fieldContext_Query_objectionQueue(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_corrections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_corrections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Corrections(ctx, fc.Args["filter"].(*model.CorrectionFilter), fc.Args["first"].(*int), fc.Args["offset"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CorrectionConnection) graphql.Marshaler {
+			return ec.marshalNCorrectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCorrectionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_corrections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CorrectionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_corrections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Viewer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖcivicledgerᚋledgerᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_drafts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_drafts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Drafts(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Draft) graphql.Marshaler {
+			return ec.marshalNDraft2ᚕᚖcivicledgerᚋledgerᚐDraftᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_drafts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Draft(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_apiTokens(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_apiTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().APITokens(ctx, fc.Args["login"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Token) graphql.Marshaler {
+			return ec.marshalNApiToken2ᚕᚖcivicledgerᚋledgerᚐTokenᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_apiTokens(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiToken(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_apiTokens_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["login"].(*string), fc.Args["actions"].([]string), fc.Args["first"].(*int), fc.Args["offset"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+			return ec.marshalNAuditEntryConnection2ᚖcivicledgerᚋgraphᚋmodelᚐAuditEntryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14267,6 +20201,107 @@ func (ec *executionContext) fieldContext_Report_version(_ context.Context, field
 	return graphql.NewScalarFieldContext("Report", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Report_correctedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_correctedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().CorrectedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_correctedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Report_correctionReason(ctx context.Context, field graphql.CollectedField, obj *ledger.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_correctionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().CorrectionReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_correctionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "String")
+}
+
+func (ec *executionContext) _Report_withdrawn(ctx context.Context, field graphql.CollectedField, obj *ledger.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_withdrawn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Withdrawn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_withdrawn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Report_history(ctx context.Context, field graphql.CollectedField, obj *ledger.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚕᚖcivicledgerᚋledgerᚐRevisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReportConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReportConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14436,6 +20471,70 @@ func (ec *executionContext) fieldContext_ReportEdge_node(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportPayload_report(ctx context.Context, field graphql.CollectedField, obj *model.ReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportPayload_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Report, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Report) graphql.Marshaler {
+			return ec.marshalOReport2ᚖcivicledgerᚋledgerᚐReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportPayload_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14992,6 +21091,61 @@ func (ec *executionContext) fieldContext_Revision_snapshot(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Revision", field, false, false, "String")
 }
 
+func (ec *executionContext) _RevokeApiTokenPayload_revokedTokenId(ctx context.Context, field graphql.CollectedField, obj *model.RevokeAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeApiTokenPayload_revokedTokenId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedTokenID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeApiTokenPayload_revokedTokenId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeApiTokenPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RevokeApiTokenPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RevokeAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeApiTokenPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeApiTokenPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevokeApiTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Round_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Round) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15492,6 +21646,102 @@ func (ec *executionContext) fieldContext_Scorecard_scores(_ context.Context, fie
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_IndicatorScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScorecardPayload_scorecard(ctx context.Context, field graphql.CollectedField, obj *model.ScorecardPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScorecardPayload_scorecard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scorecard, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Scorecard) graphql.Marshaler {
+			return ec.marshalOScorecard2ᚖcivicledgerᚋledgerᚐScorecard(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScorecardPayload_scorecard(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScorecardPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scorecard(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScorecardPayload_project(ctx context.Context, field graphql.CollectedField, obj *model.ScorecardPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScorecardPayload_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScorecardPayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScorecardPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScorecardPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ScorecardPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScorecardPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScorecardPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScorecardPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -16362,6 +22612,116 @@ func (ec *executionContext) _SearchHit_record(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_SearchHit_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchHit", field, true, true, "SearchRecord")
+}
+
+func (ec *executionContext) _SignInPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignInPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInPayload", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SignInPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖcivicledgerᚋledgerᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SignInPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SignInPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SignInPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _StageEvent_stage(ctx context.Context, field graphql.CollectedField, obj *ledger.StageEvent) (ret graphql.Marshaler) {
@@ -17247,6 +23607,171 @@ func (ec *executionContext) _Tranche_paidOn(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Tranche_paidOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tranche", field, false, false, "Date")
+}
+
+func (ec *executionContext) _TranchePayload_tranche(ctx context.Context, field graphql.CollectedField, obj *model.TranchePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranchePayload_tranche(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tranche, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Tranche) graphql.Marshaler {
+			return ec.marshalOTranche2ᚖcivicledgerᚋledgerᚐTranche(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TranchePayload_tranche(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranchePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tranche(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TranchePayload_project(ctx context.Context, field graphql.CollectedField, obj *model.TranchePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranchePayload_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TranchePayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranchePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TranchePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.TranchePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranchePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranchePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranchePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
 }
 
 func (ec *executionContext) _YearAmount_year(ctx context.Context, field graphql.CollectedField, obj *model.YearAmount) (ret graphql.Marshaler) {
@@ -18391,6 +24916,76 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddCaseStudyInput(ctx context.Context, obj any) (model.AddCaseStudyInput, error) {
+	var it model.AddCaseStudyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"collectionId", "projectCode", "title", "narrative", "position"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "collectionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CollectionID = data
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "narrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("narrative"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Narrative = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddCaseStudyInput unmarshals raw into the AddCaseStudyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddCaseStudyInput(ctx context.Context, raw any) (model.AddCaseStudyInput, error) {
+	var out model.AddCaseStudyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddCaseStudyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAnnouncementFilter(ctx context.Context, obj any) (portal.AnnouncementQuery, error) {
 	var it portal.AnnouncementQuery
 	if obj == nil {
@@ -18458,6 +25053,815 @@ func (ec *executionContext) unmarshalInputAnnouncementFilter(ctx context.Context
 func UnmarshalAnnouncementFilter(ctx context.Context, raw any) (portal.AnnouncementQuery, error) {
 	var out portal.AnnouncementQuery
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AnnouncementFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAssignAgenciesInput(ctx context.Context, obj any) (model.AssignAgenciesInput, error) {
+	var it model.AssignAgenciesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "evaluatorCode", "auditorCode"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "evaluatorCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evaluatorCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EvaluatorCode = data
+		case "auditorCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("auditorCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuditorCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignAgenciesInput unmarshals raw into the AssignAgenciesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignAgenciesInput(ctx context.Context, raw any) (model.AssignAgenciesInput, error) {
+	var out model.AssignAgenciesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignAgenciesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCorrectDocumentInput(ctx context.Context, obj any) (model.CorrectDocumentInput, error) {
+	var it model.CorrectDocumentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "version", "reason", "title", "body", "noticeEnd"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "noticeEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeEnd"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeEnd = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCorrectDocumentInput unmarshals raw into the CorrectDocumentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCorrectDocumentInput(ctx context.Context, raw any) (model.CorrectDocumentInput, error) {
+	var out model.CorrectDocumentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CorrectDocumentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCorrectProjectInput(ctx context.Context, obj any) (model.CorrectProjectInput, error) {
+	var it model.CorrectProjectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "version", "reason", "title", "summary", "targetGroup", "district", "serviceArea", "awarded", "coFunding"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "targetGroup":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetGroup"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetGroup = data
+		case "district":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("district"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.District = data
+		case "serviceArea":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceArea"))
+			data, err := ec.unmarshalOServiceArea2ᚖcivicledgerᚋledgerᚐServiceArea(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceArea = data
+		case "awarded":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("awarded"))
+			data, err := ec.unmarshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Awarded = data
+		case "coFunding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coFunding"))
+			data, err := ec.unmarshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoFunding = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCorrectProjectInput unmarshals raw into the CorrectProjectInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCorrectProjectInput(ctx context.Context, raw any) (model.CorrectProjectInput, error) {
+	var out model.CorrectProjectInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CorrectProjectInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCorrectionFilter(ctx context.Context, obj any) (model.CorrectionFilter, error) {
+	var it model.CorrectionFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organizations", "recordKinds", "kinds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organizations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizations"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Organizations = data
+		case "recordKinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordKinds"))
+			data, err := ec.unmarshalOCorrectedRecordKind2ᚕcivicledgerᚋgraphᚋmodelᚐCorrectedRecordKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordKinds = data
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOCorrectionKind2ᚕcivicledgerᚋledgerᚐCorrectionKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCorrectionFilter unmarshals raw into the CorrectionFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCorrectionFilter(ctx context.Context, raw any) (model.CorrectionFilter, error) {
+	var out model.CorrectionFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CorrectionFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateApiTokenInput(ctx context.Context, obj any) (model.CreateAPITokenInput, error) {
+	var it model.CreateAPITokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["expiresInDays"]; !present {
+		asMap["expiresInDays"] = 90
+	}
+
+	fieldsInOrder := [...]string{"name", "expiresInDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "expiresInDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresInDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresInDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateApiTokenInput unmarshals raw into the CreateApiTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateApiTokenInput(ctx context.Context, raw any) (model.CreateAPITokenInput, error) {
+	var out model.CreateAPITokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateApiTokenInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateCaseCollectionInput(ctx context.Context, obj any) (model.CreateCaseCollectionInput, error) {
+	var it model.CreateCaseCollectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"year", "title", "intro", "publishedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "intro":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("intro"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Intro = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCaseCollectionInput unmarshals raw into the CreateCaseCollectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCaseCollectionInput(ctx context.Context, raw any) (model.CreateCaseCollectionInput, error) {
+	var out model.CreateCaseCollectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCaseCollectionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDecideApprovalInput(ctx context.Context, obj any) (model.DecideApprovalInput, error) {
+	var it model.DecideApprovalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "approve", "reason", "decidedOn", "awarded"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "approve":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approve"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Approve = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "decidedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecidedOn = data
+		case "awarded":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("awarded"))
+			data, err := ec.unmarshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Awarded = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDecideApprovalInput unmarshals raw into the DecideApprovalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDecideApprovalInput(ctx context.Context, raw any) (model.DecideApprovalInput, error) {
+	var out model.DecideApprovalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DecideApprovalInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDocumentInput(ctx context.Context, obj any) (model.DocumentInput, error) {
+	var it model.DocumentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "title", "body", "publishedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDocumentInput unmarshals raw into the DocumentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDocumentInput(ctx context.Context, raw any) (model.DocumentInput, error) {
+	var out model.DocumentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DocumentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIndicatorInput(ctx context.Context, obj any) (model.IndicatorInput, error) {
+	var it model.IndicatorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "guidance", "weight", "maxScore"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "guidance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("guidance"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Guidance = data
+		case "weight":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weight"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weight = data
+		case "maxScore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxScore"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxScore = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIndicatorInput unmarshals raw into the IndicatorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIndicatorInput(ctx context.Context, raw any) (model.IndicatorInput, error) {
+	var out model.IndicatorInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IndicatorInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMetricValueInput(ctx context.Context, obj any) (model.MetricValueInput, error) {
+	var it model.MetricValueInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "value", "target"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNMetricKind2civicledgerᚋledgerᚐMetricKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNInt642int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "target":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("target"))
+			data, err := ec.unmarshalOInt642ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Target = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMetricValueInput unmarshals raw into the MetricValueInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMetricValueInput(ctx context.Context, raw any) (model.MetricValueInput, error) {
+	var out model.MetricValueInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MetricValueInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNoticeTextInput(ctx context.Context, obj any) (model.NoticeTextInput, error) {
+	var it model.NoticeTextInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "title", "body", "publishedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNoticeTextInput unmarshals raw into the NoticeTextInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNoticeTextInput(ctx context.Context, raw any) (model.NoticeTextInput, error) {
+	var out model.NoticeTextInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NoticeTextInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOpenRoundInput(ctx context.Context, obj any) (model.OpenRoundInput, error) {
+	var it model.OpenRoundInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"year", "title", "budget", "description", "opensOn", "closesOn", "notice"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "budget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("budget"))
+			data, err := ec.unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Budget = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "opensOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("opensOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpensOn = data
+		case "closesOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closesOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosesOn = data
+		case "notice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notice"))
+			data, err := ec.unmarshalNNoticeTextInput2ᚖcivicledgerᚋgraphᚋmodelᚐNoticeTextInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notice = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOpenRoundInput unmarshals raw into the OpenRoundInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOpenRoundInput(ctx context.Context, raw any) (model.OpenRoundInput, error) {
+	var out model.OpenRoundInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OpenRoundInput", raw, &out)
 	return out, err
 }
 
@@ -18672,6 +26076,741 @@ func UnmarshalProjectOrder(ctx context.Context, raw any) (model.ProjectOrder, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPublishIndicatorSetInput(ctx context.Context, obj any) (model.PublishIndicatorSetInput, error) {
+	var it model.PublishIndicatorSetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "name", "edition", "publishedOn", "indicators"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNReviewKind2civicledgerᚋledgerᚐReviewKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "edition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("edition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Edition = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		case "indicators":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("indicators"))
+			data, err := ec.unmarshalNIndicatorInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐIndicatorInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Indicators = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishIndicatorSetInput unmarshals raw into the PublishIndicatorSetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishIndicatorSetInput(ctx context.Context, raw any) (model.PublishIndicatorSetInput, error) {
+	var out model.PublishIndicatorSetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishIndicatorSetInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPublishNoticeInput(ctx context.Context, obj any) (model.PublishNoticeInput, error) {
+	var it model.PublishNoticeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "title", "body", "publishedOn", "noticeStart", "noticeEnd", "roundYear", "projectCodes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		case "noticeStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeStart"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeStart = data
+		case "noticeEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeEnd"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeEnd = data
+		case "roundYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roundYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoundYear = data
+		case "projectCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCodes"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCodes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishNoticeInput unmarshals raw into the PublishNoticeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishNoticeInput(ctx context.Context, raw any) (model.PublishNoticeInput, error) {
+	var out model.PublishNoticeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishNoticeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPublishReportDraftInput(ctx context.Context, obj any) (model.PublishReportDraftInput, error) {
+	var it model.PublishReportDraftInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishReportDraftInput unmarshals raw into the PublishReportDraftInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishReportDraftInput(ctx context.Context, raw any) (model.PublishReportDraftInput, error) {
+	var out model.PublishReportDraftInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishReportDraftInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordAcceptanceInput(ctx context.Context, obj any) (model.RecordAcceptanceInput, error) {
+	var it model.RecordAcceptanceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "acceptedOn", "report"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "acceptedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acceptedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcceptedOn = data
+		case "report":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("report"))
+			data, err := ec.unmarshalNDocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Report = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordAcceptanceInput unmarshals raw into the RecordAcceptanceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordAcceptanceInput(ctx context.Context, raw any) (model.RecordAcceptanceInput, error) {
+	var out model.RecordAcceptanceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordAcceptanceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordAgreementInput(ctx context.Context, obj any) (model.RecordAgreementInput, error) {
+	var it model.RecordAgreementInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "signedOn", "coFunding", "agreement"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "signedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedOn = data
+		case "coFunding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coFunding"))
+			data, err := ec.unmarshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoFunding = data
+		case "agreement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreement"))
+			data, err := ec.unmarshalNDocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Agreement = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordAgreementInput unmarshals raw into the RecordAgreementInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordAgreementInput(ctx context.Context, raw any) (model.RecordAgreementInput, error) {
+	var out model.RecordAgreementInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordAgreementInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordAuditInput(ctx context.Context, obj any) (model.RecordAuditInput, error) {
+	var it model.RecordAuditInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "auditedOn", "result", "findings", "spent", "recovered", "report"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "auditedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("auditedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuditedOn = data
+		case "result":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("result"))
+			data, err := ec.unmarshalNAuditResult2civicledgerᚋledgerᚐAuditResult(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Result = data
+		case "findings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findings"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Findings = data
+		case "spent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("spent"))
+			data, err := ec.unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Spent = data
+		case "recovered":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recovered"))
+			data, err := ec.unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Recovered = data
+		case "report":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("report"))
+			data, err := ec.unmarshalODocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Report = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordAuditInput unmarshals raw into the RecordAuditInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordAuditInput(ctx context.Context, raw any) (model.RecordAuditInput, error) {
+	var out model.RecordAuditInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordAuditInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordReviewInput(ctx context.Context, obj any) (model.RecordReviewInput, error) {
+	var it model.RecordReviewInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "indicatorSetId", "reviewedOn", "comment", "scores", "reviewerCode", "correctionsRequired"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "indicatorSetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("indicatorSetId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IndicatorSetID = data
+		case "reviewedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewedOn = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "scores":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scores"))
+			data, err := ec.unmarshalNScoreInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐScoreInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scores = data
+		case "reviewerCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewerCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewerCode = data
+		case "correctionsRequired":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionsRequired"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectionsRequired = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordReviewInput unmarshals raw into the RecordReviewInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordReviewInput(ctx context.Context, raw any) (model.RecordReviewInput, error) {
+	var out model.RecordReviewInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordReviewInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordTrancheInput(ctx context.Context, obj any) (model.RecordTrancheInput, error) {
+	var it model.RecordTrancheInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "kind", "amount", "paidOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNTrancheKind2civicledgerᚋledgerᚐTrancheKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "paidOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordTrancheInput unmarshals raw into the RecordTrancheInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordTrancheInput(ctx context.Context, raw any) (model.RecordTrancheInput, error) {
+	var out model.RecordTrancheInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordTrancheInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegisterApplicationInput(ctx context.Context, obj any) (model.RegisterApplicationInput, error) {
+	var it model.RegisterApplicationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "roundYear", "title", "serviceArea", "district", "targetGroup", "summary", "requested", "appliedOn", "undertakerCode"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "roundYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roundYear"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoundYear = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "serviceArea":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceArea"))
+			data, err := ec.unmarshalNServiceArea2civicledgerᚋledgerᚐServiceArea(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceArea = data
+		case "district":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("district"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.District = data
+		case "targetGroup":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetGroup"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetGroup = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "requested":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requested"))
+			data, err := ec.unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Requested = data
+		case "appliedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appliedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppliedOn = data
+		case "undertakerCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("undertakerCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UndertakerCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegisterApplicationInput unmarshals raw into the RegisterApplicationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterApplicationInput(ctx context.Context, raw any) (model.RegisterApplicationInput, error) {
+	var out model.RegisterApplicationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterApplicationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegisterOrganizationInput(ctx context.Context, obj any) (model.RegisterOrganizationInput, error) {
+	var it model.RegisterOrganizationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"creditCode", "name", "kind", "district", "description", "foundedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "creditCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creditCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreditCode = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNOrganizationKind2civicledgerᚋledgerᚐOrgKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "district":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("district"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.District = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "foundedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FoundedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegisterOrganizationInput unmarshals raw into the RegisterOrganizationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterOrganizationInput(ctx context.Context, raw any) (model.RegisterOrganizationInput, error) {
+	var out model.RegisterOrganizationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterOrganizationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj any) (portal.ReportQuery, error) {
 	var it portal.ReportQuery
 	if obj == nil {
@@ -18746,6 +26885,181 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 func UnmarshalReportFilter(ctx context.Context, raw any) (portal.ReportQuery, error) {
 	var out portal.ReportQuery
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeApiTokenInput(ctx context.Context, obj any) (model.RevokeAPITokenInput, error) {
+	var it model.RevokeAPITokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeApiTokenInput unmarshals raw into the RevokeApiTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeApiTokenInput(ctx context.Context, raw any) (model.RevokeAPITokenInput, error) {
+	var out model.RevokeAPITokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeApiTokenInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSaveReportDraftInput(ctx context.Context, obj any) (model.SaveReportDraftInput, error) {
+	var it model.SaveReportDraftInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "kind", "projectCode", "code", "title", "body", "publishedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNReportKind2civicledgerᚋledgerᚐReportKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSaveReportDraftInput unmarshals raw into the SaveReportDraftInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSaveReportDraftInput(ctx context.Context, raw any) (model.SaveReportDraftInput, error) {
+	var out model.SaveReportDraftInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SaveReportDraftInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScoreInput(ctx context.Context, obj any) (model.ScoreInput, error) {
+	var it model.ScoreInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"position", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScoreInput unmarshals raw into the ScoreInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScoreInput(ctx context.Context, raw any) (model.ScoreInput, error) {
+	var out model.ScoreInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScoreInput", raw, &out)
 	return out, err
 }
 
@@ -18833,6 +27147,55 @@ func UnmarshalSearchFilter(ctx context.Context, raw any) (portal.SearchQuery, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSignInInput(ctx context.Context, obj any) (model.SignInInput, error) {
+	var it model.SignInInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"login", "password"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "login":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("login"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Login = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSignInInput unmarshals raw into the SignInInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSignInInput(ctx context.Context, raw any) (model.SignInInput, error) {
+	var out model.SignInInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SignInInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputStatsOrder(ctx context.Context, obj any) (model.StatsOrder, error) {
 	var it model.StatsOrder
 	if obj == nil {
@@ -18883,6 +27246,244 @@ func (ec *executionContext) unmarshalInputStatsOrder(ctx context.Context, obj an
 func UnmarshalStatsOrder(ctx context.Context, raw any) (model.StatsOrder, error) {
 	var out model.StatsOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "StatsOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSubmitQuarterlyReportInput(ctx context.Context, obj any) (model.SubmitQuarterlyReportInput, error) {
+	var it model.SubmitQuarterlyReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "report", "periodStart", "periodEnd", "metrics"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "report":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("report"))
+			data, err := ec.unmarshalNDocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Report = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "metrics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metrics"))
+			data, err := ec.unmarshalOMetricValueInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metrics = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubmitQuarterlyReportInput unmarshals raw into the SubmitQuarterlyReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitQuarterlyReportInput(ctx context.Context, raw any) (model.SubmitQuarterlyReportInput, error) {
+	var out model.SubmitQuarterlyReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitQuarterlyReportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTerminateProjectInput(ctx context.Context, obj any) (model.TerminateProjectInput, error) {
+	var it model.TerminateProjectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "reason", "terminatedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "terminatedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("terminatedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TerminatedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTerminateProjectInput unmarshals raw into the TerminateProjectInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTerminateProjectInput(ctx context.Context, raw any) (model.TerminateProjectInput, error) {
+	var out model.TerminateProjectInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TerminateProjectInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputVerifyMetricsInput(ctx context.Context, obj any) (model.VerifyMetricsInput, error) {
+	var it model.VerifyMetricsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "periodStart", "periodEnd", "metrics"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "metrics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metrics"))
+			data, err := ec.unmarshalNMetricValueInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metrics = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVerifyMetricsInput unmarshals raw into the VerifyMetricsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVerifyMetricsInput(ctx context.Context, raw any) (model.VerifyMetricsInput, error) {
+	var out model.VerifyMetricsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VerifyMetricsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWithdrawInput(ctx context.Context, obj any) (model.WithdrawInput, error) {
+	var it model.WithdrawInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWithdrawInput unmarshals raw into the WithdrawInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWithdrawInput(ctx context.Context, raw any) (model.WithdrawInput, error) {
+	var out model.WithdrawInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WithdrawInput", raw, &out)
 	return out, err
 }
 
@@ -19003,6 +27604,65 @@ func (ec *executionContext) _SearchRecord(ctx context.Context, sel ast.Selection
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var accountImplementors = []string{"Account"}
+
+func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, obj *ledger.Account) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Account")
+		case "login":
+			out.Values[i] = ec._Account_login(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Account_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_organization(ctx, field, obj)
+				})
+		case "roles":
+			out.Values[i] = ec._Account_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Account_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "disabled":
+			out.Values[i] = ec._Account_disabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var agencyScoreImplementors = []string{"AgencyScore"}
 
@@ -19188,6 +27848,30 @@ func (ec *executionContext) _Announcement(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Announcement_noticeWorkingDays(ctx, field, obj)
 				})
+		case "correctedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_correctedAt(ctx, field, obj)
+				})
+		case "correctionReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_correctionReason(ctx, field, obj)
+				})
+		case "withdrawn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_withdrawn(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_history(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19291,6 +27975,109 @@ func (ec *executionContext) _AnnouncementEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var announcementPayloadImplementors = []string{"AnnouncementPayload"}
+
+func (ec *executionContext) _AnnouncementPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AnnouncementPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, announcementPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AnnouncementPayload")
+		case "announcement":
+			out.Values[i] = ec._AnnouncementPayload_announcement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AnnouncementPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var apiTokenImplementors = []string{"ApiToken"}
+
+func (ec *executionContext) _ApiToken(ctx context.Context, sel ast.SelectionSet, obj *ledger.Token) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, apiTokenImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApiToken")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiToken_id(ctx, field, obj)
+				})
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiToken_kind(ctx, field, obj)
+				})
+		case "name":
+			out.Values[i] = ec._ApiToken_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ApiToken_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ApiToken_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastUsedAt":
+			out.Values[i] = ec._ApiToken_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokedAt":
+			out.Values[i] = ec._ApiToken_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditImplementors = []string{"Audit"}
 
 func (ec *executionContext) _Audit(ctx context.Context, sel ast.SelectionSet, obj *ledger.Audit) graphql.Marshaler {
@@ -19345,6 +28132,174 @@ func (ec *executionContext) _Audit(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Audit_report(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryImplementors = []string{"AuditEntry"}
+
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *ledger.AuditEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntry")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_id(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._AuditEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "login":
+			out.Values[i] = ec._AuditEntry_login(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "role":
+			out.Values[i] = ec._AuditEntry_role(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_organization(ctx, field, obj)
+				})
+		case "action":
+			out.Values[i] = ec._AuditEntry_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_entity(ctx, field, obj)
+				})
+		case "entityId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_entityId(ctx, field, obj)
+				})
+		case "summary":
+			out.Values[i] = ec._AuditEntry_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "credential":
+			out.Values[i] = ec._AuditEntry_credential(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "client":
+			out.Values[i] = ec._AuditEntry_client(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
+
+func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEntryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntryConnection")
+		case "nodes":
+			out.Values[i] = ec._AuditEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AuditEntryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditPayloadImplementors = []string{"AuditPayload"}
+
+func (ec *executionContext) _AuditPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuditPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditPayload")
+		case "audit":
+			out.Values[i] = ec._AuditPayload_audit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._AuditPayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AuditPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19422,6 +28377,44 @@ func (ec *executionContext) _CaseCollection(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var caseCollectionPayloadImplementors = []string{"CaseCollectionPayload"}
+
+func (ec *executionContext) _CaseCollectionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CaseCollectionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseCollectionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CaseCollectionPayload")
+		case "caseCollection":
+			out.Values[i] = ec._CaseCollectionPayload_caseCollection(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CaseCollectionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var caseStudyImplementors = []string{"CaseStudy", "SearchRecord"}
 
 func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet, obj *ledger.CaseStudy) graphql.Marshaler {
@@ -19455,6 +28448,44 @@ func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CaseStudy_collection(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var caseStudyPayloadImplementors = []string{"CaseStudyPayload"}
+
+func (ec *executionContext) _CaseStudyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CaseStudyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CaseStudyPayload")
+		case "caseStudy":
+			out.Values[i] = ec._CaseStudyPayload_caseStudy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CaseStudyPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19568,6 +28599,170 @@ func (ec *executionContext) _CommentConnection(ctx context.Context, sel ast.Sele
 			}
 		case "totalCount":
 			out.Values[i] = ec._CommentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var correctionImplementors = []string{"Correction"}
+
+func (ec *executionContext) _Correction(ctx context.Context, sel ast.SelectionSet, obj *ledger.Correction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, correctionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Correction")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_id(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._Correction_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordKind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_recordKind(ctx, field, obj)
+				})
+		case "recordCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_recordCode(ctx, field, obj)
+				})
+		case "version":
+			out.Values[i] = ec._Correction_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._Correction_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_organization(ctx, field, obj)
+				})
+		case "role":
+			out.Values[i] = ec._Correction_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "correctedAt":
+			out.Values[i] = ec._Correction_correctedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "project":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_project(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var correctionConnectionImplementors = []string{"CorrectionConnection"}
+
+func (ec *executionContext) _CorrectionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CorrectionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, correctionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CorrectionConnection")
+		case "nodes":
+			out.Values[i] = ec._CorrectionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CorrectionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createApiTokenPayloadImplementors = []string{"CreateApiTokenPayload"}
+
+func (ec *executionContext) _CreateApiTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPITokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createApiTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateApiTokenPayload")
+		case "secret":
+			out.Values[i] = ec._CreateApiTokenPayload_secret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "token":
+			out.Values[i] = ec._CreateApiTokenPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreateApiTokenPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19715,6 +28910,121 @@ func (ec *executionContext) _DimensionFigures(ctx context.Context, sel ast.Selec
 		case "distribution":
 			out.Values[i] = ec._DimensionFigures_distribution(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var draftImplementors = []string{"Draft"}
+
+func (ec *executionContext) _Draft(ctx context.Context, sel ast.SelectionSet, obj *ledger.Draft) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, draftImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Draft")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Draft_id(ctx, field, obj)
+				})
+		case "code":
+			out.Values[i] = ec._Draft_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Draft_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Draft_kind(ctx, field, obj)
+				})
+		case "projectCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Draft_projectCode(ctx, field, obj)
+				})
+		case "body":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Draft_body(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Draft_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Draft_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "publishedAt":
+			out.Values[i] = ec._Draft_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var draftPayloadImplementors = []string{"DraftPayload"}
+
+func (ec *executionContext) _DraftPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DraftPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, draftPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DraftPayload")
+		case "draft":
+			out.Values[i] = ec._DraftPayload_draft(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DraftPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -20039,6 +29349,44 @@ func (ec *executionContext) _IndicatorSet(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var indicatorSetPayloadImplementors = []string{"IndicatorSetPayload"}
+
+func (ec *executionContext) _IndicatorSetPayload(ctx context.Context, sel ast.SelectionSet, obj *model.IndicatorSetPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorSetPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IndicatorSetPayload")
+		case "indicatorSet":
+			out.Values[i] = ec._IndicatorSetPayload_indicatorSet(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._IndicatorSetPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var metricImplementors = []string{"Metric"}
 
 func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, obj *ledger.Metric) graphql.Marshaler {
@@ -20236,6 +29584,238 @@ func (ec *executionContext) _ModerationItem(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "signIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signIn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createApiToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createApiToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeApiToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeApiToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerOrganization":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerOrganization(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openRound":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_openRound(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishIndicatorSet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishIndicatorSet(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignAgencies":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignAgencies(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordReview":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordReview(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decideApproval":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decideApproval(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishApprovalNotice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishApprovalNotice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordAgreement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordAgreement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordTranche":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordTranche(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitQuarterlyReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitQuarterlyReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verifyMetrics":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_verifyMetrics(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordAudit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordAudit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordAcceptance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordAcceptance(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishResultAnnouncement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishResultAnnouncement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "terminateProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_terminateProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCaseCollection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCaseCollection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addCaseStudy":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addCaseStudy(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "correctProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_correctProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "correctReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_correctReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withdrawReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "correctAnnouncement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_correctAnnouncement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawAnnouncement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withdrawAnnouncement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "saveReportDraft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveReportDraft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishReportDraft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishReportDraft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var noticeWorkingDaysImplementors = []string{"NoticeWorkingDays"}
 
 func (ec *executionContext) _NoticeWorkingDays(ctx context.Context, sel ast.SelectionSet, obj *model.NoticeWorkingDays) graphql.Marshaler {
@@ -20385,6 +29965,49 @@ func (ec *executionContext) _ObjectionItem(ctx context.Context, sel ast.Selectio
 			}
 		case "receivedAt":
 			out.Values[i] = ec._ObjectionItem_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var openRoundPayloadImplementors = []string{"OpenRoundPayload"}
+
+func (ec *executionContext) _OpenRoundPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OpenRoundPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, openRoundPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OpenRoundPayload")
+		case "round":
+			out.Values[i] = ec._OpenRoundPayload_round(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "notice":
+			out.Values[i] = ec._OpenRoundPayload_notice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OpenRoundPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20571,6 +30194,44 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "node":
 			out.Values[i] = ec._OrganizationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationPayloadImplementors = []string{"OrganizationPayload"}
+
+func (ec *executionContext) _OrganizationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationPayload")
+		case "organization":
+			out.Values[i] = ec._OrganizationPayload_organization(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OrganizationPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20941,6 +30602,18 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Project_history(ctx, field, obj)
 				})
+		case "correctedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_correctedAt(ctx, field, obj)
+				})
+		case "correctionReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_correctionReason(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21105,6 +30778,44 @@ func (ec *executionContext) _ProjectFigures(ctx context.Context, sel ast.Selecti
 			out.Values[i] = ec._ProjectFigures_hasAuditFindings(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var projectPayloadImplementors = []string{"ProjectPayload"}
+
+func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProjectPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectPayload")
+		case "project":
+			out.Values[i] = ec._ProjectPayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ProjectPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21377,6 +31088,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_objectionQueue(ctx, field)
 				})
+		case "corrections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_corrections(ctx, field)
+				})
+		case "viewer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewer(ctx, field)
+				})
+		case "drafts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_drafts(ctx, field)
+				})
+		case "apiTokens":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_apiTokens(ctx, field)
+				})
+		case "auditLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditLog(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -21479,6 +31220,30 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "correctedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_correctedAt(ctx, field, obj)
+				})
+		case "correctionReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_correctionReason(ctx, field, obj)
+				})
+		case "withdrawn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_withdrawn(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_history(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21562,6 +31327,44 @@ func (ec *executionContext) _ReportEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "node":
 			out.Values[i] = ec._ReportEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportPayloadImplementors = []string{"ReportPayload"}
+
+func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportPayload")
+		case "report":
+			out.Values[i] = ec._ReportPayload_report(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ReportPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21832,6 +31635,44 @@ func (ec *executionContext) _Revision(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var revokeApiTokenPayloadImplementors = []string{"RevokeApiTokenPayload"}
+
+func (ec *executionContext) _RevokeApiTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeAPITokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeApiTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeApiTokenPayload")
+		case "revokedTokenId":
+			out.Values[i] = ec._RevokeApiTokenPayload_revokedTokenId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RevokeApiTokenPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roundImplementors = []string{"Round", "Node"}
 
 func (ec *executionContext) _Round(ctx context.Context, sel ast.SelectionSet, obj *ledger.Round) graphql.Marshaler {
@@ -22007,6 +31848,49 @@ func (ec *executionContext) _Scorecard(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Scorecard_scores(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scorecardPayloadImplementors = []string{"ScorecardPayload"}
+
+func (ec *executionContext) _ScorecardPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ScorecardPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scorecardPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScorecardPayload")
+		case "scorecard":
+			out.Values[i] = ec._ScorecardPayload_scorecard(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._ScorecardPayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ScorecardPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22317,6 +32201,54 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SearchHit_record(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signInPayloadImplementors = []string{"SignInPayload"}
+
+func (ec *executionContext) _SignInPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SignInPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signInPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignInPayload")
+		case "token":
+			out.Values[i] = ec._SignInPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._SignInPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._SignInPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SignInPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22645,6 +32577,92 @@ func (ec *executionContext) _Tranche(ctx context.Context, sel ast.SelectionSet, 
 			out.Values[i] = ec._Tranche_paidOn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tranchePayloadImplementors = []string{"TranchePayload"}
+
+func (ec *executionContext) _TranchePayload(ctx context.Context, sel ast.SelectionSet, obj *model.TranchePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tranchePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TranchePayload")
+		case "tranche":
+			out.Values[i] = ec._TranchePayload_tranche(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._TranchePayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._TranchePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userErrorImplementors = []string{"UserError"}
+
+func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserError")
+		case "field":
+			out.Values[i] = ec._UserError_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._UserError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._UserError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -23068,6 +33086,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAddCaseStudyInput2civicledgerᚋgraphᚋmodelᚐAddCaseStudyInput(ctx context.Context, v any) (model.AddCaseStudyInput, error) {
+	res, err := ec.unmarshalInputAddCaseStudyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAgencyCriterion2civicledgerᚋgraphᚋmodelᚐAgencyCriterion(ctx context.Context, v any) (model.AgencyCriterion, error) {
 	var res model.AgencyCriterion
 	err := res.UnmarshalGQL(v)
@@ -23180,6 +33203,43 @@ func (ec *executionContext) marshalNAnnouncementKind2civicledgerᚋledgerᚐAnno
 	return res
 }
 
+func (ec *executionContext) marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx context.Context, sel ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AnnouncementPayload!")
+		return graphql.Null
+	}
+	return ec._AnnouncementPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNApiToken2ᚕᚖcivicledgerᚋledgerᚐTokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Token) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx context.Context, sel ast.SelectionSet, v *ledger.Token) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApiToken!")
+		return graphql.Null
+	}
+	return ec._ApiToken(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAssignAgenciesInput2civicledgerᚋgraphᚋmodelᚐAssignAgenciesInput(ctx context.Context, v any) (model.AssignAgenciesInput, error) {
+	res, err := ec.unmarshalInputAssignAgenciesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAudit2ᚕᚖcivicledgerᚋledgerᚐAuditᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Audit) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23202,6 +33262,46 @@ func (ec *executionContext) marshalNAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx co
 		return graphql.Null
 	}
 	return ec._Audit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚕᚖcivicledgerᚋledgerᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.AuditEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEntry2ᚖcivicledgerᚋledgerᚐAuditEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚖcivicledgerᚋledgerᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *ledger.AuditEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntry!")
+		return graphql.Null
+	}
+	return ec._AuditEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEntryConnection2ᚖcivicledgerᚋgraphᚋmodelᚐAuditEntryConnection(ctx context.Context, sel ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntryConnection!")
+		return graphql.Null
+	}
+	return ec._AuditEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAuditPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuditPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditPayload!")
+		return graphql.Null
+	}
+	return ec._AuditPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNAuditResult2civicledgerᚋledgerᚐAuditResult(ctx context.Context, v any) (ledger.AuditResult, error) {
@@ -23256,6 +33356,14 @@ func (ec *executionContext) marshalNCaseCollection2ᚖcivicledgerᚋledgerᚐCas
 	return ec._CaseCollection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCaseCollectionPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseCollectionPayload(ctx context.Context, sel ast.SelectionSet, v *model.CaseCollectionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CaseCollectionPayload!")
+		return graphql.Null
+	}
+	return ec._CaseCollectionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCaseStudy2ᚕᚖcivicledgerᚋledgerᚐCaseStudyᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.CaseStudy) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23278,6 +33386,14 @@ func (ec *executionContext) marshalNCaseStudy2ᚖcivicledgerᚋledgerᚐCaseStud
 		return graphql.Null
 	}
 	return ec._CaseStudy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCaseStudyPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseStudyPayload(ctx context.Context, sel ast.SelectionSet, v *model.CaseStudyPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CaseStudyPayload!")
+		return graphql.Null
+	}
+	return ec._CaseStudyPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNComment2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCommentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Comment) graphql.Marshaler {
@@ -23310,6 +33426,91 @@ func (ec *executionContext) marshalNCommentConnection2ᚖcivicledgerᚋgraphᚋm
 		return graphql.Null
 	}
 	return ec._CommentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCorrectDocumentInput2civicledgerᚋgraphᚋmodelᚐCorrectDocumentInput(ctx context.Context, v any) (model.CorrectDocumentInput, error) {
+	res, err := ec.unmarshalInputCorrectDocumentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCorrectProjectInput2civicledgerᚋgraphᚋmodelᚐCorrectProjectInput(ctx context.Context, v any) (model.CorrectProjectInput, error) {
+	res, err := ec.unmarshalInputCorrectProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCorrectedRecordKind2civicledgerᚋgraphᚋmodelᚐCorrectedRecordKind(ctx context.Context, v any) (model.CorrectedRecordKind, error) {
+	var res model.CorrectedRecordKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCorrectedRecordKind2civicledgerᚋgraphᚋmodelᚐCorrectedRecordKind(ctx context.Context, sel ast.SelectionSet, v model.CorrectedRecordKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCorrection2ᚕᚖcivicledgerᚋledgerᚐCorrectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Correction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCorrection2ᚖcivicledgerᚋledgerᚐCorrection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCorrection2ᚖcivicledgerᚋledgerᚐCorrection(ctx context.Context, sel ast.SelectionSet, v *ledger.Correction) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Correction!")
+		return graphql.Null
+	}
+	return ec._Correction(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCorrectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCorrectionConnection(ctx context.Context, sel ast.SelectionSet, v *model.CorrectionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CorrectionConnection!")
+		return graphql.Null
+	}
+	return ec._CorrectionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCorrectionKind2civicledgerᚋledgerᚐCorrectionKind(ctx context.Context, v any) (ledger.CorrectionKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := ledger.CorrectionKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCorrectionKind2civicledgerᚋledgerᚐCorrectionKind(ctx context.Context, sel ast.SelectionSet, v ledger.CorrectionKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CorrectionKind!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNCreateApiTokenInput2civicledgerᚋgraphᚋmodelᚐCreateAPITokenInput(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
+	res, err := ec.unmarshalInputCreateApiTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCreateAPITokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateAPITokenPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateApiTokenPayload!")
+		return graphql.Null
+	}
+	return ec._CreateApiTokenPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateCaseCollectionInput2civicledgerᚋgraphᚋmodelᚐCreateCaseCollectionInput(ctx context.Context, v any) (model.CreateCaseCollectionInput, error) {
+	res, err := ec.unmarshalInputCreateCaseCollectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCriterionScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCriterionScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CriterionScore) graphql.Marshaler {
@@ -23372,6 +33573,11 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNDecideApprovalInput2civicledgerᚋgraphᚋmodelᚐDecideApprovalInput(ctx context.Context, v any) (model.DecideApprovalInput, error) {
+	res, err := ec.unmarshalInputDecideApprovalInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNDimensionFigures2ᚕᚖcivicledgerᚋgraphᚋmodelᚐDimensionFiguresᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DimensionFigures) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23394,6 +33600,43 @@ func (ec *executionContext) marshalNDimensionFigures2ᚖcivicledgerᚋgraphᚋmo
 		return graphql.Null
 	}
 	return ec._DimensionFigures(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx context.Context, v any) (*model.DocumentInput, error) {
+	res, err := ec.unmarshalInputDocumentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDraft2ᚕᚖcivicledgerᚋledgerᚐDraftᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Draft) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDraft2ᚖcivicledgerᚋledgerᚐDraft(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDraft2ᚖcivicledgerᚋledgerᚐDraft(ctx context.Context, sel ast.SelectionSet, v *ledger.Draft) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Draft!")
+		return graphql.Null
+	}
+	return ec._Draft(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDraftPayload2ᚖcivicledgerᚋgraphᚋmodelᚐDraftPayload(ctx context.Context, sel ast.SelectionSet, v *model.DraftPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DraftPayload!")
+		return graphql.Null
+	}
+	return ec._DraftPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEnumLabel2ᚕᚖcivicledgerᚋgraphᚋmodelᚐEnumLabelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnumLabel) graphql.Marshaler {
@@ -23529,6 +33772,25 @@ func (ec *executionContext) marshalNIndicator2ᚖcivicledgerᚋledgerᚐIndicato
 	return ec._Indicator(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNIndicatorInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐIndicatorInputᚄ(ctx context.Context, v any) ([]*model.IndicatorInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.IndicatorInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNIndicatorInput2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNIndicatorInput2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorInput(ctx context.Context, v any) (*model.IndicatorInput, error) {
+	res, err := ec.unmarshalInputIndicatorInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNIndicatorScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐIndicatorScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IndicatorScore) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23575,6 +33837,14 @@ func (ec *executionContext) marshalNIndicatorSet2ᚖcivicledgerᚋledgerᚐIndic
 		return graphql.Null
 	}
 	return ec._IndicatorSet(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIndicatorSetPayload2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorSetPayload(ctx context.Context, sel ast.SelectionSet, v *model.IndicatorSetPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IndicatorSetPayload!")
+		return graphql.Null
+	}
+	return ec._IndicatorSetPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -23643,6 +33913,25 @@ func (ec *executionContext) marshalNMetricKind2civicledgerᚋledgerᚐMetricKind
 	return res
 }
 
+func (ec *executionContext) unmarshalNMetricValueInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInputᚄ(ctx context.Context, v any) ([]*model.MetricValueInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.MetricValueInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMetricValueInput2ᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNMetricValueInput2ᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInput(ctx context.Context, v any) (*model.MetricValueInput, error) {
+	res, err := ec.unmarshalInputMetricValueInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNModerationConnection2ᚖcivicledgerᚋgraphᚋmodelᚐModerationConnection(ctx context.Context, sel ast.SelectionSet, v *model.ModerationConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ModerationConnection!")
@@ -23709,6 +33998,11 @@ func (ec *executionContext) marshalNNode2ᚕcivicledgerᚋledgerᚐNode(ctx cont
 	return ret
 }
 
+func (ec *executionContext) unmarshalNNoticeTextInput2ᚖcivicledgerᚋgraphᚋmodelᚐNoticeTextInput(ctx context.Context, v any) (*model.NoticeTextInput, error) {
+	res, err := ec.unmarshalInputNoticeTextInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNObjectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionConnection(ctx context.Context, sel ast.SelectionSet, v *model.ObjectionConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ObjectionConnection!")
@@ -23749,6 +34043,19 @@ func (ec *executionContext) unmarshalNObjectionState2civicledgerᚋgraphᚋmodel
 
 func (ec *executionContext) marshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx context.Context, sel ast.SelectionSet, v model.ObjectionState) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNOpenRoundInput2civicledgerᚋgraphᚋmodelᚐOpenRoundInput(ctx context.Context, v any) (model.OpenRoundInput, error) {
+	res, err := ec.unmarshalInputOpenRoundInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOpenRoundPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOpenRoundPayload(ctx context.Context, sel ast.SelectionSet, v *model.OpenRoundPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OpenRoundPayload!")
+		return graphql.Null
+	}
+	return ec._OpenRoundPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖcivicledgerᚋledgerᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Organization) graphql.Marshaler {
@@ -23819,6 +34126,14 @@ func (ec *executionContext) marshalNOrganizationKind2civicledgerᚋledgerᚐOrgK
 		graphql.AddInvalidNullFromMarshaler(ctx, "OrganizationKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNOrganizationPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationPayload!")
+		return graphql.Null
+	}
+	return ec._OrganizationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOutcome2civicledgerᚋledgerᚐOutcome(ctx context.Context, v any) (ledger.Outcome, error) {
@@ -23969,6 +34284,14 @@ func (ec *executionContext) marshalNProjectOrderField2civicledgerᚋledgerᚐPro
 	return res
 }
 
+func (ec *executionContext) marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProjectPayload!")
+		return graphql.Null
+	}
+	return ec._ProjectPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNProjectScope2civicledgerᚋledgerᚐProjectScope(ctx context.Context, v any) (ledger.ProjectScope, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := ledger.ProjectScope(tmp)
@@ -24022,6 +34345,21 @@ func (ec *executionContext) marshalNPublicObjection2ᚖcivicledgerᚋgraphᚋmod
 	return ec._PublicObjection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPublishIndicatorSetInput2civicledgerᚋgraphᚋmodelᚐPublishIndicatorSetInput(ctx context.Context, v any) (model.PublishIndicatorSetInput, error) {
+	res, err := ec.unmarshalInputPublishIndicatorSetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPublishNoticeInput2civicledgerᚋgraphᚋmodelᚐPublishNoticeInput(ctx context.Context, v any) (model.PublishNoticeInput, error) {
+	res, err := ec.unmarshalInputPublishNoticeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPublishReportDraftInput2civicledgerᚋgraphᚋmodelᚐPublishReportDraftInput(ctx context.Context, v any) (model.PublishReportDraftInput, error) {
+	res, err := ec.unmarshalInputPublishReportDraftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx context.Context, v any) (model.RaterParty, error) {
 	var res model.RaterParty
 	err := res.UnmarshalGQL(v)
@@ -24040,6 +34378,41 @@ func (ec *executionContext) unmarshalNRatingDimension2civicledgerᚋgraphᚋmode
 
 func (ec *executionContext) marshalNRatingDimension2civicledgerᚋgraphᚋmodelᚐRatingDimension(ctx context.Context, sel ast.SelectionSet, v model.RatingDimension) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRecordAcceptanceInput2civicledgerᚋgraphᚋmodelᚐRecordAcceptanceInput(ctx context.Context, v any) (model.RecordAcceptanceInput, error) {
+	res, err := ec.unmarshalInputRecordAcceptanceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordAgreementInput2civicledgerᚋgraphᚋmodelᚐRecordAgreementInput(ctx context.Context, v any) (model.RecordAgreementInput, error) {
+	res, err := ec.unmarshalInputRecordAgreementInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordAuditInput2civicledgerᚋgraphᚋmodelᚐRecordAuditInput(ctx context.Context, v any) (model.RecordAuditInput, error) {
+	res, err := ec.unmarshalInputRecordAuditInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordReviewInput2civicledgerᚋgraphᚋmodelᚐRecordReviewInput(ctx context.Context, v any) (model.RecordReviewInput, error) {
+	res, err := ec.unmarshalInputRecordReviewInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordTrancheInput2civicledgerᚋgraphᚋmodelᚐRecordTrancheInput(ctx context.Context, v any) (model.RecordTrancheInput, error) {
+	res, err := ec.unmarshalInputRecordTrancheInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRegisterApplicationInput2civicledgerᚋgraphᚋmodelᚐRegisterApplicationInput(ctx context.Context, v any) (model.RegisterApplicationInput, error) {
+	res, err := ec.unmarshalInputRegisterApplicationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRegisterOrganizationInput2civicledgerᚋgraphᚋmodelᚐRegisterOrganizationInput(ctx context.Context, v any) (model.RegisterOrganizationInput, error) {
+	res, err := ec.unmarshalInputRegisterOrganizationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNReport2ᚕᚖcivicledgerᚋledgerᚐReportᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Report) graphql.Marshaler {
@@ -24110,6 +34483,14 @@ func (ec *executionContext) marshalNReportKind2civicledgerᚋledgerᚐReportKind
 		graphql.AddInvalidNullFromMarshaler(ctx, "ReportKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportPayload!")
+		return graphql.Null
+	}
+	return ec._ReportPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRespondent2civicledgerᚋgraphᚋmodelᚐRespondent(ctx context.Context, v any) (model.Respondent, error) {
@@ -24234,6 +34615,19 @@ func (ec *executionContext) marshalNRevision2ᚖcivicledgerᚋledgerᚐRevision(
 	return ec._Revision(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRevokeApiTokenInput2civicledgerᚋgraphᚋmodelᚐRevokeAPITokenInput(ctx context.Context, v any) (model.RevokeAPITokenInput, error) {
+	res, err := ec.unmarshalInputRevokeApiTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐRevokeAPITokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeAPITokenPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeApiTokenPayload!")
+		return graphql.Null
+	}
+	return ec._RevokeApiTokenPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRole2civicledgerᚋledgerᚐRole(ctx context.Context, v any) (ledger.Role, error) {
 	res, err := scalars.UnmarshalRole(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -24246,6 +34640,36 @@ func (ec *executionContext) marshalNRole2civicledgerᚋledgerᚐRole(ctx context
 		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNRole2ᚕcivicledgerᚋledgerᚐRoleᚄ(ctx context.Context, v any) ([]ledger.Role, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ledger.Role, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRole2civicledgerᚋledgerᚐRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNRole2ᚕcivicledgerᚋledgerᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []ledger.Role) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRole2civicledgerᚋledgerᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNRound2ᚕᚖcivicledgerᚋledgerᚐRoundᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Round) graphql.Marshaler {
@@ -24280,6 +34704,30 @@ func (ec *executionContext) marshalNSatisfaction2ᚖcivicledgerᚋgraphᚋmodel�
 	return ec._Satisfaction(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSaveReportDraftInput2civicledgerᚋgraphᚋmodelᚐSaveReportDraftInput(ctx context.Context, v any) (model.SaveReportDraftInput, error) {
+	res, err := ec.unmarshalInputSaveReportDraftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNScoreInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐScoreInputᚄ(ctx context.Context, v any) ([]*model.ScoreInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScoreInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScoreInput2ᚖcivicledgerᚋgraphᚋmodelᚐScoreInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNScoreInput2ᚖcivicledgerᚋgraphᚋmodelᚐScoreInput(ctx context.Context, v any) (*model.ScoreInput, error) {
+	res, err := ec.unmarshalInputScoreInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNScorecard2ᚕᚖcivicledgerᚋledgerᚐScorecardᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Scorecard) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -24302,6 +34750,14 @@ func (ec *executionContext) marshalNScorecard2ᚖcivicledgerᚋledgerᚐScorecar
 		return graphql.Null
 	}
 	return ec._Scorecard(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScorecardPayload2ᚖcivicledgerᚋgraphᚋmodelᚐScorecardPayload(ctx context.Context, sel ast.SelectionSet, v *model.ScorecardPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScorecardPayload!")
+		return graphql.Null
+	}
+	return ec._ScorecardPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSearchConnection2ᚖcivicledgerᚋgraphᚋmodelᚐSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
@@ -24433,6 +34889,19 @@ func (ec *executionContext) marshalNServiceArea2civicledgerᚋledgerᚐServiceAr
 		graphql.AddInvalidNullFromMarshaler(ctx, "ServiceArea!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNSignInInput2civicledgerᚋgraphᚋmodelᚐSignInInput(ctx context.Context, v any) (model.SignInInput, error) {
+	res, err := ec.unmarshalInputSignInInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSignInPayload2ᚖcivicledgerᚋgraphᚋmodelᚐSignInPayload(ctx context.Context, sel ast.SelectionSet, v *model.SignInPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SignInPayload!")
+		return graphql.Null
+	}
+	return ec._SignInPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNStage2civicledgerᚋledgerᚐStage(ctx context.Context, v any) (ledger.Stage, error) {
@@ -24572,6 +35041,16 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSubmitQuarterlyReportInput2civicledgerᚋgraphᚋmodelᚐSubmitQuarterlyReportInput(ctx context.Context, v any) (model.SubmitQuarterlyReportInput, error) {
+	res, err := ec.unmarshalInputSubmitQuarterlyReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTerminateProjectInput2civicledgerᚋgraphᚋmodelᚐTerminateProjectInput(ctx context.Context, v any) (model.TerminateProjectInput, error) {
+	res, err := ec.unmarshalInputTerminateProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNTranche2ᚕᚖcivicledgerᚋledgerᚐTrancheᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Tranche) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -24608,6 +35087,48 @@ func (ec *executionContext) marshalNTrancheKind2civicledgerᚋledgerᚐTrancheKi
 		graphql.AddInvalidNullFromMarshaler(ctx, "TrancheKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTranchePayload2ᚖcivicledgerᚋgraphᚋmodelᚐTranchePayload(ctx context.Context, sel ast.SelectionSet, v *model.TranchePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TranchePayload!")
+		return graphql.Null
+	}
+	return ec._TranchePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserError2ᚖcivicledgerᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserError2ᚖcivicledgerᚋgraphᚋmodelᚐUserError(ctx context.Context, sel ast.SelectionSet, v *model.UserError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserError!")
+		return graphql.Null
+	}
+	return ec._UserError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVerifyMetricsInput2civicledgerᚋgraphᚋmodelᚐVerifyMetricsInput(ctx context.Context, v any) (model.VerifyMetricsInput, error) {
+	res, err := ec.unmarshalInputVerifyMetricsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWithdrawInput2civicledgerᚋgraphᚋmodelᚐWithdrawInput(ctx context.Context, v any) (model.WithdrawInput, error) {
+	res, err := ec.unmarshalInputWithdrawInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNYearAmount2ᚕᚖcivicledgerᚋgraphᚋmodelᚐYearAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.YearAmount) graphql.Marshaler {
@@ -24776,6 +35297,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAccount2ᚖcivicledgerᚋledgerᚐAccount(ctx context.Context, sel ast.SelectionSet, v *ledger.Account) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Account(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOAnnouncement2ᚖcivicledgerᚋledgerᚐAnnouncement(ctx context.Context, sel ast.SelectionSet, v *ledger.Announcement) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -24827,6 +35355,20 @@ func (ec *executionContext) marshalOAnnouncementKind2ᚕcivicledgerᚋledgerᚐA
 	return ret
 }
 
+func (ec *executionContext) marshalOApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx context.Context, sel ast.SelectionSet, v *ledger.Token) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ApiToken(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx context.Context, sel ast.SelectionSet, v *ledger.Audit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Audit(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -24855,6 +35397,100 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOCaseCollection2ᚖcivicledgerᚋledgerᚐCaseCollection(ctx context.Context, sel ast.SelectionSet, v *ledger.CaseCollection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CaseCollection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCaseStudy2ᚖcivicledgerᚋledgerᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *ledger.CaseStudy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CaseStudy(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCorrectedRecordKind2ᚕcivicledgerᚋgraphᚋmodelᚐCorrectedRecordKindᚄ(ctx context.Context, v any) ([]model.CorrectedRecordKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.CorrectedRecordKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCorrectedRecordKind2civicledgerᚋgraphᚋmodelᚐCorrectedRecordKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCorrectedRecordKind2ᚕcivicledgerᚋgraphᚋmodelᚐCorrectedRecordKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CorrectedRecordKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCorrectedRecordKind2civicledgerᚋgraphᚋmodelᚐCorrectedRecordKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCorrectionFilter2ᚖcivicledgerᚋgraphᚋmodelᚐCorrectionFilter(ctx context.Context, v any) (*model.CorrectionFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCorrectionFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCorrectionKind2ᚕcivicledgerᚋledgerᚐCorrectionKindᚄ(ctx context.Context, v any) ([]ledger.CorrectionKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ledger.CorrectionKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCorrectionKind2civicledgerᚋledgerᚐCorrectionKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCorrectionKind2ᚕcivicledgerᚋledgerᚐCorrectionKindᚄ(ctx context.Context, sel ast.SelectionSet, v []ledger.CorrectionKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCorrectionKind2civicledgerᚋledgerᚐCorrectionKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalODate2civicledgerᚋledgerᚐDate(ctx context.Context, v any) (ledger.Date, error) {
@@ -24905,6 +35541,21 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) unmarshalODocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx context.Context, v any) (*model.DocumentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDocumentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODraft2ᚖcivicledgerᚋledgerᚐDraft(ctx context.Context, sel ast.SelectionSet, v *ledger.Draft) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Draft(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOFeedbackFigures2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackFigures(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackFigures) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -24927,6 +35578,31 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
+func (ec *executionContext) marshalOIndicatorSet2ᚖcivicledgerᚋledgerᚐIndicatorSet(ctx context.Context, sel ast.SelectionSet, v *ledger.IndicatorSet) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IndicatorSet(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
@@ -25051,6 +35727,23 @@ func (ec *executionContext) marshalOMetricKind2ᚖcivicledgerᚋledgerᚐMetricK
 	_ = ctx
 	res := scalars.MarshalMetricKind(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOMetricValueInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInputᚄ(ctx context.Context, v any) ([]*model.MetricValueInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.MetricValueInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMetricValueInput2ᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOModerationState2ᚖcivicledgerᚋgraphᚋmodelᚐModerationState(ctx context.Context, v any) (*model.ModerationState, error) {
@@ -25386,11 +36079,30 @@ func (ec *executionContext) marshalOReviewKind2ᚖcivicledgerᚋledgerᚐReviewK
 	return res
 }
 
+func (ec *executionContext) unmarshalORole2civicledgerᚋledgerᚐRole(ctx context.Context, v any) (ledger.Role, error) {
+	res, err := scalars.UnmarshalRole(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORole2civicledgerᚋledgerᚐRole(ctx context.Context, sel ast.SelectionSet, v ledger.Role) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalRole(v)
+	return res
+}
+
 func (ec *executionContext) marshalORound2ᚖcivicledgerᚋledgerᚐRound(ctx context.Context, sel ast.SelectionSet, v *ledger.Round) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Round(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOScorecard2ᚖcivicledgerᚋledgerᚐScorecard(ctx context.Context, sel ast.SelectionSet, v *ledger.Scorecard) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Scorecard(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSearchFilter2ᚖcivicledgerᚋportalᚐSearchQuery(ctx context.Context, v any) (*portal.SearchQuery, error) {
@@ -25670,6 +36382,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTranche2ᚖcivicledgerᚋledgerᚐTranche(ctx context.Context, sel ast.SelectionSet, v *ledger.Tranche) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Tranche(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

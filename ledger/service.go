@@ -426,6 +426,7 @@ type Writer interface {
 	PublicationWriter
 	MetaWriter
 	AuditWriter
+	CorrectionWriter
 }
 
 // Publisher runs writes one by one or together in a single transaction.

@@ -25,6 +25,8 @@ type Store interface {
 	ledger.Publisher
 	ledger.AccountStore
 	ledger.AuditLog
+	ledger.CorrectionReader
+	ledger.DraftStore
 	// ClientSalt returns the secret salt of client-address hashes.
 	ClientSalt(ctx context.Context) (string, error)
 }

@@ -259,13 +259,19 @@ type ScorecardInput struct {
 	IndicatorSetID int64
 	ReviewedOn     ledger.Date
 	Comment        string
-	Scores         []ledger.Score
+	Scores         []PositionScore
 	// ReviewerCode is the reviewing organization's credit code; the
 	// actor's own organization when "".
 	ReviewerCode string
 	// CorrectionsRequired (mid-term review): the corrections (整改) asked
 	// of the undertaker, published with the review.
 	CorrectionsRequired string
+}
+
+// PositionScore is the score of the indicator at a position of its set (from 1).
+type PositionScore struct {
+	Position int
+	Value    float64
 }
 
 // reviewActions is the action of each kind of review.
@@ -311,8 +317,15 @@ func (p *Publishing) RecordReview(ctx context.Context, actor ledger.Actor, in *S
 	if strings.TrimSpace(in.CorrectionsRequired) != "" {
 		comment = strings.TrimSpace(comment + "\n整改要求 Corrections required: " + in.CorrectionsRequired)
 	}
+	scores := make([]ledger.Score, len(in.Scores))
+	for i, ps := range in.Scores {
+		if ps.Position < 1 || ps.Position > len(set.Indicators) {
+			return nil, ledger.Invalid(fmt.Sprintf("scores[%d].position", i), "indicator set %d has indicators 1 to %d, not %d", set.ID, len(set.Indicators), ps.Position)
+		}
+		scores[i] = ledger.Score{IndicatorID: set.Indicators[ps.Position-1].ID, Value: ps.Value}
+	}
 	s := &ledger.Scorecard{ProjectID: pr.ID, SetID: set.ID, Kind: set.Kind, ReviewerID: reviewer, ReviewedOn: in.ReviewedOn,
-		Comment: comment, Scores: in.Scores}
+		Comment: comment, Scores: scores}
 	total, err := ledger.CheckScorecard(s, set)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,14 @@ import (
 	"time"
 )
 
+type AddCaseStudyInput struct {
+	CollectionID string `json:"collectionId"`
+	ProjectCode  string `json:"projectCode"`
+	Title        string `json:"title"`
+	Narrative    string `json:"narrative"`
+	Position     *int   `json:"position,omitempty"`
+}
+
 // An agency's composite score (100-point) and its breakdown.
 type AgencyScore struct {
 	Agency *ledger.Organization `json:"agency"`
@@ -48,6 +56,38 @@ type AnnouncementEdge struct {
 	Node *ledger.Announcement `json:"node"`
 }
 
+type AnnouncementPayload struct {
+	Announcement *ledger.Announcement `json:"announcement,omitempty"`
+	UserErrors   []*UserError         `json:"userErrors"`
+}
+
+type AssignAgenciesInput struct {
+	ProjectCode   string  `json:"projectCode"`
+	EvaluatorCode *string `json:"evaluatorCode,omitempty"`
+	AuditorCode   *string `json:"auditorCode,omitempty"`
+}
+
+type AuditEntryConnection struct {
+	Nodes      []*ledger.AuditEntry `json:"nodes"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+type AuditPayload struct {
+	Audit      *ledger.Audit   `json:"audit,omitempty"`
+	Project    *ledger.Project `json:"project,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
+type CaseCollectionPayload struct {
+	CaseCollection *ledger.CaseCollection `json:"caseCollection,omitempty"`
+	UserErrors     []*UserError           `json:"userErrors"`
+}
+
+type CaseStudyPayload struct {
+	CaseStudy  *ledger.CaseStudy `json:"caseStudy,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
+}
+
 // An approved comment as the public sees it: personal data masked.
 type Comment struct {
 	ID string `json:"id"`
@@ -71,10 +111,75 @@ type CommentConnection struct {
 	TotalCount int        `json:"totalCount"`
 }
 
+type CorrectDocumentInput struct {
+	Code      string       `json:"code"`
+	Version   *int         `json:"version,omitempty"`
+	Reason    string       `json:"reason"`
+	Title     *string      `json:"title,omitempty"`
+	Body      *string      `json:"body,omitempty"`
+	NoticeEnd *ledger.Date `json:"noticeEnd,omitempty"`
+}
+
+type CorrectProjectInput struct {
+	Code string `json:"code"`
+	// The version you corrected (CONFLICT if it changed since); the current one when omitted.
+	Version *int `json:"version,omitempty"`
+	// 更正说明, required.
+	Reason      string              `json:"reason"`
+	Title       *string             `json:"title,omitempty"`
+	Summary     *string             `json:"summary,omitempty"`
+	TargetGroup *string             `json:"targetGroup,omitempty"`
+	District    *string             `json:"district,omitempty"`
+	ServiceArea *ledger.ServiceArea `json:"serviceArea,omitempty"`
+	Awarded     *ledger.Money       `json:"awarded,omitempty"`
+	CoFunding   *ledger.Money       `json:"coFunding,omitempty"`
+}
+
+type CorrectionConnection struct {
+	Nodes      []*ledger.Correction `json:"nodes"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+type CorrectionFilter struct {
+	// Credit codes of the correcting organizations.
+	Organizations []string                `json:"organizations,omitempty"`
+	RecordKinds   []CorrectedRecordKind   `json:"recordKinds,omitempty"`
+	Kinds         []ledger.CorrectionKind `json:"kinds,omitempty"`
+}
+
+type CreateAPITokenInput struct {
+	Name          string `json:"name"`
+	ExpiresInDays int    `json:"expiresInDays"`
+}
+
+type CreateAPITokenPayload struct {
+	// The secret, shown once.
+	Secret     *string       `json:"secret,omitempty"`
+	Token      *ledger.Token `json:"token,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type CreateCaseCollectionInput struct {
+	Year        int         `json:"year"`
+	Title       string      `json:"title"`
+	Intro       *string     `json:"intro,omitempty"`
+	PublishedOn ledger.Date `json:"publishedOn"`
+}
+
 type CriterionScore struct {
 	Criterion AgencyCriterion `json:"criterion"`
 	Label     string          `json:"label"`
 	Score     *float64        `json:"score,omitempty"`
+}
+
+type DecideApprovalInput struct {
+	ProjectCode string `json:"projectCode"`
+	Approve     bool   `json:"approve"`
+	// Required to reject.
+	Reason    *string      `json:"reason,omitempty"`
+	DecidedOn *ledger.Date `json:"decidedOn,omitempty"`
+	// The award when approving; the amount applied for when omitted.
+	Awarded *ledger.Money `json:"awarded,omitempty"`
 }
 
 // The figures of one rating dimension.
@@ -87,6 +192,18 @@ type DimensionFigures struct {
 	Mean *float64 `json:"mean,omitempty"`
 	// Ratings of 1, 2, 3, 4 and 5; null when withheld.
 	Distribution []int64 `json:"distribution,omitempty"`
+}
+
+type DocumentInput struct {
+	Code        string       `json:"code"`
+	Title       string       `json:"title"`
+	Body        string       `json:"body"`
+	PublishedOn *ledger.Date `json:"publishedOn,omitempty"`
+}
+
+type DraftPayload struct {
+	Draft      *ledger.Draft `json:"draft,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
 }
 
 // An enumeration value and its Chinese label.
@@ -125,6 +242,13 @@ type FeedbackFigures struct {
 	Dimensions []*DimensionFigures `json:"dimensions"`
 }
 
+type IndicatorInput struct {
+	Name     string  `json:"name"`
+	Guidance *string `json:"guidance,omitempty"`
+	Weight   float64 `json:"weight"`
+	MaxScore float64 `json:"maxScore"`
+}
+
 // The score an indicator received.
 type IndicatorScore struct {
 	// The indicator scored.
@@ -133,6 +257,17 @@ type IndicatorScore struct {
 	Score float64 `json:"score"`
 	// score / maximum × weight.
 	Weighted float64 `json:"weighted"`
+}
+
+type IndicatorSetPayload struct {
+	IndicatorSet *ledger.IndicatorSet `json:"indicatorSet,omitempty"`
+	UserErrors   []*UserError         `json:"userErrors"`
+}
+
+type MetricValueInput struct {
+	Kind   ledger.MetricKind `json:"kind"`
+	Value  int64             `json:"value"`
+	Target *int64            `json:"target,omitempty"`
 }
 
 type ModerationConnection struct {
@@ -155,6 +290,16 @@ type ModerationItem struct {
 	State       ModerationState `json:"state"`
 	Reason      *string         `json:"reason,omitempty"`
 	SubmittedAt time.Time       `json:"submittedAt"`
+}
+
+type Mutation struct {
+}
+
+type NoticeTextInput struct {
+	Code        string      `json:"code"`
+	Title       string      `json:"title"`
+	Body        *string     `json:"body,omitempty"`
+	PublishedOn ledger.Date `json:"publishedOn"`
 }
 
 // A notice period in working days, as of today.
@@ -189,6 +334,23 @@ type ObjectionItem struct {
 	ReceivedAt      time.Time      `json:"receivedAt"`
 }
 
+type OpenRoundInput struct {
+	Year        int          `json:"year"`
+	Title       string       `json:"title"`
+	Budget      ledger.Money `json:"budget"`
+	Description *string      `json:"description,omitempty"`
+	OpensOn     *ledger.Date `json:"opensOn,omitempty"`
+	ClosesOn    *ledger.Date `json:"closesOn,omitempty"`
+	// The solicitation notice published with it.
+	Notice *NoticeTextInput `json:"notice"`
+}
+
+type OpenRoundPayload struct {
+	Round      *ledger.Round        `json:"round,omitempty"`
+	Notice     *ledger.Announcement `json:"notice,omitempty"`
+	UserErrors []*UserError         `json:"userErrors"`
+}
+
 // A page of organizations (Relay connection).
 type OrganizationConnection struct {
 	// Edges of this page, each with its cursor.
@@ -207,6 +369,11 @@ type OrganizationEdge struct {
 	Cursor string `json:"cursor"`
 	// The record.
 	Node *ledger.Organization `json:"node"`
+}
+
+type OrganizationPayload struct {
+	Organization *ledger.Organization `json:"organization,omitempty"`
+	UserErrors   []*UserError         `json:"userErrors"`
 }
 
 // Relay page information.
@@ -267,6 +434,11 @@ type ProjectOrder struct {
 	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
+type ProjectPayload struct {
+	Project    *ledger.Project `json:"project,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
 // An objection as the public sees it: never the objector.
 type PublicObjection struct {
 	// The notice's code.
@@ -286,7 +458,98 @@ type PublicObjection struct {
 	WorkingDays *int `json:"workingDays,omitempty"`
 }
 
+type PublishIndicatorSetInput struct {
+	Kind        ledger.ReviewKind `json:"kind"`
+	Name        string            `json:"name"`
+	Edition     *string           `json:"edition,omitempty"`
+	PublishedOn *ledger.Date      `json:"publishedOn,omitempty"`
+	Indicators  []*IndicatorInput `json:"indicators"`
+}
+
+type PublishNoticeInput struct {
+	Code        string      `json:"code"`
+	Title       string      `json:"title"`
+	Body        *string     `json:"body,omitempty"`
+	PublishedOn ledger.Date `json:"publishedOn"`
+	// The approval notice's period in which the public may object.
+	NoticeStart  *ledger.Date `json:"noticeStart,omitempty"`
+	NoticeEnd    *ledger.Date `json:"noticeEnd,omitempty"`
+	RoundYear    *int         `json:"roundYear,omitempty"`
+	ProjectCodes []string     `json:"projectCodes"`
+}
+
+type PublishReportDraftInput struct {
+	ID string `json:"id"`
+}
+
 type Query struct {
+}
+
+type RecordAcceptanceInput struct {
+	ProjectCode string         `json:"projectCode"`
+	AcceptedOn  ledger.Date    `json:"acceptedOn"`
+	Report      *DocumentInput `json:"report"`
+}
+
+type RecordAgreementInput struct {
+	ProjectCode string         `json:"projectCode"`
+	SignedOn    ledger.Date    `json:"signedOn"`
+	CoFunding   *ledger.Money  `json:"coFunding,omitempty"`
+	Agreement   *DocumentInput `json:"agreement"`
+}
+
+type RecordAuditInput struct {
+	ProjectCode string             `json:"projectCode"`
+	AuditedOn   ledger.Date        `json:"auditedOn"`
+	Result      ledger.AuditResult `json:"result"`
+	Findings    *string            `json:"findings,omitempty"`
+	Spent       ledger.Money       `json:"spent"`
+	// The unspent balance recovered (结余资金收回).
+	Recovered ledger.Money   `json:"recovered"`
+	Report    *DocumentInput `json:"report,omitempty"`
+}
+
+type RecordReviewInput struct {
+	ProjectCode    string        `json:"projectCode"`
+	IndicatorSetID string        `json:"indicatorSetId"`
+	ReviewedOn     ledger.Date   `json:"reviewedOn"`
+	Comment        *string       `json:"comment,omitempty"`
+	Scores         []*ScoreInput `json:"scores"`
+	// Credit code of the reviewing organization; your own when omitted.
+	ReviewerCode *string `json:"reviewerCode,omitempty"`
+	// Mid-term review: the corrections (整改) required of the undertaker.
+	CorrectionsRequired *string `json:"correctionsRequired,omitempty"`
+}
+
+type RecordTrancheInput struct {
+	ProjectCode string             `json:"projectCode"`
+	Kind        ledger.TrancheKind `json:"kind"`
+	Amount      ledger.Money       `json:"amount"`
+	PaidOn      ledger.Date        `json:"paidOn"`
+}
+
+type RegisterApplicationInput struct {
+	Code        string             `json:"code"`
+	RoundYear   int                `json:"roundYear"`
+	Title       string             `json:"title"`
+	ServiceArea ledger.ServiceArea `json:"serviceArea"`
+	District    string             `json:"district"`
+	TargetGroup *string            `json:"targetGroup,omitempty"`
+	Summary     *string            `json:"summary,omitempty"`
+	// The amount applied for.
+	Requested ledger.Money `json:"requested"`
+	AppliedOn *ledger.Date `json:"appliedOn,omitempty"`
+	// Credit code of the undertaker; an undertaker account's own organization when omitted.
+	UndertakerCode *string `json:"undertakerCode,omitempty"`
+}
+
+type RegisterOrganizationInput struct {
+	CreditCode  string         `json:"creditCode"`
+	Name        string         `json:"name"`
+	Kind        ledger.OrgKind `json:"kind"`
+	District    *string        `json:"district,omitempty"`
+	Description *string        `json:"description,omitempty"`
+	FoundedOn   *ledger.Date   `json:"foundedOn,omitempty"`
 }
 
 // A page of reports (Relay connection).
@@ -307,6 +570,11 @@ type ReportEdge struct {
 	Cursor string `json:"cursor"`
 	// The record.
 	Node *ledger.Report `json:"node"`
+}
+
+type ReportPayload struct {
+	Report     *ledger.Report `json:"report,omitempty"`
+	UserErrors []*UserError   `json:"userErrors"`
 }
 
 // How fast a kind of item was handled.
@@ -351,12 +619,44 @@ type ReviewAverage struct {
 	Average float64 `json:"average"`
 }
 
-// Satisfaction feedback summary (满意度).
+type RevokeAPITokenInput struct {
+	ID string `json:"id"`
+}
+
+type RevokeAPITokenPayload struct {
+	RevokedTokenID *string      `json:"revokedTokenId,omitempty"`
+	UserErrors     []*UserError `json:"userErrors"`
+}
+
+// Satisfaction feedback summary (满意度), from verified ratings only (given with a feedback code); see Query.feedbackFigures for the dimensions and response rate.
 type Satisfaction struct {
-	// Number of ratings.
+	// Number of verified ratings.
 	Responses int64 `json:"responses"`
-	// Average rating 1–5, two decimals; null without ratings.
+	// Average verified rating 1–5, two decimals; null below 5 ratings (withheld so no single rating can be read off).
 	Average *float64 `json:"average,omitempty"`
+}
+
+type SaveReportDraftInput struct {
+	// Omit to start a new draft; give it to replace an unpublished one.
+	ID          *string           `json:"id,omitempty"`
+	Kind        ledger.ReportKind `json:"kind"`
+	ProjectCode *string           `json:"projectCode,omitempty"`
+	Code        string            `json:"code"`
+	Title       string            `json:"title"`
+	Body        string            `json:"body"`
+	PublishedOn *ledger.Date      `json:"publishedOn,omitempty"`
+}
+
+// The score of one indicator, named by its position in the set (from 1).
+type ScoreInput struct {
+	Position int     `json:"position"`
+	Value    float64 `json:"value"`
+}
+
+type ScorecardPayload struct {
+	Scorecard  *ledger.Scorecard `json:"scorecard,omitempty"`
+	Project    *ledger.Project   `json:"project,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
 }
 
 // A page of search hits with facets.
@@ -407,6 +707,19 @@ type SearchFacets struct {
 	Stage []*FacetCount `json:"stage"`
 }
 
+type SignInInput struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+type SignInPayload struct {
+	// The session token (shown once); send it as `Authorization: Bearer …`.
+	Token      *string         `json:"token,omitempty"`
+	ExpiresAt  *time.Time      `json:"expiresAt,omitempty"`
+	Account    *ledger.Account `json:"account,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
 // The values a stats row is grouped by (null for dimensions not grouped).
 type StatsKey struct {
 	// Year of the group.
@@ -433,6 +746,48 @@ type StatsOrder struct {
 	Field StatsOrderField `json:"field"`
 	// Direction; descending (largest first) when omitted. Ties keep the order of the groupBy values.
 	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+type SubmitQuarterlyReportInput struct {
+	ProjectCode string              `json:"projectCode"`
+	Report      *DocumentInput      `json:"report"`
+	PeriodStart ledger.Date         `json:"periodStart"`
+	PeriodEnd   ledger.Date         `json:"periodEnd"`
+	Metrics     []*MetricValueInput `json:"metrics,omitempty"`
+}
+
+type TerminateProjectInput struct {
+	ProjectCode  string       `json:"projectCode"`
+	Reason       string       `json:"reason"`
+	TerminatedOn *ledger.Date `json:"terminatedOn,omitempty"`
+}
+
+type TranchePayload struct {
+	Tranche    *ledger.Tranche `json:"tranche,omitempty"`
+	Project    *ledger.Project `json:"project,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
+// A refused input of a mutation: nothing was written.
+type UserError struct {
+	// Dotted path of the refused input field (`amount`, `metrics[1].value`), null when it is not about one field.
+	Field *string `json:"field,omitempty"`
+	// What is wrong, for the person who sent it; programme rules are named in brackets first.
+	Message string `json:"message"`
+	// BAD_USER_INPUT or CONFLICT (the record changed since it was read).
+	Code string `json:"code"`
+}
+
+type VerifyMetricsInput struct {
+	ProjectCode string              `json:"projectCode"`
+	PeriodStart ledger.Date         `json:"periodStart"`
+	PeriodEnd   ledger.Date         `json:"periodEnd"`
+	Metrics     []*MetricValueInput `json:"metrics"`
+}
+
+type WithdrawInput struct {
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
 }
 
 // An amount in a year.
@@ -504,6 +859,64 @@ func (e *AgencyCriterion) UnmarshalJSON(b []byte) error {
 }
 
 func (e AgencyCriterion) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kind of record a correction is about.
+type CorrectedRecordKind string
+
+const (
+	CorrectedRecordKindProject      CorrectedRecordKind = "PROJECT"
+	CorrectedRecordKindReport       CorrectedRecordKind = "REPORT"
+	CorrectedRecordKindAnnouncement CorrectedRecordKind = "ANNOUNCEMENT"
+)
+
+var AllCorrectedRecordKind = []CorrectedRecordKind{
+	CorrectedRecordKindProject,
+	CorrectedRecordKindReport,
+	CorrectedRecordKindAnnouncement,
+}
+
+func (e CorrectedRecordKind) IsValid() bool {
+	switch e {
+	case CorrectedRecordKindProject, CorrectedRecordKindReport, CorrectedRecordKindAnnouncement:
+		return true
+	}
+	return false
+}
+
+func (e CorrectedRecordKind) String() string {
+	return string(e)
+}
+
+func (e *CorrectedRecordKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CorrectedRecordKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CorrectedRecordKind", str)
+	}
+	return nil
+}
+
+func (e CorrectedRecordKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CorrectedRecordKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CorrectedRecordKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
