@@ -21,6 +21,15 @@ var feedbackCols = []string{"project_id", "rating", "service_quality", "staff_at
 // code hash it uses the code, once, and the feedback is verified. Only
 // verified ratings count in the project's figures and the stats rollup.
 func (w txWriter) RecordFeedback(ctx context.Context, f *ledger.Feedback) error {
+	return w.recordFeedback(ctx, f, nil)
+}
+
+// recordFeedback is RecordFeedback with afterInsert run once the row is
+// written and before the sums are updated: the sums' rows (the project's
+// figures and its stats_rollup row, shared by many projects) stay locked
+// until commit on PostgreSQL, so every other write of the transaction
+// comes before them.
+func (w txWriter) recordFeedback(ctx context.Context, f *ledger.Feedback, afterInsert func(id int64) error) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
@@ -55,6 +64,11 @@ func (w txWriter) RecordFeedback(ctx context.Context, f *ledger.Feedback) error 
 	f.ID = id
 	if f.Moderation == ledger.ModerationApproved {
 		if err := tx.touch(ctx, ledger.EntityComment, id); err != nil {
+			return err
+		}
+	}
+	if afterInsert != nil {
+		if err := afterInsert(id); err != nil {
 			return err
 		}
 	}

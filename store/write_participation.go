@@ -63,13 +63,11 @@ func (db *DB) SubmitFeedback(ctx context.Context, f *ledger.Feedback, idem ledge
 				return tx.get(ctx, f, feedbackSelect+` WHERE id = ?`, prior)
 			}
 		}
-		if err := (txWriter{tx}).RecordFeedback(ctx, f); err != nil {
-			return err
-		}
+		var keep func(int64) error
 		if idem.Key != "" {
-			return tx.keyRecord(ctx, "feedback", idem, f.ID)
+			keep = func(id int64) error { return tx.keyRecord(ctx, "feedback", idem, id) }
 		}
-		return nil
+		return (txWriter{tx}).recordFeedback(ctx, f, keep)
 	})
 	return replayed, err
 }
