@@ -12,7 +12,7 @@ import (
 
 // feedbackCols are the columns a new feedback row is written with.
 var feedbackCols = []string{"project_id", "rating", "service_quality", "staff_attitude", "life_effect", "comment", "comment_public",
-	"respondent", "verified", "submitted_at", "moderation", "moderation_reason", "moderated_at", "code_id", "client_hash"}
+	"respondent", "verified", "submitted_at", "moderation", "moderation_reason", "moderated_at", "answer", "answered_at", "code_id", "client_hash"}
 
 // RecordFeedback is the one write outside the recipe: feedback is
 // anonymous and final, so it has no attribution, versions or revisions,
@@ -47,13 +47,13 @@ func (w txWriter) recordFeedback(ctx context.Context, f *ledger.Feedback, afterI
 		codeID = &id
 		f.Verified = true
 	}
-	var moderatedAt any
-	if f.ModeratedAt != nil {
-		moderatedAt = f.ModeratedAt.UTC()
+	if f.Answer != "" { // an imported comment with its answer
+		f.Answer, _ = ledger.MaskPersonalData(f.Answer)
 	}
 	id, err := tx.insert(ctx, "feedback", feedbackCols,
 		f.ProjectID, f.Rating, f.ServiceQuality, f.StaffAttitude, f.LifeEffect, f.Comment, f.PublicComment,
-		string(f.Respondent), f.Verified, f.SubmittedAt.UTC(), string(f.Moderation), f.ModerationNote, moderatedAt, codeID, f.ClientHash)
+		string(f.Respondent), f.Verified, f.SubmittedAt.UTC(), string(f.Moderation), f.ModerationNote, utcOrNil(f.ModeratedAt),
+		f.Answer, utcOrNil(f.AnsweredAt), codeID, f.ClientHash)
 	if ledger.ErrorCode(err) == ledger.EINVALID {
 		return ledger.Invalid("feedback.project", "project %d does not exist", f.ProjectID)
 	} else if ledger.ErrorCode(err) == ledger.ECONFLICT {
