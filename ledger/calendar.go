@@ -126,15 +126,33 @@ func (c *Calendar) Holiday(d Date) string {
 }
 
 // WorkingDays counts the working days from `from` to `to`, both included;
-// 0 when to is before from.
+// 0 when to is before from. It counts the weekdays by whole weeks, then
+// corrects for the calendar's holidays on weekdays and make-up weekend
+// days in the range, so a range of years costs no more than a week.
 func (c *Calendar) WorkingDays(from, to Date) int {
 	if to < from {
 		return 0
 	}
-	n := 0
-	for t, end := from.Time(), to.Time(); !t.After(end); t = t.AddDate(0, 0, 1) {
-		if c.IsWorkingDay(DateOf(t)) {
+	start, end := from.Time(), to.Time()
+	days := int(end.Sub(start).Hours()/24+0.5) + 1
+	n := days / 7 * 5
+	for t := start.AddDate(0, 0, days/7*7); !t.After(end); t = t.AddDate(0, 0, 1) {
+		if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
 			n++
+		}
+	}
+	for d := range c.off {
+		if from <= d && d <= to {
+			if _, work := c.work[d]; !work {
+				if wd := d.Time().Weekday(); wd != time.Saturday && wd != time.Sunday {
+					n--
+				}
+			}
+		}
+	}
+	for d := range c.work {
+		if from <= d && d <= to {
+			n++ // make-up days are weekend days (LoadCalendar checks)
 		}
 	}
 	return n

@@ -231,6 +231,21 @@ func TestWorkingDays(t *testing.T) {
 	if got := c.AddWorkingDays("2026-11-28", 1); got != "2026-11-30" {
 		t.Errorf("a period starting on a Saturday begins on %s, want 2026-11-30", got)
 	}
+	// The counting by weeks agrees with walking every day, over years.
+	walk := func(from, to Date) int {
+		n := 0
+		for t := from.Time(); !t.After(to.Time()); t = t.AddDate(0, 0, 1) {
+			if c.IsWorkingDay(DateOf(t)) {
+				n++
+			}
+		}
+		return n
+	}
+	for _, r := range [][2]Date{{"2009-12-30", "2017-01-03"}, {"2015-09-01", "2015-09-07"}, {"2025-12-31", "2027-01-02"}, {"2026-02-14", "2026-02-14"}} {
+		if got, want := c.WorkingDays(r[0], r[1]), walk(r[0], r[1]); got != want {
+			t.Errorf("WorkingDays(%s, %s) = %d, walking the days gives %d", r[0], r[1], got, want)
+		}
+	}
 	if got := c.ElapsedWorkingDays("2026-11-27", "2026-11-30"); got != 1 {
 		t.Errorf("Friday to Monday elapsed %d working days, want 1", got)
 	}
