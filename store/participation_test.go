@@ -304,3 +304,23 @@ func TestAgencyRatings(t *testing.T) {
 		}
 	})
 }
+
+// Ordering by satisfaction ranks a project with fewer than 5 verified
+// ratings as one without any: the order reveals no single rating.
+func TestSatisfactionOrderWithheldBelowFive(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		for i := 0; i < 4; i++ {
+			must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 5, Respondent: "RECIPIENT", Verified: true}))
+		}
+		for i := 0; i < 5; i++ {
+			must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p2.ID, Rating: 3, Respondent: "RECIPIENT", Verified: true}))
+		}
+		ps, _, err := db.FindProjects(ctx, ledger.ProjectFilter{}, ledger.ProjectOrder{Field: ledger.OrderBySatisfaction, Desc: true}, 0, 2)
+		must(t, err)
+		if len(ps) != 2 || ps[0].ID != f.p2.ID {
+			t.Errorf("best rated first: %s, want %s (5 ratings of 3) before %s (4 withheld ratings of 5)", ps[0].Code, f.p2.Code, f.p1.Code)
+		}
+	})
+}
