@@ -73,6 +73,11 @@ type ComplexityRoot struct {
 		Roles        func(childComplexity int) int
 	}
 
+	AccountPayload struct {
+		Account    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	AgencyRatingReceipt struct {
 		Agency func(childComplexity int) int
 		Party  func(childComplexity int) int
@@ -267,15 +272,16 @@ type ComplexityRoot struct {
 	}
 
 	Draft struct {
-		Body        func(childComplexity int) int
-		Code        func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		ProjectCode func(childComplexity int) int
-		PublishedAt func(childComplexity int) int
-		Title       func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		AnnouncementKind func(childComplexity int) int
+		Body             func(childComplexity int) int
+		Code             func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		ProjectCode      func(childComplexity int) int
+		PublishedAt      func(childComplexity int) int
+		Title            func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
 	}
 
 	DraftPayload struct {
@@ -389,6 +395,7 @@ type ComplexityRoot struct {
 		CorrectProject            func(childComplexity int, input model.CorrectProjectInput) int
 		CorrectReport             func(childComplexity int, input model.CorrectDocumentInput) int
 		CreateAPIToken            func(childComplexity int, input model.CreateAPITokenInput) int
+		CreateAccount             func(childComplexity int, input model.CreateAccountInput) int
 		CreateCaseCollection      func(childComplexity int, input model.CreateCaseCollectionInput) int
 		DecideApproval            func(childComplexity int, input model.DecideApprovalInput) int
 		FileObjection             func(childComplexity int, input model.ObjectionInput) int
@@ -396,6 +403,7 @@ type ComplexityRoot struct {
 		ModerateComment           func(childComplexity int, input model.ModerateCommentInput) int
 		MoveObjection             func(childComplexity int, input model.MoveObjectionInput) int
 		OpenRound                 func(childComplexity int, input model.OpenRoundInput) int
+		PublishAnnouncementDraft  func(childComplexity int, input model.PublishReportDraftInput) int
 		PublishApprovalNotice     func(childComplexity int, input model.PublishNoticeInput) int
 		PublishIndicatorSet       func(childComplexity int, input model.PublishIndicatorSetInput) int
 		PublishReportDraft        func(childComplexity int, input model.PublishReportDraftInput) int
@@ -409,6 +417,7 @@ type ComplexityRoot struct {
 		RegisterApplication       func(childComplexity int, input model.RegisterApplicationInput) int
 		RegisterOrganization      func(childComplexity int, input model.RegisterOrganizationInput) int
 		RevokeAPIToken            func(childComplexity int, input model.RevokeAPITokenInput) int
+		SaveAnnouncementDraft     func(childComplexity int, input model.SaveAnnouncementDraftInput) int
 		SaveReportDraft           func(childComplexity int, input model.SaveReportDraftInput) int
 		SetPartyWeights           func(childComplexity int, input model.PartyWeightsInput) int
 		SignIn                    func(childComplexity int, input model.SignInInput) int
@@ -938,7 +947,8 @@ type DatasetResolver interface {
 type DraftResolver interface {
 	ID(ctx context.Context, obj *ledger.Draft) (string, error)
 
-	Kind(ctx context.Context, obj *ledger.Draft) (ledger.ReportKind, error)
+	Kind(ctx context.Context, obj *ledger.Draft) (*ledger.ReportKind, error)
+	AnnouncementKind(ctx context.Context, obj *ledger.Draft) (*ledger.AnnouncementKind, error)
 	ProjectCode(ctx context.Context, obj *ledger.Draft) (*string, error)
 	Body(ctx context.Context, obj *ledger.Draft) (string, error)
 }
@@ -957,6 +967,7 @@ type MetricResolver interface {
 type MutationResolver interface {
 	SignIn(ctx context.Context, input model.SignInInput) (*model.SignInPayload, error)
 	CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error)
+	CreateAccount(ctx context.Context, input model.CreateAccountInput) (*model.AccountPayload, error)
 	RevokeAPIToken(ctx context.Context, input model.RevokeAPITokenInput) (*model.RevokeAPITokenPayload, error)
 	RegisterOrganization(ctx context.Context, input model.RegisterOrganizationInput) (*model.OrganizationPayload, error)
 	OpenRound(ctx context.Context, input model.OpenRoundInput) (*model.OpenRoundPayload, error)
@@ -983,6 +994,8 @@ type MutationResolver interface {
 	WithdrawAnnouncement(ctx context.Context, input model.WithdrawInput) (*model.AnnouncementPayload, error)
 	SaveReportDraft(ctx context.Context, input model.SaveReportDraftInput) (*model.DraftPayload, error)
 	PublishReportDraft(ctx context.Context, input model.PublishReportDraftInput) (*model.ReportPayload, error)
+	SaveAnnouncementDraft(ctx context.Context, input model.SaveAnnouncementDraftInput) (*model.DraftPayload, error)
+	PublishAnnouncementDraft(ctx context.Context, input model.PublishReportDraftInput) (*model.AnnouncementPayload, error)
 	SubmitFeedback(ctx context.Context, input model.FeedbackInput) (*model.FeedbackReceipt, error)
 	FileObjection(ctx context.Context, input model.ObjectionInput) (*model.ObjectionReceipt, error)
 	IssueFeedbackCodes(ctx context.Context, input model.IssueFeedbackCodesInput) (*model.FeedbackCodeBatch, error)
@@ -1181,6 +1194,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Roles(childComplexity), true
+
+	case "AccountPayload.account":
+		if e.ComplexityRoot.AccountPayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountPayload.Account(childComplexity), true
+	case "AccountPayload.userErrors":
+		if e.ComplexityRoot.AccountPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountPayload.UserErrors(childComplexity), true
 
 	case "AgencyRatingReceipt.agency":
 		if e.ComplexityRoot.AgencyRatingReceipt.Agency == nil {
@@ -1937,6 +1963,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DimensionFigures.Responses(childComplexity), true
 
+	case "Draft.announcementKind":
+		if e.ComplexityRoot.Draft.AnnouncementKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.AnnouncementKind(childComplexity), true
 	case "Draft.body":
 		if e.ComplexityRoot.Draft.Body == nil {
 			break
@@ -2466,6 +2498,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIToken(childComplexity, args["input"].(model.CreateAPITokenInput)), true
+	case "Mutation.createAccount":
+		if e.ComplexityRoot.Mutation.CreateAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAccount(childComplexity, args["input"].(model.CreateAccountInput)), true
 	case "Mutation.createCaseCollection":
 		if e.ComplexityRoot.Mutation.CreateCaseCollection == nil {
 			break
@@ -2543,6 +2586,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OpenRound(childComplexity, args["input"].(model.OpenRoundInput)), true
+	case "Mutation.publishAnnouncementDraft":
+		if e.ComplexityRoot.Mutation.PublishAnnouncementDraft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishAnnouncementDraft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishAnnouncementDraft(childComplexity, args["input"].(model.PublishReportDraftInput)), true
 	case "Mutation.publishApprovalNotice":
 		if e.ComplexityRoot.Mutation.PublishApprovalNotice == nil {
 			break
@@ -2686,6 +2740,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["input"].(model.RevokeAPITokenInput)), true
+	case "Mutation.saveAnnouncementDraft":
+		if e.ComplexityRoot.Mutation.SaveAnnouncementDraft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveAnnouncementDraft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveAnnouncementDraft(childComplexity, args["input"].(model.SaveAnnouncementDraftInput)), true
 	case "Mutation.saveReportDraft":
 		if e.ComplexityRoot.Mutation.SaveReportDraft == nil {
 			break
@@ -4852,6 +4917,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CorrectDocumentInput", ec.unmarshalInputCorrectDocumentInput),
 			graphql.NewInputUnmarshaler("CorrectProjectInput", ec.unmarshalInputCorrectProjectInput),
 			graphql.NewInputUnmarshaler("CorrectionFilter", ec.unmarshalInputCorrectionFilter),
+			graphql.NewInputUnmarshaler("CreateAccountInput", ec.unmarshalInputCreateAccountInput),
 			graphql.NewInputUnmarshaler("CreateApiTokenInput", ec.unmarshalInputCreateApiTokenInput),
 			graphql.NewInputUnmarshaler("CreateCaseCollectionInput", ec.unmarshalInputCreateCaseCollectionInput),
 			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
@@ -4881,6 +4947,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RegisterOrganizationInput", ec.unmarshalInputRegisterOrganizationInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
 			graphql.NewInputUnmarshaler("RevokeApiTokenInput", ec.unmarshalInputRevokeApiTokenInput),
+			graphql.NewInputUnmarshaler("SaveAnnouncementDraftInput", ec.unmarshalInputSaveAnnouncementDraftInput),
 			graphql.NewInputUnmarshaler("SaveReportDraftInput", ec.unmarshalInputSaveReportDraftInput),
 			graphql.NewInputUnmarshaler("ScoreInput", ec.unmarshalInputScoreInput),
 			graphql.NewInputUnmarshaler("SearchFilter", ec.unmarshalInputSearchFilter),
@@ -6729,12 +6796,15 @@ input CorrectionFilter {
   kinds: [CorrectionKind!]
 }
 
-"A report prepared before publication; only its organization's accounts see it."
+"A report or announcement prepared before publication; only its organization's accounts see it."
 type Draft {
   id: ID!
   code: String!
   title: String!
-  kind: ReportKind!
+  "The report's kind (null for an announcement draft)."
+  kind: ReportKind
+  "The announcement's kind (null for a report draft)."
+  announcementKind: AnnouncementKind
   projectCode: String
   body: String!
   createdAt: DateTime!
@@ -6790,6 +6860,8 @@ type Mutation {
   signIn(input: SignInInput!): SignInPayload!
   "Make an API token for the signed-in account; the secret is shown once."
   createApiToken(input: CreateApiTokenInput!): CreateApiTokenPayload!
+  "Create an account of an organization with its roles and a password (bureau administrators)."
+  createAccount(input: CreateAccountInput!): AccountPayload!
   "Revoke a token of the signed-in account (any, for a bureau administrator)."
   revokeApiToken(input: RevokeApiTokenInput!): RevokeApiTokenPayload!
 
@@ -6844,6 +6916,10 @@ type Mutation {
   saveReportDraft(input: SaveReportDraftInput!): DraftPayload!
   "Publish a draft report of your organization."
   publishReportDraft(input: PublishReportDraftInput!): ReportPayload!
+  "Save a draft approval notice or result announcement (bureau), visible only to your organization."
+  saveAnnouncementDraft(input: SaveAnnouncementDraftInput!): DraftPayload!
+  "Publish a draft announcement of your organization, through the same rules as publishing it directly."
+  publishAnnouncementDraft(input: PublishReportDraftInput!): AnnouncementPayload!
 }
 
 input SignInInput { login: String!, password: String! }
@@ -6854,6 +6930,17 @@ type SignInPayload {
   account: Account
   userErrors: [UserError!]!
 }
+
+input CreateAccountInput {
+  login: String!
+  name: String!
+  "Credit code of the organization the account publishes for."
+  organizationCode: String!
+  roles: [Role!]!
+  "At least 12 characters; stored only as an argon2id hash."
+  password: String!
+}
+type AccountPayload { account: Account, userErrors: [UserError!]! }
 
 input CreateApiTokenInput { name: String!, expiresInDays: Int! = 90 }
 type CreateApiTokenPayload { "The secret, shown once." secret: String, token: ApiToken, userErrors: [UserError!]! }
@@ -7010,6 +7097,21 @@ input SaveReportDraftInput {
 }
 type DraftPayload { draft: Draft, userErrors: [UserError!]! }
 input PublishReportDraftInput { id: ID! }
+
+input SaveAnnouncementDraftInput {
+  "Omit to start a new draft; give it to replace an unpublished one."
+  id: ID
+  "APPROVAL_NOTICE or CLOSING_RESULTS."
+  kind: AnnouncementKind!
+  code: String!
+  title: String!
+  body: String
+  publishedOn: Date!
+  noticeStart: Date
+  noticeEnd: Date
+  roundYear: Int
+  projectCodes: [String!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7034,6 +7136,16 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_disabled(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "account":
+		return ec.fieldContext_AccountPayload_account(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AccountPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AgencyRatingReceipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7432,6 +7544,8 @@ func (ec *executionContext) childFields_Draft(ctx context.Context, field graphql
 		return ec.fieldContext_Draft_title(ctx, field)
 	case "kind":
 		return ec.fieldContext_Draft_kind(ctx, field)
+	case "announcementKind":
+		return ec.fieldContext_Draft_announcementKind(ctx, field)
 	case "projectCode":
 		return ec.fieldContext_Draft_projectCode(ctx, field)
 	case "body":
@@ -8716,6 +8830,20 @@ func (ec *executionContext) field_Mutation_correctReport_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateAccountInput, error) {
+			return ec.unmarshalNCreateAccountInput2civicledgerᚋgraphᚋmodelᚐCreateAccountInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createApiToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8820,6 +8948,20 @@ func (ec *executionContext) field_Mutation_openRound_args(ctx context.Context, r
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.OpenRoundInput, error) {
 			return ec.unmarshalNOpenRoundInput2civicledgerᚋgraphᚋmodelᚐOpenRoundInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishAnnouncementDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishReportDraftInput, error) {
+			return ec.unmarshalNPublishReportDraftInput2civicledgerᚋgraphᚋmodelᚐPublishReportDraftInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9002,6 +9144,20 @@ func (ec *executionContext) field_Mutation_revokeApiToken_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevokeAPITokenInput, error) {
 			return ec.unmarshalNRevokeApiTokenInput2civicledgerᚋgraphᚋmodelᚐRevokeAPITokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_saveAnnouncementDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SaveAnnouncementDraftInput, error) {
+			return ec.unmarshalNSaveAnnouncementDraftInput2civicledgerᚋgraphᚋmodelᚐSaveAnnouncementDraftInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10217,6 +10373,70 @@ func (ec *executionContext) _Account_disabled(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Account_disabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AccountPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.AccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountPayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖcivicledgerᚋledgerᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountPayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AgencyRatingReceipt_agency(ctx context.Context, field graphql.CollectedField, obj *model.AgencyRatingReceipt) (ret graphql.Marshaler) {
@@ -13428,15 +13648,38 @@ func (ec *executionContext) _Draft_kind(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Draft().Kind(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v ledger.ReportKind) graphql.Marshaler {
-			return ec.marshalNReportKind2civicledgerᚋledgerᚐReportKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.ReportKind) graphql.Marshaler {
+			return ec.marshalOReportKind2ᚖcivicledgerᚋledgerᚐReportKind(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Draft_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Draft", field, true, true, "ReportKind")
+}
+
+func (ec *executionContext) _Draft_announcementKind(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_announcementKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Draft().AnnouncementKind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.AnnouncementKind) graphql.Marshaler {
+			return ec.marshalOAnnouncementKind2ᚖcivicledgerᚋledgerᚐAnnouncementKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_announcementKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, true, true, "AnnouncementKind")
 }
 
 func (ec *executionContext) _Draft_projectCode(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
@@ -15213,6 +15456,50 @@ func (ec *executionContext) fieldContext_Mutation_createApiToken(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAccount(ctx, fc.Args["input"].(model.CreateAccountInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountPayload) graphql.Marshaler {
+			return ec.marshalNAccountPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAccountPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_revokeApiToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16351,6 +16638,94 @@ func (ec *executionContext) fieldContext_Mutation_publishReportDraft(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_publishReportDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_saveAnnouncementDraft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveAnnouncementDraft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveAnnouncementDraft(ctx, fc.Args["input"].(model.SaveAnnouncementDraftInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DraftPayload) graphql.Marshaler {
+			return ec.marshalNDraftPayload2ᚖcivicledgerᚋgraphᚋmodelᚐDraftPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveAnnouncementDraft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DraftPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveAnnouncementDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishAnnouncementDraft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishAnnouncementDraft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishAnnouncementDraft(ctx, fc.Args["input"].(model.PublishReportDraftInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+			return ec.marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishAnnouncementDraft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishAnnouncementDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26830,6 +27205,76 @@ func UnmarshalCorrectionFilter(ctx context.Context, raw any) (model.CorrectionFi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateAccountInput(ctx context.Context, obj any) (model.CreateAccountInput, error) {
+	var it model.CreateAccountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"login", "name", "organizationCode", "roles", "password"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "login":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("login"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Login = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "organizationCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationCode = data
+		case "roles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
+			data, err := ec.unmarshalNRole2ᚕcivicledgerᚋledgerᚐRoleᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Roles = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateAccountInput unmarshals raw into the CreateAccountInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateAccountInput(ctx context.Context, raw any) (model.CreateAccountInput, error) {
+	var out model.CreateAccountInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateAccountInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateApiTokenInput(ctx context.Context, obj any) (model.CreateAPITokenInput, error) {
 	var it model.CreateAPITokenInput
 	if obj == nil {
@@ -28907,6 +29352,111 @@ func UnmarshalRevokeApiTokenInput(ctx context.Context, raw any) (model.RevokeAPI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSaveAnnouncementDraftInput(ctx context.Context, obj any) (model.SaveAnnouncementDraftInput, error) {
+	var it model.SaveAnnouncementDraftInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "kind", "code", "title", "body", "publishedOn", "noticeStart", "noticeEnd", "roundYear", "projectCodes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNAnnouncementKind2civicledgerᚋledgerᚐAnnouncementKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		case "noticeStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeStart"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeStart = data
+		case "noticeEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeEnd"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeEnd = data
+		case "roundYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roundYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoundYear = data
+		case "projectCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCodes"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCodes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSaveAnnouncementDraftInput unmarshals raw into the SaveAnnouncementDraftInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSaveAnnouncementDraftInput(ctx context.Context, raw any) (model.SaveAnnouncementDraftInput, error) {
+	var out model.SaveAnnouncementDraftInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SaveAnnouncementDraftInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSaveReportDraftInput(ctx context.Context, obj any) (model.SaveReportDraftInput, error) {
 	var it model.SaveReportDraftInput
 	if obj == nil {
@@ -29623,6 +30173,44 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			out.Values[i] = ec._Account_disabled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountPayloadImplementors = []string{"AccountPayload"}
+
+func (ec *executionContext) _AccountPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AccountPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountPayload")
+		case "account":
+			out.Values[i] = ec._AccountPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AccountPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -30978,9 +31566,15 @@ func (ec *executionContext) _Draft(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "kind":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Draft_kind(ctx, field, obj)
+				})
+		case "announcementKind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Draft_announcementKind(ctx, field, obj)
 				})
 		case "projectCode":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -31748,6 +32342,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "revokeApiToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeApiToken(ctx, field)
@@ -31926,6 +32527,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "publishReportDraft":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_publishReportDraft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "saveAnnouncementDraft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveAnnouncementDraft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishAnnouncementDraft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishAnnouncementDraft(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -35331,6 +35946,14 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAccountPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.AccountPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountPayload!")
+		return graphql.Null
+	}
+	return ec._AccountPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAddCaseStudyInput2civicledgerᚋgraphᚋmodelᚐAddCaseStudyInput(ctx context.Context, v any) (model.AddCaseStudyInput, error) {
 	res, err := ec.unmarshalInputAddCaseStudyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -35751,6 +36374,11 @@ func (ec *executionContext) marshalNCorrectionKind2civicledgerᚋledgerᚐCorrec
 		graphql.AddInvalidNullFromMarshaler(ctx, "CorrectionKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNCreateAccountInput2civicledgerᚋgraphᚋmodelᚐCreateAccountInput(ctx context.Context, v any) (model.CreateAccountInput, error) {
+	res, err := ec.unmarshalInputCreateAccountInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCreateApiTokenInput2civicledgerᚋgraphᚋmodelᚐCreateAPITokenInput(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
@@ -37021,6 +37649,11 @@ func (ec *executionContext) marshalNSatisfaction2ᚖcivicledgerᚋgraphᚋmodel�
 	return ec._Satisfaction(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSaveAnnouncementDraftInput2civicledgerᚋgraphᚋmodelᚐSaveAnnouncementDraftInput(ctx context.Context, v any) (model.SaveAnnouncementDraftInput, error) {
+	res, err := ec.unmarshalInputSaveAnnouncementDraftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNSaveReportDraftInput2civicledgerᚋgraphᚋmodelᚐSaveReportDraftInput(ctx context.Context, v any) (model.SaveReportDraftInput, error) {
 	res, err := ec.unmarshalInputSaveReportDraftInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -37670,6 +38303,24 @@ func (ec *executionContext) marshalOAnnouncementKind2ᚕcivicledgerᚋledgerᚐA
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOAnnouncementKind2ᚖcivicledgerᚋledgerᚐAnnouncementKind(ctx context.Context, v any) (*ledger.AnnouncementKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalars.UnmarshalAnnouncementKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAnnouncementKind2ᚖcivicledgerᚋledgerᚐAnnouncementKind(ctx context.Context, sel ast.SelectionSet, v *ledger.AnnouncementKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalAnnouncementKind(*v)
+	return res
 }
 
 func (ec *executionContext) marshalOApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx context.Context, sel ast.SelectionSet, v *ledger.Token) graphql.Marshaler {
@@ -38376,6 +39027,24 @@ func (ec *executionContext) marshalOReportKind2ᚕcivicledgerᚋledgerᚐReportK
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOReportKind2ᚖcivicledgerᚋledgerᚐReportKind(ctx context.Context, v any) (*ledger.ReportKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalars.UnmarshalReportKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReportKind2ᚖcivicledgerᚋledgerᚐReportKind(ctx context.Context, sel ast.SelectionSet, v *ledger.ReportKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalReportKind(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOReviewKind2ᚖcivicledgerᚋledgerᚐReviewKind(ctx context.Context, v any) (*ledger.ReviewKind, error) {

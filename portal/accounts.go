@@ -430,3 +430,21 @@ func rolesList(rs []ledger.Role) string {
 	}
 	return strings.Join(s, ",")
 }
+
+// CreateAccount creates an account of the organization with a credit code
+// (bureau administrators only; the policy is asked before the code is
+// looked up).
+func (p *Publishing) CreateAccount(ctx context.Context, actor ledger.Actor, a *ledger.Account, orgCode, password string) error {
+	if _, err := ledger.Authorize(actor, ledger.ActManageAccounts, nil); err != nil {
+		return err
+	}
+	id, err := p.orgID(ctx, "organizationCode", orgCode)
+	if err != nil {
+		return err
+	}
+	if id == nil {
+		return ledger.Invalid("organizationCode", "name the organization by its credit code")
+	}
+	a.OrgID = *id
+	return p.AddAccount(ctx, actor, a, password)
+}

@@ -349,6 +349,9 @@ func (p *Publishing) PublishReportDraft(ctx context.Context, actor ledger.Actor,
 	if err != nil {
 		return nil, ledger.InField("id", err)
 	}
+	if d.Kind != ledger.EntityReport {
+		return nil, ledger.Invalid("id", "draft %d is not a report", id)
+	}
 	if d.PublishedAt != nil {
 		return nil, ledger.Invalid("id", "draft %d was published already (report %s)", id, d.Code)
 	}
@@ -359,6 +362,11 @@ func (p *Publishing) PublishReportDraft(ctx context.Context, actor ledger.Actor,
 	pr, role, err := p.begin(ctx, actor, draftAction(in.Report.Kind), in.ProjectCode)
 	if err != nil {
 		return nil, err
+	}
+	if in.Report.Kind == ledger.QuarterlySummary && pr != nil {
+		if err := checkExecuting(pr); err != nil {
+			return nil, err
+		}
 	}
 	r := &in.Report
 	r.ID, r.AuthorID, r.ProjectID = 0, ownOrg(actor), nil
@@ -376,4 +384,85 @@ func (p *Publishing) PublishReportDraft(ctx context.Context, actor ledger.Actor,
 		return nil, err
 	}
 	return r, p.Store.MarkDraftPublished(ctx, actor.OrgID, d.ID, r.ID)
+}
+
+// AnnouncementDraft is an approval notice or result announcement prepared
+// before publication.
+type AnnouncementDraft struct {
+	ID     int64
+	Notice NoticeInput // Announcement.Kind is APPROVAL_NOTICE or CLOSING_RESULTS
+}
+
+// announcementDraftAction is the action publishing a draft of kind k, or "" for a kind no draft may have.
+func announcementDraftAction(k ledger.AnnouncementKind) ledger.Action {
+	switch k {
+	case ledger.ApprovalNotice:
+		return ledger.ActPublishApproval
+	case ledger.ClosingResults:
+		return ledger.ActPublishResults
+	}
+	return ""
+}
+
+// SaveAnnouncementDraft saves a draft approval notice or result
+// announcement; only accounts of the actor's organization see it.
+func (p *Publishing) SaveAnnouncementDraft(ctx context.Context, actor ledger.Actor, in *AnnouncementDraft) (*ledger.Draft, error) {
+	act := announcementDraftAction(in.Notice.Announcement.Kind)
+	if act == "" {
+		if _, _, err := p.begin(ctx, actor, ledger.ActPublishApproval, ""); err != nil {
+			return nil, err
+		}
+		return nil, ledger.Invalid("kind", "drafts are kept for APPROVAL_NOTICE and CLOSING_RESULTS; a solicitation notice is published with its round")
+	}
+	if _, _, err := p.begin(ctx, actor, act, ""); err != nil {
+		return nil, err
+	}
+	if actor.OrgID == 0 {
+		return nil, ledger.Errorf(ledger.EFORBIDDEN, "drafts belong to an organization; this account has none")
+	}
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	a := in.Notice.Announcement
+	d := &ledger.Draft{ID: in.ID, Kind: ledger.EntityAnnouncement, Code: a.Code, Title: a.Title, Payload: string(payload),
+		OrgID: actor.OrgID, AccountID: actor.AccountID}
+	return d, p.Store.SaveDraft(ctx, d)
+}
+
+// PublishAnnouncementDraft publishes a draft announcement of the actor's
+// organization with the use case that publishes its kind, and marks it.
+func (p *Publishing) PublishAnnouncementDraft(ctx context.Context, actor ledger.Actor, id int64) (*ledger.Announcement, error) {
+	if actor.Anonymous() {
+		_, err := ledger.Authorize(actor, ledger.ActPublishApproval, nil)
+		return nil, err
+	}
+	d, err := p.Store.Draft(ctx, actor.OrgID, id)
+	if err != nil {
+		return nil, ledger.InField("id", err)
+	}
+	if d.Kind != ledger.EntityAnnouncement {
+		return nil, ledger.Invalid("id", "draft %d is not an announcement", id)
+	}
+	if d.PublishedAt != nil {
+		return nil, ledger.Invalid("id", "draft %d was published already (announcement %s)", id, d.Code)
+	}
+	var in AnnouncementDraft
+	if err := json.Unmarshal([]byte(d.Payload), &in); err != nil {
+		return nil, err
+	}
+	in.Notice.Announcement.ID = 0
+	var a *ledger.Announcement
+	switch in.Notice.Announcement.Kind {
+	case ledger.ApprovalNotice:
+		a, err = p.PublishApprovalNotice(ctx, actor, &in.Notice)
+	case ledger.ClosingResults:
+		a, err = p.PublishResults(ctx, actor, &in.Notice)
+	default:
+		return nil, ledger.Invalid("id", "draft %d is of kind %s, which is not published from drafts", id, in.Notice.Announcement.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return a, p.Store.MarkDraftPublished(ctx, actor.OrgID, d.ID, a.ID)
 }

@@ -597,8 +597,8 @@ func (p *Publishing) SubmitQuarterly(ctx context.Context, actor ledger.Actor, in
 	if err != nil {
 		return nil, err
 	}
-	if (pr.Stage != ledger.Execution && pr.Stage != ledger.Closing) || pr.Outcome != ledger.Ongoing {
-		return nil, ledger.Invalid("projectCode", "project %s is not being executed (it is in %s %s)", pr.Code, ledger.Label(pr.Stage), ledger.Label(pr.Outcome))
+	if err := checkExecuting(pr); err != nil {
+		return nil, err
 	}
 	r := &in.Report
 	r.Kind, r.ProjectID, r.AuthorID = ledger.QuarterlySummary, &pr.ID, ownOrg(actor)
@@ -617,6 +617,14 @@ func (p *Publishing) SubmitQuarterly(ctx context.Context, actor ledger.Actor, in
 			return ledger.EntityReport, r.ID, nil
 		})
 	return r, err
+}
+
+// checkExecuting refuses a quarterly report of a project that is not being executed.
+func checkExecuting(pr *ledger.Project) error {
+	if (pr.Stage != ledger.Execution && pr.Stage != ledger.Closing) || pr.Outcome != ledger.Ongoing {
+		return ledger.Invalid("projectCode", "project %s is not being executed (it is in %s %s)", pr.Code, ledger.Label(pr.Stage), ledger.Label(pr.Outcome))
+	}
+	return nil
 }
 
 func (p *Publishing) recordMetrics(ctx context.Context, w ledger.Writer, att ledger.Attribution, pr *ledger.Project,

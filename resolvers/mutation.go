@@ -383,10 +383,57 @@ func (r *mutationResolver) SaveReportDraft(ctx context.Context, input model.Save
 	return &model.DraftPayload{Draft: d, UserErrors: ue}, nil
 }
 
+// notFoundAsInput turns a draft of another organization (or none) into a refused input.
+func notFoundAsInput(err error) error {
+	if ledger.ErrorCode(err) == ledger.ENOTFOUND {
+		return ledger.Invalid("id", "%s", ledger.ErrorMessage(err))
+	}
+	return err
+}
+
 func (r *mutationResolver) PublishReportDraft(ctx context.Context, input model.PublishReportDraftInput) (*model.ReportPayload, error) {
 	id, err := numericID("id", "Draft", input.ID)
 	if err != nil {
 		return reportPayload(nil, err)
 	}
-	return reportPayload(r.Publishing.PublishReportDraft(ctx, actor(ctx), id))
+	rep, err := r.Publishing.PublishReportDraft(ctx, actor(ctx), id)
+	return reportPayload(rep, notFoundAsInput(err))
+}
+
+func (r *mutationResolver) SaveAnnouncementDraft(ctx context.Context, input model.SaveAnnouncementDraftInput) (*model.DraftPayload, error) {
+	in := &portal.AnnouncementDraft{Notice: *noticeInput(model.PublishNoticeInput{Code: input.Code, Title: input.Title, Body: input.Body,
+		PublishedOn: input.PublishedOn, NoticeStart: input.NoticeStart, NoticeEnd: input.NoticeEnd, RoundYear: input.RoundYear,
+		ProjectCodes: input.ProjectCodes})}
+	in.Notice.Announcement.Kind = input.Kind
+	var err error
+	if input.ID != nil {
+		in.ID, err = numericID("id", "Draft", *input.ID)
+	}
+	var d *ledger.Draft
+	if err == nil {
+		d, err = r.Publishing.SaveAnnouncementDraft(ctx, actor(ctx), in)
+	}
+	ue, err := userErrors(notFoundAsInput(err))
+	if err != nil || len(ue) > 0 {
+		return &model.DraftPayload{UserErrors: ue}, err
+	}
+	return &model.DraftPayload{Draft: d, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) PublishAnnouncementDraft(ctx context.Context, input model.PublishReportDraftInput) (*model.AnnouncementPayload, error) {
+	id, err := numericID("id", "Draft", input.ID)
+	if err != nil {
+		return announcementPayload(nil, err)
+	}
+	a, err := r.Publishing.PublishAnnouncementDraft(ctx, actor(ctx), id)
+	return announcementPayload(a, notFoundAsInput(err))
+}
+
+func (r *mutationResolver) CreateAccount(ctx context.Context, input model.CreateAccountInput) (*model.AccountPayload, error) {
+	a := &ledger.Account{Login: input.Login, Name: input.Name, Roles: input.Roles}
+	ue, err := userErrors(r.Publishing.CreateAccount(ctx, actor(ctx), a, input.OrganizationCode, input.Password))
+	if err != nil || len(ue) > 0 {
+		return &model.AccountPayload{UserErrors: ue}, err
+	}
+	return &model.AccountPayload{Account: a, UserErrors: ue}, nil
 }

@@ -132,18 +132,37 @@ func (r *draftResolver) ID(ctx context.Context, obj *ledger.Draft) (string, erro
 	return strconv.FormatInt(obj.ID, 10), nil
 }
 
-func (r *draftResolver) Kind(ctx context.Context, obj *ledger.Draft) (ledger.ReportKind, error) {
-	return draftOf(obj).Report.Kind, nil
+func (r *draftResolver) Kind(ctx context.Context, obj *ledger.Draft) (*ledger.ReportKind, error) {
+	if obj.Kind != ledger.EntityReport {
+		return nil, nil
+	}
+	k := draftOf(obj).Report.Kind
+	return &k, nil
+}
+
+func (r *draftResolver) AnnouncementKind(ctx context.Context, obj *ledger.Draft) (*ledger.AnnouncementKind, error) {
+	if obj.Kind != ledger.EntityAnnouncement {
+		return nil, nil
+	}
+	var d portal.AnnouncementDraft
+	_ = json.Unmarshal([]byte(obj.Payload), &d)
+	k := d.Notice.Announcement.Kind
+	return &k, nil
 }
 
 func (r *draftResolver) ProjectCode(ctx context.Context, obj *ledger.Draft) (*string, error) {
-	if c := draftOf(obj).ProjectCode; c != "" {
+	if c := draftOf(obj).ProjectCode; c != "" && obj.Kind == ledger.EntityReport {
 		return &c, nil
 	}
 	return nil, nil
 }
 
 func (r *draftResolver) Body(ctx context.Context, obj *ledger.Draft) (string, error) {
+	if obj.Kind == ledger.EntityAnnouncement {
+		var d portal.AnnouncementDraft
+		_ = json.Unmarshal([]byte(obj.Payload), &d)
+		return d.Notice.Announcement.Body, nil
+	}
 	return draftOf(obj).Report.Body, nil
 }
 

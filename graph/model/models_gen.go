@@ -12,6 +12,11 @@ import (
 	"time"
 )
 
+type AccountPayload struct {
+	Account    *ledger.Account `json:"account,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
 type AddCaseStudyInput struct {
 	CollectionID string `json:"collectionId"`
 	ProjectCode  string `json:"projectCode"`
@@ -156,6 +161,16 @@ type CorrectionFilter struct {
 	Organizations []string                `json:"organizations,omitempty"`
 	RecordKinds   []CorrectedRecordKind   `json:"recordKinds,omitempty"`
 	Kinds         []ledger.CorrectionKind `json:"kinds,omitempty"`
+}
+
+type CreateAccountInput struct {
+	Login string `json:"login"`
+	Name  string `json:"name"`
+	// Credit code of the organization the account publishes for.
+	OrganizationCode string        `json:"organizationCode"`
+	Roles            []ledger.Role `json:"roles"`
+	// At least 12 characters; stored only as an argon2id hash.
+	Password string `json:"password"`
 }
 
 type CreateAPITokenInput struct {
@@ -752,6 +767,21 @@ type Satisfaction struct {
 	Responses int64 `json:"responses"`
 	// Average verified rating 1–5, two decimals; null below 5 ratings (withheld so no single rating can be read off).
 	Average *float64 `json:"average,omitempty"`
+}
+
+type SaveAnnouncementDraftInput struct {
+	// Omit to start a new draft; give it to replace an unpublished one.
+	ID *string `json:"id,omitempty"`
+	// APPROVAL_NOTICE or CLOSING_RESULTS.
+	Kind         ledger.AnnouncementKind `json:"kind"`
+	Code         string                  `json:"code"`
+	Title        string                  `json:"title"`
+	Body         *string                 `json:"body,omitempty"`
+	PublishedOn  ledger.Date             `json:"publishedOn"`
+	NoticeStart  *ledger.Date            `json:"noticeStart,omitempty"`
+	NoticeEnd    *ledger.Date            `json:"noticeEnd,omitempty"`
+	RoundYear    *int                    `json:"roundYear,omitempty"`
+	ProjectCodes []string                `json:"projectCodes"`
 }
 
 type SaveReportDraftInput struct {
