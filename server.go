@@ -70,6 +70,8 @@ type config struct {
 	OpenData openDataConfig
 	Import   importConfig // import: its flags (import.go)
 	Alerts   alertConfig  // feeds and email alerts (feeds_alerts.go)
+	// Participation holds the deadlines and limits of public submissions.
+	Participation participationConfig
 }
 
 func env(name, def string) string {
@@ -123,6 +125,11 @@ func envDuration(name string, def time.Duration, bad *[]string) time.Duration {
 // an environment fallback; their defaults are api.Config's.
 func limitFlags(fs *flag.FlagSet, c *config, bad *[]string) {
 	a := &c.API
+	p := &c.Participation
+	fs.IntVar(&p.ModerationDeadline, "moderation-deadline", envInt("CIVICLEDGER_MODERATION_DEADLINE", 3, bad), "working days within which a comment is to be moderated, published with the response times (CIVICLEDGER_MODERATION_DEADLINE)")
+	fs.IntVar(&p.ObjectionDeadline, "objection-deadline", envInt("CIVICLEDGER_OBJECTION_DEADLINE", 10, bad), "working days within which an objection is to be answered (CIVICLEDGER_OBJECTION_DEADLINE)")
+	fs.IntVar(&p.PerClientPerMinute, "feedback-per-minute", envInt("CIVICLEDGER_FEEDBACK_PER_MINUTE", 10, bad), "feedback and objections one client may submit per minute (burst 20); -1 switches the limit off (CIVICLEDGER_FEEDBACK_PER_MINUTE)")
+	fs.IntVar(&p.PerCodePerHour, "feedback-code-per-hour", envInt("CIVICLEDGER_FEEDBACK_CODE_PER_HOUR", 5, bad), "attempts with one feedback code per hour (CIVICLEDGER_FEEDBACK_CODE_PER_HOUR)")
 	fs.IntVar(&c.RateLimit, "rate-limit", envInt("CIVICLEDGER_RATE_LIMIT", api.DefaultRateLimit, bad), "cost points each client may spend per -rate-window; 0 switches rate limiting off (CIVICLEDGER_RATE_LIMIT)")
 	fs.DurationVar(&a.RateWindow, "rate-window", envDuration("CIVICLEDGER_RATE_WINDOW", api.DefaultRateWindow, bad), "period over which the rate budget refills (CIVICLEDGER_RATE_WINDOW)")
 	fs.IntVar(&a.MaxCost, "max-cost", envInt("CIVICLEDGER_MAX_COST", api.DefaultMaxCost, bad), "highest cost of one operation (CIVICLEDGER_MAX_COST)")
@@ -353,6 +360,15 @@ type app struct {
 	addr     string
 	alerts   alertConfig
 	digests  *alerts.Alerts // nil without -smtp-addr
+	// participation configures the public's submissions.
+	participation participationConfig
+}
+
+// participationConfig is the -moderation-deadline, -objection-deadline,
+// -feedback-per-minute and -feedback-code-per-hour settings.
+type participationConfig struct {
+	ModerationDeadline, ObjectionDeadline int
+	PerClientPerMinute, PerCodePerHour    int
 }
 
 // close releases the index and the database.
@@ -487,7 +503,8 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{db: db, index: ix, follower: fol, od: cfg.OpenData, dataDir: cfg.DataDir, addr: cfg.Addr, alerts: cfg.Alerts}
+	a := &app{db: db, index: ix, follower: fol, od: cfg.OpenData, dataDir: cfg.DataDir, addr: cfg.Addr, alerts: cfg.Alerts,
+		participation: cfg.Participation}
 	if cfg.MetricsAddr != "" {
 		a.metrics = newMetrics(db, fol)
 	}
@@ -509,6 +526,9 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	db, fol := a.db, a.follower
 	core := &portal.Portal{Reader: db, Meta: db, Searcher: a.index, Publishing: &portal.Publishing{Store: db}}
+	pc := a.participation
+	core.Participation = &portal.Participation{Store: db, ModerationDeadline: pc.ModerationDeadline, ObjectionDeadline: pc.ObjectionDeadline,
+		Limits: portal.Limits{PerClientPerMinute: pc.PerClientPerMinute, PerCodePerHour: pc.PerCodePerHour}}
 	res := resolvers.New(core)
 	var gql http.Handler = api.NewHandler(graph.NewExecutableSchema(res.Config()), apiCfg, log)
 	if a.metrics != nil {

@@ -92,7 +92,10 @@ func Generate(opts Options) *Dataset {
 // used after fn returns.
 func Stream(opts Options, fn func(part *Dataset) error) error {
 	g := newGenerator(opts.withDefaults())
-	return g.run(fn)
+	return g.run(func(p *Dataset) error {
+		g.moderate(p) // participation.go: the comments' moderation and answers
+		return fn(p)
+	})
 }
 
 func (d *Dataset) append(p *Dataset) {
@@ -147,10 +150,14 @@ type Summary struct {
 	CaseCollections int
 	CaseStudies     int
 	Feedback        int
+	Verified        int // feedback given with a feedback code: the ratings the figures count
 	Terminated      int // projects that ended early
 	Completed       int // projects that passed closing
 	AuditFindings   int // audits with findings
 	Totals          Totals
+	// Participation counts the codes, objections and agency ratings Load
+	// wrote (participation.go); nil from Summary and when the store takes none.
+	Participation *ParticipationCounts
 }
 
 // Summary counts d's records and computes its totals by the store's rule.
@@ -213,6 +220,11 @@ func (s *Summary) add(p *Dataset, fs []ledger.Figures) {
 	s.CaseCollections += len(p.CaseCollections)
 	s.CaseStudies += len(p.CaseStudies)
 	s.Feedback += len(p.Feedback)
+	for _, f := range p.Feedback {
+		if f.Verified {
+			s.Verified++
+		}
+	}
 	t := &s.Totals
 	for i, pr := range p.Projects {
 		if pr.Outcome == ledger.Rejected {

@@ -29,6 +29,17 @@ func TestLoadIntoSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("loaded in %s: %+v", time.Since(start), *sum)
+	part := sum.Participation
+	if part == nil || part.CodesUsed != sum.Verified || part.CodesIssued <= part.CodesUsed || part.AgencyRatings == 0 {
+		t.Errorf("participation %+v: want a used code per verified rating (%d), more issued, agency ratings", part, sum.Verified)
+	} else {
+		for _, st := range ledger.ObjectionStates {
+			if part.ObjectionStates[st] == 0 {
+				t.Errorf("no demo objection is %s", st)
+			}
+		}
+	}
+	sum.Participation = nil // the data set's own summary counts no participation records
 	want := demo.Generate(demo.Options{}).Summary()
 	if *sum != *want {
 		t.Errorf("Load wrote %+v,\nthe data set has %+v", *sum, *want)
@@ -44,9 +55,9 @@ func TestLoadIntoSQLite(t *testing.T) {
 	if total.Projects != 717 || got != w {
 		t.Errorf("store totals: %d projects, %+v;\nwant 717 projects, %+v", total.Projects, got, w)
 	}
-	if total.Terminated != int64(sum.Terminated) || total.WithAuditFindings == 0 || total.FeedbackCount != int64(sum.Feedback) {
+	if total.Terminated != int64(sum.Terminated) || total.WithAuditFindings == 0 || total.FeedbackCount != int64(sum.Verified) {
 		t.Errorf("store counts %d terminated, %d with findings, %d feedback; want %d, >0, %d",
-			total.Terminated, total.WithAuditFindings, total.FeedbackCount, sum.Terminated, sum.Feedback)
+			total.Terminated, total.WithAuditFindings, total.FeedbackCount, sum.Terminated, sum.Verified)
 	}
 	p, err := db.Project(ctx, "FC2014-ELD-0001")
 	if err != nil {

@@ -82,6 +82,25 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	AgencyRatingReceipt struct {
+		Agency func(childComplexity int) int
+		Party  func(childComplexity int) int
+		Year   func(childComplexity int) int
+	}
+
+	AgencyScore struct {
+		Agency    func(childComplexity int) int
+		Composite func(childComplexity int) int
+		Parties   func(childComplexity int) int
+		Raters    func(childComplexity int) int
+	}
+
+	AgencyScores struct {
+		Agencies func(childComplexity int) int
+		Weights  func(childComplexity int) int
+		Year     func(childComplexity int) int
+	}
+
 	AlertPayload struct {
 		Message    func(childComplexity int) int
 		Status     func(childComplexity int) int
@@ -89,24 +108,25 @@ type ComplexityRoot struct {
 	}
 
 	Announcement struct {
-		Body             func(childComplexity int) int
-		Code             func(childComplexity int) int
-		CorrectedAt      func(childComplexity int) int
-		CorrectionReason func(childComplexity int) int
-		History          func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Kind             func(childComplexity int) int
-		KindLabel        func(childComplexity int) int
-		NoticeEnd        func(childComplexity int) int
-		NoticeOpen       func(childComplexity int) int
-		NoticeStart      func(childComplexity int) int
-		Projects         func(childComplexity int, first *int, after *string, last *int, before *string) int
-		PublishedOn      func(childComplexity int) int
-		Publisher        func(childComplexity int) int
-		Round            func(childComplexity int) int
-		Title            func(childComplexity int) int
-		Version          func(childComplexity int) int
-		Withdrawn        func(childComplexity int) int
+		Body              func(childComplexity int) int
+		Code              func(childComplexity int) int
+		CorrectedAt       func(childComplexity int) int
+		CorrectionReason  func(childComplexity int) int
+		History           func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		KindLabel         func(childComplexity int) int
+		NoticeEnd         func(childComplexity int) int
+		NoticeOpen        func(childComplexity int) int
+		NoticeStart       func(childComplexity int) int
+		NoticeWorkingDays func(childComplexity int) int
+		Projects          func(childComplexity int, first *int, after *string, last *int, before *string) int
+		PublishedOn       func(childComplexity int) int
+		Publisher         func(childComplexity int) int
+		Round             func(childComplexity int) int
+		Title             func(childComplexity int) int
+		Version           func(childComplexity int) int
+		Withdrawn         func(childComplexity int) int
 	}
 
 	AnnouncementConnection struct {
@@ -199,6 +219,24 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Comment struct {
+		Answer      func(childComplexity int) int
+		AnsweredOn  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Project     func(childComplexity int) int
+		Rating      func(childComplexity int) int
+		Respondent  func(childComplexity int) int
+		SubmittedOn func(childComplexity int) int
+		Text        func(childComplexity int) int
+		Verified    func(childComplexity int) int
+	}
+
+	CommentConnection struct {
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
 	Correction struct {
 		CorrectedAt  func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -223,11 +261,25 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CriterionScore struct {
+		Criterion func(childComplexity int) int
+		Label     func(childComplexity int) int
+		Score     func(childComplexity int) int
+	}
+
 	Dataset struct {
 		Currency func(childComplexity int) int
 		Demo     func(childComplexity int) int
 		LoadedAt func(childComplexity int) int
 		Note     func(childComplexity int) int
+	}
+
+	DimensionFigures struct {
+		Dimension    func(childComplexity int) int
+		Distribution func(childComplexity int) int
+		Label        func(childComplexity int) int
+		Mean         func(childComplexity int) int
+		Responses    func(childComplexity int) int
 	}
 
 	Draft struct {
@@ -258,6 +310,32 @@ type ComplexityRoot struct {
 		Count func(childComplexity int) int
 		Label func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	FeedbackCodeBatch struct {
+		Codes         func(childComplexity int) int
+		ID            func(childComplexity int) int
+		IssuedAt      func(childComplexity int) int
+		PrintableHTML func(childComplexity int) int
+		Project       func(childComplexity int) int
+	}
+
+	FeedbackFigures struct {
+		CodesIssued  func(childComplexity int) int
+		Dimensions   func(childComplexity int) int
+		ResponseRate func(childComplexity int) int
+		Responses    func(childComplexity int) int
+		VerifiedOnly func(childComplexity int) int
+		Withheld     func(childComplexity int) int
+	}
+
+	FeedbackReceipt struct {
+		ID          func(childComplexity int) int
+		Moderation  func(childComplexity int) int
+		Project     func(childComplexity int) int
+		Replayed    func(childComplexity int) int
+		SubmittedAt func(childComplexity int) int
+		Verified    func(childComplexity int) int
 	}
 
 	Indicator struct {
@@ -301,8 +379,28 @@ type ComplexityRoot struct {
 		Value           func(childComplexity int) int
 	}
 
+	ModerationConnection struct {
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ModerationItem struct {
+		ID            func(childComplexity int) int
+		MaskedText    func(childComplexity int) int
+		Project       func(childComplexity int) int
+		Rating        func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		Respondent    func(childComplexity int) int
+		State         func(childComplexity int) int
+		SubmittedAt   func(childComplexity int) int
+		SubmittedText func(childComplexity int) int
+		Verified      func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddCaseStudy              func(childComplexity int, input model.AddCaseStudyInput) int
+		AnswerComment             func(childComplexity int, input model.AnswerCommentInput) int
 		AssignAgencies            func(childComplexity int, input model.AssignAgenciesInput) int
 		ConfirmAlert              func(childComplexity int, token string) int
 		CorrectAnnouncement       func(childComplexity int, input model.CorrectDocumentInput) int
@@ -312,12 +410,17 @@ type ComplexityRoot struct {
 		CreateAccount             func(childComplexity int, input model.CreateAccountInput) int
 		CreateCaseCollection      func(childComplexity int, input model.CreateCaseCollectionInput) int
 		DecideApproval            func(childComplexity int, input model.DecideApprovalInput) int
+		FileObjection             func(childComplexity int, input model.ObjectionInput) int
+		IssueFeedbackCodes        func(childComplexity int, input model.IssueFeedbackCodesInput) int
+		ModerateComment           func(childComplexity int, input model.ModerateCommentInput) int
+		MoveObjection             func(childComplexity int, input model.MoveObjectionInput) int
 		OpenRound                 func(childComplexity int, input model.OpenRoundInput) int
 		PublishAnnouncementDraft  func(childComplexity int, input model.PublishReportDraftInput) int
 		PublishApprovalNotice     func(childComplexity int, input model.PublishNoticeInput) int
 		PublishIndicatorSet       func(childComplexity int, input model.PublishIndicatorSetInput) int
 		PublishReportDraft        func(childComplexity int, input model.PublishReportDraftInput) int
 		PublishResultAnnouncement func(childComplexity int, input model.PublishNoticeInput) int
+		RateAgency                func(childComplexity int, input model.RateAgencyInput) int
 		RecordAcceptance          func(childComplexity int, input model.RecordAcceptanceInput) int
 		RecordAgreement           func(childComplexity int, input model.RecordAgreementInput) int
 		RecordAudit               func(childComplexity int, input model.RecordAuditInput) int
@@ -328,7 +431,9 @@ type ComplexityRoot struct {
 		RevokeAPIToken            func(childComplexity int, input model.RevokeAPITokenInput) int
 		SaveAnnouncementDraft     func(childComplexity int, input model.SaveAnnouncementDraftInput) int
 		SaveReportDraft           func(childComplexity int, input model.SaveReportDraftInput) int
+		SetPartyWeights           func(childComplexity int, input model.PartyWeightsInput) int
 		SignIn                    func(childComplexity int, input model.SignInInput) int
+		SubmitFeedback            func(childComplexity int, input model.FeedbackInput) int
 		SubmitQuarterlyReport     func(childComplexity int, input model.SubmitQuarterlyReportInput) int
 		SubscribeAlert            func(childComplexity int, input model.SubscribeAlertInput) int
 		TerminateProject          func(childComplexity int, input model.TerminateProjectInput) int
@@ -336,6 +441,41 @@ type ComplexityRoot struct {
 		VerifyMetrics             func(childComplexity int, input model.VerifyMetricsInput) int
 		WithdrawAnnouncement      func(childComplexity int, input model.WithdrawInput) int
 		WithdrawReport            func(childComplexity int, input model.WithdrawInput) int
+	}
+
+	NoticeWorkingDays struct {
+		ClosesOn func(childComplexity int) int
+		Left     func(childComplexity int) int
+		Open     func(childComplexity int) int
+		Total    func(childComplexity int) int
+	}
+
+	ObjectionConnection struct {
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ObjectionItem struct {
+		Announcement    func(childComplexity int) int
+		Answer          func(childComplexity int) int
+		ObjectorContact func(childComplexity int) int
+		ObjectorName    func(childComplexity int) int
+		Project         func(childComplexity int) int
+		Reason          func(childComplexity int) int
+		Receipt         func(childComplexity int) int
+		ReceivedAt      func(childComplexity int) int
+		State           func(childComplexity int) int
+		SubmittedText   func(childComplexity int) int
+	}
+
+	ObjectionReceipt struct {
+		AnswerDue             func(childComplexity int) int
+		NoticeWorkingDaysLeft func(childComplexity int) int
+		Receipt               func(childComplexity int) int
+		ReceivedAt            func(childComplexity int) int
+		Replayed              func(childComplexity int) int
+		State                 func(childComplexity int) int
 	}
 
 	OpenRoundPayload struct {
@@ -383,6 +523,22 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PartyScore struct {
+		AppliedWeight func(childComplexity int) int
+		Criteria      func(childComplexity int) int
+		Label         func(childComplexity int) int
+		Party         func(childComplexity int) int
+		Raters        func(childComplexity int) int
+		Score         func(childComplexity int) int
+		Weight        func(childComplexity int) int
+	}
+
+	PartyWeight struct {
+		Label  func(childComplexity int) int
+		Party  func(childComplexity int) int
+		Weight func(childComplexity int) int
 	}
 
 	Project struct {
@@ -454,25 +610,46 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	PublicObjection struct {
+		Announcement func(childComplexity int) int
+		Answer       func(childComplexity int) int
+		AnsweredOn   func(childComplexity int) int
+		Project      func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		ReceivedOn   func(childComplexity int) int
+		State        func(childComplexity int) int
+		Text         func(childComplexity int) int
+		WorkingDays  func(childComplexity int) int
+	}
+
 	Query struct {
 		APITokens       func(childComplexity int, login *string) int
+		AgencyScores    func(childComplexity int, year *int) int
 		Announcement    func(childComplexity int, code string) int
 		Announcements   func(childComplexity int, filter *portal.AnnouncementQuery, first *int, after *string, last *int, before *string) int
 		AuditLog        func(childComplexity int, login *string, actions []string, first *int, offset *int) int
 		CaseCollections func(childComplexity int, year *int) int
+		Comments        func(childComplexity int, project *string, first *int, after *string, last *int, before *string) int
 		Corrections     func(childComplexity int, filter *model.CorrectionFilter, first *int, offset *int) int
 		Dataset         func(childComplexity int) int
 		Drafts          func(childComplexity int) int
+		FeedbackFigures func(childComplexity int, project *string, year *int) int
 		IndicatorSets   func(childComplexity int, kind *ledger.ReviewKind) int
 		Labels          func(childComplexity int) int
+		ModerationQueue func(childComplexity int, state *model.ModerationState, first *int, after *string, last *int, before *string) int
 		Node            func(childComplexity int, id string) int
 		Nodes           func(childComplexity int, ids []string) int
+		ObjectionQueue  func(childComplexity int, states []model.ObjectionState, first *int, after *string, last *int, before *string) int
+		ObjectionStatus func(childComplexity int, receipt string) int
+		Objections      func(childComplexity int, project string) int
+		OpenNotices     func(childComplexity int) int
 		Organization    func(childComplexity int, creditCode string) int
 		Organizations   func(childComplexity int, kinds []ledger.OrgKind, first *int, after *string, last *int, before *string) int
 		Project         func(childComplexity int, code string) int
 		Projects        func(childComplexity int, filter *portal.ProjectQuery, orderBy *model.ProjectOrder, first *int, after *string, last *int, before *string) int
 		Report          func(childComplexity int, code string) int
 		Reports         func(childComplexity int, filter *portal.ReportQuery, first *int, after *string, last *int, before *string) int
+		ResponseTimes   func(childComplexity int, by model.ResponseGrouping) int
 		Round           func(childComplexity int, year int) int
 		Rounds          func(childComplexity int) int
 		Search          func(childComplexity int, query string, filter *portal.SearchQuery, orderBy *model.SearchOrder, first *int, after *string) int
@@ -514,6 +691,27 @@ type ComplexityRoot struct {
 	ReportPayload struct {
 		Report     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	ResponseFigures struct {
+		Handled           func(childComplexity int) int
+		MedianWorkingDays func(childComplexity int) int
+		Overdue           func(childComplexity int) int
+		OverdueShare      func(childComplexity int) int
+		Pending           func(childComplexity int) int
+	}
+
+	ResponseTimeGroup struct {
+		Agency     func(childComplexity int) int
+		Comments   func(childComplexity int) int
+		Objections func(childComplexity int) int
+		Round      func(childComplexity int) int
+	}
+
+	ResponseTimes struct {
+		Groups             func(childComplexity int) int
+		ModerationDeadline func(childComplexity int) int
+		ObjectionDeadline  func(childComplexity int) int
 	}
 
 	ReviewAverage struct {
@@ -715,6 +913,7 @@ type AnnouncementResolver interface {
 	NoticeOpen(ctx context.Context, obj *ledger.Announcement) (bool, error)
 	Projects(ctx context.Context, obj *ledger.Announcement, first *int, after *string, last *int, before *string) (*model.ProjectConnection, error)
 
+	NoticeWorkingDays(ctx context.Context, obj *ledger.Announcement) (*model.NoticeWorkingDays, error)
 	CorrectedAt(ctx context.Context, obj *ledger.Announcement) (*time.Time, error)
 	CorrectionReason(ctx context.Context, obj *ledger.Announcement) (*string, error)
 	Withdrawn(ctx context.Context, obj *ledger.Announcement) (bool, error)
@@ -820,6 +1019,14 @@ type MutationResolver interface {
 	SubscribeAlert(ctx context.Context, input model.SubscribeAlertInput) (*model.AlertPayload, error)
 	ConfirmAlert(ctx context.Context, token string) (*model.AlertPayload, error)
 	UnsubscribeAlert(ctx context.Context, token string) (*model.AlertPayload, error)
+	SubmitFeedback(ctx context.Context, input model.FeedbackInput) (*model.FeedbackReceipt, error)
+	FileObjection(ctx context.Context, input model.ObjectionInput) (*model.ObjectionReceipt, error)
+	IssueFeedbackCodes(ctx context.Context, input model.IssueFeedbackCodesInput) (*model.FeedbackCodeBatch, error)
+	ModerateComment(ctx context.Context, input model.ModerateCommentInput) (*model.ModerationItem, error)
+	MoveObjection(ctx context.Context, input model.MoveObjectionInput) (*model.ObjectionItem, error)
+	AnswerComment(ctx context.Context, input model.AnswerCommentInput) (*model.Comment, error)
+	RateAgency(ctx context.Context, input model.RateAgencyInput) (*model.AgencyRatingReceipt, error)
+	SetPartyWeights(ctx context.Context, input model.PartyWeightsInput) ([]*model.PartyWeight, error)
 }
 type OrganizationResolver interface {
 	ID(ctx context.Context, obj *ledger.Organization) (string, error)
@@ -890,6 +1097,15 @@ type QueryResolver interface {
 	Stats(ctx context.Context, filter *portal.ProjectQuery, groupBy []ledger.StatsGroup) (*model.Stats, error)
 	Labels(ctx context.Context) ([]*model.EnumLabel, error)
 	Search(ctx context.Context, query string, filter *portal.SearchQuery, orderBy *model.SearchOrder, first *int, after *string) (*model.SearchConnection, error)
+	FeedbackFigures(ctx context.Context, project *string, year *int) (*model.FeedbackFigures, error)
+	Comments(ctx context.Context, project *string, first *int, after *string, last *int, before *string) (*model.CommentConnection, error)
+	Objections(ctx context.Context, project string) ([]*model.PublicObjection, error)
+	ObjectionStatus(ctx context.Context, receipt string) (*model.PublicObjection, error)
+	OpenNotices(ctx context.Context) ([]*ledger.Announcement, error)
+	ResponseTimes(ctx context.Context, by model.ResponseGrouping) (*model.ResponseTimes, error)
+	AgencyScores(ctx context.Context, year *int) (*model.AgencyScores, error)
+	ModerationQueue(ctx context.Context, state *model.ModerationState, first *int, after *string, last *int, before *string) (*model.ModerationConnection, error)
+	ObjectionQueue(ctx context.Context, states []model.ObjectionState, first *int, after *string, last *int, before *string) (*model.ObjectionConnection, error)
 	Corrections(ctx context.Context, filter *model.CorrectionFilter, first *int, offset *int) (*model.CorrectionConnection, error)
 	Viewer(ctx context.Context) (*ledger.Account, error)
 	Drafts(ctx context.Context) ([]*ledger.Draft, error)
@@ -1024,6 +1240,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountPayload.UserErrors(childComplexity), true
 
+	case "AgencyRatingReceipt.agency":
+		if e.ComplexityRoot.AgencyRatingReceipt.Agency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyRatingReceipt.Agency(childComplexity), true
+	case "AgencyRatingReceipt.party":
+		if e.ComplexityRoot.AgencyRatingReceipt.Party == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyRatingReceipt.Party(childComplexity), true
+	case "AgencyRatingReceipt.year":
+		if e.ComplexityRoot.AgencyRatingReceipt.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyRatingReceipt.Year(childComplexity), true
+
+	case "AgencyScore.agency":
+		if e.ComplexityRoot.AgencyScore.Agency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScore.Agency(childComplexity), true
+	case "AgencyScore.composite":
+		if e.ComplexityRoot.AgencyScore.Composite == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScore.Composite(childComplexity), true
+	case "AgencyScore.parties":
+		if e.ComplexityRoot.AgencyScore.Parties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScore.Parties(childComplexity), true
+	case "AgencyScore.raters":
+		if e.ComplexityRoot.AgencyScore.Raters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScore.Raters(childComplexity), true
+
+	case "AgencyScores.agencies":
+		if e.ComplexityRoot.AgencyScores.Agencies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScores.Agencies(childComplexity), true
+	case "AgencyScores.weights":
+		if e.ComplexityRoot.AgencyScores.Weights == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScores.Weights(childComplexity), true
+	case "AgencyScores.year":
+		if e.ComplexityRoot.AgencyScores.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScores.Year(childComplexity), true
+
 	case "AlertPayload.message":
 		if e.ComplexityRoot.AlertPayload.Message == nil {
 			break
@@ -1109,6 +1388,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Announcement.NoticeStart(childComplexity), true
+	case "Announcement.noticeWorkingDays":
+		if e.ComplexityRoot.Announcement.NoticeWorkingDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.NoticeWorkingDays(childComplexity), true
 	case "Announcement.projects":
 		if e.ComplexityRoot.Announcement.Projects == nil {
 			break
@@ -1498,6 +1783,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CaseStudyPayload.UserErrors(childComplexity), true
 
+	case "Comment.answer":
+		if e.ComplexityRoot.Comment.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Answer(childComplexity), true
+	case "Comment.answeredOn":
+		if e.ComplexityRoot.Comment.AnsweredOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.AnsweredOn(childComplexity), true
+	case "Comment.id":
+		if e.ComplexityRoot.Comment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.ID(childComplexity), true
+	case "Comment.project":
+		if e.ComplexityRoot.Comment.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Project(childComplexity), true
+	case "Comment.rating":
+		if e.ComplexityRoot.Comment.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Rating(childComplexity), true
+	case "Comment.respondent":
+		if e.ComplexityRoot.Comment.Respondent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Respondent(childComplexity), true
+	case "Comment.submittedOn":
+		if e.ComplexityRoot.Comment.SubmittedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.SubmittedOn(childComplexity), true
+	case "Comment.text":
+		if e.ComplexityRoot.Comment.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Text(childComplexity), true
+	case "Comment.verified":
+		if e.ComplexityRoot.Comment.Verified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Verified(childComplexity), true
+
+	case "CommentConnection.nodes":
+		if e.ComplexityRoot.CommentConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentConnection.Nodes(childComplexity), true
+	case "CommentConnection.pageInfo":
+		if e.ComplexityRoot.CommentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentConnection.PageInfo(childComplexity), true
+	case "CommentConnection.totalCount":
+		if e.ComplexityRoot.CommentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentConnection.TotalCount(childComplexity), true
+
 	case "Correction.correctedAt":
 		if e.ComplexityRoot.Correction.CorrectedAt == nil {
 			break
@@ -1591,6 +1950,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateApiTokenPayload.UserErrors(childComplexity), true
 
+	case "CriterionScore.criterion":
+		if e.ComplexityRoot.CriterionScore.Criterion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriterionScore.Criterion(childComplexity), true
+	case "CriterionScore.label":
+		if e.ComplexityRoot.CriterionScore.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriterionScore.Label(childComplexity), true
+	case "CriterionScore.score":
+		if e.ComplexityRoot.CriterionScore.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriterionScore.Score(childComplexity), true
+
 	case "Dataset.currency":
 		if e.ComplexityRoot.Dataset.Currency == nil {
 			break
@@ -1615,6 +1993,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dataset.Note(childComplexity), true
+
+	case "DimensionFigures.dimension":
+		if e.ComplexityRoot.DimensionFigures.Dimension == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DimensionFigures.Dimension(childComplexity), true
+	case "DimensionFigures.distribution":
+		if e.ComplexityRoot.DimensionFigures.Distribution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DimensionFigures.Distribution(childComplexity), true
+	case "DimensionFigures.label":
+		if e.ComplexityRoot.DimensionFigures.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DimensionFigures.Label(childComplexity), true
+	case "DimensionFigures.mean":
+		if e.ComplexityRoot.DimensionFigures.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DimensionFigures.Mean(childComplexity), true
+	case "DimensionFigures.responses":
+		if e.ComplexityRoot.DimensionFigures.Responses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DimensionFigures.Responses(childComplexity), true
 
 	case "Draft.announcementKind":
 		if e.ComplexityRoot.Draft.AnnouncementKind == nil {
@@ -1727,6 +2136,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FacetCount.Value(childComplexity), true
+
+	case "FeedbackCodeBatch.codes":
+		if e.ComplexityRoot.FeedbackCodeBatch.Codes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackCodeBatch.Codes(childComplexity), true
+	case "FeedbackCodeBatch.id":
+		if e.ComplexityRoot.FeedbackCodeBatch.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackCodeBatch.ID(childComplexity), true
+	case "FeedbackCodeBatch.issuedAt":
+		if e.ComplexityRoot.FeedbackCodeBatch.IssuedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackCodeBatch.IssuedAt(childComplexity), true
+	case "FeedbackCodeBatch.printableHtml":
+		if e.ComplexityRoot.FeedbackCodeBatch.PrintableHTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackCodeBatch.PrintableHTML(childComplexity), true
+	case "FeedbackCodeBatch.project":
+		if e.ComplexityRoot.FeedbackCodeBatch.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackCodeBatch.Project(childComplexity), true
+
+	case "FeedbackFigures.codesIssued":
+		if e.ComplexityRoot.FeedbackFigures.CodesIssued == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.CodesIssued(childComplexity), true
+	case "FeedbackFigures.dimensions":
+		if e.ComplexityRoot.FeedbackFigures.Dimensions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.Dimensions(childComplexity), true
+	case "FeedbackFigures.responseRate":
+		if e.ComplexityRoot.FeedbackFigures.ResponseRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.ResponseRate(childComplexity), true
+	case "FeedbackFigures.responses":
+		if e.ComplexityRoot.FeedbackFigures.Responses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.Responses(childComplexity), true
+	case "FeedbackFigures.verifiedOnly":
+		if e.ComplexityRoot.FeedbackFigures.VerifiedOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.VerifiedOnly(childComplexity), true
+	case "FeedbackFigures.withheld":
+		if e.ComplexityRoot.FeedbackFigures.Withheld == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.Withheld(childComplexity), true
+
+	case "FeedbackReceipt.id":
+		if e.ComplexityRoot.FeedbackReceipt.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.ID(childComplexity), true
+	case "FeedbackReceipt.moderation":
+		if e.ComplexityRoot.FeedbackReceipt.Moderation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.Moderation(childComplexity), true
+	case "FeedbackReceipt.project":
+		if e.ComplexityRoot.FeedbackReceipt.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.Project(childComplexity), true
+	case "FeedbackReceipt.replayed":
+		if e.ComplexityRoot.FeedbackReceipt.Replayed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.Replayed(childComplexity), true
+	case "FeedbackReceipt.submittedAt":
+		if e.ComplexityRoot.FeedbackReceipt.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.SubmittedAt(childComplexity), true
+	case "FeedbackReceipt.verified":
+		if e.ComplexityRoot.FeedbackReceipt.Verified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.Verified(childComplexity), true
 
 	case "Indicator.guidance":
 		if e.ComplexityRoot.Indicator.Guidance == nil {
@@ -1889,6 +2403,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Metric.Value(childComplexity), true
 
+	case "ModerationConnection.nodes":
+		if e.ComplexityRoot.ModerationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationConnection.Nodes(childComplexity), true
+	case "ModerationConnection.pageInfo":
+		if e.ComplexityRoot.ModerationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationConnection.PageInfo(childComplexity), true
+	case "ModerationConnection.totalCount":
+		if e.ComplexityRoot.ModerationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationConnection.TotalCount(childComplexity), true
+
+	case "ModerationItem.id":
+		if e.ComplexityRoot.ModerationItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.ID(childComplexity), true
+	case "ModerationItem.maskedText":
+		if e.ComplexityRoot.ModerationItem.MaskedText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.MaskedText(childComplexity), true
+	case "ModerationItem.project":
+		if e.ComplexityRoot.ModerationItem.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.Project(childComplexity), true
+	case "ModerationItem.rating":
+		if e.ComplexityRoot.ModerationItem.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.Rating(childComplexity), true
+	case "ModerationItem.reason":
+		if e.ComplexityRoot.ModerationItem.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.Reason(childComplexity), true
+	case "ModerationItem.respondent":
+		if e.ComplexityRoot.ModerationItem.Respondent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.Respondent(childComplexity), true
+	case "ModerationItem.state":
+		if e.ComplexityRoot.ModerationItem.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.State(childComplexity), true
+	case "ModerationItem.submittedAt":
+		if e.ComplexityRoot.ModerationItem.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.SubmittedAt(childComplexity), true
+	case "ModerationItem.submittedText":
+		if e.ComplexityRoot.ModerationItem.SubmittedText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.SubmittedText(childComplexity), true
+	case "ModerationItem.verified":
+		if e.ComplexityRoot.ModerationItem.Verified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.Verified(childComplexity), true
+
 	case "Mutation.addCaseStudy":
 		if e.ComplexityRoot.Mutation.AddCaseStudy == nil {
 			break
@@ -1900,6 +2494,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddCaseStudy(childComplexity, args["input"].(model.AddCaseStudyInput)), true
+	case "Mutation.answerComment":
+		if e.ComplexityRoot.Mutation.AnswerComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerComment(childComplexity, args["input"].(model.AnswerCommentInput)), true
 	case "Mutation.assignAgencies":
 		if e.ComplexityRoot.Mutation.AssignAgencies == nil {
 			break
@@ -1999,6 +2604,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DecideApproval(childComplexity, args["input"].(model.DecideApprovalInput)), true
+	case "Mutation.fileObjection":
+		if e.ComplexityRoot.Mutation.FileObjection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_fileObjection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FileObjection(childComplexity, args["input"].(model.ObjectionInput)), true
+	case "Mutation.issueFeedbackCodes":
+		if e.ComplexityRoot.Mutation.IssueFeedbackCodes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_issueFeedbackCodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IssueFeedbackCodes(childComplexity, args["input"].(model.IssueFeedbackCodesInput)), true
+	case "Mutation.moderateComment":
+		if e.ComplexityRoot.Mutation.ModerateComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moderateComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ModerateComment(childComplexity, args["input"].(model.ModerateCommentInput)), true
+	case "Mutation.moveObjection":
+		if e.ComplexityRoot.Mutation.MoveObjection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moveObjection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MoveObjection(childComplexity, args["input"].(model.MoveObjectionInput)), true
 	case "Mutation.openRound":
 		if e.ComplexityRoot.Mutation.OpenRound == nil {
 			break
@@ -2065,6 +2714,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishResultAnnouncement(childComplexity, args["input"].(model.PublishNoticeInput)), true
+	case "Mutation.rateAgency":
+		if e.ComplexityRoot.Mutation.RateAgency == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rateAgency_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RateAgency(childComplexity, args["input"].(model.RateAgencyInput)), true
 	case "Mutation.recordAcceptance":
 		if e.ComplexityRoot.Mutation.RecordAcceptance == nil {
 			break
@@ -2175,6 +2835,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SaveReportDraft(childComplexity, args["input"].(model.SaveReportDraftInput)), true
+	case "Mutation.setPartyWeights":
+		if e.ComplexityRoot.Mutation.SetPartyWeights == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPartyWeights_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPartyWeights(childComplexity, args["input"].(model.PartyWeightsInput)), true
 	case "Mutation.signIn":
 		if e.ComplexityRoot.Mutation.SignIn == nil {
 			break
@@ -2186,6 +2857,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignIn(childComplexity, args["input"].(model.SignInInput)), true
+	case "Mutation.submitFeedback":
+		if e.ComplexityRoot.Mutation.SubmitFeedback == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitFeedback_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitFeedback(childComplexity, args["input"].(model.FeedbackInput)), true
 	case "Mutation.submitQuarterlyReport":
 		if e.ComplexityRoot.Mutation.SubmitQuarterlyReport == nil {
 			break
@@ -2263,6 +2945,148 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.WithdrawReport(childComplexity, args["input"].(model.WithdrawInput)), true
+
+	case "NoticeWorkingDays.closesOn":
+		if e.ComplexityRoot.NoticeWorkingDays.ClosesOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeWorkingDays.ClosesOn(childComplexity), true
+	case "NoticeWorkingDays.left":
+		if e.ComplexityRoot.NoticeWorkingDays.Left == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeWorkingDays.Left(childComplexity), true
+	case "NoticeWorkingDays.open":
+		if e.ComplexityRoot.NoticeWorkingDays.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeWorkingDays.Open(childComplexity), true
+	case "NoticeWorkingDays.total":
+		if e.ComplexityRoot.NoticeWorkingDays.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeWorkingDays.Total(childComplexity), true
+
+	case "ObjectionConnection.nodes":
+		if e.ComplexityRoot.ObjectionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionConnection.Nodes(childComplexity), true
+	case "ObjectionConnection.pageInfo":
+		if e.ComplexityRoot.ObjectionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionConnection.PageInfo(childComplexity), true
+	case "ObjectionConnection.totalCount":
+		if e.ComplexityRoot.ObjectionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionConnection.TotalCount(childComplexity), true
+
+	case "ObjectionItem.announcement":
+		if e.ComplexityRoot.ObjectionItem.Announcement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.Announcement(childComplexity), true
+	case "ObjectionItem.answer":
+		if e.ComplexityRoot.ObjectionItem.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.Answer(childComplexity), true
+	case "ObjectionItem.objectorContact":
+		if e.ComplexityRoot.ObjectionItem.ObjectorContact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.ObjectorContact(childComplexity), true
+	case "ObjectionItem.objectorName":
+		if e.ComplexityRoot.ObjectionItem.ObjectorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.ObjectorName(childComplexity), true
+	case "ObjectionItem.project":
+		if e.ComplexityRoot.ObjectionItem.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.Project(childComplexity), true
+	case "ObjectionItem.reason":
+		if e.ComplexityRoot.ObjectionItem.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.Reason(childComplexity), true
+	case "ObjectionItem.receipt":
+		if e.ComplexityRoot.ObjectionItem.Receipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.Receipt(childComplexity), true
+	case "ObjectionItem.receivedAt":
+		if e.ComplexityRoot.ObjectionItem.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.ReceivedAt(childComplexity), true
+	case "ObjectionItem.state":
+		if e.ComplexityRoot.ObjectionItem.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.State(childComplexity), true
+	case "ObjectionItem.submittedText":
+		if e.ComplexityRoot.ObjectionItem.SubmittedText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.SubmittedText(childComplexity), true
+
+	case "ObjectionReceipt.answerDue":
+		if e.ComplexityRoot.ObjectionReceipt.AnswerDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.AnswerDue(childComplexity), true
+	case "ObjectionReceipt.noticeWorkingDaysLeft":
+		if e.ComplexityRoot.ObjectionReceipt.NoticeWorkingDaysLeft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.NoticeWorkingDaysLeft(childComplexity), true
+	case "ObjectionReceipt.receipt":
+		if e.ComplexityRoot.ObjectionReceipt.Receipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.Receipt(childComplexity), true
+	case "ObjectionReceipt.receivedAt":
+		if e.ComplexityRoot.ObjectionReceipt.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.ReceivedAt(childComplexity), true
+	case "ObjectionReceipt.replayed":
+		if e.ComplexityRoot.ObjectionReceipt.Replayed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.Replayed(childComplexity), true
+	case "ObjectionReceipt.state":
+		if e.ComplexityRoot.ObjectionReceipt.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.State(childComplexity), true
 
 	case "OpenRoundPayload.notice":
 		if e.ComplexityRoot.OpenRoundPayload.Notice == nil {
@@ -2458,6 +3282,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PartyScore.appliedWeight":
+		if e.ComplexityRoot.PartyScore.AppliedWeight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.AppliedWeight(childComplexity), true
+	case "PartyScore.criteria":
+		if e.ComplexityRoot.PartyScore.Criteria == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Criteria(childComplexity), true
+	case "PartyScore.label":
+		if e.ComplexityRoot.PartyScore.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Label(childComplexity), true
+	case "PartyScore.party":
+		if e.ComplexityRoot.PartyScore.Party == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Party(childComplexity), true
+	case "PartyScore.raters":
+		if e.ComplexityRoot.PartyScore.Raters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Raters(childComplexity), true
+	case "PartyScore.score":
+		if e.ComplexityRoot.PartyScore.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Score(childComplexity), true
+	case "PartyScore.weight":
+		if e.ComplexityRoot.PartyScore.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Weight(childComplexity), true
+
+	case "PartyWeight.label":
+		if e.ComplexityRoot.PartyWeight.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyWeight.Label(childComplexity), true
+	case "PartyWeight.party":
+		if e.ComplexityRoot.PartyWeight.Party == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyWeight.Party(childComplexity), true
+	case "PartyWeight.weight":
+		if e.ComplexityRoot.PartyWeight.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyWeight.Weight(childComplexity), true
 
 	case "Project.announcements":
 		if e.ComplexityRoot.Project.Announcements == nil {
@@ -2808,6 +3694,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectPayload.UserErrors(childComplexity), true
 
+	case "PublicObjection.announcement":
+		if e.ComplexityRoot.PublicObjection.Announcement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.Announcement(childComplexity), true
+	case "PublicObjection.answer":
+		if e.ComplexityRoot.PublicObjection.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.Answer(childComplexity), true
+	case "PublicObjection.answeredOn":
+		if e.ComplexityRoot.PublicObjection.AnsweredOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.AnsweredOn(childComplexity), true
+	case "PublicObjection.project":
+		if e.ComplexityRoot.PublicObjection.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.Project(childComplexity), true
+	case "PublicObjection.reason":
+		if e.ComplexityRoot.PublicObjection.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.Reason(childComplexity), true
+	case "PublicObjection.receivedOn":
+		if e.ComplexityRoot.PublicObjection.ReceivedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.ReceivedOn(childComplexity), true
+	case "PublicObjection.state":
+		if e.ComplexityRoot.PublicObjection.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.State(childComplexity), true
+	case "PublicObjection.text":
+		if e.ComplexityRoot.PublicObjection.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.Text(childComplexity), true
+	case "PublicObjection.workingDays":
+		if e.ComplexityRoot.PublicObjection.WorkingDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.WorkingDays(childComplexity), true
+
 	case "Query.apiTokens":
 		if e.ComplexityRoot.Query.APITokens == nil {
 			break
@@ -2819,6 +3760,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APITokens(childComplexity, args["login"].(*string)), true
+	case "Query.agencyScores":
+		if e.ComplexityRoot.Query.AgencyScores == nil {
+			break
+		}
+
+		args, err := ec.field_Query_agencyScores_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AgencyScores(childComplexity, args["year"].(*int)), true
 	case "Query.announcement":
 		if e.ComplexityRoot.Query.Announcement == nil {
 			break
@@ -2863,6 +3815,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CaseCollections(childComplexity, args["year"].(*int)), true
+	case "Query.comments":
+		if e.ComplexityRoot.Query.Comments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_comments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Comments(childComplexity, args["project"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.corrections":
 		if e.ComplexityRoot.Query.Corrections == nil {
 			break
@@ -2886,6 +3849,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Drafts(childComplexity), true
+	case "Query.feedbackFigures":
+		if e.ComplexityRoot.Query.FeedbackFigures == nil {
+			break
+		}
+
+		args, err := ec.field_Query_feedbackFigures_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FeedbackFigures(childComplexity, args["project"].(*string), args["year"].(*int)), true
 	case "Query.indicatorSets":
 		if e.ComplexityRoot.Query.IndicatorSets == nil {
 			break
@@ -2904,6 +3878,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Labels(childComplexity), true
+	case "Query.moderationQueue":
+		if e.ComplexityRoot.Query.ModerationQueue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_moderationQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ModerationQueue(childComplexity, args["state"].(*model.ModerationState), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2926,6 +3911,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.objectionQueue":
+		if e.ComplexityRoot.Query.ObjectionQueue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_objectionQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ObjectionQueue(childComplexity, args["states"].([]model.ObjectionState), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.objectionStatus":
+		if e.ComplexityRoot.Query.ObjectionStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Query_objectionStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ObjectionStatus(childComplexity, args["receipt"].(string)), true
+	case "Query.objections":
+		if e.ComplexityRoot.Query.Objections == nil {
+			break
+		}
+
+		args, err := ec.field_Query_objections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Objections(childComplexity, args["project"].(string)), true
+	case "Query.openNotices":
+		if e.ComplexityRoot.Query.OpenNotices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.OpenNotices(childComplexity), true
 	case "Query.organization":
 		if e.ComplexityRoot.Query.Organization == nil {
 			break
@@ -2992,6 +4016,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Reports(childComplexity, args["filter"].(*portal.ReportQuery), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.responseTimes":
+		if e.ComplexityRoot.Query.ResponseTimes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_responseTimes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ResponseTimes(childComplexity, args["by"].(model.ResponseGrouping)), true
 	case "Query.round":
 		if e.ComplexityRoot.Query.Round == nil {
 			break
@@ -3190,6 +4225,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReportPayload.UserErrors(childComplexity), true
+
+	case "ResponseFigures.handled":
+		if e.ComplexityRoot.ResponseFigures.Handled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseFigures.Handled(childComplexity), true
+	case "ResponseFigures.medianWorkingDays":
+		if e.ComplexityRoot.ResponseFigures.MedianWorkingDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseFigures.MedianWorkingDays(childComplexity), true
+	case "ResponseFigures.overdue":
+		if e.ComplexityRoot.ResponseFigures.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseFigures.Overdue(childComplexity), true
+	case "ResponseFigures.overdueShare":
+		if e.ComplexityRoot.ResponseFigures.OverdueShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseFigures.OverdueShare(childComplexity), true
+	case "ResponseFigures.pending":
+		if e.ComplexityRoot.ResponseFigures.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseFigures.Pending(childComplexity), true
+
+	case "ResponseTimeGroup.agency":
+		if e.ComplexityRoot.ResponseTimeGroup.Agency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimeGroup.Agency(childComplexity), true
+	case "ResponseTimeGroup.comments":
+		if e.ComplexityRoot.ResponseTimeGroup.Comments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimeGroup.Comments(childComplexity), true
+	case "ResponseTimeGroup.objections":
+		if e.ComplexityRoot.ResponseTimeGroup.Objections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimeGroup.Objections(childComplexity), true
+	case "ResponseTimeGroup.round":
+		if e.ComplexityRoot.ResponseTimeGroup.Round == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimeGroup.Round(childComplexity), true
+
+	case "ResponseTimes.groups":
+		if e.ComplexityRoot.ResponseTimes.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimes.Groups(childComplexity), true
+	case "ResponseTimes.moderationDeadline":
+		if e.ComplexityRoot.ResponseTimes.ModerationDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimes.ModerationDeadline(childComplexity), true
+	case "ResponseTimes.objectionDeadline":
+		if e.ComplexityRoot.ResponseTimes.ObjectionDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimes.ObjectionDeadline(childComplexity), true
 
 	case "ReviewAverage.average":
 		if e.ComplexityRoot.ReviewAverage.Average == nil {
@@ -3930,6 +5040,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddCaseStudyInput", ec.unmarshalInputAddCaseStudyInput),
 			graphql.NewInputUnmarshaler("AnnouncementFilter", ec.unmarshalInputAnnouncementFilter),
+			graphql.NewInputUnmarshaler("AnswerCommentInput", ec.unmarshalInputAnswerCommentInput),
 			graphql.NewInputUnmarshaler("AssignAgenciesInput", ec.unmarshalInputAssignAgenciesInput),
 			graphql.NewInputUnmarshaler("CorrectDocumentInput", ec.unmarshalInputCorrectDocumentInput),
 			graphql.NewInputUnmarshaler("CorrectProjectInput", ec.unmarshalInputCorrectProjectInput),
@@ -3939,15 +5050,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateCaseCollectionInput", ec.unmarshalInputCreateCaseCollectionInput),
 			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
 			graphql.NewInputUnmarshaler("DocumentInput", ec.unmarshalInputDocumentInput),
+			graphql.NewInputUnmarshaler("FeedbackInput", ec.unmarshalInputFeedbackInput),
 			graphql.NewInputUnmarshaler("IndicatorInput", ec.unmarshalInputIndicatorInput),
+			graphql.NewInputUnmarshaler("IssueFeedbackCodesInput", ec.unmarshalInputIssueFeedbackCodesInput),
 			graphql.NewInputUnmarshaler("MetricValueInput", ec.unmarshalInputMetricValueInput),
+			graphql.NewInputUnmarshaler("ModerateCommentInput", ec.unmarshalInputModerateCommentInput),
+			graphql.NewInputUnmarshaler("MoveObjectionInput", ec.unmarshalInputMoveObjectionInput),
 			graphql.NewInputUnmarshaler("NoticeTextInput", ec.unmarshalInputNoticeTextInput),
+			graphql.NewInputUnmarshaler("ObjectionInput", ec.unmarshalInputObjectionInput),
 			graphql.NewInputUnmarshaler("OpenRoundInput", ec.unmarshalInputOpenRoundInput),
+			graphql.NewInputUnmarshaler("PartyWeightsInput", ec.unmarshalInputPartyWeightsInput),
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
 			graphql.NewInputUnmarshaler("PublishIndicatorSetInput", ec.unmarshalInputPublishIndicatorSetInput),
 			graphql.NewInputUnmarshaler("PublishNoticeInput", ec.unmarshalInputPublishNoticeInput),
 			graphql.NewInputUnmarshaler("PublishReportDraftInput", ec.unmarshalInputPublishReportDraftInput),
+			graphql.NewInputUnmarshaler("RateAgencyInput", ec.unmarshalInputRateAgencyInput),
 			graphql.NewInputUnmarshaler("RecordAcceptanceInput", ec.unmarshalInputRecordAcceptanceInput),
 			graphql.NewInputUnmarshaler("RecordAgreementInput", ec.unmarshalInputRecordAgreementInput),
 			graphql.NewInputUnmarshaler("RecordAuditInput", ec.unmarshalInputRecordAuditInput),
@@ -4723,11 +5841,11 @@ type ProjectFigures {
   hasAuditFindings: Boolean!
 }
 
-"Satisfaction feedback summary (满意度)."
+"Satisfaction feedback summary (满意度), from verified ratings only (given with a feedback code); see Query.feedbackFigures for the dimensions and response rate."
 type Satisfaction {
-  "Number of ratings."
+  "Number of verified ratings."
   responses: Int64!
-  "Average rating 1–5, two decimals; null without ratings."
+  "Average verified rating 1–5, two decimals; null below 5 ratings (withheld so no single rating can be read off)."
   average: Float
 }
 
@@ -5221,9 +6339,9 @@ type StatsRow {
   volunteers: Int64!
   "专家人次 experts, person-times."
   experts: Int64!
-  "Average satisfaction rating 1–5; null without ratings."
+  "Average verified satisfaction rating 1–5; null below 5 ratings."
   satisfaction: Float
-  "Number of satisfaction ratings."
+  "Number of verified satisfaction ratings."
   feedbackCount: Int64!
   "Projects terminated."
   terminated: Int64!
@@ -5320,6 +6438,464 @@ extend type AnnouncementConnection {
 extend type ReportConnection {
   "Path of a download of this whole list in ` + "`" + `format` + "`" + ` (see ProjectConnection.downloadUrl); null for a record's reports."
   downloadUrl(format: DownloadFormat! = CSV, lang: DownloadLanguage, columns: [String!]): String
+}
+`, BuiltIn: false},
+	{Name: "../schema/participation.graphqls", Input: `# Public participation (issue 11): service recipients' satisfaction
+# feedback (verified by single-use feedback codes), moderated comments and
+# their answers, objections while an approval notice is open, how fast they
+# are handled, and the multi-party rating of the third-party agencies.
+# Refused input is a top-level error with extensions.code (BAD_USER_INPUT,
+# CONFLICT, RATE_LIMITED, UNAUTHENTICATED, FORBIDDEN) and extensions.field
+# naming the input (` + "`" + `input.code` + "`" + `, ` + "`" + `input.rating` + "`" + `, …).
+
+extend type Query {
+  """
+  Satisfaction (满意度) of one project (by code) or one round (by year), from
+  verified ratings only (given with a feedback code); unverified comments
+  never count. Below 5 responses the means and distributions are withheld.
+  """
+  feedbackFigures(project: String, year: Int): FeedbackFigures
+  "Approved comments (masked), newest first; of one project when given."
+  comments(project: String, first: Int, after: String, last: Int, before: String): CommentConnection!
+  "The objections to a project: state, and once closed the masked text and the published answer. Never the objector."
+  objections(project: String!): [PublicObjection!]!
+  "Where an objection stands, by the receipt number its objector was given."
+  objectionStatus(receipt: String!): PublicObjection
+  "Notices (立项公示) whose objection period is open today, with their working days left."
+  openNotices: [Announcement!]!
+  "How fast comments are moderated and objections answered, in working days, per agency or per round."
+  responseTimes(by: ResponseGrouping!): ResponseTimes!
+  "The third-party agencies' composite scores of a year (the latest rated year when omitted), best first."
+  agencyScores(year: Int): AgencyScores!
+  "Moderators and the bureau: comments to moderate, as submitted (PENDING when state is omitted)."
+  moderationQueue(state: ModerationState, first: Int, after: String, last: Int, before: String): ModerationConnection!
+  "Moderators and the bureau: objections with the objector's name and contact."
+  objectionQueue(states: [ObjectionState!], first: Int, after: String, last: Int, before: String): ObjectionConnection!
+}
+
+extend enum SearchKind {
+  "An approved feedback comment (masked) — 评价"
+  COMMENT
+}
+
+extend type Announcement {
+  "The notice period counted in working days (public holidays and 调休 make-up days from the State Council calendar); null without a period."
+  noticeWorkingDays: NoticeWorkingDays
+}
+
+"A notice period in working days, as of today."
+type NoticeWorkingDays {
+  "Whether objections are accepted today."
+  open: Boolean!
+  "Working days in the whole period."
+  total: Int!
+  "Working days from today to the end, today included; 0 once closed."
+  left: Int!
+  "The period's last day."
+  closesOn: Date!
+}
+
+"Who gave a piece of feedback."
+enum Respondent {
+  "服务对象本人"
+  RECIPIENT
+  "家属"
+  FAMILY
+  "服务对象代表"
+  REPRESENTATIVE
+}
+
+"What a rating is about."
+enum RatingDimension {
+  "总体满意度"
+  OVERALL
+  "服务质量"
+  SERVICE_QUALITY
+  "工作人员态度"
+  STAFF_ATTITUDE
+  "对生活的改善"
+  LIFE_EFFECT
+}
+
+"Where a comment stands: only APPROVED comments are public."
+enum ModerationState {
+  NONE
+  PENDING
+  APPROVED
+  REJECTED
+}
+
+"Where an objection stands."
+enum ObjectionState {
+  "已收到"
+  RECEIVED
+  "已受理"
+  ACCEPTED
+  "不予受理 (with a reason)"
+  NOT_ACCEPTED
+  "核查中"
+  UNDER_VERIFICATION
+  "已答复"
+  ANSWERED
+}
+
+"Who rates a third-party agency."
+enum RaterParty {
+  "民政部门 (the buyer)"
+  BUREAU
+  "项目承接方 (undertakers the agency served)"
+  UNDERTAKER
+  "服务对象代表"
+  RECIPIENT_REPRESENTATIVE
+}
+
+"A published criterion agencies are rated on."
+enum AgencyCriterion {
+  "独立性"
+  INDEPENDENCE
+  "专业性"
+  PROFESSIONALISM
+  "及时性"
+  TIMELINESS
+  "沟通与服务"
+  COMMUNICATION
+}
+
+enum ResponseGrouping {
+  "By the project's third-party evaluation agency."
+  AGENCY
+  "By funding round."
+  ROUND
+}
+
+"Satisfaction from verified ratings."
+type FeedbackFigures {
+  "Always true: only ratings given with a feedback code count."
+  verifiedOnly: Boolean!
+  "Verified responses."
+  responses: Int64!
+  "Feedback codes issued."
+  codesIssued: Int64!
+  "Verified responses / codes issued; null without codes."
+  responseRate: Float
+  "True below 5 responses: means and distributions are withheld so no single rating can be read off."
+  withheld: Boolean!
+  "One entry per dimension, OVERALL first."
+  dimensions: [DimensionFigures!]!
+}
+
+"The figures of one rating dimension."
+type DimensionFigures {
+  dimension: RatingDimension!
+  "Chinese label of the dimension."
+  label: String!
+  responses: Int64!
+  "Mean 1–5, two decimals; null when withheld."
+  mean: Float
+  "Ratings of 1, 2, 3, 4 and 5; null when withheld."
+  distribution: [Int64!]
+}
+
+"An approved comment as the public sees it: personal data masked."
+type Comment {
+  id: ID!
+  "The project's code."
+  project: String!
+  "The overall rating given with it."
+  rating: Int!
+  respondent: Respondent!
+  "Whether it was given with a feedback code."
+  verified: Boolean!
+  text: String!
+  submittedOn: Date!
+  "The undertaker's public answer."
+  answer: String
+  answeredOn: Date
+}
+
+type CommentConnection {
+  nodes: [Comment!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"A comment as submitted, for moderators."
+type ModerationItem {
+  id: ID!
+  project: String!
+  rating: Int!
+  respondent: Respondent!
+  verified: Boolean!
+  "As submitted (may hold personal data)."
+  submittedText: String!
+  "What the public would see."
+  maskedText: String!
+  state: ModerationState!
+  reason: String
+  submittedAt: DateTime!
+}
+
+type ModerationConnection {
+  nodes: [ModerationItem!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"An objection as the public sees it: never the objector."
+type PublicObjection {
+  "The notice's code."
+  announcement: String!
+  "The project's code."
+  project: String!
+  state: ObjectionState!
+  receivedOn: Date!
+  "The objection (masked), once it is closed."
+  text: String
+  "Why it was not accepted."
+  reason: String
+  "The published answer (masked)."
+  answer: String
+  answeredOn: Date
+  "Working days from receipt to answer."
+  workingDays: Int
+}
+
+"An objection with its objector, for moderators and the bureau."
+type ObjectionItem {
+  receipt: String!
+  announcement: String!
+  project: String!
+  state: ObjectionState!
+  objectorName: String!
+  objectorContact: String!
+  submittedText: String!
+  reason: String
+  answer: String
+  receivedAt: DateTime!
+}
+
+type ObjectionConnection {
+  nodes: [ObjectionItem!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"Response times against the published deadlines."
+type ResponseTimes {
+  "Working days allowed to moderate a comment."
+  moderationDeadline: Int!
+  "Working days allowed to answer an objection."
+  objectionDeadline: Int!
+  groups: [ResponseTimeGroup!]!
+}
+
+type ResponseTimeGroup {
+  "The round (grouped by round)."
+  round: Round
+  "The agency (grouped by agency); null for projects without one."
+  agency: Organization
+  comments: ResponseFigures!
+  objections: ResponseFigures!
+}
+
+"How fast a kind of item was handled."
+type ResponseFigures {
+  handled: Int!
+  pending: Int!
+  "Median working days to handle; null when none handled."
+  medianWorkingDays: Float
+  "Handled late, or pending past the deadline."
+  overdue: Int!
+  "overdue / (handled + pending)."
+  overdueShare: Float
+}
+
+"The agencies' scores of a year, with the published party weights."
+type AgencyScores {
+  year: Int
+  weights: [PartyWeight!]!
+  agencies: [AgencyScore!]!
+}
+
+type PartyWeight {
+  party: RaterParty!
+  label: String!
+  weight: Float!
+}
+
+"An agency's composite score (100-point) and its breakdown."
+type AgencyScore {
+  agency: Organization!
+  "Weighted over the parties that rated (weights renormalised; see parties.appliedWeight); null without ratings."
+  composite: Float
+  raters: Int!
+  parties: [PartyScore!]!
+}
+
+type PartyScore {
+  party: RaterParty!
+  label: String!
+  "The published weight."
+  weight: Float!
+  "The weight applied (renormalised over the parties that rated)."
+  appliedWeight: Float!
+  raters: Int!
+  score: Float
+  criteria: [CriterionScore!]!
+}
+
+type CriterionScore {
+  criterion: AgencyCriterion!
+  label: String!
+  score: Float
+}
+
+extend type Mutation {
+  """
+  Satisfaction feedback (满意度反馈), anonymous. With a valid feedback code it
+  is verified and its ratings count at once; without one it is kept apart as
+  an unverified comment and never counted. A comment is public only after
+  moderation, personal data masked. Send an idempotencyKey (any unique
+  string) so that a retry is stored once. Committed before it answers.
+  """
+  submitFeedback(input: FeedbackInput!): FeedbackReceipt!
+  """
+  An objection (异议) to a project listed in an approval notice whose period
+  is open. The name and contact are seen only by moderators and the bureau.
+  Answers at once with a receipt number; refused after the period with the
+  day it closed.
+  """
+  fileObjection(input: ObjectionInput!): ObjectionReceipt!
+  "The project's evaluator or the bureau: a batch of single-use feedback codes, shown once, with a printable HTML page."
+  issueFeedbackCodes(input: IssueFeedbackCodesInput!): FeedbackCodeBatch!
+  "Moderators and the bureau: approve a comment, or reject it with a reason."
+  moderateComment(input: ModerateCommentInput!): ModerationItem!
+  "Moderators and the bureau: move an objection to its next state."
+  moveObjection(input: MoveObjectionInput!): ObjectionItem!
+  "The project's undertaker (or the bureau): answer an approved comment in public."
+  answerComment(input: AnswerCommentInput!): Comment!
+  "Rate a third-party agency: the bureau as BUREAU or for a RECIPIENT_REPRESENTATIVE, an undertaker the agency served as UNDERTAKER."
+  rateAgency(input: RateAgencyInput!): AgencyRatingReceipt!
+  "The bureau: the published weights of the three parties for a year (summing to 1)."
+  setPartyWeights(input: PartyWeightsInput!): [PartyWeight!]!
+}
+
+input FeedbackInput {
+  "The project's code; may be left out when a feedback code is given."
+  project: String
+  "The feedback code from the card (any case, hyphens optional)."
+  code: String
+  "Overall satisfaction 1–5."
+  rating: Int!
+  serviceQuality: Int
+  staffAttitude: Int
+  lifeEffect: Int
+  "At most 2,000 characters."
+  comment: String
+  respondent: Respondent!
+  "A retry with the same key returns the first submission instead of storing another (at most 100 bytes)."
+  idempotencyKey: String
+}
+
+type FeedbackReceipt {
+  id: ID!
+  project: Project!
+  "Whether a feedback code verified it: only verified ratings count."
+  verified: Boolean!
+  "PENDING when a comment awaits moderation, NONE without a comment."
+  moderation: ModerationState!
+  "Whether this answers a retry of a submission already stored."
+  replayed: Boolean!
+  submittedAt: DateTime!
+}
+
+input ObjectionInput {
+  "The notice's code."
+  announcement: String!
+  "The listed project's code."
+  project: String!
+  "Your real name (seen only by moderators and the bureau)."
+  name: String!
+  "A telephone number or address to reach you (seen only by moderators and the bureau)."
+  contact: String!
+  text: String!
+  idempotencyKey: String
+}
+
+type ObjectionReceipt {
+  "Your receipt number: objectionStatus(receipt:) shows where it stands."
+  receipt: String!
+  state: ObjectionState!
+  receivedAt: DateTime!
+  replayed: Boolean!
+  "The day an answer is due."
+  answerDue: Date!
+  "Working days left in the notice period, today included."
+  noticeWorkingDaysLeft: Int!
+}
+
+input IssueFeedbackCodesInput {
+  project: String!
+  "1 to 500."
+  count: Int!
+}
+
+type FeedbackCodeBatch {
+  id: ID!
+  project: Project!
+  "The codes, shown only now: only their hashes are kept."
+  codes: [String!]!
+  "A printable HTML page of cut-out cards."
+  printableHtml: String!
+  issuedAt: DateTime!
+}
+
+input ModerateCommentInput {
+  id: ID!
+  "APPROVED or REJECTED."
+  state: ModerationState!
+  "Required for a rejection."
+  reason: String
+}
+
+input MoveObjectionInput {
+  receipt: String!
+  state: ObjectionState!
+  "Required for NOT_ACCEPTED."
+  reason: String
+  "Required for ANSWERED; published (masked)."
+  answer: String
+}
+
+input AnswerCommentInput {
+  id: ID!
+  answer: String!
+}
+
+input RateAgencyInput {
+  "The agency's credit code."
+  agency: String!
+  year: Int!
+  party: RaterParty!
+  "For RECIPIENT_REPRESENTATIVE: who the representative is (e.g. 代表3)."
+  rater: String
+  independence: Int!
+  professionalism: Int!
+  timeliness: Int!
+  communication: Int!
+}
+
+type AgencyRatingReceipt {
+  agency: Organization!
+  year: Int!
+  party: RaterParty!
+}
+
+input PartyWeightsInput {
+  year: Int!
+  bureau: Float!
+  undertaker: Float!
+  recipientRepresentative: Float!
 }
 `, BuiltIn: false},
 	{Name: "../schema/publishing.graphqls", Input: `# Publishing: accounts, the mutations of a project's lifecycle, corrections,
@@ -5792,6 +7368,44 @@ func (ec *executionContext) childFields_AccountPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AccountPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_AgencyRatingReceipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agency":
+		return ec.fieldContext_AgencyRatingReceipt_agency(ctx, field)
+	case "year":
+		return ec.fieldContext_AgencyRatingReceipt_year(ctx, field)
+	case "party":
+		return ec.fieldContext_AgencyRatingReceipt_party(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgencyRatingReceipt", field.Name)
+}
+
+func (ec *executionContext) childFields_AgencyScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agency":
+		return ec.fieldContext_AgencyScore_agency(ctx, field)
+	case "composite":
+		return ec.fieldContext_AgencyScore_composite(ctx, field)
+	case "raters":
+		return ec.fieldContext_AgencyScore_raters(ctx, field)
+	case "parties":
+		return ec.fieldContext_AgencyScore_parties(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgencyScore", field.Name)
+}
+
+func (ec *executionContext) childFields_AgencyScores(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_AgencyScores_year(ctx, field)
+	case "weights":
+		return ec.fieldContext_AgencyScores_weights(ctx, field)
+	case "agencies":
+		return ec.fieldContext_AgencyScores_agencies(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgencyScores", field.Name)
+}
+
 func (ec *executionContext) childFields_AlertPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "status":
@@ -5834,6 +7448,8 @@ func (ec *executionContext) childFields_Announcement(ctx context.Context, field 
 		return ec.fieldContext_Announcement_projects(ctx, field)
 	case "version":
 		return ec.fieldContext_Announcement_version(ctx, field)
+	case "noticeWorkingDays":
+		return ec.fieldContext_Announcement_noticeWorkingDays(ctx, field)
 	case "correctedAt":
 		return ec.fieldContext_Announcement_correctedAt(ctx, field)
 	case "correctionReason":
@@ -6026,6 +7642,42 @@ func (ec *executionContext) childFields_CaseStudyPayload(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type CaseStudyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Comment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Comment_id(ctx, field)
+	case "project":
+		return ec.fieldContext_Comment_project(ctx, field)
+	case "rating":
+		return ec.fieldContext_Comment_rating(ctx, field)
+	case "respondent":
+		return ec.fieldContext_Comment_respondent(ctx, field)
+	case "verified":
+		return ec.fieldContext_Comment_verified(ctx, field)
+	case "text":
+		return ec.fieldContext_Comment_text(ctx, field)
+	case "submittedOn":
+		return ec.fieldContext_Comment_submittedOn(ctx, field)
+	case "answer":
+		return ec.fieldContext_Comment_answer(ctx, field)
+	case "answeredOn":
+		return ec.fieldContext_Comment_answeredOn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Comment", field.Name)
+}
+
+func (ec *executionContext) childFields_CommentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_CommentConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CommentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CommentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommentConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_Correction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6074,6 +7726,18 @@ func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiTokenPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CriterionScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "criterion":
+		return ec.fieldContext_CriterionScore_criterion(ctx, field)
+	case "label":
+		return ec.fieldContext_CriterionScore_label(ctx, field)
+	case "score":
+		return ec.fieldContext_CriterionScore_score(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CriterionScore", field.Name)
+}
+
 func (ec *executionContext) childFields_Dataset(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "demo":
@@ -6086,6 +7750,22 @@ func (ec *executionContext) childFields_Dataset(ctx context.Context, field graph
 		return ec.fieldContext_Dataset_currency(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Dataset", field.Name)
+}
+
+func (ec *executionContext) childFields_DimensionFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dimension":
+		return ec.fieldContext_DimensionFigures_dimension(ctx, field)
+	case "label":
+		return ec.fieldContext_DimensionFigures_label(ctx, field)
+	case "responses":
+		return ec.fieldContext_DimensionFigures_responses(ctx, field)
+	case "mean":
+		return ec.fieldContext_DimensionFigures_mean(ctx, field)
+	case "distribution":
+		return ec.fieldContext_DimensionFigures_distribution(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DimensionFigures", field.Name)
 }
 
 func (ec *executionContext) childFields_Draft(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6146,6 +7826,58 @@ func (ec *executionContext) childFields_FacetCount(ctx context.Context, field gr
 		return ec.fieldContext_FacetCount_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FacetCount", field.Name)
+}
+
+func (ec *executionContext) childFields_FeedbackCodeBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FeedbackCodeBatch_id(ctx, field)
+	case "project":
+		return ec.fieldContext_FeedbackCodeBatch_project(ctx, field)
+	case "codes":
+		return ec.fieldContext_FeedbackCodeBatch_codes(ctx, field)
+	case "printableHtml":
+		return ec.fieldContext_FeedbackCodeBatch_printableHtml(ctx, field)
+	case "issuedAt":
+		return ec.fieldContext_FeedbackCodeBatch_issuedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedbackCodeBatch", field.Name)
+}
+
+func (ec *executionContext) childFields_FeedbackFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "verifiedOnly":
+		return ec.fieldContext_FeedbackFigures_verifiedOnly(ctx, field)
+	case "responses":
+		return ec.fieldContext_FeedbackFigures_responses(ctx, field)
+	case "codesIssued":
+		return ec.fieldContext_FeedbackFigures_codesIssued(ctx, field)
+	case "responseRate":
+		return ec.fieldContext_FeedbackFigures_responseRate(ctx, field)
+	case "withheld":
+		return ec.fieldContext_FeedbackFigures_withheld(ctx, field)
+	case "dimensions":
+		return ec.fieldContext_FeedbackFigures_dimensions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedbackFigures", field.Name)
+}
+
+func (ec *executionContext) childFields_FeedbackReceipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FeedbackReceipt_id(ctx, field)
+	case "project":
+		return ec.fieldContext_FeedbackReceipt_project(ctx, field)
+	case "verified":
+		return ec.fieldContext_FeedbackReceipt_verified(ctx, field)
+	case "moderation":
+		return ec.fieldContext_FeedbackReceipt_moderation(ctx, field)
+	case "replayed":
+		return ec.fieldContext_FeedbackReceipt_replayed(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_FeedbackReceipt_submittedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedbackReceipt", field.Name)
 }
 
 func (ec *executionContext) childFields_Indicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6228,6 +7960,114 @@ func (ec *executionContext) childFields_Metric(ctx context.Context, field graphq
 		return ec.fieldContext_Metric_provenanceLabel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Metric", field.Name)
+}
+
+func (ec *executionContext) childFields_ModerationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_ModerationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ModerationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ModerationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModerationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ModerationItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ModerationItem_id(ctx, field)
+	case "project":
+		return ec.fieldContext_ModerationItem_project(ctx, field)
+	case "rating":
+		return ec.fieldContext_ModerationItem_rating(ctx, field)
+	case "respondent":
+		return ec.fieldContext_ModerationItem_respondent(ctx, field)
+	case "verified":
+		return ec.fieldContext_ModerationItem_verified(ctx, field)
+	case "submittedText":
+		return ec.fieldContext_ModerationItem_submittedText(ctx, field)
+	case "maskedText":
+		return ec.fieldContext_ModerationItem_maskedText(ctx, field)
+	case "state":
+		return ec.fieldContext_ModerationItem_state(ctx, field)
+	case "reason":
+		return ec.fieldContext_ModerationItem_reason(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_ModerationItem_submittedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModerationItem", field.Name)
+}
+
+func (ec *executionContext) childFields_NoticeWorkingDays(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "open":
+		return ec.fieldContext_NoticeWorkingDays_open(ctx, field)
+	case "total":
+		return ec.fieldContext_NoticeWorkingDays_total(ctx, field)
+	case "left":
+		return ec.fieldContext_NoticeWorkingDays_left(ctx, field)
+	case "closesOn":
+		return ec.fieldContext_NoticeWorkingDays_closesOn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NoticeWorkingDays", field.Name)
+}
+
+func (ec *executionContext) childFields_ObjectionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_ObjectionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ObjectionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ObjectionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ObjectionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ObjectionItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "receipt":
+		return ec.fieldContext_ObjectionItem_receipt(ctx, field)
+	case "announcement":
+		return ec.fieldContext_ObjectionItem_announcement(ctx, field)
+	case "project":
+		return ec.fieldContext_ObjectionItem_project(ctx, field)
+	case "state":
+		return ec.fieldContext_ObjectionItem_state(ctx, field)
+	case "objectorName":
+		return ec.fieldContext_ObjectionItem_objectorName(ctx, field)
+	case "objectorContact":
+		return ec.fieldContext_ObjectionItem_objectorContact(ctx, field)
+	case "submittedText":
+		return ec.fieldContext_ObjectionItem_submittedText(ctx, field)
+	case "reason":
+		return ec.fieldContext_ObjectionItem_reason(ctx, field)
+	case "answer":
+		return ec.fieldContext_ObjectionItem_answer(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_ObjectionItem_receivedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ObjectionItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ObjectionReceipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "receipt":
+		return ec.fieldContext_ObjectionReceipt_receipt(ctx, field)
+	case "state":
+		return ec.fieldContext_ObjectionReceipt_state(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_ObjectionReceipt_receivedAt(ctx, field)
+	case "replayed":
+		return ec.fieldContext_ObjectionReceipt_replayed(ctx, field)
+	case "answerDue":
+		return ec.fieldContext_ObjectionReceipt_answerDue(ctx, field)
+	case "noticeWorkingDaysLeft":
+		return ec.fieldContext_ObjectionReceipt_noticeWorkingDaysLeft(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ObjectionReceipt", field.Name)
 }
 
 func (ec *executionContext) childFields_OpenRoundPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6322,6 +8162,38 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PartyScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "party":
+		return ec.fieldContext_PartyScore_party(ctx, field)
+	case "label":
+		return ec.fieldContext_PartyScore_label(ctx, field)
+	case "weight":
+		return ec.fieldContext_PartyScore_weight(ctx, field)
+	case "appliedWeight":
+		return ec.fieldContext_PartyScore_appliedWeight(ctx, field)
+	case "raters":
+		return ec.fieldContext_PartyScore_raters(ctx, field)
+	case "score":
+		return ec.fieldContext_PartyScore_score(ctx, field)
+	case "criteria":
+		return ec.fieldContext_PartyScore_criteria(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartyScore", field.Name)
+}
+
+func (ec *executionContext) childFields_PartyWeight(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "party":
+		return ec.fieldContext_PartyWeight_party(ctx, field)
+	case "label":
+		return ec.fieldContext_PartyWeight_label(ctx, field)
+	case "weight":
+		return ec.fieldContext_PartyWeight_weight(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartyWeight", field.Name)
 }
 
 func (ec *executionContext) childFields_Project(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6462,6 +8334,30 @@ func (ec *executionContext) childFields_ProjectPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ProjectPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_PublicObjection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "announcement":
+		return ec.fieldContext_PublicObjection_announcement(ctx, field)
+	case "project":
+		return ec.fieldContext_PublicObjection_project(ctx, field)
+	case "state":
+		return ec.fieldContext_PublicObjection_state(ctx, field)
+	case "receivedOn":
+		return ec.fieldContext_PublicObjection_receivedOn(ctx, field)
+	case "text":
+		return ec.fieldContext_PublicObjection_text(ctx, field)
+	case "reason":
+		return ec.fieldContext_PublicObjection_reason(ctx, field)
+	case "answer":
+		return ec.fieldContext_PublicObjection_answer(ctx, field)
+	case "answeredOn":
+		return ec.fieldContext_PublicObjection_answeredOn(ctx, field)
+	case "workingDays":
+		return ec.fieldContext_PublicObjection_workingDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicObjection", field.Name)
+}
+
 func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6532,6 +8428,48 @@ func (ec *executionContext) childFields_ReportPayload(ctx context.Context, field
 		return ec.fieldContext_ReportPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReportPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ResponseFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "handled":
+		return ec.fieldContext_ResponseFigures_handled(ctx, field)
+	case "pending":
+		return ec.fieldContext_ResponseFigures_pending(ctx, field)
+	case "medianWorkingDays":
+		return ec.fieldContext_ResponseFigures_medianWorkingDays(ctx, field)
+	case "overdue":
+		return ec.fieldContext_ResponseFigures_overdue(ctx, field)
+	case "overdueShare":
+		return ec.fieldContext_ResponseFigures_overdueShare(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResponseFigures", field.Name)
+}
+
+func (ec *executionContext) childFields_ResponseTimeGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "round":
+		return ec.fieldContext_ResponseTimeGroup_round(ctx, field)
+	case "agency":
+		return ec.fieldContext_ResponseTimeGroup_agency(ctx, field)
+	case "comments":
+		return ec.fieldContext_ResponseTimeGroup_comments(ctx, field)
+	case "objections":
+		return ec.fieldContext_ResponseTimeGroup_objections(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResponseTimeGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_ResponseTimes(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "moderationDeadline":
+		return ec.fieldContext_ResponseTimes_moderationDeadline(ctx, field)
+	case "objectionDeadline":
+		return ec.fieldContext_ResponseTimes_objectionDeadline(ctx, field)
+	case "groups":
+		return ec.fieldContext_ResponseTimes_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResponseTimes", field.Name)
 }
 
 func (ec *executionContext) childFields_ReviewAverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7092,6 +9030,20 @@ func (ec *executionContext) field_Mutation_addCaseStudy_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_answerComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AnswerCommentInput, error) {
+			return ec.unmarshalNAnswerCommentInput2civicledgerᚋgraphᚋmodelᚐAnswerCommentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_assignAgencies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7218,6 +9170,62 @@ func (ec *executionContext) field_Mutation_decideApproval_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_fileObjection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ObjectionInput, error) {
+			return ec.unmarshalNObjectionInput2civicledgerᚋgraphᚋmodelᚐObjectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_issueFeedbackCodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.IssueFeedbackCodesInput, error) {
+			return ec.unmarshalNIssueFeedbackCodesInput2civicledgerᚋgraphᚋmodelᚐIssueFeedbackCodesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_moderateComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ModerateCommentInput, error) {
+			return ec.unmarshalNModerateCommentInput2civicledgerᚋgraphᚋmodelᚐModerateCommentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_moveObjection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MoveObjectionInput, error) {
+			return ec.unmarshalNMoveObjectionInput2civicledgerᚋgraphᚋmodelᚐMoveObjectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_openRound_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7294,6 +9302,20 @@ func (ec *executionContext) field_Mutation_publishResultAnnouncement_args(ctx co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.PublishNoticeInput, error) {
 			return ec.unmarshalNPublishNoticeInput2civicledgerᚋgraphᚋmodelᚐPublishNoticeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rateAgency_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RateAgencyInput, error) {
+			return ec.unmarshalNRateAgencyInput2civicledgerᚋgraphᚋmodelᚐRateAgencyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7442,12 +9464,40 @@ func (ec *executionContext) field_Mutation_saveReportDraft_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setPartyWeights_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PartyWeightsInput, error) {
+			return ec.unmarshalNPartyWeightsInput2civicledgerᚋgraphᚋmodelᚐPartyWeightsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_signIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SignInInput, error) {
 			return ec.unmarshalNSignInInput2civicledgerᚋgraphᚋmodelᚐSignInInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitFeedback_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FeedbackInput, error) {
+			return ec.unmarshalNFeedbackInput2civicledgerᚋgraphᚋmodelᚐFeedbackInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7762,6 +9812,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_agencyScores_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_announcement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7888,6 +9952,52 @@ func (ec *executionContext) field_Query_caseCollections_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_comments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "project",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["project"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_corrections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7918,6 +10028,28 @@ func (ec *executionContext) field_Query_corrections_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_feedbackFigures_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "project",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["project"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_indicatorSets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7929,6 +10061,52 @@ func (ec *executionContext) field_Query_indicatorSets_args(ctx context.Context, 
 		return nil, err
 	}
 	args["kind"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_moderationQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "state",
+		func(ctx context.Context, v any) (*model.ModerationState, error) {
+			return ec.unmarshalOModerationState2ᚖcivicledgerᚋgraphᚋmodelᚐModerationState(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["state"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -7957,6 +10135,80 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_objectionQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "states",
+		func(ctx context.Context, v any) ([]model.ObjectionState, error) {
+			return ec.unmarshalOObjectionState2ᚕcivicledgerᚋgraphᚋmodelᚐObjectionStateᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["states"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_objectionStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "receipt",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["receipt"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_objections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "project",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["project"] = arg0
 	return args, nil
 }
 
@@ -8145,6 +10397,20 @@ func (ec *executionContext) field_Query_reports_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_responseTimes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.ResponseGrouping, error) {
+			return ec.unmarshalNResponseGrouping2civicledgerᚋgraphᚋmodelᚐResponseGrouping(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
 	return args, nil
 }
 
@@ -8570,6 +10836,281 @@ func (ec *executionContext) fieldContext_AccountPayload_userErrors(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgencyRatingReceipt_agency(ctx context.Context, field graphql.CollectedField, obj *model.AgencyRatingReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyRatingReceipt_agency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyRatingReceipt_agency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgencyRatingReceipt",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgencyRatingReceipt_year(ctx context.Context, field graphql.CollectedField, obj *model.AgencyRatingReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyRatingReceipt_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyRatingReceipt_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgencyRatingReceipt", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgencyRatingReceipt_party(ctx context.Context, field graphql.CollectedField, obj *model.AgencyRatingReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyRatingReceipt_party(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Party, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RaterParty) graphql.Marshaler {
+			return ec.marshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyRatingReceipt_party(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgencyRatingReceipt", field, false, false, "RaterParty")
+}
+
+func (ec *executionContext) _AgencyScore_agency(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScore_agency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScore_agency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgencyScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgencyScore_composite(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScore_composite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Composite, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScore_composite(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgencyScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AgencyScore_raters(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScore_raters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Raters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScore_raters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgencyScore", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgencyScore_parties(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScore_parties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PartyScore) graphql.Marshaler {
+			return ec.marshalNPartyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScore_parties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgencyScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartyScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgencyScores_year(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScores) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScores_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScores_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgencyScores", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgencyScores_weights(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScores) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScores_weights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weights, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PartyWeight) graphql.Marshaler {
+			return ec.marshalNPartyWeight2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyWeightᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScores_weights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgencyScores",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartyWeight(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgencyScores_agencies(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScores) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScores_agencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agencies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AgencyScore) graphql.Marshaler {
+			return ec.marshalNAgencyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐAgencyScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScores_agencies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgencyScores",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgencyScore(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9012,6 +11553,38 @@ func (ec *executionContext) _Announcement_version(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Announcement_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Announcement", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Announcement_noticeWorkingDays(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_noticeWorkingDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().NoticeWorkingDays(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NoticeWorkingDays) graphql.Marshaler {
+			return ec.marshalONoticeWorkingDays2ᚖcivicledgerᚋgraphᚋmodelᚐNoticeWorkingDays(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_noticeWorkingDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Announcement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NoticeWorkingDays(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Announcement_correctedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
@@ -10558,6 +13131,300 @@ func (ec *executionContext) fieldContext_CaseStudyPayload_userErrors(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Comment_id(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Comment_project(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Comment_rating(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Comment_respondent(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_respondent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Respondent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Respondent) graphql.Marshaler {
+			return ec.marshalNRespondent2civicledgerᚋgraphᚋmodelᚐRespondent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_respondent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "Respondent")
+}
+
+func (ec *executionContext) _Comment_verified(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_verified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Comment_text(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Comment_submittedOn(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_submittedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Date) graphql.Marshaler {
+			return ec.marshalNDate2civicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_submittedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Comment_answer(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_answer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Comment_answeredOn(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_answeredOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnsweredOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_answeredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "Date")
+}
+
+func (ec *executionContext) _CommentConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CommentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Comment) graphql.Marshaler {
+			return ec.marshalNComment2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCommentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CommentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CommentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentConnection", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Correction_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10948,6 +13815,75 @@ func (ec *executionContext) fieldContext_CreateApiTokenPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _CriterionScore_criterion(ctx context.Context, field graphql.CollectedField, obj *model.CriterionScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriterionScore_criterion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Criterion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.AgencyCriterion) graphql.Marshaler {
+			return ec.marshalNAgencyCriterion2civicledgerᚋgraphᚋmodelᚐAgencyCriterion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriterionScore_criterion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriterionScore", field, false, false, "AgencyCriterion")
+}
+
+func (ec *executionContext) _CriterionScore_label(ctx context.Context, field graphql.CollectedField, obj *model.CriterionScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriterionScore_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriterionScore_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriterionScore", field, false, false, "String")
+}
+
+func (ec *executionContext) _CriterionScore_score(ctx context.Context, field graphql.CollectedField, obj *model.CriterionScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriterionScore_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CriterionScore_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriterionScore", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Dataset_demo(ctx context.Context, field graphql.CollectedField, obj *ledger.Meta) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11038,6 +13974,121 @@ func (ec *executionContext) _Dataset_currency(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Dataset_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Dataset", field, true, true, "String")
+}
+
+func (ec *executionContext) _DimensionFigures_dimension(ctx context.Context, field graphql.CollectedField, obj *model.DimensionFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DimensionFigures_dimension(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimension, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RatingDimension) graphql.Marshaler {
+			return ec.marshalNRatingDimension2civicledgerᚋgraphᚋmodelᚐRatingDimension(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DimensionFigures_dimension(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DimensionFigures", field, false, false, "RatingDimension")
+}
+
+func (ec *executionContext) _DimensionFigures_label(ctx context.Context, field graphql.CollectedField, obj *model.DimensionFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DimensionFigures_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DimensionFigures_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DimensionFigures", field, false, false, "String")
+}
+
+func (ec *executionContext) _DimensionFigures_responses(ctx context.Context, field graphql.CollectedField, obj *model.DimensionFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DimensionFigures_responses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Responses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DimensionFigures_responses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DimensionFigures", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _DimensionFigures_mean(ctx context.Context, field graphql.CollectedField, obj *model.DimensionFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DimensionFigures_mean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DimensionFigures_mean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DimensionFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DimensionFigures_distribution(ctx context.Context, field graphql.CollectedField, obj *model.DimensionFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DimensionFigures_distribution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distribution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int64) graphql.Marshaler {
+			return ec.marshalOInt642ᚕint64ᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DimensionFigures_distribution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DimensionFigures", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _Draft_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
@@ -11470,6 +14521,424 @@ func (ec *executionContext) _FacetCount_count(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_FacetCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FacetCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FeedbackCodeBatch_id(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackCodeBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackCodeBatch_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackCodeBatch_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackCodeBatch", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FeedbackCodeBatch_project(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackCodeBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackCodeBatch_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackCodeBatch_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeedbackCodeBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FeedbackCodeBatch_codes(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackCodeBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackCodeBatch_codes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Codes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackCodeBatch_codes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackCodeBatch", field, false, false, "String")
+}
+
+func (ec *executionContext) _FeedbackCodeBatch_printableHtml(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackCodeBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackCodeBatch_printableHtml(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrintableHTML, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackCodeBatch_printableHtml(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackCodeBatch", field, false, false, "String")
+}
+
+func (ec *executionContext) _FeedbackCodeBatch_issuedAt(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackCodeBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackCodeBatch_issuedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IssuedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackCodeBatch_issuedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackCodeBatch", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _FeedbackFigures_verifiedOnly(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_verifiedOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerifiedOnly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_verifiedOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackFigures", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FeedbackFigures_responses(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_responses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Responses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_responses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackFigures", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _FeedbackFigures_codesIssued(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_codesIssued(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CodesIssued, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_codesIssued(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackFigures", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _FeedbackFigures_responseRate(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_responseRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResponseRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_responseRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FeedbackFigures_withheld(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_withheld(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Withheld, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_withheld(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackFigures", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FeedbackFigures_dimensions(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_dimensions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimensions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DimensionFigures) graphql.Marshaler {
+			return ec.marshalNDimensionFigures2ᚕᚖcivicledgerᚋgraphᚋmodelᚐDimensionFiguresᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_dimensions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeedbackFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DimensionFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FeedbackReceipt_id(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackReceipt", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FeedbackReceipt_project(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeedbackReceipt",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FeedbackReceipt_verified(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_verified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackReceipt", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FeedbackReceipt_moderation(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_moderation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Moderation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ModerationState) graphql.Marshaler {
+			return ec.marshalNModerationState2civicledgerᚋgraphᚋmodelᚐModerationState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_moderation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackReceipt", field, false, false, "ModerationState")
+}
+
+func (ec *executionContext) _FeedbackReceipt_replayed(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_replayed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replayed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_replayed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackReceipt", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FeedbackReceipt_submittedAt(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackReceipt", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Indicator_position(ctx context.Context, field graphql.CollectedField, obj *ledger.Indicator) (ret graphql.Marshaler) {
@@ -12104,6 +15573,323 @@ func (ec *executionContext) _Metric_provenanceLabel(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Metric_provenanceLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Metric", field, true, true, "String")
+}
+
+func (ec *executionContext) _ModerationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ModerationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ModerationItem) graphql.Marshaler {
+			return ec.marshalNModerationItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐModerationItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ModerationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ModerationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ModerationItem_id(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ModerationItem_project(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModerationItem_rating(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ModerationItem_respondent(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_respondent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Respondent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Respondent) graphql.Marshaler {
+			return ec.marshalNRespondent2civicledgerᚋgraphᚋmodelᚐRespondent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_respondent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "Respondent")
+}
+
+func (ec *executionContext) _ModerationItem_verified(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_verified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ModerationItem_submittedText(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_submittedText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_submittedText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModerationItem_maskedText(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_maskedText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaskedText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_maskedText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModerationItem_state(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ModerationState) graphql.Marshaler {
+			return ec.marshalNModerationState2civicledgerᚋgraphᚋmodelᚐModerationState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "ModerationState")
+}
+
+func (ec *executionContext) _ModerationItem_reason(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModerationItem_submittedAt(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Mutation_signIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -13602,6 +17388,905 @@ func (ec *executionContext) fieldContext_Mutation_unsubscribeAlert(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_submitFeedback(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitFeedback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitFeedback(ctx, fc.Args["input"].(model.FeedbackInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FeedbackReceipt) graphql.Marshaler {
+			return ec.marshalNFeedbackReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackReceipt(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitFeedback(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeedbackReceipt(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitFeedback_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_fileObjection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_fileObjection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FileObjection(ctx, fc.Args["input"].(model.ObjectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ObjectionReceipt) graphql.Marshaler {
+			return ec.marshalNObjectionReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionReceipt(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_fileObjection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObjectionReceipt(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_fileObjection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_issueFeedbackCodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_issueFeedbackCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IssueFeedbackCodes(ctx, fc.Args["input"].(model.IssueFeedbackCodesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FeedbackCodeBatch) graphql.Marshaler {
+			return ec.marshalNFeedbackCodeBatch2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackCodeBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_issueFeedbackCodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeedbackCodeBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_issueFeedbackCodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moderateComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moderateComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ModerateComment(ctx, fc.Args["input"].(model.ModerateCommentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ModerationItem) graphql.Marshaler {
+			return ec.marshalNModerationItem2ᚖcivicledgerᚋgraphᚋmodelᚐModerationItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moderateComment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moderateComment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moveObjection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moveObjection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MoveObjection(ctx, fc.Args["input"].(model.MoveObjectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ObjectionItem) graphql.Marshaler {
+			return ec.marshalNObjectionItem2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moveObjection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObjectionItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moveObjection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_answerComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_answerComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnswerComment(ctx, fc.Args["input"].(model.AnswerCommentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Comment) graphql.Marshaler {
+			return ec.marshalNComment2ᚖcivicledgerᚋgraphᚋmodelᚐComment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_answerComment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_answerComment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rateAgency(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rateAgency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RateAgency(ctx, fc.Args["input"].(model.RateAgencyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgencyRatingReceipt) graphql.Marshaler {
+			return ec.marshalNAgencyRatingReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyRatingReceipt(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rateAgency(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgencyRatingReceipt(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rateAgency_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setPartyWeights(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setPartyWeights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetPartyWeights(ctx, fc.Args["input"].(model.PartyWeightsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PartyWeight) graphql.Marshaler {
+			return ec.marshalNPartyWeight2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyWeightᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setPartyWeights(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartyWeight(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setPartyWeights_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NoticeWorkingDays_open(ctx context.Context, field graphql.CollectedField, obj *model.NoticeWorkingDays) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoticeWorkingDays_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoticeWorkingDays_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeWorkingDays", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NoticeWorkingDays_total(ctx context.Context, field graphql.CollectedField, obj *model.NoticeWorkingDays) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoticeWorkingDays_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoticeWorkingDays_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeWorkingDays", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NoticeWorkingDays_left(ctx context.Context, field graphql.CollectedField, obj *model.NoticeWorkingDays) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoticeWorkingDays_left(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Left, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoticeWorkingDays_left(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeWorkingDays", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NoticeWorkingDays_closesOn(ctx context.Context, field graphql.CollectedField, obj *model.NoticeWorkingDays) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoticeWorkingDays_closesOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosesOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Date) graphql.Marshaler {
+			return ec.marshalNDate2civicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoticeWorkingDays_closesOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeWorkingDays", field, false, false, "Date")
+}
+
+func (ec *executionContext) _ObjectionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ObjectionItem) graphql.Marshaler {
+			return ec.marshalNObjectionItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐObjectionItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ObjectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObjectionItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ObjectionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ObjectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ObjectionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ObjectionItem_receipt(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_receipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Receipt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_receipt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_announcement(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_announcement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Announcement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_announcement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_project(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_state(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ObjectionState) graphql.Marshaler {
+			return ec.marshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "ObjectionState")
+}
+
+func (ec *executionContext) _ObjectionItem_objectorName(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_objectorName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectorName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_objectorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_objectorContact(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_objectorContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectorContact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_objectorContact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_submittedText(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_submittedText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_submittedText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_reason(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_answer(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_answer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ObjectionReceipt_receipt(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_receipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Receipt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_receipt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionReceipt_state(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ObjectionState) graphql.Marshaler {
+			return ec.marshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "ObjectionState")
+}
+
+func (ec *executionContext) _ObjectionReceipt_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ObjectionReceipt_replayed(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_replayed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replayed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_replayed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ObjectionReceipt_answerDue(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_answerDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnswerDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Date) graphql.Marshaler {
+			return ec.marshalNDate2civicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_answerDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "Date")
+}
+
+func (ec *executionContext) _ObjectionReceipt_noticeWorkingDaysLeft(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_noticeWorkingDaysLeft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoticeWorkingDaysLeft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_noticeWorkingDaysLeft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "Int")
+}
+
 func (ec *executionContext) _OpenRoundPayload_round(ctx context.Context, field graphql.CollectedField, obj *model.OpenRoundPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14438,6 +19123,245 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartyScore_party(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_party(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Party, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RaterParty) graphql.Marshaler {
+			return ec.marshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_party(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "RaterParty")
+}
+
+func (ec *executionContext) _PartyScore_label(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartyScore_weight(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PartyScore_appliedWeight(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_appliedWeight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppliedWeight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_appliedWeight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PartyScore_raters(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_raters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Raters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_raters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PartyScore_score(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PartyScore_criteria(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_criteria(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Criteria, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CriterionScore) graphql.Marshaler {
+			return ec.marshalNCriterionScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCriterionScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_criteria(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartyScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CriterionScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartyWeight_party(ctx context.Context, field graphql.CollectedField, obj *model.PartyWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyWeight_party(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Party, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RaterParty) graphql.Marshaler {
+			return ec.marshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyWeight_party(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyWeight", field, false, false, "RaterParty")
+}
+
+func (ec *executionContext) _PartyWeight_label(ctx context.Context, field graphql.CollectedField, obj *model.PartyWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyWeight_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyWeight_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyWeight", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartyWeight_weight(ctx context.Context, field graphql.CollectedField, obj *model.PartyWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyWeight_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyWeight_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyWeight", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Project_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Project) (ret graphql.Marshaler) {
@@ -15928,6 +20852,213 @@ func (ec *executionContext) fieldContext_ProjectPayload_userErrors(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _PublicObjection_announcement(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_announcement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Announcement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_announcement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicObjection_project(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicObjection_state(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ObjectionState) graphql.Marshaler {
+			return ec.marshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "ObjectionState")
+}
+
+func (ec *executionContext) _PublicObjection_receivedOn(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_receivedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Date) graphql.Marshaler {
+			return ec.marshalNDate2civicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_receivedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PublicObjection_text(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicObjection_reason(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicObjection_answer(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_answer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicObjection_answeredOn(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_answeredOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnsweredOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_answeredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PublicObjection_workingDays(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_workingDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WorkingDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_workingDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Query_dataset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16678,6 +21809,390 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_feedbackFigures(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_feedbackFigures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FeedbackFigures(ctx, fc.Args["project"].(*string), fc.Args["year"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FeedbackFigures) graphql.Marshaler {
+			return ec.marshalOFeedbackFigures2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackFigures(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_feedbackFigures(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeedbackFigures(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_feedbackFigures_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_comments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_comments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Comments(ctx, fc.Args["project"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentConnection) graphql.Marshaler {
+			return ec.marshalNCommentConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCommentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_comments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_comments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_objections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_objections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Objections(ctx, fc.Args["project"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PublicObjection) graphql.Marshaler {
+			return ec.marshalNPublicObjection2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPublicObjectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_objections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicObjection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_objections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_objectionStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_objectionStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ObjectionStatus(ctx, fc.Args["receipt"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PublicObjection) graphql.Marshaler {
+			return ec.marshalOPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_objectionStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicObjection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_objectionStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_openNotices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_openNotices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().OpenNotices(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Announcement) graphql.Marshaler {
+			return ec.marshalNAnnouncement2ᚕᚖcivicledgerᚋledgerᚐAnnouncementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_openNotices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Announcement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_responseTimes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_responseTimes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ResponseTimes(ctx, fc.Args["by"].(model.ResponseGrouping))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResponseTimes) graphql.Marshaler {
+			return ec.marshalNResponseTimes2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_responseTimes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResponseTimes(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_responseTimes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_agencyScores(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_agencyScores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AgencyScores(ctx, fc.Args["year"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgencyScores) graphql.Marshaler {
+			return ec.marshalNAgencyScores2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScores(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_agencyScores(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgencyScores(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_agencyScores_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_moderationQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_moderationQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ModerationQueue(ctx, fc.Args["state"].(*model.ModerationState), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ModerationConnection) graphql.Marshaler {
+			return ec.marshalNModerationConnection2ᚖcivicledgerᚋgraphᚋmodelᚐModerationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_moderationQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_moderationQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_objectionQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_objectionQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ObjectionQueue(ctx, fc.Args["states"].([]model.ObjectionState), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ObjectionConnection) graphql.Marshaler {
+			return ec.marshalNObjectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_objectionQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObjectionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_objectionQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17614,6 +23129,327 @@ func (ec *executionContext) fieldContext_ReportPayload_userErrors(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResponseFigures_handled(ctx context.Context, field graphql.CollectedField, obj *model.ResponseFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseFigures_handled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Handled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseFigures_handled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseFigures_pending(ctx context.Context, field graphql.CollectedField, obj *model.ResponseFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseFigures_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseFigures_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseFigures_medianWorkingDays(ctx context.Context, field graphql.CollectedField, obj *model.ResponseFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseFigures_medianWorkingDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianWorkingDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseFigures_medianWorkingDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ResponseFigures_overdue(ctx context.Context, field graphql.CollectedField, obj *model.ResponseFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseFigures_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseFigures_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseFigures_overdueShare(ctx context.Context, field graphql.CollectedField, obj *model.ResponseFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseFigures_overdueShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseFigures_overdueShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ResponseTimeGroup_round(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimeGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimeGroup_round(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Round, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Round) graphql.Marshaler {
+			return ec.marshalORound2ᚖcivicledgerᚋledgerᚐRound(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimeGroup_round(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResponseTimeGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Round(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResponseTimeGroup_agency(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimeGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimeGroup_agency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimeGroup_agency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResponseTimeGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResponseTimeGroup_comments(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimeGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimeGroup_comments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResponseFigures) graphql.Marshaler {
+			return ec.marshalNResponseFigures2ᚖcivicledgerᚋgraphᚋmodelᚐResponseFigures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimeGroup_comments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResponseTimeGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResponseFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResponseTimeGroup_objections(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimeGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimeGroup_objections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Objections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResponseFigures) graphql.Marshaler {
+			return ec.marshalNResponseFigures2ᚖcivicledgerᚋgraphᚋmodelᚐResponseFigures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimeGroup_objections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResponseTimeGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResponseFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResponseTimes_moderationDeadline(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimes_moderationDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModerationDeadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimes_moderationDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseTimes", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseTimes_objectionDeadline(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimes_objectionDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectionDeadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimes_objectionDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseTimes", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseTimes_groups(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimes_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ResponseTimeGroup) graphql.Marshaler {
+			return ec.marshalNResponseTimeGroup2ᚕᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimes_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResponseTimes",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResponseTimeGroup(ctx, field)
 		},
 	}
 	return fc, nil
@@ -21814,6 +27650,55 @@ func UnmarshalAnnouncementFilter(ctx context.Context, raw any) (portal.Announcem
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAnswerCommentInput(ctx context.Context, obj any) (model.AnswerCommentInput, error) {
+	var it model.AnswerCommentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "answer"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "answer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answer"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Answer = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAnswerCommentInput unmarshals raw into the AnswerCommentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAnswerCommentInput(ctx context.Context, raw any) (model.AnswerCommentInput, error) {
+	var out model.AnswerCommentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AnswerCommentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAssignAgenciesInput(ctx context.Context, obj any) (model.AssignAgenciesInput, error) {
 	var it model.AssignAgenciesInput
 	if obj == nil {
@@ -22427,6 +28312,104 @@ func UnmarshalDocumentInput(ctx context.Context, raw any) (model.DocumentInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFeedbackInput(ctx context.Context, obj any) (model.FeedbackInput, error) {
+	var it model.FeedbackInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"project", "code", "rating", "serviceQuality", "staffAttitude", "lifeEffect", "comment", "respondent", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "serviceQuality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceQuality"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceQuality = data
+		case "staffAttitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffAttitude"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffAttitude = data
+		case "lifeEffect":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lifeEffect"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LifeEffect = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "respondent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("respondent"))
+			data, err := ec.unmarshalNRespondent2civicledgerᚋgraphᚋmodelᚐRespondent(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Respondent = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFeedbackInput unmarshals raw into the FeedbackInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFeedbackInput(ctx context.Context, raw any) (model.FeedbackInput, error) {
+	var out model.FeedbackInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FeedbackInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputIndicatorInput(ctx context.Context, obj any) (model.IndicatorInput, error) {
 	var it model.IndicatorInput
 	if obj == nil {
@@ -22490,6 +28473,55 @@ func UnmarshalIndicatorInput(ctx context.Context, raw any) (model.IndicatorInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputIssueFeedbackCodesInput(ctx context.Context, obj any) (model.IssueFeedbackCodesInput, error) {
+	var it model.IssueFeedbackCodesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"project", "count"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = data
+		case "count":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("count"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Count = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIssueFeedbackCodesInput unmarshals raw into the IssueFeedbackCodesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIssueFeedbackCodesInput(ctx context.Context, raw any) (model.IssueFeedbackCodesInput, error) {
+	var out model.IssueFeedbackCodesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IssueFeedbackCodesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMetricValueInput(ctx context.Context, obj any) (model.MetricValueInput, error) {
 	var it model.MetricValueInput
 	if obj == nil {
@@ -22543,6 +28575,125 @@ func (ec *executionContext) unmarshalInputMetricValueInput(ctx context.Context, 
 func UnmarshalMetricValueInput(ctx context.Context, raw any) (model.MetricValueInput, error) {
 	var out model.MetricValueInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MetricValueInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputModerateCommentInput(ctx context.Context, obj any) (model.ModerateCommentInput, error) {
+	var it model.ModerateCommentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "state", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalNModerationState2civicledgerᚋgraphᚋmodelᚐModerationState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalModerateCommentInput unmarshals raw into the ModerateCommentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalModerateCommentInput(ctx context.Context, raw any) (model.ModerateCommentInput, error) {
+	var out model.ModerateCommentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ModerateCommentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMoveObjectionInput(ctx context.Context, obj any) (model.MoveObjectionInput, error) {
+	var it model.MoveObjectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"receipt", "state", "reason", "answer"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "receipt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receipt"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Receipt = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "answer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answer"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Answer = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMoveObjectionInput unmarshals raw into the MoveObjectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMoveObjectionInput(ctx context.Context, raw any) (model.MoveObjectionInput, error) {
+	var out model.MoveObjectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MoveObjectionInput", raw, &out)
 	return out, err
 }
 
@@ -22606,6 +28757,83 @@ func (ec *executionContext) unmarshalInputNoticeTextInput(ctx context.Context, o
 func UnmarshalNoticeTextInput(ctx context.Context, raw any) (model.NoticeTextInput, error) {
 	var out model.NoticeTextInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "NoticeTextInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputObjectionInput(ctx context.Context, obj any) (model.ObjectionInput, error) {
+	var it model.ObjectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"announcement", "project", "name", "contact", "text", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "announcement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("announcement"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Announcement = data
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "contact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contact"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contact = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalObjectionInput unmarshals raw into the ObjectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalObjectionInput(ctx context.Context, raw any) (model.ObjectionInput, error) {
+	var out model.ObjectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ObjectionInput", raw, &out)
 	return out, err
 }
 
@@ -22690,6 +28918,69 @@ func (ec *executionContext) unmarshalInputOpenRoundInput(ctx context.Context, ob
 func UnmarshalOpenRoundInput(ctx context.Context, raw any) (model.OpenRoundInput, error) {
 	var out model.OpenRoundInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OpenRoundInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPartyWeightsInput(ctx context.Context, obj any) (model.PartyWeightsInput, error) {
+	var it model.PartyWeightsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"year", "bureau", "undertaker", "recipientRepresentative"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "bureau":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bureau"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bureau = data
+		case "undertaker":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("undertaker"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Undertaker = data
+		case "recipientRepresentative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientRepresentative"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecipientRepresentative = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPartyWeightsInput unmarshals raw into the PartyWeightsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPartyWeightsInput(ctx context.Context, raw any) (model.PartyWeightsInput, error) {
+	var out model.PartyWeightsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PartyWeightsInput", raw, &out)
 	return out, err
 }
 
@@ -23104,6 +29395,97 @@ func (ec *executionContext) unmarshalInputPublishReportDraftInput(ctx context.Co
 func UnmarshalPublishReportDraftInput(ctx context.Context, raw any) (model.PublishReportDraftInput, error) {
 	var out model.PublishReportDraftInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishReportDraftInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRateAgencyInput(ctx context.Context, obj any) (model.RateAgencyInput, error) {
+	var it model.RateAgencyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"agency", "year", "party", "rater", "independence", "professionalism", "timeliness", "communication"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "agency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Agency = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "party":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("party"))
+			data, err := ec.unmarshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Party = data
+		case "rater":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rater"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rater = data
+		case "independence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("independence"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Independence = data
+		case "professionalism":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("professionalism"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Professionalism = data
+		case "timeliness":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeliness"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timeliness = data
+		case "communication":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communication"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Communication = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRateAgencyInput unmarshals raw into the RateAgencyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRateAgencyInput(ctx context.Context, raw any) (model.RateAgencyInput, error) {
+	var out model.RateAgencyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RateAgencyInput", raw, &out)
 	return out, err
 }
 
@@ -24691,6 +31073,140 @@ func (ec *executionContext) _AccountPayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var agencyRatingReceiptImplementors = []string{"AgencyRatingReceipt"}
+
+func (ec *executionContext) _AgencyRatingReceipt(ctx context.Context, sel ast.SelectionSet, obj *model.AgencyRatingReceipt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agencyRatingReceiptImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgencyRatingReceipt")
+		case "agency":
+			out.Values[i] = ec._AgencyRatingReceipt_agency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "year":
+			out.Values[i] = ec._AgencyRatingReceipt_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "party":
+			out.Values[i] = ec._AgencyRatingReceipt_party(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var agencyScoreImplementors = []string{"AgencyScore"}
+
+func (ec *executionContext) _AgencyScore(ctx context.Context, sel ast.SelectionSet, obj *model.AgencyScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agencyScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgencyScore")
+		case "agency":
+			out.Values[i] = ec._AgencyScore_agency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "composite":
+			out.Values[i] = ec._AgencyScore_composite(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "raters":
+			out.Values[i] = ec._AgencyScore_raters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "parties":
+			out.Values[i] = ec._AgencyScore_parties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var agencyScoresImplementors = []string{"AgencyScores"}
+
+func (ec *executionContext) _AgencyScores(ctx context.Context, sel ast.SelectionSet, obj *model.AgencyScores) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agencyScoresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgencyScores")
+		case "year":
+			out.Values[i] = ec._AgencyScores_year(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "weights":
+			out.Values[i] = ec._AgencyScores_weights(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agencies":
+			out.Values[i] = ec._AgencyScores_agencies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var alertPayloadImplementors = []string{"AlertPayload"}
 
 func (ec *executionContext) _AlertPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AlertPayload) graphql.Marshaler {
@@ -24818,6 +31334,12 @@ func (ec *executionContext) _Announcement(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "noticeWorkingDays":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_noticeWorkingDays(ctx, field, obj)
+				})
 		case "correctedAt":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -25478,6 +32000,122 @@ func (ec *executionContext) _CaseStudyPayload(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var commentImplementors = []string{"Comment"}
+
+func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, obj *model.Comment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Comment")
+		case "id":
+			out.Values[i] = ec._Comment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._Comment_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rating":
+			out.Values[i] = ec._Comment_rating(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "respondent":
+			out.Values[i] = ec._Comment_respondent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verified":
+			out.Values[i] = ec._Comment_verified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._Comment_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedOn":
+			out.Values[i] = ec._Comment_submittedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answer":
+			out.Values[i] = ec._Comment_answer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "answeredOn":
+			out.Values[i] = ec._Comment_answeredOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commentConnectionImplementors = []string{"CommentConnection"}
+
+func (ec *executionContext) _CommentConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CommentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommentConnection")
+		case "nodes":
+			out.Values[i] = ec._CommentConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CommentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CommentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var correctionImplementors = []string{"Correction"}
 
 func (ec *executionContext) _Correction(ctx context.Context, sel ast.SelectionSet, obj *ledger.Correction) graphql.Marshaler {
@@ -25642,6 +32280,49 @@ func (ec *executionContext) _CreateApiTokenPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var criterionScoreImplementors = []string{"CriterionScore"}
+
+func (ec *executionContext) _CriterionScore(ctx context.Context, sel ast.SelectionSet, obj *model.CriterionScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, criterionScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CriterionScore")
+		case "criterion":
+			out.Values[i] = ec._CriterionScore_criterion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._CriterionScore_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._CriterionScore_score(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var datasetImplementors = []string{"Dataset"}
 
 func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, obj *ledger.Meta) graphql.Marshaler {
@@ -25671,6 +32352,59 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 		case "currency":
 			out.Values[i] = ec._Dataset_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dimensionFiguresImplementors = []string{"DimensionFigures"}
+
+func (ec *executionContext) _DimensionFigures(ctx context.Context, sel ast.SelectionSet, obj *model.DimensionFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dimensionFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DimensionFigures")
+		case "dimension":
+			out.Values[i] = ec._DimensionFigures_dimension(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._DimensionFigures_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "responses":
+			out.Values[i] = ec._DimensionFigures_responses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mean":
+			out.Values[i] = ec._DimensionFigures_mean(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "distribution":
+			out.Values[i] = ec._DimensionFigures_distribution(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -25877,6 +32611,175 @@ func (ec *executionContext) _FacetCount(ctx context.Context, sel ast.SelectionSe
 			}
 		case "count":
 			out.Values[i] = ec._FacetCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var feedbackCodeBatchImplementors = []string{"FeedbackCodeBatch"}
+
+func (ec *executionContext) _FeedbackCodeBatch(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackCodeBatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackCodeBatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeedbackCodeBatch")
+		case "id":
+			out.Values[i] = ec._FeedbackCodeBatch_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._FeedbackCodeBatch_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "codes":
+			out.Values[i] = ec._FeedbackCodeBatch_codes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "printableHtml":
+			out.Values[i] = ec._FeedbackCodeBatch_printableHtml(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issuedAt":
+			out.Values[i] = ec._FeedbackCodeBatch_issuedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var feedbackFiguresImplementors = []string{"FeedbackFigures"}
+
+func (ec *executionContext) _FeedbackFigures(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeedbackFigures")
+		case "verifiedOnly":
+			out.Values[i] = ec._FeedbackFigures_verifiedOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "responses":
+			out.Values[i] = ec._FeedbackFigures_responses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "codesIssued":
+			out.Values[i] = ec._FeedbackFigures_codesIssued(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "responseRate":
+			out.Values[i] = ec._FeedbackFigures_responseRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "withheld":
+			out.Values[i] = ec._FeedbackFigures_withheld(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dimensions":
+			out.Values[i] = ec._FeedbackFigures_dimensions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var feedbackReceiptImplementors = []string{"FeedbackReceipt"}
+
+func (ec *executionContext) _FeedbackReceipt(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackReceipt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackReceiptImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeedbackReceipt")
+		case "id":
+			out.Values[i] = ec._FeedbackReceipt_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._FeedbackReceipt_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verified":
+			out.Values[i] = ec._FeedbackReceipt_verified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moderation":
+			out.Values[i] = ec._FeedbackReceipt_moderation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replayed":
+			out.Values[i] = ec._FeedbackReceipt_replayed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedAt":
+			out.Values[i] = ec._FeedbackReceipt_submittedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26167,6 +33070,127 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var moderationConnectionImplementors = []string{"ModerationConnection"}
+
+func (ec *executionContext) _ModerationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ModerationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moderationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModerationConnection")
+		case "nodes":
+			out.Values[i] = ec._ModerationConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ModerationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ModerationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moderationItemImplementors = []string{"ModerationItem"}
+
+func (ec *executionContext) _ModerationItem(ctx context.Context, sel ast.SelectionSet, obj *model.ModerationItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moderationItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModerationItem")
+		case "id":
+			out.Values[i] = ec._ModerationItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._ModerationItem_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rating":
+			out.Values[i] = ec._ModerationItem_rating(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "respondent":
+			out.Values[i] = ec._ModerationItem_respondent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verified":
+			out.Values[i] = ec._ModerationItem_verified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedText":
+			out.Values[i] = ec._ModerationItem_submittedText(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maskedText":
+			out.Values[i] = ec._ModerationItem_maskedText(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ModerationItem_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ModerationItem_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "submittedAt":
+			out.Values[i] = ec._ModerationItem_submittedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -26421,6 +33445,289 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unsubscribeAlert(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitFeedback":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitFeedback(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fileObjection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_fileObjection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issueFeedbackCodes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_issueFeedbackCodes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moderateComment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moderateComment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moveObjection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moveObjection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answerComment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_answerComment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rateAgency":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rateAgency(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setPartyWeights":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setPartyWeights(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var noticeWorkingDaysImplementors = []string{"NoticeWorkingDays"}
+
+func (ec *executionContext) _NoticeWorkingDays(ctx context.Context, sel ast.SelectionSet, obj *model.NoticeWorkingDays) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, noticeWorkingDaysImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NoticeWorkingDays")
+		case "open":
+			out.Values[i] = ec._NoticeWorkingDays_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._NoticeWorkingDays_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "left":
+			out.Values[i] = ec._NoticeWorkingDays_left(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closesOn":
+			out.Values[i] = ec._NoticeWorkingDays_closesOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var objectionConnectionImplementors = []string{"ObjectionConnection"}
+
+func (ec *executionContext) _ObjectionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ObjectionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, objectionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ObjectionConnection")
+		case "nodes":
+			out.Values[i] = ec._ObjectionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ObjectionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ObjectionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var objectionItemImplementors = []string{"ObjectionItem"}
+
+func (ec *executionContext) _ObjectionItem(ctx context.Context, sel ast.SelectionSet, obj *model.ObjectionItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, objectionItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ObjectionItem")
+		case "receipt":
+			out.Values[i] = ec._ObjectionItem_receipt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "announcement":
+			out.Values[i] = ec._ObjectionItem_announcement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._ObjectionItem_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ObjectionItem_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectorName":
+			out.Values[i] = ec._ObjectionItem_objectorName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectorContact":
+			out.Values[i] = ec._ObjectionItem_objectorContact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedText":
+			out.Values[i] = ec._ObjectionItem_submittedText(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ObjectionItem_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "answer":
+			out.Values[i] = ec._ObjectionItem_answer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "receivedAt":
+			out.Values[i] = ec._ObjectionItem_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var objectionReceiptImplementors = []string{"ObjectionReceipt"}
+
+func (ec *executionContext) _ObjectionReceipt(ctx context.Context, sel ast.SelectionSet, obj *model.ObjectionReceipt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, objectionReceiptImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ObjectionReceipt")
+		case "receipt":
+			out.Values[i] = ec._ObjectionReceipt_receipt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ObjectionReceipt_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receivedAt":
+			out.Values[i] = ec._ObjectionReceipt_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replayed":
+			out.Values[i] = ec._ObjectionReceipt_replayed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answerDue":
+			out.Values[i] = ec._ObjectionReceipt_answerDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "noticeWorkingDaysLeft":
+			out.Values[i] = ec._ObjectionReceipt_noticeWorkingDaysLeft(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26741,6 +34048,112 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partyScoreImplementors = []string{"PartyScore"}
+
+func (ec *executionContext) _PartyScore(ctx context.Context, sel ast.SelectionSet, obj *model.PartyScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partyScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartyScore")
+		case "party":
+			out.Values[i] = ec._PartyScore_party(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._PartyScore_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._PartyScore_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "appliedWeight":
+			out.Values[i] = ec._PartyScore_appliedWeight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "raters":
+			out.Values[i] = ec._PartyScore_raters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._PartyScore_score(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "criteria":
+			out.Values[i] = ec._PartyScore_criteria(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partyWeightImplementors = []string{"PartyWeight"}
+
+func (ec *executionContext) _PartyWeight(ctx context.Context, sel ast.SelectionSet, obj *model.PartyWeight) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partyWeightImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartyWeight")
+		case "party":
+			out.Values[i] = ec._PartyWeight_party(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._PartyWeight_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._PartyWeight_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -27182,6 +34595,79 @@ func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var publicObjectionImplementors = []string{"PublicObjection"}
+
+func (ec *executionContext) _PublicObjection(ctx context.Context, sel ast.SelectionSet, obj *model.PublicObjection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicObjectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicObjection")
+		case "announcement":
+			out.Values[i] = ec._PublicObjection_announcement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._PublicObjection_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._PublicObjection_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receivedOn":
+			out.Values[i] = ec._PublicObjection_receivedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._PublicObjection_text(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._PublicObjection_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "answer":
+			out.Values[i] = ec._PublicObjection_answer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "answeredOn":
+			out.Values[i] = ec._PublicObjection_answeredOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "workingDays":
+			out.Values[i] = ec._PublicObjection_workingDays(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -27308,6 +34794,60 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
+				})
+		case "feedbackFigures":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_feedbackFigures(ctx, field)
+				})
+		case "comments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_comments(ctx, field)
+				})
+		case "objections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_objections(ctx, field)
+				})
+		case "objectionStatus":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_objectionStatus(ctx, field)
+				})
+		case "openNotices":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_openNotices(ctx, field)
+				})
+		case "responseTimes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_responseTimes(ctx, field)
+				})
+		case "agencyScores":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_agencyScores(ctx, field)
+				})
+		case "moderationQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_moderationQueue(ctx, field)
+				})
+		case "objectionQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_objectionQueue(ctx, field)
 				})
 		case "corrections":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -27590,6 +35130,150 @@ func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.Selectio
 			}
 		case "userErrors":
 			out.Values[i] = ec._ReportPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var responseFiguresImplementors = []string{"ResponseFigures"}
+
+func (ec *executionContext) _ResponseFigures(ctx context.Context, sel ast.SelectionSet, obj *model.ResponseFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, responseFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResponseFigures")
+		case "handled":
+			out.Values[i] = ec._ResponseFigures_handled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pending":
+			out.Values[i] = ec._ResponseFigures_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianWorkingDays":
+			out.Values[i] = ec._ResponseFigures_medianWorkingDays(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._ResponseFigures_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdueShare":
+			out.Values[i] = ec._ResponseFigures_overdueShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var responseTimeGroupImplementors = []string{"ResponseTimeGroup"}
+
+func (ec *executionContext) _ResponseTimeGroup(ctx context.Context, sel ast.SelectionSet, obj *model.ResponseTimeGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, responseTimeGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResponseTimeGroup")
+		case "round":
+			out.Values[i] = ec._ResponseTimeGroup_round(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "agency":
+			out.Values[i] = ec._ResponseTimeGroup_agency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "comments":
+			out.Values[i] = ec._ResponseTimeGroup_comments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objections":
+			out.Values[i] = ec._ResponseTimeGroup_objections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var responseTimesImplementors = []string{"ResponseTimes"}
+
+func (ec *executionContext) _ResponseTimes(ctx context.Context, sel ast.SelectionSet, obj *model.ResponseTimes) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, responseTimesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResponseTimes")
+		case "moderationDeadline":
+			out.Values[i] = ec._ResponseTimes_moderationDeadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectionDeadline":
+			out.Values[i] = ec._ResponseTimes_objectionDeadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._ResponseTimes_groups(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29170,6 +36854,56 @@ func (ec *executionContext) unmarshalNAddCaseStudyInput2civicledgerᚋgraphᚋmo
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAgencyCriterion2civicledgerᚋgraphᚋmodelᚐAgencyCriterion(ctx context.Context, v any) (model.AgencyCriterion, error) {
+	var res model.AgencyCriterion
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAgencyCriterion2civicledgerᚋgraphᚋmodelᚐAgencyCriterion(ctx context.Context, sel ast.SelectionSet, v model.AgencyCriterion) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNAgencyRatingReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyRatingReceipt(ctx context.Context, sel ast.SelectionSet, v *model.AgencyRatingReceipt) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgencyRatingReceipt!")
+		return graphql.Null
+	}
+	return ec._AgencyRatingReceipt(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAgencyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐAgencyScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgencyScore) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgencyScore2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgencyScore2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScore(ctx context.Context, sel ast.SelectionSet, v *model.AgencyScore) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgencyScore!")
+		return graphql.Null
+	}
+	return ec._AgencyScore(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAgencyScores2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScores(ctx context.Context, sel ast.SelectionSet, v *model.AgencyScores) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgencyScores!")
+		return graphql.Null
+	}
+	return ec._AgencyScores(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAlertPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAlertPayload(ctx context.Context, sel ast.SelectionSet, v *model.AlertPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AlertPayload!")
@@ -29254,6 +36988,11 @@ func (ec *executionContext) marshalNAnnouncementPayload2ᚖcivicledgerᚋgraph�
 		return graphql.Null
 	}
 	return ec._AnnouncementPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAnswerCommentInput2civicledgerᚋgraphᚋmodelᚐAnswerCommentInput(ctx context.Context, v any) (model.AnswerCommentInput, error) {
+	res, err := ec.unmarshalInputAnswerCommentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNApiToken2ᚕᚖcivicledgerᚋledgerᚐTokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Token) graphql.Marshaler {
@@ -29441,6 +37180,38 @@ func (ec *executionContext) marshalNCaseStudyPayload2ᚖcivicledgerᚋgraphᚋmo
 	return ec._CaseStudyPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNComment2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCommentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Comment) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComment2ᚖcivicledgerᚋgraphᚋmodelᚐComment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNComment2ᚖcivicledgerᚋgraphᚋmodelᚐComment(ctx context.Context, sel ast.SelectionSet, v *model.Comment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Comment!")
+		return graphql.Null
+	}
+	return ec._Comment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCommentConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCommentConnection(ctx context.Context, sel ast.SelectionSet, v *model.CommentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommentConnection!")
+		return graphql.Null
+	}
+	return ec._CommentConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCorrectDocumentInput2civicledgerᚋgraphᚋmodelᚐCorrectDocumentInput(ctx context.Context, v any) (model.CorrectDocumentInput, error) {
 	res, err := ec.unmarshalInputCorrectDocumentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -29531,6 +37302,30 @@ func (ec *executionContext) unmarshalNCreateCaseCollectionInput2civicledgerᚋgr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCriterionScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCriterionScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CriterionScore) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCriterionScore2ᚖcivicledgerᚋgraphᚋmodelᚐCriterionScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCriterionScore2ᚖcivicledgerᚋgraphᚋmodelᚐCriterionScore(ctx context.Context, sel ast.SelectionSet, v *model.CriterionScore) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CriterionScore!")
+		return graphql.Null
+	}
+	return ec._CriterionScore(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDataset2ᚖcivicledgerᚋledgerᚐMeta(ctx context.Context, sel ast.SelectionSet, v *ledger.Meta) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Dataset!")
@@ -29570,6 +37365,30 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 func (ec *executionContext) unmarshalNDecideApprovalInput2civicledgerᚋgraphᚋmodelᚐDecideApprovalInput(ctx context.Context, v any) (model.DecideApprovalInput, error) {
 	res, err := ec.unmarshalInputDecideApprovalInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDimensionFigures2ᚕᚖcivicledgerᚋgraphᚋmodelᚐDimensionFiguresᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DimensionFigures) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDimensionFigures2ᚖcivicledgerᚋgraphᚋmodelᚐDimensionFigures(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDimensionFigures2ᚖcivicledgerᚋgraphᚋmodelᚐDimensionFigures(ctx context.Context, sel ast.SelectionSet, v *model.DimensionFigures) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DimensionFigures!")
+		return graphql.Null
+	}
+	return ec._DimensionFigures(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx context.Context, v any) (*model.DocumentInput, error) {
@@ -29665,6 +37484,27 @@ func (ec *executionContext) marshalNFacetCount2ᚖcivicledgerᚋgraphᚋmodelᚐ
 		return graphql.Null
 	}
 	return ec._FacetCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFeedbackCodeBatch2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackCodeBatch(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackCodeBatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeedbackCodeBatch!")
+		return graphql.Null
+	}
+	return ec._FeedbackCodeBatch(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFeedbackInput2civicledgerᚋgraphᚋmodelᚐFeedbackInput(ctx context.Context, v any) (model.FeedbackInput, error) {
+	res, err := ec.unmarshalInputFeedbackInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFeedbackReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackReceipt(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackReceipt) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeedbackReceipt!")
+		return graphql.Null
+	}
+	return ec._FeedbackReceipt(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -29855,6 +37695,11 @@ func (ec *executionContext) marshalNInt642int64(ctx context.Context, sel ast.Sel
 	return res
 }
 
+func (ec *executionContext) unmarshalNIssueFeedbackCodesInput2civicledgerᚋgraphᚋmodelᚐIssueFeedbackCodesInput(ctx context.Context, v any) (model.IssueFeedbackCodesInput, error) {
+	res, err := ec.unmarshalInputIssueFeedbackCodesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNMetric2ᚕᚖcivicledgerᚋledgerᚐMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Metric) graphql.Marshaler {
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -29912,6 +37757,53 @@ func (ec *executionContext) unmarshalNMetricValueInput2ᚖcivicledgerᚋgraphᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNModerateCommentInput2civicledgerᚋgraphᚋmodelᚐModerateCommentInput(ctx context.Context, v any) (model.ModerateCommentInput, error) {
+	res, err := ec.unmarshalInputModerateCommentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNModerationConnection2ᚖcivicledgerᚋgraphᚋmodelᚐModerationConnection(ctx context.Context, sel ast.SelectionSet, v *model.ModerationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ModerationConnection!")
+		return graphql.Null
+	}
+	return ec._ModerationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNModerationItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐModerationItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ModerationItem) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModerationItem2ᚖcivicledgerᚋgraphᚋmodelᚐModerationItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNModerationItem2ᚖcivicledgerᚋgraphᚋmodelᚐModerationItem(ctx context.Context, sel ast.SelectionSet, v *model.ModerationItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ModerationItem!")
+		return graphql.Null
+	}
+	return ec._ModerationItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNModerationState2civicledgerᚋgraphᚋmodelᚐModerationState(ctx context.Context, v any) (model.ModerationState, error) {
+	var res model.ModerationState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNModerationState2civicledgerᚋgraphᚋmodelᚐModerationState(ctx context.Context, sel ast.SelectionSet, v model.ModerationState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx context.Context, v any) (ledger.Money, error) {
 	res, err := scalars.UnmarshalMoney(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -29924,6 +37816,11 @@ func (ec *executionContext) marshalNMoney2civicledgerᚋledgerᚐMoney(ctx conte
 		graphql.AddInvalidNullFromMarshaler(ctx, "Money!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNMoveObjectionInput2civicledgerᚋgraphᚋmodelᚐMoveObjectionInput(ctx context.Context, v any) (model.MoveObjectionInput, error) {
+	res, err := ec.unmarshalInputMoveObjectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNNode2ᚕcivicledgerᚋledgerᚐNode(ctx context.Context, sel ast.SelectionSet, v []ledger.Node) graphql.Marshaler {
@@ -29939,6 +37836,61 @@ func (ec *executionContext) marshalNNode2ᚕcivicledgerᚋledgerᚐNode(ctx cont
 func (ec *executionContext) unmarshalNNoticeTextInput2ᚖcivicledgerᚋgraphᚋmodelᚐNoticeTextInput(ctx context.Context, v any) (*model.NoticeTextInput, error) {
 	res, err := ec.unmarshalInputNoticeTextInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNObjectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionConnection(ctx context.Context, sel ast.SelectionSet, v *model.ObjectionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ObjectionConnection!")
+		return graphql.Null
+	}
+	return ec._ObjectionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNObjectionInput2civicledgerᚋgraphᚋmodelᚐObjectionInput(ctx context.Context, v any) (model.ObjectionInput, error) {
+	res, err := ec.unmarshalInputObjectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNObjectionItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐObjectionItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ObjectionItem) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNObjectionItem2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNObjectionItem2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionItem(ctx context.Context, sel ast.SelectionSet, v *model.ObjectionItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ObjectionItem!")
+		return graphql.Null
+	}
+	return ec._ObjectionItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNObjectionReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionReceipt(ctx context.Context, sel ast.SelectionSet, v *model.ObjectionReceipt) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ObjectionReceipt!")
+		return graphql.Null
+	}
+	return ec._ObjectionReceipt(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx context.Context, v any) (model.ObjectionState, error) {
+	var res model.ObjectionState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx context.Context, sel ast.SelectionSet, v model.ObjectionState) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNOpenRoundInput2civicledgerᚋgraphᚋmodelᚐOpenRoundInput(ctx context.Context, v any) (model.OpenRoundInput, error) {
@@ -30052,6 +38004,59 @@ func (ec *executionContext) marshalNPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPa
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPartyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PartyScore) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPartyScore2ᚖcivicledgerᚋgraphᚋmodelᚐPartyScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPartyScore2ᚖcivicledgerᚋgraphᚋmodelᚐPartyScore(ctx context.Context, sel ast.SelectionSet, v *model.PartyScore) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartyScore!")
+		return graphql.Null
+	}
+	return ec._PartyScore(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPartyWeight2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyWeightᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PartyWeight) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPartyWeight2ᚖcivicledgerᚋgraphᚋmodelᚐPartyWeight(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPartyWeight2ᚖcivicledgerᚋgraphᚋmodelᚐPartyWeight(ctx context.Context, sel ast.SelectionSet, v *model.PartyWeight) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartyWeight!")
+		return graphql.Null
+	}
+	return ec._PartyWeight(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPartyWeightsInput2civicledgerᚋgraphᚋmodelᚐPartyWeightsInput(ctx context.Context, v any) (model.PartyWeightsInput, error) {
+	res, err := ec.unmarshalInputPartyWeightsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNProject2ᚕᚖcivicledgerᚋledgerᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Project) graphql.Marshaler {
@@ -30169,6 +38174,30 @@ func (ec *executionContext) marshalNProvenance2civicledgerᚋledgerᚐProvenance
 	return res
 }
 
+func (ec *executionContext) marshalNPublicObjection2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPublicObjectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PublicObjection) graphql.Marshaler {
+	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx context.Context, sel ast.SelectionSet, v *model.PublicObjection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublicObjection!")
+		return graphql.Null
+	}
+	return ec._PublicObjection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPublishIndicatorSetInput2civicledgerᚋgraphᚋmodelᚐPublishIndicatorSetInput(ctx context.Context, v any) (model.PublishIndicatorSetInput, error) {
 	res, err := ec.unmarshalInputPublishIndicatorSetInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -30182,6 +38211,31 @@ func (ec *executionContext) unmarshalNPublishNoticeInput2civicledgerᚋgraphᚋm
 func (ec *executionContext) unmarshalNPublishReportDraftInput2civicledgerᚋgraphᚋmodelᚐPublishReportDraftInput(ctx context.Context, v any) (model.PublishReportDraftInput, error) {
 	res, err := ec.unmarshalInputPublishReportDraftInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRateAgencyInput2civicledgerᚋgraphᚋmodelᚐRateAgencyInput(ctx context.Context, v any) (model.RateAgencyInput, error) {
+	res, err := ec.unmarshalInputRateAgencyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx context.Context, v any) (model.RaterParty, error) {
+	var res model.RaterParty
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx context.Context, sel ast.SelectionSet, v model.RaterParty) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRatingDimension2civicledgerᚋgraphᚋmodelᚐRatingDimension(ctx context.Context, v any) (model.RatingDimension, error) {
+	var res model.RatingDimension
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRatingDimension2civicledgerᚋgraphᚋmodelᚐRatingDimension(ctx context.Context, sel ast.SelectionSet, v model.RatingDimension) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNRecordAcceptanceInput2civicledgerᚋgraphᚋmodelᚐRecordAcceptanceInput(ctx context.Context, v any) (model.RecordAcceptanceInput, error) {
@@ -30295,6 +38349,66 @@ func (ec *executionContext) marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodel
 		return graphql.Null
 	}
 	return ec._ReportPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRespondent2civicledgerᚋgraphᚋmodelᚐRespondent(ctx context.Context, v any) (model.Respondent, error) {
+	var res model.Respondent
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRespondent2civicledgerᚋgraphᚋmodelᚐRespondent(ctx context.Context, sel ast.SelectionSet, v model.Respondent) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNResponseFigures2ᚖcivicledgerᚋgraphᚋmodelᚐResponseFigures(ctx context.Context, sel ast.SelectionSet, v *model.ResponseFigures) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResponseFigures!")
+		return graphql.Null
+	}
+	return ec._ResponseFigures(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResponseGrouping2civicledgerᚋgraphᚋmodelᚐResponseGrouping(ctx context.Context, v any) (model.ResponseGrouping, error) {
+	var res model.ResponseGrouping
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResponseGrouping2civicledgerᚋgraphᚋmodelᚐResponseGrouping(ctx context.Context, sel ast.SelectionSet, v model.ResponseGrouping) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNResponseTimeGroup2ᚕᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResponseTimeGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNResponseTimeGroup2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNResponseTimeGroup2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroup(ctx context.Context, sel ast.SelectionSet, v *model.ResponseTimeGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResponseTimeGroup!")
+		return graphql.Null
+	}
+	return ec._ResponseTimeGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNResponseTimes2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimes(ctx context.Context, sel ast.SelectionSet, v *model.ResponseTimes) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResponseTimes!")
+		return graphql.Null
+	}
+	return ec._ResponseTimes(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReviewAverage2ᚕᚖcivicledgerᚋgraphᚋmodelᚐReviewAverageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReviewAverage) graphql.Marshaler {
@@ -31360,6 +39474,13 @@ func (ec *executionContext) marshalODraft2ᚖcivicledgerᚋledgerᚐDraft(ctx co
 	return ec._Draft(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOFeedbackFigures2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackFigures(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackFigures) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FeedbackFigures(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -31455,6 +39576,41 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOInt642ᚕint64ᚄ(ctx context.Context, v any) ([]int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt642int64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt642ᚕint64ᚄ(ctx context.Context, sel ast.SelectionSet, v []int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt642int64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt642ᚖint64(ctx context.Context, v any) (*int64, error) {
 	if v == nil {
 		return nil, nil
@@ -31508,6 +39664,22 @@ func (ec *executionContext) unmarshalOMetricValueInput2ᚕᚖcivicledgerᚋgraph
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOModerationState2ᚖcivicledgerᚋgraphᚋmodelᚐModerationState(ctx context.Context, v any) (*model.ModerationState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ModerationState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOModerationState2ᚖcivicledgerᚋgraphᚋmodelᚐModerationState(ctx context.Context, sel ast.SelectionSet, v *model.ModerationState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx context.Context, v any) (*ledger.Money, error) {
 	if v == nil {
 		return nil, nil
@@ -31531,6 +39703,49 @@ func (ec *executionContext) marshalONode2civicledgerᚋledgerᚐNode(ctx context
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONoticeWorkingDays2ᚖcivicledgerᚋgraphᚋmodelᚐNoticeWorkingDays(ctx context.Context, sel ast.SelectionSet, v *model.NoticeWorkingDays) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._NoticeWorkingDays(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOObjectionState2ᚕcivicledgerᚋgraphᚋmodelᚐObjectionStateᚄ(ctx context.Context, v any) ([]model.ObjectionState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ObjectionState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOObjectionState2ᚕcivicledgerᚋgraphᚋmodelᚐObjectionStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ObjectionState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOOrderDirection2ᚖcivicledgerᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (*model.OrderDirection, error) {
@@ -31704,6 +39919,13 @@ func (ec *executionContext) marshalOProjectScope2ᚖcivicledgerᚋledgerᚐProje
 	_ = ctx
 	res := graphql.MarshalString(string(*v))
 	return res
+}
+
+func (ec *executionContext) marshalOPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx context.Context, sel ast.SelectionSet, v *model.PublicObjection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PublicObjection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOReport2ᚖcivicledgerᚋledgerᚐReport(ctx context.Context, sel ast.SelectionSet, v *ledger.Report) graphql.Marshaler {

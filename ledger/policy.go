@@ -87,6 +87,9 @@ const (
 	ActCorrect             Action = "CORRECT"               // a new version of a published record, with a reason
 	ActWithdraw            Action = "WITHDRAW"              // withdraw a published record, with a reason
 	ActModerate            Action = "MODERATE"              // moderate feedback and objections
+	ActIssueFeedbackCodes  Action = "ISSUE_FEEDBACK_CODES"  // issue a project's single-use feedback codes
+	ActAnswerComment       Action = "ANSWER_COMMENT"        // answer a published comment on a project in public
+	ActRateAgency          Action = "RATE_AGENCY"           // rate a third-party agency (an undertaker: one that served its project)
 )
 
 // Actions lists every action, in lifecycle order.
@@ -94,7 +97,7 @@ var Actions = []Action{ActManageAccounts, ActReadAuditLog, ActRegisterOrg, ActOp
 	ActRegisterApplication, ActAssignAgencies, ActRecordScreening, ActDecideApproval, ActPublishApproval, ActRecordAgreement,
 	ActRecordTranche, ActSubmitQuarterly, ActVerifyMetrics, ActRecordMidterm, ActRecordClosingReview,
 	ActRecordAudit, ActRecordAcceptance, ActPublishResults, ActTerminate, ActBuildCases, ActCorrect,
-	ActWithdraw, ActModerate}
+	ActWithdraw, ActModerate, ActIssueFeedbackCodes, ActAnswerComment, ActRateAgency}
 
 // reach says on which records a role may take an action.
 type reach int
@@ -121,7 +124,8 @@ func reachOf(r Role, act Action) reach {
 		}
 	case RoleEvaluator:
 		switch act {
-		case ActRecordScreening, ActVerifyMetrics, ActRecordMidterm, ActRecordClosingReview, ActRecordAcceptance, ActCorrect:
+		case ActRecordScreening, ActVerifyMetrics, ActRecordMidterm, ActRecordClosingReview, ActRecordAcceptance, ActCorrect,
+			ActIssueFeedbackCodes:
 			return asEvaluator
 		}
 	case RoleAuditor:
@@ -131,7 +135,7 @@ func reachOf(r Role, act Action) reach {
 		}
 	case RoleUndertaker:
 		switch act {
-		case ActRegisterApplication, ActSubmitQuarterly, ActCorrect:
+		case ActRegisterApplication, ActSubmitQuarterly, ActCorrect, ActAnswerComment, ActRateAgency:
 			return asUndertaker
 		}
 	case RoleModerator:

@@ -37,6 +37,9 @@ func TestAuthorize(t *testing.T) {
 		ActCorrect:             "BUREAU FINANCE EVALUATOR* AUDITOR* UNDERTAKER*",
 		ActWithdraw:            "BUREAU",
 		ActModerate:            "BUREAU MODERATOR",
+		ActIssueFeedbackCodes:  "BUREAU EVALUATOR*",
+		ActAnswerComment:       "BUREAU UNDERTAKER*",
+		ActRateAgency:          "BUREAU UNDERTAKER*",
 	}
 	if len(grid) != len(Actions) {
 		t.Fatalf("the grid covers %d actions, the policy has %d", len(grid), len(Actions))

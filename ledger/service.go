@@ -166,9 +166,10 @@ type Figures struct {
 	FeedbackSum        int64 `db:"feedback_sum" json:"feedbackSum"`
 }
 
-// Satisfaction returns the average rating (1–5) or nil without feedback.
+// Satisfaction returns the average verified rating (1–5), or nil below
+// MinPublishedResponses ratings, so that no single rating can be read off.
 func (f *Figures) Satisfaction() *float64 {
-	if f == nil || f.FeedbackCount == 0 {
+	if f == nil || f.FeedbackCount < MinPublishedResponses {
 		return nil
 	}
 	v := float64(f.FeedbackSum) / float64(f.FeedbackCount)
@@ -226,7 +227,8 @@ type StatsRow struct {
 	WithAuditFindings int64
 }
 
-// Satisfaction is the average rating over the group's feedback, nil without.
+// Satisfaction is the average verified rating over the group, nil below
+// MinPublishedResponses ratings.
 func (r *StatsRow) Satisfaction() *float64 {
 	f := Figures{FeedbackCount: r.FeedbackCount, FeedbackSum: r.FeedbackSum}
 	return f.Satisfaction()

@@ -36,6 +36,10 @@ type Portal struct {
 
 	// Alerts is the email-alert service (alerts.go); nil without SMTP.
 	Alerts Alerts
+	// Participation is the public's side: feedback, objections, agency
+	// ratings (participation.go); nil on a read-only portal, whose
+	// participation use cases then answer UNAVAILABLE.
+	Participation *Participation
 }
 
 // Today is the current date in the portal's time zone.

@@ -302,7 +302,7 @@ var orderExprs = map[ledger.ProjectOrderField]string{
 	ledger.OrderByApprovedOn:    "p.approved_on",
 	ledger.OrderByBeneficiaries: "f.beneficiary_visits",
 	ledger.OrderByPaid:          "f.paid_fen",
-	ledger.OrderBySatisfaction:  "(CASE WHEN f.feedback_count > 0 THEN f.feedback_sum * 1.0 / f.feedback_count ELSE -1 END)",
+	ledger.OrderBySatisfaction:  "(CASE WHEN f.feedback_count >= 5 THEN f.feedback_sum * 1.0 / f.feedback_count ELSE -1 END)",
 }
 
 // FindProjects implements ledger.Reader: one statement for the page and one

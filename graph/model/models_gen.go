@@ -25,6 +25,28 @@ type AddCaseStudyInput struct {
 	Position     *int   `json:"position,omitempty"`
 }
 
+type AgencyRatingReceipt struct {
+	Agency *ledger.Organization `json:"agency"`
+	Year   int                  `json:"year"`
+	Party  RaterParty           `json:"party"`
+}
+
+// An agency's composite score (100-point) and its breakdown.
+type AgencyScore struct {
+	Agency *ledger.Organization `json:"agency"`
+	// Weighted over the parties that rated (weights renormalised; see parties.appliedWeight); null without ratings.
+	Composite *float64      `json:"composite,omitempty"`
+	Raters    int           `json:"raters"`
+	Parties   []*PartyScore `json:"parties"`
+}
+
+// The agencies' scores of a year, with the published party weights.
+type AgencyScores struct {
+	Year     *int           `json:"year,omitempty"`
+	Weights  []*PartyWeight `json:"weights"`
+	Agencies []*AgencyScore `json:"agencies"`
+}
+
 // The answer of an alert mutation.
 type AlertPayload struct {
 	// Where the subscription stands; null when refused.
@@ -62,6 +84,11 @@ type AnnouncementPayload struct {
 	UserErrors   []*UserError         `json:"userErrors"`
 }
 
+type AnswerCommentInput struct {
+	ID     string `json:"id"`
+	Answer string `json:"answer"`
+}
+
 type AssignAgenciesInput struct {
 	ProjectCode   string  `json:"projectCode"`
 	EvaluatorCode *string `json:"evaluatorCode,omitempty"`
@@ -87,6 +114,29 @@ type CaseCollectionPayload struct {
 type CaseStudyPayload struct {
 	CaseStudy  *ledger.CaseStudy `json:"caseStudy,omitempty"`
 	UserErrors []*UserError      `json:"userErrors"`
+}
+
+// An approved comment as the public sees it: personal data masked.
+type Comment struct {
+	ID string `json:"id"`
+	// The project's code.
+	Project string `json:"project"`
+	// The overall rating given with it.
+	Rating     int        `json:"rating"`
+	Respondent Respondent `json:"respondent"`
+	// Whether it was given with a feedback code.
+	Verified    bool        `json:"verified"`
+	Text        string      `json:"text"`
+	SubmittedOn ledger.Date `json:"submittedOn"`
+	// The undertaker's public answer.
+	Answer     *string      `json:"answer,omitempty"`
+	AnsweredOn *ledger.Date `json:"answeredOn,omitempty"`
+}
+
+type CommentConnection struct {
+	Nodes      []*Comment `json:"nodes"`
+	PageInfo   *PageInfo  `json:"pageInfo"`
+	TotalCount int        `json:"totalCount"`
 }
 
 type CorrectDocumentInput struct {
@@ -154,6 +204,12 @@ type CreateCaseCollectionInput struct {
 	PublishedOn ledger.Date `json:"publishedOn"`
 }
 
+type CriterionScore struct {
+	Criterion AgencyCriterion `json:"criterion"`
+	Label     string          `json:"label"`
+	Score     *float64        `json:"score,omitempty"`
+}
+
 type DecideApprovalInput struct {
 	ProjectCode string `json:"projectCode"`
 	Approve     bool   `json:"approve"`
@@ -162,6 +218,18 @@ type DecideApprovalInput struct {
 	DecidedOn *ledger.Date `json:"decidedOn,omitempty"`
 	// The award when approving; the amount applied for when omitted.
 	Awarded *ledger.Money `json:"awarded,omitempty"`
+}
+
+// The figures of one rating dimension.
+type DimensionFigures struct {
+	Dimension RatingDimension `json:"dimension"`
+	// Chinese label of the dimension.
+	Label     string `json:"label"`
+	Responses int64  `json:"responses"`
+	// Mean 1–5, two decimals; null when withheld.
+	Mean *float64 `json:"mean,omitempty"`
+	// Ratings of 1, 2, 3, 4 and 5; null when withheld.
+	Distribution []int64 `json:"distribution,omitempty"`
 }
 
 type DocumentInput struct {
@@ -196,6 +264,61 @@ type FacetCount struct {
 	Count int `json:"count"`
 }
 
+type FeedbackCodeBatch struct {
+	ID      string          `json:"id"`
+	Project *ledger.Project `json:"project"`
+	// The codes, shown only now: only their hashes are kept.
+	Codes []string `json:"codes"`
+	// A printable HTML page of cut-out cards.
+	PrintableHTML string    `json:"printableHtml"`
+	IssuedAt      time.Time `json:"issuedAt"`
+}
+
+// Satisfaction from verified ratings.
+type FeedbackFigures struct {
+	// Always true: only ratings given with a feedback code count.
+	VerifiedOnly bool `json:"verifiedOnly"`
+	// Verified responses.
+	Responses int64 `json:"responses"`
+	// Feedback codes issued.
+	CodesIssued int64 `json:"codesIssued"`
+	// Verified responses / codes issued; null without codes.
+	ResponseRate *float64 `json:"responseRate,omitempty"`
+	// True below 5 responses: means and distributions are withheld so no single rating can be read off.
+	Withheld bool `json:"withheld"`
+	// One entry per dimension, OVERALL first.
+	Dimensions []*DimensionFigures `json:"dimensions"`
+}
+
+type FeedbackInput struct {
+	// The project's code; may be left out when a feedback code is given.
+	Project *string `json:"project,omitempty"`
+	// The feedback code from the card (any case, hyphens optional).
+	Code *string `json:"code,omitempty"`
+	// Overall satisfaction 1–5.
+	Rating         int  `json:"rating"`
+	ServiceQuality *int `json:"serviceQuality,omitempty"`
+	StaffAttitude  *int `json:"staffAttitude,omitempty"`
+	LifeEffect     *int `json:"lifeEffect,omitempty"`
+	// At most 2,000 characters.
+	Comment    *string    `json:"comment,omitempty"`
+	Respondent Respondent `json:"respondent"`
+	// A retry with the same key returns the first submission instead of storing another (at most 100 bytes).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type FeedbackReceipt struct {
+	ID      string          `json:"id"`
+	Project *ledger.Project `json:"project"`
+	// Whether a feedback code verified it: only verified ratings count.
+	Verified bool `json:"verified"`
+	// PENDING when a comment awaits moderation, NONE without a comment.
+	Moderation ModerationState `json:"moderation"`
+	// Whether this answers a retry of a submission already stored.
+	Replayed    bool      `json:"replayed"`
+	SubmittedAt time.Time `json:"submittedAt"`
+}
+
 type IndicatorInput struct {
 	Name     string  `json:"name"`
 	Guidance *string `json:"guidance,omitempty"`
@@ -218,10 +341,55 @@ type IndicatorSetPayload struct {
 	UserErrors   []*UserError         `json:"userErrors"`
 }
 
+type IssueFeedbackCodesInput struct {
+	Project string `json:"project"`
+	// 1 to 500.
+	Count int `json:"count"`
+}
+
 type MetricValueInput struct {
 	Kind   ledger.MetricKind `json:"kind"`
 	Value  int64             `json:"value"`
 	Target *int64            `json:"target,omitempty"`
+}
+
+type ModerateCommentInput struct {
+	ID string `json:"id"`
+	// APPROVED or REJECTED.
+	State ModerationState `json:"state"`
+	// Required for a rejection.
+	Reason *string `json:"reason,omitempty"`
+}
+
+type ModerationConnection struct {
+	Nodes      []*ModerationItem `json:"nodes"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+// A comment as submitted, for moderators.
+type ModerationItem struct {
+	ID         string     `json:"id"`
+	Project    string     `json:"project"`
+	Rating     int        `json:"rating"`
+	Respondent Respondent `json:"respondent"`
+	Verified   bool       `json:"verified"`
+	// As submitted (may hold personal data).
+	SubmittedText string `json:"submittedText"`
+	// What the public would see.
+	MaskedText  string          `json:"maskedText"`
+	State       ModerationState `json:"state"`
+	Reason      *string         `json:"reason,omitempty"`
+	SubmittedAt time.Time       `json:"submittedAt"`
+}
+
+type MoveObjectionInput struct {
+	Receipt string         `json:"receipt"`
+	State   ObjectionState `json:"state"`
+	// Required for NOT_ACCEPTED.
+	Reason *string `json:"reason,omitempty"`
+	// Required for ANSWERED; published (masked).
+	Answer *string `json:"answer,omitempty"`
 }
 
 type Mutation struct {
@@ -232,6 +400,63 @@ type NoticeTextInput struct {
 	Title       string      `json:"title"`
 	Body        *string     `json:"body,omitempty"`
 	PublishedOn ledger.Date `json:"publishedOn"`
+}
+
+// A notice period in working days, as of today.
+type NoticeWorkingDays struct {
+	// Whether objections are accepted today.
+	Open bool `json:"open"`
+	// Working days in the whole period.
+	Total int `json:"total"`
+	// Working days from today to the end, today included; 0 once closed.
+	Left int `json:"left"`
+	// The period's last day.
+	ClosesOn ledger.Date `json:"closesOn"`
+}
+
+type ObjectionConnection struct {
+	Nodes      []*ObjectionItem `json:"nodes"`
+	PageInfo   *PageInfo        `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+type ObjectionInput struct {
+	// The notice's code.
+	Announcement string `json:"announcement"`
+	// The listed project's code.
+	Project string `json:"project"`
+	// Your real name (seen only by moderators and the bureau).
+	Name string `json:"name"`
+	// A telephone number or address to reach you (seen only by moderators and the bureau).
+	Contact        string  `json:"contact"`
+	Text           string  `json:"text"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// An objection with its objector, for moderators and the bureau.
+type ObjectionItem struct {
+	Receipt         string         `json:"receipt"`
+	Announcement    string         `json:"announcement"`
+	Project         string         `json:"project"`
+	State           ObjectionState `json:"state"`
+	ObjectorName    string         `json:"objectorName"`
+	ObjectorContact string         `json:"objectorContact"`
+	SubmittedText   string         `json:"submittedText"`
+	Reason          *string        `json:"reason,omitempty"`
+	Answer          *string        `json:"answer,omitempty"`
+	ReceivedAt      time.Time      `json:"receivedAt"`
+}
+
+type ObjectionReceipt struct {
+	// Your receipt number: objectionStatus(receipt:) shows where it stands.
+	Receipt    string         `json:"receipt"`
+	State      ObjectionState `json:"state"`
+	ReceivedAt time.Time      `json:"receivedAt"`
+	Replayed   bool           `json:"replayed"`
+	// The day an answer is due.
+	AnswerDue ledger.Date `json:"answerDue"`
+	// Working days left in the notice period, today included.
+	NoticeWorkingDaysLeft int `json:"noticeWorkingDaysLeft"`
 }
 
 type OpenRoundInput struct {
@@ -290,6 +515,31 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+type PartyScore struct {
+	Party RaterParty `json:"party"`
+	Label string     `json:"label"`
+	// The published weight.
+	Weight float64 `json:"weight"`
+	// The weight applied (renormalised over the parties that rated).
+	AppliedWeight float64           `json:"appliedWeight"`
+	Raters        int               `json:"raters"`
+	Score         *float64          `json:"score,omitempty"`
+	Criteria      []*CriterionScore `json:"criteria"`
+}
+
+type PartyWeight struct {
+	Party  RaterParty `json:"party"`
+	Label  string     `json:"label"`
+	Weight float64    `json:"weight"`
+}
+
+type PartyWeightsInput struct {
+	Year                    int     `json:"year"`
+	Bureau                  float64 `json:"bureau"`
+	Undertaker              float64 `json:"undertaker"`
+	RecipientRepresentative float64 `json:"recipientRepresentative"`
+}
+
 // A page of projects (Relay connection).
 type ProjectConnection struct {
 	// Edges of this page, each with its cursor.
@@ -331,6 +581,25 @@ type ProjectPayload struct {
 	UserErrors []*UserError    `json:"userErrors"`
 }
 
+// An objection as the public sees it: never the objector.
+type PublicObjection struct {
+	// The notice's code.
+	Announcement string `json:"announcement"`
+	// The project's code.
+	Project    string         `json:"project"`
+	State      ObjectionState `json:"state"`
+	ReceivedOn ledger.Date    `json:"receivedOn"`
+	// The objection (masked), once it is closed.
+	Text *string `json:"text,omitempty"`
+	// Why it was not accepted.
+	Reason *string `json:"reason,omitempty"`
+	// The published answer (masked).
+	Answer     *string      `json:"answer,omitempty"`
+	AnsweredOn *ledger.Date `json:"answeredOn,omitempty"`
+	// Working days from receipt to answer.
+	WorkingDays *int `json:"workingDays,omitempty"`
+}
+
 type PublishIndicatorSetInput struct {
 	Kind        ledger.ReviewKind `json:"kind"`
 	Name        string            `json:"name"`
@@ -356,6 +625,19 @@ type PublishReportDraftInput struct {
 }
 
 type Query struct {
+}
+
+type RateAgencyInput struct {
+	// The agency's credit code.
+	Agency string     `json:"agency"`
+	Year   int        `json:"year"`
+	Party  RaterParty `json:"party"`
+	// For RECIPIENT_REPRESENTATIVE: who the representative is (e.g. 代表3).
+	Rater           *string `json:"rater,omitempty"`
+	Independence    int     `json:"independence"`
+	Professionalism int     `json:"professionalism"`
+	Timeliness      int     `json:"timeliness"`
+	Communication   int     `json:"communication"`
 }
 
 type RecordAcceptanceInput struct {
@@ -452,6 +734,36 @@ type ReportPayload struct {
 	UserErrors []*UserError   `json:"userErrors"`
 }
 
+// How fast a kind of item was handled.
+type ResponseFigures struct {
+	Handled int `json:"handled"`
+	Pending int `json:"pending"`
+	// Median working days to handle; null when none handled.
+	MedianWorkingDays *float64 `json:"medianWorkingDays,omitempty"`
+	// Handled late, or pending past the deadline.
+	Overdue int `json:"overdue"`
+	// overdue / (handled + pending).
+	OverdueShare *float64 `json:"overdueShare,omitempty"`
+}
+
+type ResponseTimeGroup struct {
+	// The round (grouped by round).
+	Round *ledger.Round `json:"round,omitempty"`
+	// The agency (grouped by agency); null for projects without one.
+	Agency     *ledger.Organization `json:"agency,omitempty"`
+	Comments   *ResponseFigures     `json:"comments"`
+	Objections *ResponseFigures     `json:"objections"`
+}
+
+// Response times against the published deadlines.
+type ResponseTimes struct {
+	// Working days allowed to moderate a comment.
+	ModerationDeadline int `json:"moderationDeadline"`
+	// Working days allowed to answer an objection.
+	ObjectionDeadline int                  `json:"objectionDeadline"`
+	Groups            []*ResponseTimeGroup `json:"groups"`
+}
+
 // Average of weighted review totals.
 type ReviewAverage struct {
 	// Review kind.
@@ -473,11 +785,11 @@ type RevokeAPITokenPayload struct {
 	UserErrors     []*UserError `json:"userErrors"`
 }
 
-// Satisfaction feedback summary (满意度).
+// Satisfaction feedback summary (满意度), from verified ratings only (given with a feedback code); see Query.feedbackFigures for the dimensions and response rate.
 type Satisfaction struct {
-	// Number of ratings.
+	// Number of verified ratings.
 	Responses int64 `json:"responses"`
-	// Average rating 1–5, two decimals; null without ratings.
+	// Average verified rating 1–5, two decimals; null below 5 ratings (withheld so no single rating can be read off).
 	Average *float64 `json:"average,omitempty"`
 }
 
@@ -668,6 +980,70 @@ type YearAmount struct {
 	Projects int64 `json:"projects"`
 	// Total awarded that year.
 	Amount ledger.Money `json:"amount"`
+}
+
+// A published criterion agencies are rated on.
+type AgencyCriterion string
+
+const (
+	// 独立性
+	AgencyCriterionIndependence AgencyCriterion = "INDEPENDENCE"
+	// 专业性
+	AgencyCriterionProfessionalism AgencyCriterion = "PROFESSIONALISM"
+	// 及时性
+	AgencyCriterionTimeliness AgencyCriterion = "TIMELINESS"
+	// 沟通与服务
+	AgencyCriterionCommunication AgencyCriterion = "COMMUNICATION"
+)
+
+var AllAgencyCriterion = []AgencyCriterion{
+	AgencyCriterionIndependence,
+	AgencyCriterionProfessionalism,
+	AgencyCriterionTimeliness,
+	AgencyCriterionCommunication,
+}
+
+func (e AgencyCriterion) IsValid() bool {
+	switch e {
+	case AgencyCriterionIndependence, AgencyCriterionProfessionalism, AgencyCriterionTimeliness, AgencyCriterionCommunication:
+		return true
+	}
+	return false
+}
+
+func (e AgencyCriterion) String() string {
+	return string(e)
+}
+
+func (e *AgencyCriterion) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AgencyCriterion(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AgencyCriterion", str)
+	}
+	return nil
+}
+
+func (e AgencyCriterion) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AgencyCriterion) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AgencyCriterion) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Where a subscription stands.
@@ -908,6 +1284,133 @@ func (e DownloadLanguage) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Where a comment stands: only APPROVED comments are public.
+type ModerationState string
+
+const (
+	ModerationStateNone     ModerationState = "NONE"
+	ModerationStatePending  ModerationState = "PENDING"
+	ModerationStateApproved ModerationState = "APPROVED"
+	ModerationStateRejected ModerationState = "REJECTED"
+)
+
+var AllModerationState = []ModerationState{
+	ModerationStateNone,
+	ModerationStatePending,
+	ModerationStateApproved,
+	ModerationStateRejected,
+}
+
+func (e ModerationState) IsValid() bool {
+	switch e {
+	case ModerationStateNone, ModerationStatePending, ModerationStateApproved, ModerationStateRejected:
+		return true
+	}
+	return false
+}
+
+func (e ModerationState) String() string {
+	return string(e)
+}
+
+func (e *ModerationState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ModerationState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ModerationState", str)
+	}
+	return nil
+}
+
+func (e ModerationState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ModerationState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ModerationState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where an objection stands.
+type ObjectionState string
+
+const (
+	// 已收到
+	ObjectionStateReceived ObjectionState = "RECEIVED"
+	// 已受理
+	ObjectionStateAccepted ObjectionState = "ACCEPTED"
+	// 不予受理 (with a reason)
+	ObjectionStateNotAccepted ObjectionState = "NOT_ACCEPTED"
+	// 核查中
+	ObjectionStateUnderVerification ObjectionState = "UNDER_VERIFICATION"
+	// 已答复
+	ObjectionStateAnswered ObjectionState = "ANSWERED"
+)
+
+var AllObjectionState = []ObjectionState{
+	ObjectionStateReceived,
+	ObjectionStateAccepted,
+	ObjectionStateNotAccepted,
+	ObjectionStateUnderVerification,
+	ObjectionStateAnswered,
+}
+
+func (e ObjectionState) IsValid() bool {
+	switch e {
+	case ObjectionStateReceived, ObjectionStateAccepted, ObjectionStateNotAccepted, ObjectionStateUnderVerification, ObjectionStateAnswered:
+		return true
+	}
+	return false
+}
+
+func (e ObjectionState) String() string {
+	return string(e)
+}
+
+func (e *ObjectionState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ObjectionState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ObjectionState", str)
+	}
+	return nil
+}
+
+func (e ObjectionState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ObjectionState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ObjectionState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Order direction.
 type OrderDirection string
 
@@ -961,6 +1464,249 @@ func (e *OrderDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who rates a third-party agency.
+type RaterParty string
+
+const (
+	// 民政部门 (the buyer)
+	RaterPartyBureau RaterParty = "BUREAU"
+	// 项目承接方 (undertakers the agency served)
+	RaterPartyUndertaker RaterParty = "UNDERTAKER"
+	// 服务对象代表
+	RaterPartyRecipientRepresentative RaterParty = "RECIPIENT_REPRESENTATIVE"
+)
+
+var AllRaterParty = []RaterParty{
+	RaterPartyBureau,
+	RaterPartyUndertaker,
+	RaterPartyRecipientRepresentative,
+}
+
+func (e RaterParty) IsValid() bool {
+	switch e {
+	case RaterPartyBureau, RaterPartyUndertaker, RaterPartyRecipientRepresentative:
+		return true
+	}
+	return false
+}
+
+func (e RaterParty) String() string {
+	return string(e)
+}
+
+func (e *RaterParty) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RaterParty(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RaterParty", str)
+	}
+	return nil
+}
+
+func (e RaterParty) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RaterParty) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RaterParty) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a rating is about.
+type RatingDimension string
+
+const (
+	// 总体满意度
+	RatingDimensionOverall RatingDimension = "OVERALL"
+	// 服务质量
+	RatingDimensionServiceQuality RatingDimension = "SERVICE_QUALITY"
+	// 工作人员态度
+	RatingDimensionStaffAttitude RatingDimension = "STAFF_ATTITUDE"
+	// 对生活的改善
+	RatingDimensionLifeEffect RatingDimension = "LIFE_EFFECT"
+)
+
+var AllRatingDimension = []RatingDimension{
+	RatingDimensionOverall,
+	RatingDimensionServiceQuality,
+	RatingDimensionStaffAttitude,
+	RatingDimensionLifeEffect,
+}
+
+func (e RatingDimension) IsValid() bool {
+	switch e {
+	case RatingDimensionOverall, RatingDimensionServiceQuality, RatingDimensionStaffAttitude, RatingDimensionLifeEffect:
+		return true
+	}
+	return false
+}
+
+func (e RatingDimension) String() string {
+	return string(e)
+}
+
+func (e *RatingDimension) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RatingDimension(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RatingDimension", str)
+	}
+	return nil
+}
+
+func (e RatingDimension) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RatingDimension) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RatingDimension) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who gave a piece of feedback.
+type Respondent string
+
+const (
+	// 服务对象本人
+	RespondentRecipient Respondent = "RECIPIENT"
+	// 家属
+	RespondentFamily Respondent = "FAMILY"
+	// 服务对象代表
+	RespondentRepresentative Respondent = "REPRESENTATIVE"
+)
+
+var AllRespondent = []Respondent{
+	RespondentRecipient,
+	RespondentFamily,
+	RespondentRepresentative,
+}
+
+func (e Respondent) IsValid() bool {
+	switch e {
+	case RespondentRecipient, RespondentFamily, RespondentRepresentative:
+		return true
+	}
+	return false
+}
+
+func (e Respondent) String() string {
+	return string(e)
+}
+
+func (e *Respondent) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Respondent(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Respondent", str)
+	}
+	return nil
+}
+
+func (e Respondent) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Respondent) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Respondent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ResponseGrouping string
+
+const (
+	// By the project's third-party evaluation agency.
+	ResponseGroupingAgency ResponseGrouping = "AGENCY"
+	// By funding round.
+	ResponseGroupingRound ResponseGrouping = "ROUND"
+)
+
+var AllResponseGrouping = []ResponseGrouping{
+	ResponseGroupingAgency,
+	ResponseGroupingRound,
+}
+
+func (e ResponseGrouping) IsValid() bool {
+	switch e {
+	case ResponseGroupingAgency, ResponseGroupingRound:
+		return true
+	}
+	return false
+}
+
+func (e ResponseGrouping) String() string {
+	return string(e)
+}
+
+func (e *ResponseGrouping) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ResponseGrouping(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ResponseGrouping", str)
+	}
+	return nil
+}
+
+func (e ResponseGrouping) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ResponseGrouping) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ResponseGrouping) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
