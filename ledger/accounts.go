@@ -234,3 +234,21 @@ func ClientFrom(ctx context.Context) string {
 	s, _ := ctx.Value(clientKey{}).(string)
 	return s
 }
+
+type auditKey struct{}
+
+// WithAudit returns ctx carrying the audit entry of the use case running in
+// it. A store writing in that context appends the entry in the same
+// transaction as its write, so the write and its entry commit together or
+// not at all. For use cases that make one store write (the participation
+// use cases of accounts); the publishing use cases append theirs in their
+// own transaction (Writer.AppendAudit).
+func WithAudit(ctx context.Context, e *AuditEntry) context.Context {
+	return context.WithValue(ctx, auditKey{}, e)
+}
+
+// AuditFrom returns the audit entry ctx carries, or nil.
+func AuditFrom(ctx context.Context) *AuditEntry {
+	e, _ := ctx.Value(auditKey{}).(*AuditEntry)
+	return e
+}

@@ -3,6 +3,7 @@ package portal
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"html/template"
 	"strconv"
 	"strings"
@@ -70,6 +71,8 @@ func (p *Portal) IssueFeedbackCodes(ctx context.Context, projectCode string, cou
 		c := ledger.NewFeedbackCode()
 		codes[i], hashes[i] = ledger.FormatFeedbackCode(c), ledger.HashFeedbackCode(c)
 	}
+	ctx = ledger.WithAudit(ctx, ledger.AuditEntryOf(actor, role, ledger.ActIssueFeedbackCodes, "", 0,
+		fmt.Sprintf("%d feedback codes for %s", count, pr.Code)))
 	b, err := pp.Store.IssueFeedbackCodes(ctx, actor.Attribution(role, ""), pr.ID, hashes)
 	if err != nil {
 		return nil, err
@@ -105,14 +108,16 @@ func printableCodes(pr *ledger.Project, b *ledger.CodeBatch, codes []string) (st
 	return buf.String(), err
 }
 
-// moderator checks that the caller may moderate.
-func moderator(ctx context.Context) (ledger.Attribution, error) {
+// moderator checks that the caller may moderate; the context it returns
+// carries the audit entry of the moderation (summary).
+func moderator(ctx context.Context, summary string) (context.Context, ledger.Attribution, error) {
 	actor := ledger.ActorFrom(ctx)
 	role, err := ledger.Authorize(actor, ledger.ActModerate, nil)
 	if err != nil {
-		return ledger.Attribution{}, err
+		return ctx, ledger.Attribution{}, err
 	}
-	return actor.Attribution(role, ""), nil
+	ctx = ledger.WithAudit(ctx, ledger.AuditEntryOf(actor, role, ledger.ActModerate, "", 0, summary))
+	return ctx, actor.Attribution(role, ""), nil
 }
 
 // ModerateComment approves or rejects (with a reason) a feedback comment.
@@ -121,7 +126,7 @@ func (p *Portal) ModerateComment(ctx context.Context, id int64, to ledger.Modera
 	if err != nil {
 		return nil, err
 	}
-	att, err := moderator(ctx)
+	ctx, att, err := moderator(ctx, fmt.Sprintf("comment %d: %s %s", id, to, reason))
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +139,7 @@ func (p *Portal) MoveObjection(ctx context.Context, receipt string, next ledger.
 	if err != nil {
 		return nil, err
 	}
-	att, err := moderator(ctx)
+	ctx, att, err := moderator(ctx, fmt.Sprintf("objection %s: %s %s", receipt, next, reason))
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +178,7 @@ func (p *Portal) AnswerComment(ctx context.Context, id int64, answer string) (*l
 	if err != nil {
 		return nil, err
 	}
+	ctx = ledger.WithAudit(ctx, ledger.AuditEntryOf(actor, role, ledger.ActAnswerComment, "", 0, fmt.Sprintf("answer to comment %d", id)))
 	return pp.Store.AnswerFeedback(ctx, actor.Attribution(role, ""), id, strings.TrimSpace(answer))
 }
 
@@ -208,6 +214,7 @@ func (p *Portal) RateAgency(ctx context.Context, in AgencyRatingInput) (*ledger.
 		return nil, ledger.Invalid("input.agency", "no organization has credit code %s", ledger.Excerpt(in.Agency))
 	}
 	r := &ledger.AgencyRating{AgencyID: agency.ID, Year: in.Year, Party: in.Party, Scores: in.Scores}
+	var role ledger.Role // the role that allowed the rating
 	switch in.Party {
 	case ledger.PartyUndertaker:
 		// The undertaker rates an agency that evaluated a project of its own that year.
@@ -220,13 +227,12 @@ func (p *Portal) RateAgency(ctx context.Context, in AgencyRatingInput) (*ledger.
 		if len(served) > 0 {
 			pr = served[0]
 		}
-		if _, err := ledger.Authorize(actor, ledger.ActRateAgency, pr); err != nil {
+		if role, err = ledger.Authorize(actor, ledger.ActRateAgency, pr); err != nil {
 			return nil, err
 		}
 		r.Rater = "org:" + strconv.FormatInt(actor.OrgID, 10)
 	case ledger.PartyBureau, ledger.PartyRecipientRep:
-		role, err := ledger.Authorize(actor, ledger.ActRateAgency, nil) // the bureau alone reaches the programme
-		if err != nil {
+		if role, err = ledger.Authorize(actor, ledger.ActRateAgency, nil); err != nil { // the bureau alone reaches the programme
 			return nil, err
 		}
 		if role != ledger.RoleBureau {
@@ -242,6 +248,8 @@ func (p *Portal) RateAgency(ctx context.Context, in AgencyRatingInput) (*ledger.
 	default:
 		return nil, ledger.Invalid("input.party", "party must be BUREAU, UNDERTAKER or RECIPIENT_REPRESENTATIVE")
 	}
+	ctx = ledger.WithAudit(ctx, ledger.AuditEntryOf(actor, role, ledger.ActRateAgency, "", 0,
+		fmt.Sprintf("%s rating of %s for %d", in.Party, in.Agency, in.Year)))
 	if err := pp.Store.RateAgency(ctx, r); err != nil {
 		return nil, inputField(err, "rating")
 	}
@@ -263,6 +271,7 @@ func (p *Portal) SetPartyWeights(ctx context.Context, year int, w ledger.PartyWe
 	if role != ledger.RoleBureau {
 		return ledger.Errorf(ledger.EFORBIDDEN, "only the bureau sets the parties' weights")
 	}
+	ctx = ledger.WithAudit(ctx, ledger.AuditEntryOf(actor, role, ledger.ActRateAgency, "", 0, fmt.Sprintf("party weights of %d", year)))
 	return inputField(pp.Store.SetPartyWeights(ctx, year, w), "weights")
 }
 
@@ -273,7 +282,7 @@ func (p *Portal) ModerationQueue(ctx context.Context, state ledger.ModerationSta
 	if err != nil {
 		return nil, err
 	}
-	if _, err := moderator(ctx); err != nil {
+	if _, _, err := moderator(ctx, ""); err != nil { // a read: no audit entry
 		return nil, err
 	}
 	if state == "" {
@@ -291,7 +300,7 @@ func (p *Portal) ObjectionsForModerators(ctx context.Context, states []ledger.Ob
 	if err != nil {
 		return nil, err
 	}
-	if _, err := moderator(ctx); err != nil {
+	if _, _, err := moderator(ctx, ""); err != nil { // a read: no audit entry
 		return nil, err
 	}
 	return Paginate(ObjectionList, a, func(offset, limit int) ([]*ledger.Objection, int, error) {

@@ -324,3 +324,39 @@ func TestSatisfactionOrderWithheldBelowFive(t *testing.T) {
 		}
 	})
 }
+
+// A write made in a context carrying an audit entry (ledger.WithAudit)
+// appends that entry in its own transaction: a write that commits leaves
+// its entry, a refused write leaves neither.
+func TestAuditEntryOfContextCommitsWithTheWrite(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		mod := ledger.Attribution{Actor: "moderator", Role: ledger.RoleModerator}
+		fb := &ledger.Feedback{ProjectID: f.p1.ID, Rating: 4, Respondent: ledger.RespondentRecipient, Comment: "服务很好"}
+		_, err := db.SubmitFeedback(ctx, fb, ledger.Idempotency{})
+		must(t, err)
+		entry := func(summary string) context.Context {
+			return ledger.WithAudit(ctx, &ledger.AuditEntry{Login: "moderator", Role: ledger.RoleModerator,
+				Action: string(ledger.ActModerate), Summary: summary})
+		}
+		count := func() int {
+			_, n, err := db.AuditEntries(ctx, ledger.AuditFilter{Actions: []string{string(ledger.ActModerate)}}, 0, 10)
+			must(t, err)
+			return n
+		}
+		// Refused by the rule (a rejection needs a reason): no entry.
+		_, err = db.ModerateFeedback(entry("refused"), mod, fb.ID, ledger.ModerationRejected, "")
+		wantInvalid(t, err, "moderation.reason")
+		if n := count(); n != 0 {
+			t.Fatalf("a refused moderation left %d audit entries", n)
+		}
+		_, err = db.ModerateFeedback(entry("approved"), mod, fb.ID, ledger.ModerationApproved, "")
+		must(t, err)
+		got, n, err := db.AuditEntries(ctx, ledger.AuditFilter{Actions: []string{string(ledger.ActModerate)}}, 0, 10)
+		must(t, err)
+		if n != 1 || got[0].Summary != "approved" || got[0].Login != "moderator" {
+			t.Fatalf("after one moderation the audit log holds %d entries: %+v", n, got)
+		}
+	})
+}

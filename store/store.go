@@ -285,6 +285,9 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	err = fn(tx)
+	if e := ledger.AuditFrom(ctx); err == nil && e != nil {
+		err = tx.appendAudit(ctx, e) // the use case's entry, with its write
+	}
 	if err == nil {
 		err = tx.flushFigures(ctx)
 	}
