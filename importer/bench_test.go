@@ -12,10 +12,9 @@ import (
 // BenchmarkImport5000 imports a 5,000-row XLSX summary table of
 // applications into a fresh database of each dialect: read, check every
 // row against the ledger and the policy, write all in one transaction
-// through the use cases (RegisterApplication and, for a row naming its
-// evaluation agency, AssignAgencies: a second version of the project and
-// a second audit entry). The target is under 10 s a run on either
-// dialect. Run it with
+// through the use cases (RegisterApplication, which assigns the evaluation
+// agency a row names in the same version of the project). The target is
+// under 10 s a run on either dialect. Run it with
 //
 //	go test -run '^$' -bench Import5000 -benchtime 3x ./importer/
 func BenchmarkImport5000(b *testing.B) {

@@ -199,7 +199,7 @@ func TestTemplatesRoundTrip(t *testing.T) {
 				t.Errorf("audit entry %+v", e)
 			}
 		}
-		want := []string{"REGISTER_ORGANIZATION", "REGISTER_APPLICATION", "ASSIGN_AGENCIES", "RECORD_SCREENING", "DECIDE_APPROVAL",
+		want := []string{"REGISTER_ORGANIZATION", "REGISTER_APPLICATION", "RECORD_SCREENING", "DECIDE_APPROVAL",
 			"RECORD_TRANCHE", "SUBMIT_QUARTERLY"}
 		if diff := cmp.Diff(want, acts); diff != "" {
 			t.Fatalf("audit log (-want +got):\n%s", diff)

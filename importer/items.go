@@ -157,17 +157,14 @@ func (a *application) write(w *writeCtx) error {
 		}
 		w.records++
 	}
-	in := &portal.ApplicationInput{Project: a.p, RoundYear: a.p.Year, UndertakerCode: a.undertaker}
+	// The evaluation agency is assigned with the application: one version
+	// of the project and one audit entry per row.
+	in := &portal.ApplicationInput{Project: a.p, RoundYear: a.p.Year, UndertakerCode: a.undertaker, EvaluatorCode: a.evaluator}
 	if _, err := w.svc.RegisterApplication(w.ctx, w.actor, in); err != nil {
 		return err
 	}
 	w.records++
-	if a.evaluatorOrg == nil {
-		return nil
-	}
-	w.records++
-	_, err := w.svc.AssignAgencies(w.ctx, w.actor, a.p.Code, a.evaluator, "")
-	return err
+	return nil
 }
 
 // ---- reviews (初筛及评审结果表) ----

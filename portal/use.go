@@ -182,6 +182,10 @@ type ApplicationInput struct {
 	Project        ledger.Project // Code, Title, ServiceArea, District, TargetGroup, Summary, Awarded (the amount applied for), AppliedOn
 	RoundYear      int
 	UndertakerCode string // the undertaker's credit code; an undertaker's own organization when ""
+	// EvaluatorCode assigns the evaluation agency with the application
+	// (the right to assign agencies is needed too): one version of the
+	// project instead of an application and then AssignAgencies. None when "".
+	EvaluatorCode string
 }
 
 // RegisterApplication registers an application (项目申报) of an undertaker.
@@ -206,6 +210,14 @@ func (p *Publishing) RegisterApplication(ctx context.Context, actor ledger.Actor
 	role, err := ledger.Authorize(actor, ledger.ActRegisterApplication, pr)
 	if err != nil {
 		return nil, err
+	}
+	if in.EvaluatorCode != "" {
+		if _, err := ledger.Authorize(actor, ledger.ActAssignAgencies, pr); err != nil {
+			return nil, err
+		}
+		if pr.EvaluatorID, err = p.orgID(ctx, "evaluatorCode", in.EvaluatorCode); err != nil {
+			return nil, err
+		}
 	}
 	rid, err := p.roundID(ctx, "roundYear", in.RoundYear)
 	if err != nil {
