@@ -110,10 +110,22 @@ func (s *Source) Changes(ctx context.Context, cr ChangeReader, cursor string, li
 		return nil, err
 	}
 	for i, e := range keep {
+		if !changeEntities[e.Entity] {
+			continue // not a table of the snapshot (a moderated comment, say)
+		}
 		k := keys[i]
 		page.Changes = append(page.Changes, Change{Seq: e.Seq, Entity: string(e.Entity), Key: k[0], URL: k[1], RecordedAt: e.RecordedAt})
 	}
 	return page, nil
+}
+
+// changeEntities are the kinds of record the changes feed reports: those
+// of the snapshot's tables that the outbox records. Other entries of the
+// outbox (comments, which search indexes once moderated) are passed over;
+// the cursor still moves past them.
+var changeEntities = map[ledger.Entity]bool{
+	ledger.EntityProject: true, ledger.EntityOrganization: true, ledger.EntityAnnouncement: true,
+	ledger.EntityReport: true, ledger.EntityCaseStudy: true,
 }
 
 // changeKeys returns each entry's public key and permalink.

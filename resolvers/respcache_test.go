@@ -148,7 +148,8 @@ func TestResponseCacheNeverStaleAcrossNodes(t *testing.T) {
 				t.Fatal(err)
 			}
 		} else {
-			if err := a.db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: p.ID, Rating: 4, Respondent: "RECIPIENT"}); err != nil {
+			// Verified: only verified ratings count in the published figures.
+			if err := a.db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: p.ID, Rating: 4, Respondent: "RECIPIENT", Verified: true}); err != nil {
 				t.Fatal(err)
 			}
 			responses++
