@@ -1,13 +1,10 @@
 package opendata_test
 
 import (
-	"context"
 	"os"
-	"sync"
 	"testing"
 
-	"civicledger/demo"
-	"civicledger/ledger"
+	"civicledger/demo/demotest"
 	"civicledger/opendata"
 	"civicledger/portal"
 	"civicledger/store"
@@ -16,46 +13,15 @@ import (
 
 // The demo data set is loaded once per dialect and shared by the tests of
 // this package, which only read it.
-var shared = struct {
-	sync.Mutex
-	dbs    map[store.Dialect]*store.DB
-	errs   map[store.Dialect]error
-	closes []func()
-}{dbs: map[store.Dialect]*store.DB{}, errs: map[store.Dialect]error{}}
+var demoDBs demotest.Shared
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, c := range shared.closes {
-		c()
-	}
+	demoDBs.Close()
 	os.Exit(code)
 }
 
-func demoDB(t testing.TB, d store.Dialect) *store.DB {
-	t.Helper()
-	shared.Lock()
-	defer shared.Unlock()
-	if db, ok := shared.dbs[d]; ok {
-		return db
-	}
-	if err, ok := shared.errs[d]; ok {
-		storetest.Skip(t, err)
-	}
-	ctx := context.Background()
-	db, closeDB, err := storetest.Open(ctx, d)
-	if err == nil {
-		shared.closes = append(shared.closes, closeDB)
-		if _, err = demo.Load(ctx, db, demo.Options{}); err == nil {
-			err = db.SetMeta(ctx, &ledger.Meta{Demo: true, Note: demo.Note})
-		}
-	}
-	if err != nil {
-		shared.errs[d] = err
-		storetest.Skip(t, err)
-	}
-	shared.dbs[d] = db
-	return db
-}
+func demoDB(t testing.TB, d store.Dialect) *store.DB { return demoDBs.DB(t, d) }
 
 const testBase = "https://gongyi.example.cn"
 
