@@ -1,0 +1,887 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"civicledger/ledger"
+	"civicledger/portal"
+	"civicledger/search"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// paging is a list page's position and the links to its neighbours.
+type paging struct {
+	From, To, Total int
+	Prev, Next      string
+}
+
+// pageArgs reads a list's position from ?after= or ?before=.
+func pageArgs(q url.Values, size int) portal.PageArgs {
+	a := portal.PageArgs{First: &size}
+	if s := q.Get("after"); s != "" {
+		a.After = &s
+	} else if s := q.Get("before"); s != "" {
+		a.Before, a.First, a.Last = &s, nil, &size
+	}
+	return a
+}
+
+// pager links a page of a list to its neighbours, keeping the filters.
+func pager[T any](r *http.Request, pg *portal.Page[T]) paging {
+	p := paging{Total: pg.Total}
+	if len(pg.Items) > 0 {
+		p.From, p.To = pg.Offset+1, pg.Offset+len(pg.Items)
+	}
+	link := func(key, cursor string) string {
+		q := r.URL.Query()
+		q.Del("after")
+		q.Del("before")
+		q.Set(key, cursor)
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if pg.HasPrevious && pg.StartCursor != nil {
+		p.Prev = link("before", *pg.StartCursor)
+	}
+	if pg.HasNext && pg.EndCursor != nil {
+		p.Next = link("after", *pg.EndCursor)
+	}
+	return p
+}
+
+// ints parses every value of a repeated numeric parameter.
+func ints(q url.Values, name string) ([]int, error) {
+	var out []int
+	for _, s := range q[name] {
+		if s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, ledger.Invalid(name, "%s is not a year", ledger.Excerpt(s))
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// enums parses every value of a repeated enumeration parameter.
+func enums[T ~string](q url.Values, name string, valid func(T) bool) ([]T, error) {
+	var out []T
+	for _, s := range q[name] {
+		if s == "" {
+			continue
+		}
+		if !valid(T(s)) {
+			return nil, ledger.Invalid(name, "%s is not one of the choices", ledger.Excerpt(s))
+		}
+		out = append(out, T(s))
+	}
+	return out, nil
+}
+
+func nonEmpty(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Home
+
+type homeData struct {
+	Total    *ledger.StatsRow
+	Charts   []*chart
+	Latest   []*ledger.Announcement
+	Open     []noticeRow
+	Headline string
+}
+
+type noticeRow struct {
+	A        *ledger.Announcement
+	DaysLeft int
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	total, _, err := h.core.Stats(ctx, nil, nil)
+	if err != nil {
+		return err
+	}
+	cs, err := h.charts(ctx, v.Lang)
+	if err != nil {
+		return err
+	}
+	latest, err := h.core.Announcements(ctx, h.core.AnnouncementFilter(&portal.AnnouncementQuery{}), portal.PageArgs{First: ptr(6)})
+	if err != nil {
+		return err
+	}
+	open, err := h.core.Announcements(ctx, h.core.AnnouncementFilter(&portal.AnnouncementQuery{NoticeOpen: ptr(true)}), portal.PageArgs{First: ptr(10)})
+	if err != nil {
+		return err
+	}
+	d := &homeData{Total: total, Charts: cs, Latest: latest.Items, Headline: headlineQuery}
+	for _, a := range open.Items {
+		d.Open = append(d.Open, noticeRow{A: a, DaysLeft: daysLeft(v.today, a.NoticeEnd)})
+	}
+	v.Title, v.Description, v.Data = v.T("siteName"), v.T("homeDesc"), d
+	return h.render(w, r, v, "home", http.StatusOK)
+}
+
+// daysLeft counts the calendar days from today to the last day of a
+// notice period, both included.
+func daysLeft(today, end ledger.Date) int {
+	if end == "" || today == "" {
+		return 0
+	}
+	return int(end.Time().Sub(today.Time()).Hours()/24) + 1
+}
+
+// Projects
+
+type projectRow struct {
+	P          *ledger.Project
+	Undertaker *ledger.Organization
+	Fig        *ledger.Figures
+}
+
+type projectsData struct {
+	Rows      []projectRow
+	Paging    paging
+	Years     []int
+	Districts []string
+	Q         url.Values
+	Orders    []ledger.ProjectOrderField
+	Areas     []ledger.ServiceArea
+	Stages    []ledger.Stage
+	Scopes    []ledger.ProjectScope
+	Outcomes  []ledger.Outcome
+}
+
+// projectQuery reads the project filter from the address, as the API's
+// ProjectFilter takes it.
+func projectQuery(q url.Values) (*portal.ProjectQuery, ledger.ProjectOrder, error) {
+	pq := &portal.ProjectQuery{Districts: nonEmpty(q["district"]), Undertakers: nonEmpty(q["undertaker"])}
+	var err error
+	if pq.Years, err = ints(q, "year"); err != nil {
+		return nil, ledger.ProjectOrder{}, err
+	}
+	if pq.ServiceAreas, err = enums(q, "area", ledger.ServiceArea.Valid); err != nil {
+		return nil, ledger.ProjectOrder{}, err
+	}
+	if pq.Stages, err = enums(q, "stage", ledger.Stage.Valid); err != nil {
+		return nil, ledger.ProjectOrder{}, err
+	}
+	if pq.Outcomes, err = enums(q, "outcome", func(o ledger.Outcome) bool { return o != ledger.Ongoing && o.Valid() }); err != nil {
+		return nil, ledger.ProjectOrder{}, err
+	}
+	if s := q.Get("scope"); s != "" {
+		sc := ledger.ProjectScope(s)
+		if !sc.Valid() {
+			return nil, ledger.ProjectOrder{}, ledger.Invalid("scope", "%s is not one of the choices", ledger.Excerpt(s))
+		}
+		pq.Scope = &sc
+	}
+	if q.Get("audit") == "1" {
+		pq.HasAuditFindings = ptr(true)
+	}
+	o := ledger.ProjectOrder{Field: ledger.OrderByCode}
+	if s := q.Get("order"); s != "" {
+		f := ledger.ProjectOrderField(s)
+		if !slices.Contains(projectOrders, f) {
+			return nil, o, ledger.Invalid("order", "%s is not one of the choices", ledger.Excerpt(s))
+		}
+		o.Field = f
+		o.Desc = f != ledger.OrderByCode
+	}
+	switch q.Get("dir") {
+	case "asc":
+		o.Desc = false
+	case "desc":
+		o.Desc = true
+	}
+	return pq, o, nil
+}
+
+var projectOrders = []ledger.ProjectOrderField{ledger.OrderByCode, ledger.OrderByAwarded, ledger.OrderByApprovedOn,
+	ledger.OrderByBeneficiaries, ledger.OrderBySatisfaction, ledger.OrderByPaid}
+
+func (h *Handler) projects(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	pq, order, err := projectQuery(q)
+	if err != nil {
+		return err
+	}
+	f, err := h.core.ProjectFilter(ctx, "", pq)
+	if err != nil {
+		return err
+	}
+	pg, err := h.core.Projects(ctx, f, order, pageArgs(q, portal.DefaultPage), portal.Want{"undertaker": true, "figures": true})
+	if err != nil {
+		return err
+	}
+	d := &projectsData{Paging: pager(r, pg), Q: q, Orders: projectOrders, Areas: ledger.ServiceAreas, Stages: ledger.Stages,
+		Scopes: ledger.ProjectScopes, Outcomes: []ledger.Outcome{ledger.Completed, ledger.Terminated, ledger.Rejected}}
+	l := h.core.Loaders(ctx)
+	for _, p := range pg.Items {
+		row := projectRow{P: p}
+		if row.Undertaker, err = l.Organization.Load(ctx, p.UndertakerID); err != nil {
+			return err
+		}
+		if row.Fig, err = l.Figures.Load(ctx, p.ID); err != nil {
+			return err
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	rounds, err := h.core.Rounds(ctx)
+	if err != nil {
+		return err
+	}
+	for _, rd := range rounds {
+		d.Years = append(d.Years, rd.Year)
+	}
+	_, districts, err := h.core.Stats(ctx, nil, []ledger.StatsGroup{ledger.GroupByDistrict})
+	if err != nil {
+		return err
+	}
+	for _, row := range districts {
+		d.Districts = append(d.Districts, row.Key[ledger.GroupByDistrict])
+	}
+	slices.Sort(d.Districts)
+	v.Title, v.Description, v.Data = v.T("projects"), v.T("projectsDesc"), d
+	return h.render(w, r, v, "projects", http.StatusOK)
+}
+
+// Project
+
+type stageView struct {
+	Stage  ledger.Stage
+	Events []*ledger.StageEvent
+	Status string // done, current, todo
+	Reps   []*ledger.Report
+	Anns   []*ledger.Announcement
+	start  ledger.Date
+}
+
+type scoreRow struct {
+	In               *ledger.Indicator
+	Score, Weighted  float64
+	HasScore, IsLast bool
+}
+
+type scorecardView struct {
+	S        *ledger.Scorecard
+	Set      *ledger.IndicatorSet
+	Reviewer *ledger.Organization
+	Rows     []scoreRow
+	Total    float64
+	Grade    ledger.Grade
+}
+
+type auditView struct {
+	A       *ledger.Audit
+	Auditor *ledger.Organization
+	Report  *ledger.Report
+}
+
+type caseView struct {
+	C          *ledger.CaseStudy
+	Collection *ledger.CaseCollection
+}
+
+type projectData struct {
+	P                              *ledger.Project
+	Round                          *ledger.Round
+	Undertaker, Evaluator, Auditor *ledger.Organization
+	Fig                            *ledger.Figures
+	Stages                         []*stageView
+	Scorecards                     []scorecardView
+	Tranches                       []*ledger.Tranche
+	Audits                         []auditView
+	Metrics                        []*ledger.Metric
+	Cases                          []caseView
+	History                        []*ledger.Revision
+	Satisfaction                   *float64
+	LeverageRatio                  string
+}
+
+func (h *Handler) project(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	p, err := h.core.Project(ctx, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return ledger.NotFound("project", r.PathValue("code"))
+	}
+	want := portal.Want{"undertaker": true, "evaluator": true, "auditor": true, "round": true, "figures": true, "metrics": true,
+		"timeline": true, "tranches": true, "audits": true, "scorecards": true, "announcements": true, "reports": true, "caseStudies": true}
+	if err := h.core.Prefetch(ctx, []*ledger.Project{p}, want); err != nil {
+		return err
+	}
+	l := h.core.Loaders(ctx)
+	d := &projectData{P: p}
+	org := func(id *int64) (*ledger.Organization, error) {
+		if id == nil {
+			return nil, nil
+		}
+		return l.Organization.Load(ctx, *id)
+	}
+	if d.Round, err = l.Round.Load(ctx, p.RoundID); err != nil {
+		return err
+	}
+	if d.Undertaker, err = org(&p.UndertakerID); err != nil {
+		return err
+	}
+	if d.Evaluator, err = org(p.EvaluatorID); err != nil {
+		return err
+	}
+	if d.Auditor, err = org(p.AuditorID); err != nil {
+		return err
+	}
+	if d.Fig, err = l.Figures.Load(ctx, p.ID); err != nil {
+		return err
+	}
+	if d.Fig == nil {
+		d.Fig = &ledger.Figures{ProjectID: p.ID}
+	}
+	d.Satisfaction = d.Fig.Satisfaction()
+	d.LeverageRatio = ledger.Ratio(d.Fig.Leveraged, p.Awarded)
+	events, err := l.Timeline.Load(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	reps, err := l.ProjectReps.Load(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	anns, err := l.ProjectAnns.Load(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	d.Stages = timeline(p, events, reps, anns)
+	cards, err := l.Scorecards.Load(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, s := range cards {
+		set, err := l.IndicatorSet.Load(ctx, s.SetID)
+		if err != nil {
+			return err
+		}
+		sv := scorecardView{S: s, Set: set}
+		if sv.Reviewer, err = org(s.ReviewerID); err != nil {
+			return err
+		}
+		if set != nil {
+			byID := map[int64]float64{}
+			for _, sc := range s.Scores {
+				byID[sc.IndicatorID] = sc.Value
+			}
+			for i := range set.Indicators {
+				in := &set.Indicators[i]
+				val, ok := byID[in.ID]
+				sv.Rows = append(sv.Rows, scoreRow{In: in, Score: val, HasScore: ok,
+					Weighted: ledger.WeightedTotal([]ledger.Indicator{*in}, []ledger.Score{{IndicatorID: in.ID, Value: val}})})
+			}
+			sv.Total = ledger.WeightedTotal(set.Indicators, s.Scores)
+			sv.Grade = ledger.GradeOf(sv.Total)
+		}
+		d.Scorecards = append(d.Scorecards, sv)
+	}
+	if d.Tranches, err = l.Tranches.Load(ctx, p.ID); err != nil {
+		return err
+	}
+	audits, err := l.Audits.Load(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range audits {
+		av := auditView{A: a}
+		if av.Auditor, err = org(a.AuditorID); err != nil {
+			return err
+		}
+		if a.ReportID != nil {
+			if av.Report, err = l.Report.Load(ctx, *a.ReportID); err != nil {
+				return err
+			}
+		}
+		d.Audits = append(d.Audits, av)
+	}
+	if d.Metrics, err = l.Metrics.Load(ctx, p.ID); err != nil {
+		return err
+	}
+	cases, err := l.ProjectCases.Load(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range cases {
+		cv := caseView{C: c}
+		if cv.Collection, err = l.Collection.Load(ctx, c.CollectionID); err != nil {
+			return err
+		}
+		d.Cases = append(d.Cases, cv)
+	}
+	if d.History, err = h.core.Revisions(ctx, ledger.EntityProject, p.ID); err != nil {
+		return err
+	}
+	v.Title = p.Title
+	v.Description = v.L(p.ServiceArea) + " · " + p.District + " · " + strings.TrimSpace(excerpt(p.Summary, 120))
+	v.Data = d
+	return h.render(w, r, v, "project", http.StatusOK)
+}
+
+// timeline lays a project's stage history out over the four stages, each
+// with the documents published while it was the project's stage (by date).
+func timeline(p *ledger.Project, events []*ledger.StageEvent, reps []*ledger.Report, anns []*ledger.Announcement) []*stageView {
+	out := make([]*stageView, len(ledger.Stages))
+	cur := slices.Index(ledger.Stages, p.Stage)
+	for i, st := range ledger.Stages {
+		sv := &stageView{Stage: st, Status: "todo"}
+		switch {
+		case i < cur || i == cur && p.Outcome == ledger.Completed:
+			sv.Status = "done"
+		case i == cur:
+			sv.Status = "current"
+		}
+		for _, e := range events {
+			if e.Stage == st {
+				sv.Events = append(sv.Events, e)
+				if sv.start == "" || e.OccurredOn < sv.start {
+					sv.start = e.OccurredOn
+				}
+			}
+		}
+		out[i] = sv
+	}
+	stageOn := func(day ledger.Date) *stageView {
+		at := out[0]
+		for _, sv := range out {
+			if sv.start != "" && sv.start <= day {
+				at = sv
+			}
+		}
+		return at
+	}
+	for _, rp := range reps {
+		sv := stageOn(rp.PublishedOn)
+		sv.Reps = append(sv.Reps, rp)
+	}
+	for _, a := range anns {
+		sv := stageOn(a.PublishedOn)
+		sv.Anns = append(sv.Anns, a)
+	}
+	return out
+}
+
+func excerpt(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n]) + "…"
+}
+
+// Organizations
+
+type orgsData struct {
+	Orgs   []*ledger.Organization
+	Paging paging
+	Kinds  []ledger.OrgKind
+	Kind   string
+}
+
+func (h *Handler) organizations(w http.ResponseWriter, r *http.Request, v *view) error {
+	q := r.URL.Query()
+	kinds, err := enums(q, "kind", ledger.OrgKind.Valid)
+	if err != nil {
+		return err
+	}
+	pg, err := h.core.Organizations(r.Context(), kinds, pageArgs(q, 50))
+	if err != nil {
+		return err
+	}
+	v.Title, v.Description = v.T("organizations"), v.T("orgsDesc")
+	v.Data = &orgsData{Orgs: pg.Items, Paging: pager(r, pg), Kinds: ledger.OrgKinds, Kind: q.Get("kind")}
+	return h.render(w, r, v, "organizations", http.StatusOK)
+}
+
+type orgData struct {
+	O        *ledger.Organization
+	Stats    *ledger.StatsRow
+	Years    []portal.YearAmount
+	Averages []*ledger.ReviewAverage
+	Projects []projectRow
+	Paging   paging
+	Reports  []*ledger.Report
+}
+
+func (h *Handler) organization(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	o, err := h.core.Organization(ctx, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		return ledger.NotFound("organization", r.PathValue("code"))
+	}
+	d := &orgData{O: o}
+	if d.Stats, err = h.core.OrganizationStats(ctx, o.ID); err != nil {
+		return err
+	}
+	if o.Kind == ledger.Undertaker {
+		if d.Years, err = h.core.AwardedByYear(ctx, o.ID); err != nil {
+			return err
+		}
+	}
+	if d.Averages, err = h.core.ReviewAverages(ctx, o); err != nil {
+		return err
+	}
+	pg, err := h.core.OrganizationProjects(ctx, o, nil, ledger.ProjectOrder{Field: ledger.OrderByApprovedOn, Desc: true},
+		pageArgs(r.URL.Query(), portal.DefaultPage), portal.Want{"undertaker": true, "figures": true})
+	if err != nil {
+		return err
+	}
+	d.Paging = pager(r, pg)
+	l := h.core.Loaders(ctx)
+	for _, p := range pg.Items {
+		row := projectRow{P: p}
+		if row.Undertaker, err = l.Organization.Load(ctx, p.UndertakerID); err != nil {
+			return err
+		}
+		if row.Fig, err = l.Figures.Load(ctx, p.ID); err != nil {
+			return err
+		}
+		d.Projects = append(d.Projects, row)
+	}
+	reps, err := h.core.Reports(ctx, ledger.ReportFilter{AuthorIDs: []int64{o.ID}}, portal.PageArgs{First: ptr(10)})
+	if err != nil {
+		return err
+	}
+	d.Reports = reps.Items
+	v.Title = o.Name
+	v.Description = v.L(o.Kind) + " · " + o.District + " · " + excerpt(o.Description, 100)
+	v.Data = d
+	return h.render(w, r, v, "organization", http.StatusOK)
+}
+
+// Announcements
+
+type annsData struct {
+	Rows   []noticeRow
+	Paging paging
+	Kinds  []ledger.AnnouncementKind
+	Years  []int
+	Q      url.Values
+}
+
+func (h *Handler) announcements(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	aq := &portal.AnnouncementQuery{}
+	var err error
+	if aq.Kinds, err = enums(q, "kind", ledger.AnnouncementKind.Valid); err != nil {
+		return err
+	}
+	if aq.Years, err = ints(q, "year"); err != nil {
+		return err
+	}
+	if q.Get("open") == "1" {
+		aq.NoticeOpen = ptr(true)
+	}
+	pg, err := h.core.Announcements(ctx, h.core.AnnouncementFilter(aq), pageArgs(q, portal.DefaultPage))
+	if err != nil {
+		return err
+	}
+	d := &annsData{Paging: pager(r, pg), Kinds: ledger.AnnouncementKinds, Q: q}
+	for _, a := range pg.Items {
+		d.Rows = append(d.Rows, noticeRow{A: a, DaysLeft: daysLeft(v.today, a.NoticeEnd)})
+	}
+	rounds, err := h.core.Rounds(ctx)
+	if err != nil {
+		return err
+	}
+	for _, rd := range rounds {
+		d.Years = append(d.Years, rd.Year)
+	}
+	v.Title, v.Description, v.Data = v.T("announcements"), v.T("annsDesc"), d
+	return h.render(w, r, v, "announcements", http.StatusOK)
+}
+
+type annData struct {
+	A         *ledger.Announcement
+	Publisher *ledger.Organization
+	Round     *ledger.Round
+	Open      bool
+	DaysLeft  int
+	Projects  []projectRow
+	More      int
+	QR        string
+}
+
+func (h *Handler) announcement(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	a, err := h.core.Announcement(ctx, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	if a == nil {
+		return ledger.NotFound("announcement", r.PathValue("code"))
+	}
+	l := h.core.Loaders(ctx)
+	d := &annData{A: a, Open: a.NoticeOpen(v.today), DaysLeft: daysLeft(v.today, a.NoticeEnd),
+		QR: "/qr/announcements/" + url.PathEscape(a.Code) + ".svg"}
+	if a.PublisherID != nil {
+		if d.Publisher, err = l.Organization.Load(ctx, *a.PublisherID); err != nil {
+			return err
+		}
+	}
+	if a.RoundID != nil {
+		if d.Round, err = l.Round.Load(ctx, *a.RoundID); err != nil {
+			return err
+		}
+	}
+	pg, err := h.core.Projects(ctx, ledger.ProjectFilter{AnnouncementID: a.ID}, ledger.ProjectOrder{Field: ledger.OrderByCode},
+		portal.PageArgs{First: ptr(portal.MaxPage)}, portal.Want{"undertaker": true})
+	if err != nil {
+		return err
+	}
+	for _, p := range pg.Items {
+		row := projectRow{P: p}
+		if row.Undertaker, err = l.Organization.Load(ctx, p.UndertakerID); err != nil {
+			return err
+		}
+		d.Projects = append(d.Projects, row)
+	}
+	d.More = pg.Total - len(pg.Items)
+	v.Title, v.Description, v.Data = a.Title, excerpt(a.Body, 120), d
+	return h.render(w, r, v, "announcement", http.StatusOK)
+}
+
+// Reports
+
+type reportData struct {
+	R       *ledger.Report
+	Author  *ledger.Organization
+	Project *ledger.Project
+}
+
+func (h *Handler) report(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	rp, err := h.core.Report(ctx, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	if rp == nil {
+		return ledger.NotFound("report", r.PathValue("code"))
+	}
+	l := h.core.Loaders(ctx)
+	d := &reportData{R: rp}
+	if rp.AuthorID != nil {
+		if d.Author, err = l.Organization.Load(ctx, *rp.AuthorID); err != nil {
+			return err
+		}
+	}
+	if rp.ProjectID != nil {
+		if d.Project, err = l.Project.Load(ctx, *rp.ProjectID); err != nil {
+			return err
+		}
+	}
+	v.Title, v.Description, v.Data = rp.Title, excerpt(rp.Body, 120), d
+	return h.render(w, r, v, "report", http.StatusOK)
+}
+
+// Search
+
+type facetLink struct {
+	Label   string
+	Count   int
+	Href    string
+	Checked bool
+}
+
+type facetGroup struct {
+	Name  string // parameter
+	Title string // text key
+	Links []facetLink
+}
+
+type hitView struct {
+	H    *search.Hit
+	Href string
+}
+
+type searchData struct {
+	Query       string
+	Asked       bool
+	Hits        []hitView
+	Paging      paging
+	Facets      []facetGroup
+	Suggestions []string
+	Fallback    bool
+	Indexing    bool
+	Active      []facetLink
+}
+
+func (h *Handler) search(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	text := strings.TrimSpace(q.Get("q"))
+	d := &searchData{Query: text, Asked: text != ""}
+	v.Title, v.Description, v.Data = v.T("search"), v.T("searchDesc"), d
+	if text != "" {
+		v.Title = text + " · " + v.T("search")
+		v.NoIndex = true
+		f := &portal.SearchQuery{Districts: nonEmpty(q["district"])}
+		var err error
+		if f.Kinds, err = enums(q, "kind", func(k ledger.DocKind) bool { return portal.KindLabel(k) != string(k) }); err != nil {
+			return err
+		}
+		if f.ServiceAreas, err = enums(q, "area", ledger.ServiceArea.Valid); err != nil {
+			return err
+		}
+		if f.Years, err = ints(q, "year"); err != nil {
+			return err
+		}
+		res, err := h.core.Search(ctx, text, f, "", portal.SearchOptions{Facets: true, Suggest: true}, pageArgs(q, portal.DefaultPage))
+		if err != nil {
+			return err
+		}
+		d.Paging = pager(r, res.Page)
+		for _, hit := range res.Items {
+			d.Hits = append(d.Hits, hitView{H: hit, Href: hitHref(hit)})
+		}
+		if res.Result != nil {
+			d.Suggestions, d.Fallback, d.Indexing = res.Result.Suggestions, res.Result.Fallback, res.Result.Indexing
+		}
+		fs := portal.LabelFacets(res.Result)
+		group := func(name, title string, counts []portal.FacetCount) {
+			g := facetGroup{Name: name, Title: title}
+			for _, c := range counts {
+				label := c.Label
+				if v.En() && name != "district" {
+					label = v.L(c.Value)
+				}
+				if name == "kind" && v.En() {
+					label = v.T("kind" + c.Value)
+				}
+				checked := slices.Contains(q[name], c.Value)
+				g.Links = append(g.Links, facetLink{Label: label, Count: c.Count, Checked: checked, Href: toggle(r, name, c.Value)})
+				if checked {
+					d.Active = append(d.Active, facetLink{Label: label, Href: toggle(r, name, c.Value), Checked: true})
+				}
+			}
+			if len(g.Links) > 0 {
+				d.Facets = append(d.Facets, g)
+			}
+		}
+		group("kind", "facetKind", fs.Kind)
+		group("area", "facetArea", fs.ServiceArea)
+		group("year", "facetYear", fs.Year)
+		group("district", "facetDistrict", fs.District)
+	}
+	return h.render(w, r, v, "search", http.StatusOK)
+}
+
+// toggle is the current search with one filter value added or removed.
+func toggle(r *http.Request, name, value string) string {
+	q := r.URL.Query()
+	q.Del("after")
+	q.Del("before")
+	vs := q[name]
+	if i := slices.Index(vs, value); i >= 0 {
+		q[name] = slices.Delete(slices.Clone(vs), i, i+1)
+	} else {
+		q.Add(name, value)
+	}
+	return "/search?" + q.Encode()
+}
+
+// hitHref is the page of a search hit's record.
+func hitHref(hit *search.Hit) string {
+	switch hit.Kind {
+	case ledger.DocReport:
+		return "/reports/" + url.PathEscape(hit.Code)
+	case ledger.DocAnnouncement:
+		return "/announcements/" + url.PathEscape(hit.Code)
+	case ledger.DocProject:
+		return "/projects/" + url.PathEscape(hit.Code)
+	case ledger.DocOrganization:
+		return "/organizations/" + url.PathEscape(hit.Code)
+	case ledger.DocCaseStudy:
+		return "/projects/" + url.PathEscape(hit.ProjectCode) + "#cases"
+	}
+	return "/search"
+}
+
+// Case collections
+
+func (h *Handler) cases(w http.ResponseWriter, r *http.Request, v *view) error {
+	cs, err := h.core.CaseCollections(r.Context(), 0)
+	if err != nil {
+		return err
+	}
+	v.Title, v.Description, v.Data = v.T("cases"), v.T("casesDesc"), cs
+	return h.render(w, r, v, "cases", http.StatusOK)
+}
+
+type collectionData struct {
+	C     *ledger.CaseCollection
+	Cases []caseRow
+}
+
+type caseRow struct {
+	C *ledger.CaseStudy
+	P *ledger.Project
+}
+
+func (h *Handler) collection(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	ns, err := h.core.ByKeys(ctx, "CaseCollection", []string{r.PathValue("id")})
+	if err != nil {
+		return err
+	}
+	c, _ := ns[0].(*ledger.CaseCollection)
+	if c == nil {
+		return ledger.NotFound("case collection", r.PathValue("id"))
+	}
+	l := h.core.Loaders(ctx)
+	studies, err := l.Cases.Load(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	d := &collectionData{C: c}
+	for _, s := range studies {
+		p, err := l.Project.Load(ctx, s.ProjectID)
+		if err != nil {
+			return err
+		}
+		d.Cases = append(d.Cases, caseRow{C: s, P: p})
+	}
+	v.Title, v.Description, v.Data = c.Title, excerpt(c.Intro, 120), d
+	return h.render(w, r, v, "collection", http.StatusOK)
+}
+
+// About the data, open data
+
+func (h *Handler) about(w http.ResponseWriter, r *http.Request, v *view) error {
+	v.Title, v.Description, v.Data = v.T("about"), v.T("aboutDesc"), headlineQuery
+	return h.render(w, r, v, "about", http.StatusOK)
+}
+
+func (h *Handler) openData(w http.ResponseWriter, r *http.Request, v *view) error {
+	v.Title, v.Description = v.T("openData"), v.T("openDataDesc")
+	v.Data = struct{ Headline, Example string }{headlineQuery, exampleQuery}
+	return h.render(w, r, v, "opendata", http.StatusOK)
+}
+
+const exampleQuery = `{ projects(first: 5, filter: {serviceAreas: [ELDERLY_SUPPORT]}, orderBy: {field: AWARDED, direction: DESC}) {
+  totalCount nodes { code title awarded undertaker { name } figures { beneficiaries leveraged } } } }`
