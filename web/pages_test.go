@@ -255,7 +255,7 @@ func TestEnglishAndElderlyMode(t *testing.T) {
 		t.Error("?lang=en not remembered in a cookie")
 	}
 	doc, _, _ = s.page(t, "/", http.StatusOK, &http.Cookie{Name: "lang", Value: "en"}, &http.Cookie{Name: "care", Value: "1"})
-	if len(find(doc, tag("html", "lang", "en"))) != 1 || len(find(doc, tag("body", "class", "care"))) != 1 {
+	if len(find(doc, tag("html", "lang", "en"))) != 1 || len(find(doc, tag("html", "class", "care"))) != 1 {
 		t.Error("cookies lang=en care=1 not honoured")
 	}
 	for back, want := range map[string]string{"/projects?year=2014": "/projects?year=2014", "//evil.example/": "/", "https://evil.example/": "/", "/x?lang=zh": "/x"} {
