@@ -87,23 +87,40 @@ func openSite(d store.Dialect) (*site, error) {
 	if err = db.SetMeta(ctx, &ledger.Meta{Demo: true, Note: demo.Note}); err != nil {
 		return nil, err
 	}
-	s := &site{db: db}
-	s.core = &portal.Portal{Reader: db, Meta: db}
 	// The search pages are tested on SQLite; the index is the same on
 	// either database, and building it twice would double the fixture.
+	var ix *search.Index
 	if d == store.SQLite {
 		dir, err := os.MkdirTemp("", "civicledger-web-search-")
 		if err != nil {
 			return nil, err
 		}
-		ix, err := search.Open(filepath.Join(dir, "search"), nil)
-		if err != nil {
+		if ix, err = openIndex(ctx, db, filepath.Join(dir, "search")); err != nil {
 			return nil, err
 		}
 		shared.closes = append(shared.closes, func() { ix.Close(); os.RemoveAll(dir) })
-		if err := search.NewFollower(ix, db, nil).CatchUp(ctx); err != nil {
-			return nil, err
-		}
+	}
+	return newSite(ctx, db, ix)
+}
+
+// openIndex opens (building or catching up) the search index of db in dir.
+func openIndex(ctx context.Context, db *store.DB, dir string) (*search.Index, error) {
+	ix, err := search.Open(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := search.NewFollower(ix, db, nil).CatchUp(ctx); err != nil {
+		ix.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+// newSite mounts the pages and the API over db (and ix when not nil).
+func newSite(ctx context.Context, db *store.DB, ix *search.Index) (*site, error) {
+	s := &site{db: db}
+	s.core = &portal.Portal{Reader: db, Meta: db}
+	if ix != nil {
 		s.core.Searcher = ix
 	}
 	notices, err := s.core.Announcements(ctx, ledger.AnnouncementFilter{Kinds: []ledger.AnnouncementKind{ledger.ApprovalNotice}}, portal.PageArgs{First: ptr(1)})

@@ -372,11 +372,57 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request, v *view) error
 	if err != nil {
 		return err
 	}
+	if d.Tranches, err = l.Tranches.Load(ctx, p.ID); err != nil {
+		return err
+	}
+	audits, err := l.Audits.Load(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	if d.Metrics, err = l.Metrics.Load(ctx, p.ID); err != nil {
+		return err
+	}
+	cases, err := l.ProjectCases.Load(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	// What those records name, asked for at once so the loaders batch it:
+	// indicator sets, reviewers and auditors, audit reports, collections.
+	var setIDs, orgIDs, reportIDs, collIDs []int64
 	for _, s := range cards {
-		set, err := l.IndicatorSet.Load(ctx, s.SetID)
-		if err != nil {
-			return err
+		setIDs = append(setIDs, s.SetID)
+		if s.ReviewerID != nil {
+			orgIDs = append(orgIDs, *s.ReviewerID)
 		}
+	}
+	for _, a := range audits {
+		if a.AuditorID != nil {
+			orgIDs = append(orgIDs, *a.AuditorID)
+		}
+		if a.ReportID != nil {
+			reportIDs = append(reportIDs, *a.ReportID)
+		}
+	}
+	for _, c := range cases {
+		collIDs = append(collIDs, c.CollectionID)
+	}
+	setsT, orgsT := l.IndicatorSet.LoadAllThunk(ctx, setIDs), l.Organization.LoadAllThunk(ctx, orgIDs)
+	repsT, collsT := l.Report.LoadAllThunk(ctx, reportIDs), l.Collection.LoadAllThunk(ctx, collIDs)
+	sets, err := setsT()
+	if err != nil {
+		return err
+	}
+	if _, err := orgsT(); err != nil {
+		return err
+	}
+	if _, err := repsT(); err != nil {
+		return err
+	}
+	if _, err := collsT(); err != nil {
+		return err
+	}
+	for i, s := range cards {
+		set := sets[i]
 		sv := scorecardView{S: s, Set: set}
 		if sv.Reviewer, err = org(s.ReviewerID); err != nil {
 			return err
@@ -397,13 +443,6 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request, v *view) error
 		}
 		d.Scorecards = append(d.Scorecards, sv)
 	}
-	if d.Tranches, err = l.Tranches.Load(ctx, p.ID); err != nil {
-		return err
-	}
-	audits, err := l.Audits.Load(ctx, p.ID)
-	if err != nil {
-		return err
-	}
 	for _, a := range audits {
 		av := auditView{A: a}
 		if av.Auditor, err = org(a.AuditorID); err != nil {
@@ -415,13 +454,6 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request, v *view) error
 			}
 		}
 		d.Audits = append(d.Audits, av)
-	}
-	if d.Metrics, err = l.Metrics.Load(ctx, p.ID); err != nil {
-		return err
-	}
-	cases, err := l.ProjectCases.Load(ctx, p.ID)
-	if err != nil {
-		return err
 	}
 	for _, c := range cases {
 		cv := caseView{C: c}
@@ -639,13 +671,21 @@ func (h *Handler) announcement(w http.ResponseWriter, r *http.Request, v *view) 
 	l := h.core.Loaders(ctx)
 	d := &annData{A: a, Open: a.NoticeOpen(v.today), DaysLeft: daysLeft(v.today, a.NoticeEnd),
 		QR: "/qr/announcements/" + url.PathEscape(a.Code) + ".svg"}
+	var publisher func() (*ledger.Organization, error)
+	var round func() (*ledger.Round, error)
 	if a.PublisherID != nil {
-		if d.Publisher, err = l.Organization.Load(ctx, *a.PublisherID); err != nil {
+		publisher = l.Organization.LoadThunk(ctx, *a.PublisherID)
+	}
+	if a.RoundID != nil {
+		round = l.Round.LoadThunk(ctx, *a.RoundID)
+	}
+	if publisher != nil {
+		if d.Publisher, err = publisher(); err != nil {
 			return err
 		}
 	}
-	if a.RoundID != nil {
-		if d.Round, err = l.Round.Load(ctx, *a.RoundID); err != nil {
+	if round != nil {
+		if d.Round, err = round(); err != nil {
 			return err
 		}
 	}
@@ -685,13 +725,21 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, v *view) error 
 	}
 	l := h.core.Loaders(ctx)
 	d := &reportData{R: rp}
+	var author func() (*ledger.Organization, error)
+	var project func() (*ledger.Project, error)
 	if rp.AuthorID != nil {
-		if d.Author, err = l.Organization.Load(ctx, *rp.AuthorID); err != nil {
+		author = l.Organization.LoadThunk(ctx, *rp.AuthorID)
+	}
+	if rp.ProjectID != nil {
+		project = l.Project.LoadThunk(ctx, *rp.ProjectID)
+	}
+	if author != nil {
+		if d.Author, err = author(); err != nil {
 			return err
 		}
 	}
-	if rp.ProjectID != nil {
-		if d.Project, err = l.Project.Load(ctx, *rp.ProjectID); err != nil {
+	if project != nil {
+		if d.Project, err = project(); err != nil {
 			return err
 		}
 	}
@@ -859,12 +907,16 @@ func (h *Handler) collection(w http.ResponseWriter, r *http.Request, v *view) er
 		return err
 	}
 	d := &collectionData{C: c}
-	for _, s := range studies {
-		p, err := l.Project.Load(ctx, s.ProjectID)
-		if err != nil {
-			return err
-		}
-		d.Cases = append(d.Cases, caseRow{C: s, P: p})
+	ids := make([]int64, len(studies))
+	for i, s := range studies {
+		ids[i] = s.ProjectID
+	}
+	ps, err := l.Project.LoadAll(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i, s := range studies {
+		d.Cases = append(d.Cases, caseRow{C: s, P: ps[i]})
 	}
 	v.Title, v.Description, v.Data = c.Title, excerpt(c.Intro, 120), d
 	return h.render(w, r, v, "collection", http.StatusOK)
