@@ -56,11 +56,13 @@ type config struct {
 	// whose X-Forwarded-For names the client.
 	TrustedProxies string
 	// Listen bounds the connections the server holds open.
-	Listen      api.ListenerLimits
-	MetricsAddr string
-	PprofAddr   string
-	Force       bool     // backup, restore: replace an existing file
-	Args        []string // the command's arguments (backup FILE, restore FILE)
+	Listen api.ListenerLimits
+	// Participation holds the deadlines and limits of public submissions.
+	Participation participationConfig
+	MetricsAddr   string
+	PprofAddr     string
+	Force         bool     // backup, restore: replace an existing file
+	Args          []string // the command's arguments (backup FILE, restore FILE)
 }
 
 func env(name, def string) string {
@@ -114,6 +116,11 @@ func envDuration(name string, def time.Duration, bad *[]string) time.Duration {
 // an environment fallback; their defaults are api.Config's.
 func limitFlags(fs *flag.FlagSet, c *config, bad *[]string) {
 	a := &c.API
+	p := &c.Participation
+	fs.IntVar(&p.ModerationDeadline, "moderation-deadline", envInt("CIVICLEDGER_MODERATION_DEADLINE", 3, bad), "working days within which a comment is to be moderated, published with the response times (CIVICLEDGER_MODERATION_DEADLINE)")
+	fs.IntVar(&p.ObjectionDeadline, "objection-deadline", envInt("CIVICLEDGER_OBJECTION_DEADLINE", 10, bad), "working days within which an objection is to be answered (CIVICLEDGER_OBJECTION_DEADLINE)")
+	fs.IntVar(&p.PerClientPerMinute, "feedback-per-minute", envInt("CIVICLEDGER_FEEDBACK_PER_MINUTE", 10, bad), "feedback and objections one client may submit per minute (burst 20); -1 switches the limit off (CIVICLEDGER_FEEDBACK_PER_MINUTE)")
+	fs.IntVar(&p.PerCodePerHour, "feedback-code-per-hour", envInt("CIVICLEDGER_FEEDBACK_CODE_PER_HOUR", 5, bad), "attempts with one feedback code per hour (CIVICLEDGER_FEEDBACK_CODE_PER_HOUR)")
 	fs.IntVar(&c.RateLimit, "rate-limit", envInt("CIVICLEDGER_RATE_LIMIT", api.DefaultRateLimit, bad), "cost points each client may spend per -rate-window; 0 switches rate limiting off (CIVICLEDGER_RATE_LIMIT)")
 	fs.DurationVar(&a.RateWindow, "rate-window", envDuration("CIVICLEDGER_RATE_WINDOW", api.DefaultRateWindow, bad), "period over which the rate budget refills (CIVICLEDGER_RATE_WINDOW)")
 	fs.IntVar(&a.MaxCost, "max-cost", envInt("CIVICLEDGER_MAX_COST", api.DefaultMaxCost, bad), "highest cost of one operation (CIVICLEDGER_MAX_COST)")
@@ -185,6 +192,9 @@ commands:
   backup FILE   copy the SQLite database to FILE while the portal serves
   restore FILE  replace the SQLite database with FILE (server stopped);
                 the search index is rebuilt at the next start
+  org add | user add|list | token create|list|revoke | audit
+                publishing accounts, API tokens and the audit log (README,
+                "Publishing"); passwords are read from a prompt or stdin
 
 flags (each with an environment fallback, shown in brackets):
 `
@@ -264,6 +274,9 @@ func parseArgs(args []string) (cmd string, c config, err error) {
 }
 
 func main() {
+	if len(os.Args) > 1 && accountCommands[os.Args[1]] { // org, user, token, audit: accounts_cli.go
+		os.Exit(accountCommand(os.Args[1], os.Args[2:]))
+	}
 	cmd, cfg, err := parseArgs(os.Args[1:])
 	if err != nil {
 		if err != flag.ErrHelp {
@@ -313,6 +326,15 @@ type app struct {
 	follower *search.Follower
 	handler  http.Handler
 	metrics  *metrics.Metrics // nil without -metrics-addr
+	// participation configures the public's submissions.
+	participation participationConfig
+}
+
+// participationConfig is the -moderation-deadline, -objection-deadline,
+// -feedback-per-minute and -feedback-code-per-hour settings.
+type participationConfig struct {
+	ModerationDeadline, ObjectionDeadline int
+	PerClientPerMinute, PerCodePerHour    int
 }
 
 // close releases the index and the database.
@@ -447,7 +469,7 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{db: db, index: ix, follower: fol}
+	a := &app{db: db, index: ix, follower: fol, participation: cfg.Participation}
 	if cfg.MetricsAddr != "" {
 		a.metrics = newMetrics(db, fol)
 	}
@@ -458,7 +480,10 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 // routes returns the portal's HTTP handler with the GraphQL limits of apiCfg.
 func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	db, fol := a.db, a.follower
-	core := &portal.Portal{Reader: db, Meta: db, Searcher: a.index}
+	core := &portal.Portal{Reader: db, Meta: db, Searcher: a.index, Publishing: &portal.Publishing{Store: db}}
+	pc := a.participation
+	core.Participation = &portal.Participation{Store: db, ModerationDeadline: pc.ModerationDeadline, ObjectionDeadline: pc.ObjectionDeadline,
+		Limits: portal.Limits{PerClientPerMinute: pc.PerClientPerMinute, PerCodePerHour: pc.PerCodePerHour}}
 	res := resolvers.New(core)
 	var gql http.Handler = api.NewHandler(graph.NewExecutableSchema(res.Config()), apiCfg, log)
 	if a.metrics != nil {
@@ -466,7 +491,7 @@ func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", publicCORS(resolvers.WithLoaders(core, gql)))
+	mux.Handle("/graphql", publicCORS(api.Authenticate(core.Publishing.Authenticate, apiCfg)(resolvers.WithLoaders(core, gql))))
 	mux.Handle("/graphiql", api.GraphiQL())
 	mux.Handle("/graphiql/", api.GraphiQL())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

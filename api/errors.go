@@ -17,7 +17,8 @@ import (
 
 // errorPresenter returns the gqlgen error presenter of the handler: errors
 // wrapping a *ledger.Error keep its client-safe message and get its code
-// (and field); errors made by gqlgen, gqlparser or this package keep their
+// (and field) — UNAUTHENTICATED and FORBIDDEN from the publishing policy
+// (ledger.Authorize) travel this way, as extensions.code; errors made by gqlgen, gqlparser or this package keep their
 // message and get a code if they lack one; everything else is logged with
 // its real text and shown as "internal error".
 func errorPresenter(log *slog.Logger, cfg *Config) graphql.ErrorPresenterFunc {

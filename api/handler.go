@@ -266,7 +266,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
-	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ledger.WithClient(r.Context(), client), h.cfg.Timeout)
 	defer cancel()
 	busy := func() *reply {
 		charge(1)

@@ -147,6 +147,7 @@ type Summary struct {
 	CaseCollections int
 	CaseStudies     int
 	Feedback        int
+	Verified        int // feedback given with a feedback code: the ratings the figures count
 	Terminated      int // projects that ended early
 	Completed       int // projects that passed closing
 	AuditFindings   int // audits with findings
@@ -213,6 +214,11 @@ func (s *Summary) add(p *Dataset, fs []ledger.Figures) {
 	s.CaseCollections += len(p.CaseCollections)
 	s.CaseStudies += len(p.CaseStudies)
 	s.Feedback += len(p.Feedback)
+	for _, f := range p.Feedback {
+		if f.Verified {
+			s.Verified++
+		}
+	}
 	t := &s.Totals
 	for i, pr := range p.Projects {
 		if pr.Outcome == ledger.Rejected {

@@ -86,6 +86,7 @@ func (s *Summary) merge(o *Summary) {
 	s.CaseCollections += o.CaseCollections
 	s.CaseStudies += o.CaseStudies
 	s.Feedback += o.Feedback
+	s.Verified += o.Verified
 	s.Terminated += o.Terminated
 	s.Completed += o.Completed
 	s.AuditFindings += o.AuditFindings

@@ -44,9 +44,9 @@ func TestLoadIntoSQLite(t *testing.T) {
 	if total.Projects != 717 || got != w {
 		t.Errorf("store totals: %d projects, %+v;\nwant 717 projects, %+v", total.Projects, got, w)
 	}
-	if total.Terminated != int64(sum.Terminated) || total.WithAuditFindings == 0 || total.FeedbackCount != int64(sum.Feedback) {
+	if total.Terminated != int64(sum.Terminated) || total.WithAuditFindings == 0 || total.FeedbackCount != int64(sum.Verified) {
 		t.Errorf("store counts %d terminated, %d with findings, %d feedback; want %d, >0, %d",
-			total.Terminated, total.WithAuditFindings, total.FeedbackCount, sum.Terminated, sum.Feedback)
+			total.Terminated, total.WithAuditFindings, total.FeedbackCount, sum.Terminated, sum.Verified)
 	}
 	p, err := db.Project(ctx, "FC2014-ELD-0001")
 	if err != nil {

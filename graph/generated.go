@@ -33,13 +33,19 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Account() AccountResolver
 	Announcement() AnnouncementResolver
+	ApiToken() ApiTokenResolver
 	Audit() AuditResolver
+	AuditEntry() AuditEntryResolver
 	CaseCollection() CaseCollectionResolver
 	CaseStudy() CaseStudyResolver
+	Correction() CorrectionResolver
 	Dataset() DatasetResolver
+	Draft() DraftResolver
 	IndicatorSet() IndicatorSetResolver
 	Metric() MetricResolver
+	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	Project() ProjectResolver
 	ProjectFigures() ProjectFiguresResolver
@@ -58,21 +64,48 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Account struct {
+		CreatedAt    func(childComplexity int) int
+		Disabled     func(childComplexity int) int
+		Login        func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Roles        func(childComplexity int) int
+	}
+
+	AgencyScore struct {
+		Agency    func(childComplexity int) int
+		Composite func(childComplexity int) int
+		Parties   func(childComplexity int) int
+		Raters    func(childComplexity int) int
+	}
+
+	AgencyScores struct {
+		Agencies func(childComplexity int) int
+		Weights  func(childComplexity int) int
+		Year     func(childComplexity int) int
+	}
+
 	Announcement struct {
-		Body        func(childComplexity int) int
-		Code        func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		KindLabel   func(childComplexity int) int
-		NoticeEnd   func(childComplexity int) int
-		NoticeOpen  func(childComplexity int) int
-		NoticeStart func(childComplexity int) int
-		Projects    func(childComplexity int, first *int, after *string, last *int, before *string) int
-		PublishedOn func(childComplexity int) int
-		Publisher   func(childComplexity int) int
-		Round       func(childComplexity int) int
-		Title       func(childComplexity int) int
-		Version     func(childComplexity int) int
+		Body              func(childComplexity int) int
+		Code              func(childComplexity int) int
+		CorrectedAt       func(childComplexity int) int
+		CorrectionReason  func(childComplexity int) int
+		History           func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		KindLabel         func(childComplexity int) int
+		NoticeEnd         func(childComplexity int) int
+		NoticeOpen        func(childComplexity int) int
+		NoticeStart       func(childComplexity int) int
+		NoticeWorkingDays func(childComplexity int) int
+		Projects          func(childComplexity int, first *int, after *string, last *int, before *string) int
+		PublishedOn       func(childComplexity int) int
+		Publisher         func(childComplexity int) int
+		Round             func(childComplexity int) int
+		Title             func(childComplexity int) int
+		Version           func(childComplexity int) int
+		Withdrawn         func(childComplexity int) int
 	}
 
 	AnnouncementConnection struct {
@@ -87,6 +120,21 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AnnouncementPayload struct {
+		Announcement func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	ApiToken struct {
+		CreatedAt  func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+	}
+
 	Audit struct {
 		AuditedOn   func(childComplexity int) int
 		Auditor     func(childComplexity int) int
@@ -98,6 +146,31 @@ type ComplexityRoot struct {
 		Spent       func(childComplexity int) int
 	}
 
+	AuditEntry struct {
+		Action       func(childComplexity int) int
+		At           func(childComplexity int) int
+		Client       func(childComplexity int) int
+		Credential   func(childComplexity int) int
+		Entity       func(childComplexity int) int
+		EntityID     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Login        func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Role         func(childComplexity int) int
+		Summary      func(childComplexity int) int
+	}
+
+	AuditEntryConnection struct {
+		Nodes      func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditPayload struct {
+		Audit      func(childComplexity int) int
+		Project    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CaseCollection struct {
 		Cases       func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -107,6 +180,11 @@ type ComplexityRoot struct {
 		Year        func(childComplexity int) int
 	}
 
+	CaseCollectionPayload struct {
+		CaseCollection func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
 	CaseStudy struct {
 		Collection func(childComplexity int) int
 		Narrative  func(childComplexity int) int
@@ -114,11 +192,89 @@ type ComplexityRoot struct {
 		Title      func(childComplexity int) int
 	}
 
+	CaseStudyPayload struct {
+		CaseStudy  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	Comment struct {
+		Answer      func(childComplexity int) int
+		AnsweredOn  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Project     func(childComplexity int) int
+		Rating      func(childComplexity int) int
+		Respondent  func(childComplexity int) int
+		SubmittedOn func(childComplexity int) int
+		Text        func(childComplexity int) int
+		Verified    func(childComplexity int) int
+	}
+
+	CommentConnection struct {
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	Correction struct {
+		CorrectedAt  func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Project      func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		RecordCode   func(childComplexity int) int
+		RecordKind   func(childComplexity int) int
+		Role         func(childComplexity int) int
+		Version      func(childComplexity int) int
+	}
+
+	CorrectionConnection struct {
+		Nodes      func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CreateApiTokenPayload struct {
+		Secret     func(childComplexity int) int
+		Token      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CriterionScore struct {
+		Criterion func(childComplexity int) int
+		Label     func(childComplexity int) int
+		Score     func(childComplexity int) int
+	}
+
 	Dataset struct {
 		Currency func(childComplexity int) int
 		Demo     func(childComplexity int) int
 		LoadedAt func(childComplexity int) int
 		Note     func(childComplexity int) int
+	}
+
+	DimensionFigures struct {
+		Dimension    func(childComplexity int) int
+		Distribution func(childComplexity int) int
+		Label        func(childComplexity int) int
+		Mean         func(childComplexity int) int
+		Responses    func(childComplexity int) int
+	}
+
+	Draft struct {
+		Body        func(childComplexity int) int
+		Code        func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		ProjectCode func(childComplexity int) int
+		PublishedAt func(childComplexity int) int
+		Title       func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	DraftPayload struct {
+		Draft      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	EnumLabel struct {
@@ -131,6 +287,15 @@ type ComplexityRoot struct {
 		Count func(childComplexity int) int
 		Label func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	FeedbackFigures struct {
+		CodesIssued  func(childComplexity int) int
+		Dimensions   func(childComplexity int) int
+		ResponseRate func(childComplexity int) int
+		Responses    func(childComplexity int) int
+		VerifiedOnly func(childComplexity int) int
+		Withheld     func(childComplexity int) int
 	}
 
 	Indicator struct {
@@ -157,6 +322,11 @@ type ComplexityRoot struct {
 		PublishedOn func(childComplexity int) int
 	}
 
+	IndicatorSetPayload struct {
+		IndicatorSet func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	Metric struct {
 		Amount          func(childComplexity int) int
 		Kind            func(childComplexity int) int
@@ -167,6 +337,88 @@ type ComplexityRoot struct {
 		ProvenanceLabel func(childComplexity int) int
 		Target          func(childComplexity int) int
 		Value           func(childComplexity int) int
+	}
+
+	ModerationConnection struct {
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ModerationItem struct {
+		ID            func(childComplexity int) int
+		MaskedText    func(childComplexity int) int
+		Project       func(childComplexity int) int
+		Rating        func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		Respondent    func(childComplexity int) int
+		State         func(childComplexity int) int
+		SubmittedAt   func(childComplexity int) int
+		SubmittedText func(childComplexity int) int
+		Verified      func(childComplexity int) int
+	}
+
+	Mutation struct {
+		AddCaseStudy              func(childComplexity int, input model.AddCaseStudyInput) int
+		AssignAgencies            func(childComplexity int, input model.AssignAgenciesInput) int
+		CorrectAnnouncement       func(childComplexity int, input model.CorrectDocumentInput) int
+		CorrectProject            func(childComplexity int, input model.CorrectProjectInput) int
+		CorrectReport             func(childComplexity int, input model.CorrectDocumentInput) int
+		CreateAPIToken            func(childComplexity int, input model.CreateAPITokenInput) int
+		CreateCaseCollection      func(childComplexity int, input model.CreateCaseCollectionInput) int
+		DecideApproval            func(childComplexity int, input model.DecideApprovalInput) int
+		OpenRound                 func(childComplexity int, input model.OpenRoundInput) int
+		PublishApprovalNotice     func(childComplexity int, input model.PublishNoticeInput) int
+		PublishIndicatorSet       func(childComplexity int, input model.PublishIndicatorSetInput) int
+		PublishReportDraft        func(childComplexity int, input model.PublishReportDraftInput) int
+		PublishResultAnnouncement func(childComplexity int, input model.PublishNoticeInput) int
+		RecordAcceptance          func(childComplexity int, input model.RecordAcceptanceInput) int
+		RecordAgreement           func(childComplexity int, input model.RecordAgreementInput) int
+		RecordAudit               func(childComplexity int, input model.RecordAuditInput) int
+		RecordReview              func(childComplexity int, input model.RecordReviewInput) int
+		RecordTranche             func(childComplexity int, input model.RecordTrancheInput) int
+		RegisterApplication       func(childComplexity int, input model.RegisterApplicationInput) int
+		RegisterOrganization      func(childComplexity int, input model.RegisterOrganizationInput) int
+		RevokeAPIToken            func(childComplexity int, input model.RevokeAPITokenInput) int
+		SaveReportDraft           func(childComplexity int, input model.SaveReportDraftInput) int
+		SignIn                    func(childComplexity int, input model.SignInInput) int
+		SubmitQuarterlyReport     func(childComplexity int, input model.SubmitQuarterlyReportInput) int
+		TerminateProject          func(childComplexity int, input model.TerminateProjectInput) int
+		VerifyMetrics             func(childComplexity int, input model.VerifyMetricsInput) int
+		WithdrawAnnouncement      func(childComplexity int, input model.WithdrawInput) int
+		WithdrawReport            func(childComplexity int, input model.WithdrawInput) int
+	}
+
+	NoticeWorkingDays struct {
+		ClosesOn func(childComplexity int) int
+		Left     func(childComplexity int) int
+		Open     func(childComplexity int) int
+		Total    func(childComplexity int) int
+	}
+
+	ObjectionConnection struct {
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ObjectionItem struct {
+		Announcement    func(childComplexity int) int
+		Answer          func(childComplexity int) int
+		ObjectorContact func(childComplexity int) int
+		ObjectorName    func(childComplexity int) int
+		Project         func(childComplexity int) int
+		Reason          func(childComplexity int) int
+		Receipt         func(childComplexity int) int
+		ReceivedAt      func(childComplexity int) int
+		State           func(childComplexity int) int
+		SubmittedText   func(childComplexity int) int
+	}
+
+	OpenRoundPayload struct {
+		Notice     func(childComplexity int) int
+		Round      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -197,11 +449,32 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	OrganizationPayload struct {
+		Organization func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PartyScore struct {
+		AppliedWeight func(childComplexity int) int
+		Criteria      func(childComplexity int) int
+		Label         func(childComplexity int) int
+		Party         func(childComplexity int) int
+		Raters        func(childComplexity int) int
+		Score         func(childComplexity int) int
+		Weight        func(childComplexity int) int
+	}
+
+	PartyWeight struct {
+		Label  func(childComplexity int) int
+		Party  func(childComplexity int) int
+		Weight func(childComplexity int) int
 	}
 
 	Project struct {
@@ -214,6 +487,8 @@ type ComplexityRoot struct {
 		CaseStudies      func(childComplexity int) int
 		CoFunding        func(childComplexity int) int
 		Code             func(childComplexity int) int
+		CorrectedAt      func(childComplexity int) int
+		CorrectionReason func(childComplexity int) int
 		District         func(childComplexity int) int
 		Evaluator        func(childComplexity int) int
 		Figures          func(childComplexity int) int
@@ -265,39 +540,74 @@ type ComplexityRoot struct {
 		VolunteerVisits    func(childComplexity int) int
 	}
 
+	ProjectPayload struct {
+		Project    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	PublicObjection struct {
+		Announcement func(childComplexity int) int
+		Answer       func(childComplexity int) int
+		AnsweredOn   func(childComplexity int) int
+		Project      func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		ReceivedOn   func(childComplexity int) int
+		State        func(childComplexity int) int
+		Text         func(childComplexity int) int
+		WorkingDays  func(childComplexity int) int
+	}
+
 	Query struct {
+		APITokens       func(childComplexity int, login *string) int
+		AgencyScores    func(childComplexity int, year *int) int
 		Announcement    func(childComplexity int, code string) int
 		Announcements   func(childComplexity int, filter *portal.AnnouncementQuery, first *int, after *string, last *int, before *string) int
+		AuditLog        func(childComplexity int, login *string, actions []string, first *int, offset *int) int
 		CaseCollections func(childComplexity int, year *int) int
+		Comments        func(childComplexity int, project *string, first *int, after *string, last *int, before *string) int
+		Corrections     func(childComplexity int, filter *model.CorrectionFilter, first *int, offset *int) int
 		Dataset         func(childComplexity int) int
+		Drafts          func(childComplexity int) int
+		FeedbackFigures func(childComplexity int, project *string, year *int) int
 		IndicatorSets   func(childComplexity int, kind *ledger.ReviewKind) int
 		Labels          func(childComplexity int) int
+		ModerationQueue func(childComplexity int, state *model.ModerationState, first *int, after *string, last *int, before *string) int
 		Node            func(childComplexity int, id string) int
 		Nodes           func(childComplexity int, ids []string) int
+		ObjectionQueue  func(childComplexity int, states []model.ObjectionState, first *int, after *string, last *int, before *string) int
+		ObjectionStatus func(childComplexity int, receipt string) int
+		Objections      func(childComplexity int, project string) int
+		OpenNotices     func(childComplexity int) int
 		Organization    func(childComplexity int, creditCode string) int
 		Organizations   func(childComplexity int, kinds []ledger.OrgKind, first *int, after *string, last *int, before *string) int
 		Project         func(childComplexity int, code string) int
 		Projects        func(childComplexity int, filter *portal.ProjectQuery, orderBy *model.ProjectOrder, first *int, after *string, last *int, before *string) int
 		Report          func(childComplexity int, code string) int
 		Reports         func(childComplexity int, filter *portal.ReportQuery, first *int, after *string, last *int, before *string) int
+		ResponseTimes   func(childComplexity int, by model.ResponseGrouping) int
 		Round           func(childComplexity int, year int) int
 		Rounds          func(childComplexity int) int
 		Search          func(childComplexity int, query string, filter *portal.SearchQuery, orderBy *model.SearchOrder, first *int, after *string) int
 		Stats           func(childComplexity int, filter *portal.ProjectQuery, groupBy []ledger.StatsGroup) int
+		Viewer          func(childComplexity int) int
 	}
 
 	Report struct {
-		Author      func(childComplexity int) int
-		Body        func(childComplexity int) int
-		Code        func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		KindLabel   func(childComplexity int) int
-		Project     func(childComplexity int) int
-		PublishedOn func(childComplexity int) int
-		Round       func(childComplexity int) int
-		Title       func(childComplexity int) int
-		Version     func(childComplexity int) int
+		Author           func(childComplexity int) int
+		Body             func(childComplexity int) int
+		Code             func(childComplexity int) int
+		CorrectedAt      func(childComplexity int) int
+		CorrectionReason func(childComplexity int) int
+		History          func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		KindLabel        func(childComplexity int) int
+		Project          func(childComplexity int) int
+		PublishedOn      func(childComplexity int) int
+		Round            func(childComplexity int) int
+		Title            func(childComplexity int) int
+		Version          func(childComplexity int) int
+		Withdrawn        func(childComplexity int) int
 	}
 
 	ReportConnection struct {
@@ -310,6 +620,32 @@ type ComplexityRoot struct {
 	ReportEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ReportPayload struct {
+		Report     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ResponseFigures struct {
+		Handled           func(childComplexity int) int
+		MedianWorkingDays func(childComplexity int) int
+		Overdue           func(childComplexity int) int
+		OverdueShare      func(childComplexity int) int
+		Pending           func(childComplexity int) int
+	}
+
+	ResponseTimeGroup struct {
+		Agency     func(childComplexity int) int
+		Comments   func(childComplexity int) int
+		Objections func(childComplexity int) int
+		Round      func(childComplexity int) int
+	}
+
+	ResponseTimes struct {
+		Groups             func(childComplexity int) int
+		ModerationDeadline func(childComplexity int) int
+		ObjectionDeadline  func(childComplexity int) int
 	}
 
 	ReviewAverage struct {
@@ -326,6 +662,11 @@ type ComplexityRoot struct {
 		Role       func(childComplexity int) int
 		Snapshot   func(childComplexity int) int
 		Version    func(childComplexity int) int
+	}
+
+	RevokeApiTokenPayload struct {
+		RevokedTokenID func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
 	}
 
 	Round struct {
@@ -355,6 +696,12 @@ type ComplexityRoot struct {
 		Reviewer      func(childComplexity int) int
 		Scores        func(childComplexity int) int
 		WeightedTotal func(childComplexity int) int
+	}
+
+	ScorecardPayload struct {
+		Project    func(childComplexity int) int
+		Scorecard  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	SearchConnection struct {
@@ -403,6 +750,13 @@ type ComplexityRoot struct {
 		SubKindLabel func(childComplexity int) int
 		Title        func(childComplexity int) int
 		TitleHTML    func(childComplexity int) int
+	}
+
+	SignInPayload struct {
+		Account    func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		Token      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	StageEvent struct {
@@ -456,6 +810,18 @@ type ComplexityRoot struct {
 		PaidOn    func(childComplexity int) int
 	}
 
+	TranchePayload struct {
+		Project    func(childComplexity int) int
+		Tranche    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UserError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
 	YearAmount struct {
 		Amount   func(childComplexity int) int
 		Projects func(childComplexity int) int
@@ -467,6 +833,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccountResolver interface {
+	Organization(ctx context.Context, obj *ledger.Account) (*ledger.Organization, error)
+}
 type AnnouncementResolver interface {
 	ID(ctx context.Context, obj *ledger.Announcement) (string, error)
 
@@ -477,6 +846,16 @@ type AnnouncementResolver interface {
 
 	NoticeOpen(ctx context.Context, obj *ledger.Announcement) (bool, error)
 	Projects(ctx context.Context, obj *ledger.Announcement, first *int, after *string, last *int, before *string) (*model.ProjectConnection, error)
+
+	NoticeWorkingDays(ctx context.Context, obj *ledger.Announcement) (*model.NoticeWorkingDays, error)
+	CorrectedAt(ctx context.Context, obj *ledger.Announcement) (*time.Time, error)
+	CorrectionReason(ctx context.Context, obj *ledger.Announcement) (*string, error)
+	Withdrawn(ctx context.Context, obj *ledger.Announcement) (bool, error)
+	History(ctx context.Context, obj *ledger.Announcement) ([]*ledger.Revision, error)
+}
+type ApiTokenResolver interface {
+	ID(ctx context.Context, obj *ledger.Token) (string, error)
+	Kind(ctx context.Context, obj *ledger.Token) (string, error)
 }
 type AuditResolver interface {
 	Auditor(ctx context.Context, obj *ledger.Audit) (*ledger.Organization, error)
@@ -484,6 +863,14 @@ type AuditResolver interface {
 	ResultLabel(ctx context.Context, obj *ledger.Audit) (string, error)
 
 	Report(ctx context.Context, obj *ledger.Audit) (*ledger.Report, error)
+}
+type AuditEntryResolver interface {
+	ID(ctx context.Context, obj *ledger.AuditEntry) (string, error)
+
+	Organization(ctx context.Context, obj *ledger.AuditEntry) (*ledger.Organization, error)
+
+	Entity(ctx context.Context, obj *ledger.AuditEntry) (*string, error)
+	EntityID(ctx context.Context, obj *ledger.AuditEntry) (*string, error)
 }
 type CaseCollectionResolver interface {
 	ID(ctx context.Context, obj *ledger.CaseCollection) (string, error)
@@ -494,9 +881,26 @@ type CaseStudyResolver interface {
 	Project(ctx context.Context, obj *ledger.CaseStudy) (*ledger.Project, error)
 	Collection(ctx context.Context, obj *ledger.CaseStudy) (*ledger.CaseCollection, error)
 }
+type CorrectionResolver interface {
+	ID(ctx context.Context, obj *ledger.Correction) (string, error)
+
+	RecordKind(ctx context.Context, obj *ledger.Correction) (model.CorrectedRecordKind, error)
+	RecordCode(ctx context.Context, obj *ledger.Correction) (string, error)
+
+	Organization(ctx context.Context, obj *ledger.Correction) (*ledger.Organization, error)
+
+	Project(ctx context.Context, obj *ledger.Correction) (*ledger.Project, error)
+}
 type DatasetResolver interface {
 	LoadedAt(ctx context.Context, obj *ledger.Meta) (*time.Time, error)
 	Currency(ctx context.Context, obj *ledger.Meta) (string, error)
+}
+type DraftResolver interface {
+	ID(ctx context.Context, obj *ledger.Draft) (string, error)
+
+	Kind(ctx context.Context, obj *ledger.Draft) (ledger.ReportKind, error)
+	ProjectCode(ctx context.Context, obj *ledger.Draft) (*string, error)
+	Body(ctx context.Context, obj *ledger.Draft) (string, error)
 }
 type IndicatorSetResolver interface {
 	ID(ctx context.Context, obj *ledger.IndicatorSet) (string, error)
@@ -509,6 +913,36 @@ type MetricResolver interface {
 	Amount(ctx context.Context, obj *ledger.Metric) (*ledger.Money, error)
 
 	ProvenanceLabel(ctx context.Context, obj *ledger.Metric) (string, error)
+}
+type MutationResolver interface {
+	SignIn(ctx context.Context, input model.SignInInput) (*model.SignInPayload, error)
+	CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error)
+	RevokeAPIToken(ctx context.Context, input model.RevokeAPITokenInput) (*model.RevokeAPITokenPayload, error)
+	RegisterOrganization(ctx context.Context, input model.RegisterOrganizationInput) (*model.OrganizationPayload, error)
+	OpenRound(ctx context.Context, input model.OpenRoundInput) (*model.OpenRoundPayload, error)
+	PublishIndicatorSet(ctx context.Context, input model.PublishIndicatorSetInput) (*model.IndicatorSetPayload, error)
+	RegisterApplication(ctx context.Context, input model.RegisterApplicationInput) (*model.ProjectPayload, error)
+	AssignAgencies(ctx context.Context, input model.AssignAgenciesInput) (*model.ProjectPayload, error)
+	RecordReview(ctx context.Context, input model.RecordReviewInput) (*model.ScorecardPayload, error)
+	DecideApproval(ctx context.Context, input model.DecideApprovalInput) (*model.ProjectPayload, error)
+	PublishApprovalNotice(ctx context.Context, input model.PublishNoticeInput) (*model.AnnouncementPayload, error)
+	RecordAgreement(ctx context.Context, input model.RecordAgreementInput) (*model.ProjectPayload, error)
+	RecordTranche(ctx context.Context, input model.RecordTrancheInput) (*model.TranchePayload, error)
+	SubmitQuarterlyReport(ctx context.Context, input model.SubmitQuarterlyReportInput) (*model.ReportPayload, error)
+	VerifyMetrics(ctx context.Context, input model.VerifyMetricsInput) (*model.ProjectPayload, error)
+	RecordAudit(ctx context.Context, input model.RecordAuditInput) (*model.AuditPayload, error)
+	RecordAcceptance(ctx context.Context, input model.RecordAcceptanceInput) (*model.ProjectPayload, error)
+	PublishResultAnnouncement(ctx context.Context, input model.PublishNoticeInput) (*model.AnnouncementPayload, error)
+	TerminateProject(ctx context.Context, input model.TerminateProjectInput) (*model.ProjectPayload, error)
+	CreateCaseCollection(ctx context.Context, input model.CreateCaseCollectionInput) (*model.CaseCollectionPayload, error)
+	AddCaseStudy(ctx context.Context, input model.AddCaseStudyInput) (*model.CaseStudyPayload, error)
+	CorrectProject(ctx context.Context, input model.CorrectProjectInput) (*model.ProjectPayload, error)
+	CorrectReport(ctx context.Context, input model.CorrectDocumentInput) (*model.ReportPayload, error)
+	WithdrawReport(ctx context.Context, input model.WithdrawInput) (*model.ReportPayload, error)
+	CorrectAnnouncement(ctx context.Context, input model.CorrectDocumentInput) (*model.AnnouncementPayload, error)
+	WithdrawAnnouncement(ctx context.Context, input model.WithdrawInput) (*model.AnnouncementPayload, error)
+	SaveReportDraft(ctx context.Context, input model.SaveReportDraftInput) (*model.DraftPayload, error)
+	PublishReportDraft(ctx context.Context, input model.PublishReportDraftInput) (*model.ReportPayload, error)
 }
 type OrganizationResolver interface {
 	ID(ctx context.Context, obj *ledger.Organization) (string, error)
@@ -548,6 +982,8 @@ type ProjectResolver interface {
 	CaseStudies(ctx context.Context, obj *ledger.Project) ([]*ledger.CaseStudy, error)
 
 	History(ctx context.Context, obj *ledger.Project) ([]*ledger.Revision, error)
+	CorrectedAt(ctx context.Context, obj *ledger.Project) (*time.Time, error)
+	CorrectionReason(ctx context.Context, obj *ledger.Project) (*string, error)
 }
 type ProjectFiguresResolver interface {
 	LeverageRatio(ctx context.Context, obj *ledger.Figures) (*string, error)
@@ -571,6 +1007,20 @@ type QueryResolver interface {
 	Stats(ctx context.Context, filter *portal.ProjectQuery, groupBy []ledger.StatsGroup) (*model.Stats, error)
 	Labels(ctx context.Context) ([]*model.EnumLabel, error)
 	Search(ctx context.Context, query string, filter *portal.SearchQuery, orderBy *model.SearchOrder, first *int, after *string) (*model.SearchConnection, error)
+	FeedbackFigures(ctx context.Context, project *string, year *int) (*model.FeedbackFigures, error)
+	Comments(ctx context.Context, project *string, first *int, after *string, last *int, before *string) (*model.CommentConnection, error)
+	Objections(ctx context.Context, project string) ([]*model.PublicObjection, error)
+	ObjectionStatus(ctx context.Context, receipt string) (*model.PublicObjection, error)
+	OpenNotices(ctx context.Context) ([]*ledger.Announcement, error)
+	ResponseTimes(ctx context.Context, by model.ResponseGrouping) (*model.ResponseTimes, error)
+	AgencyScores(ctx context.Context, year *int) (*model.AgencyScores, error)
+	ModerationQueue(ctx context.Context, state *model.ModerationState, first *int, after *string, last *int, before *string) (*model.ModerationConnection, error)
+	ObjectionQueue(ctx context.Context, states []model.ObjectionState, first *int, after *string, last *int, before *string) (*model.ObjectionConnection, error)
+	Corrections(ctx context.Context, filter *model.CorrectionFilter, first *int, offset *int) (*model.CorrectionConnection, error)
+	Viewer(ctx context.Context) (*ledger.Account, error)
+	Drafts(ctx context.Context) ([]*ledger.Draft, error)
+	APITokens(ctx context.Context, login *string) ([]*ledger.Token, error)
+	AuditLog(ctx context.Context, login *string, actions []string, first *int, offset *int) (*model.AuditEntryConnection, error)
 }
 type ReportResolver interface {
 	ID(ctx context.Context, obj *ledger.Report) (string, error)
@@ -580,6 +1030,11 @@ type ReportResolver interface {
 	Author(ctx context.Context, obj *ledger.Report) (*ledger.Organization, error)
 	Project(ctx context.Context, obj *ledger.Report) (*ledger.Project, error)
 	Round(ctx context.Context, obj *ledger.Report) (*ledger.Round, error)
+
+	CorrectedAt(ctx context.Context, obj *ledger.Report) (*time.Time, error)
+	CorrectionReason(ctx context.Context, obj *ledger.Report) (*string, error)
+	Withdrawn(ctx context.Context, obj *ledger.Report) (bool, error)
+	History(ctx context.Context, obj *ledger.Report) ([]*ledger.Revision, error)
 }
 type RoundResolver interface {
 	ID(ctx context.Context, obj *ledger.Round) (string, error)
@@ -642,6 +1097,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Account.createdAt":
+		if e.ComplexityRoot.Account.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.CreatedAt(childComplexity), true
+	case "Account.disabled":
+		if e.ComplexityRoot.Account.Disabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Disabled(childComplexity), true
+	case "Account.login":
+		if e.ComplexityRoot.Account.Login == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Login(childComplexity), true
+	case "Account.name":
+		if e.ComplexityRoot.Account.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Name(childComplexity), true
+	case "Account.organization":
+		if e.ComplexityRoot.Account.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Organization(childComplexity), true
+	case "Account.roles":
+		if e.ComplexityRoot.Account.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Roles(childComplexity), true
+
+	case "AgencyScore.agency":
+		if e.ComplexityRoot.AgencyScore.Agency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScore.Agency(childComplexity), true
+	case "AgencyScore.composite":
+		if e.ComplexityRoot.AgencyScore.Composite == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScore.Composite(childComplexity), true
+	case "AgencyScore.parties":
+		if e.ComplexityRoot.AgencyScore.Parties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScore.Parties(childComplexity), true
+	case "AgencyScore.raters":
+		if e.ComplexityRoot.AgencyScore.Raters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScore.Raters(childComplexity), true
+
+	case "AgencyScores.agencies":
+		if e.ComplexityRoot.AgencyScores.Agencies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScores.Agencies(childComplexity), true
+	case "AgencyScores.weights":
+		if e.ComplexityRoot.AgencyScores.Weights == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScores.Weights(childComplexity), true
+	case "AgencyScores.year":
+		if e.ComplexityRoot.AgencyScores.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyScores.Year(childComplexity), true
+
 	case "Announcement.body":
 		if e.ComplexityRoot.Announcement.Body == nil {
 			break
@@ -654,6 +1190,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Announcement.Code(childComplexity), true
+	case "Announcement.correctedAt":
+		if e.ComplexityRoot.Announcement.CorrectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.CorrectedAt(childComplexity), true
+	case "Announcement.correctionReason":
+		if e.ComplexityRoot.Announcement.CorrectionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.CorrectionReason(childComplexity), true
+	case "Announcement.history":
+		if e.ComplexityRoot.Announcement.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.History(childComplexity), true
 	case "Announcement.id":
 		if e.ComplexityRoot.Announcement.ID == nil {
 			break
@@ -690,6 +1244,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Announcement.NoticeStart(childComplexity), true
+	case "Announcement.noticeWorkingDays":
+		if e.ComplexityRoot.Announcement.NoticeWorkingDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.NoticeWorkingDays(childComplexity), true
 	case "Announcement.projects":
 		if e.ComplexityRoot.Announcement.Projects == nil {
 			break
@@ -731,6 +1291,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Announcement.Version(childComplexity), true
+	case "Announcement.withdrawn":
+		if e.ComplexityRoot.Announcement.Withdrawn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.Withdrawn(childComplexity), true
 
 	case "AnnouncementConnection.edges":
 		if e.ComplexityRoot.AnnouncementConnection.Edges == nil {
@@ -769,6 +1335,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AnnouncementEdge.Node(childComplexity), true
+
+	case "AnnouncementPayload.announcement":
+		if e.ComplexityRoot.AnnouncementPayload.Announcement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnnouncementPayload.Announcement(childComplexity), true
+	case "AnnouncementPayload.userErrors":
+		if e.ComplexityRoot.AnnouncementPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnnouncementPayload.UserErrors(childComplexity), true
+
+	case "ApiToken.createdAt":
+		if e.ComplexityRoot.ApiToken.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.CreatedAt(childComplexity), true
+	case "ApiToken.expiresAt":
+		if e.ComplexityRoot.ApiToken.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.ExpiresAt(childComplexity), true
+	case "ApiToken.id":
+		if e.ComplexityRoot.ApiToken.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.ID(childComplexity), true
+	case "ApiToken.kind":
+		if e.ComplexityRoot.ApiToken.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.Kind(childComplexity), true
+	case "ApiToken.lastUsedAt":
+		if e.ComplexityRoot.ApiToken.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.LastUsedAt(childComplexity), true
+	case "ApiToken.name":
+		if e.ComplexityRoot.ApiToken.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.Name(childComplexity), true
+	case "ApiToken.revokedAt":
+		if e.ComplexityRoot.ApiToken.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.RevokedAt(childComplexity), true
 
 	case "Audit.auditedOn":
 		if e.ComplexityRoot.Audit.AuditedOn == nil {
@@ -819,6 +1441,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Audit.Spent(childComplexity), true
 
+	case "AuditEntry.action":
+		if e.ComplexityRoot.AuditEntry.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Action(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.client":
+		if e.ComplexityRoot.AuditEntry.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Client(childComplexity), true
+	case "AuditEntry.credential":
+		if e.ComplexityRoot.AuditEntry.Credential == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Credential(childComplexity), true
+	case "AuditEntry.entity":
+		if e.ComplexityRoot.AuditEntry.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Entity(childComplexity), true
+	case "AuditEntry.entityId":
+		if e.ComplexityRoot.AuditEntry.EntityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.EntityID(childComplexity), true
+	case "AuditEntry.id":
+		if e.ComplexityRoot.AuditEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ID(childComplexity), true
+	case "AuditEntry.login":
+		if e.ComplexityRoot.AuditEntry.Login == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Login(childComplexity), true
+	case "AuditEntry.organization":
+		if e.ComplexityRoot.AuditEntry.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Organization(childComplexity), true
+	case "AuditEntry.role":
+		if e.ComplexityRoot.AuditEntry.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Role(childComplexity), true
+	case "AuditEntry.summary":
+		if e.ComplexityRoot.AuditEntry.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Summary(childComplexity), true
+
+	case "AuditEntryConnection.nodes":
+		if e.ComplexityRoot.AuditEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Nodes(childComplexity), true
+	case "AuditEntryConnection.totalCount":
+		if e.ComplexityRoot.AuditEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.TotalCount(childComplexity), true
+
+	case "AuditPayload.audit":
+		if e.ComplexityRoot.AuditPayload.Audit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditPayload.Audit(childComplexity), true
+	case "AuditPayload.project":
+		if e.ComplexityRoot.AuditPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditPayload.Project(childComplexity), true
+	case "AuditPayload.userErrors":
+		if e.ComplexityRoot.AuditPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditPayload.UserErrors(childComplexity), true
+
 	case "CaseCollection.cases":
 		if e.ComplexityRoot.CaseCollection.Cases == nil {
 			break
@@ -856,6 +1577,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CaseCollection.Year(childComplexity), true
 
+	case "CaseCollectionPayload.caseCollection":
+		if e.ComplexityRoot.CaseCollectionPayload.CaseCollection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseCollectionPayload.CaseCollection(childComplexity), true
+	case "CaseCollectionPayload.userErrors":
+		if e.ComplexityRoot.CaseCollectionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseCollectionPayload.UserErrors(childComplexity), true
+
 	case "CaseStudy.collection":
 		if e.ComplexityRoot.CaseStudy.Collection == nil {
 			break
@@ -881,6 +1615,205 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CaseStudy.Title(childComplexity), true
 
+	case "CaseStudyPayload.caseStudy":
+		if e.ComplexityRoot.CaseStudyPayload.CaseStudy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStudyPayload.CaseStudy(childComplexity), true
+	case "CaseStudyPayload.userErrors":
+		if e.ComplexityRoot.CaseStudyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStudyPayload.UserErrors(childComplexity), true
+
+	case "Comment.answer":
+		if e.ComplexityRoot.Comment.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Answer(childComplexity), true
+	case "Comment.answeredOn":
+		if e.ComplexityRoot.Comment.AnsweredOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.AnsweredOn(childComplexity), true
+	case "Comment.id":
+		if e.ComplexityRoot.Comment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.ID(childComplexity), true
+	case "Comment.project":
+		if e.ComplexityRoot.Comment.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Project(childComplexity), true
+	case "Comment.rating":
+		if e.ComplexityRoot.Comment.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Rating(childComplexity), true
+	case "Comment.respondent":
+		if e.ComplexityRoot.Comment.Respondent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Respondent(childComplexity), true
+	case "Comment.submittedOn":
+		if e.ComplexityRoot.Comment.SubmittedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.SubmittedOn(childComplexity), true
+	case "Comment.text":
+		if e.ComplexityRoot.Comment.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Text(childComplexity), true
+	case "Comment.verified":
+		if e.ComplexityRoot.Comment.Verified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Verified(childComplexity), true
+
+	case "CommentConnection.nodes":
+		if e.ComplexityRoot.CommentConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentConnection.Nodes(childComplexity), true
+	case "CommentConnection.pageInfo":
+		if e.ComplexityRoot.CommentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentConnection.PageInfo(childComplexity), true
+	case "CommentConnection.totalCount":
+		if e.ComplexityRoot.CommentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentConnection.TotalCount(childComplexity), true
+
+	case "Correction.correctedAt":
+		if e.ComplexityRoot.Correction.CorrectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.CorrectedAt(childComplexity), true
+	case "Correction.id":
+		if e.ComplexityRoot.Correction.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.ID(childComplexity), true
+	case "Correction.kind":
+		if e.ComplexityRoot.Correction.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Kind(childComplexity), true
+	case "Correction.organization":
+		if e.ComplexityRoot.Correction.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Organization(childComplexity), true
+	case "Correction.project":
+		if e.ComplexityRoot.Correction.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Project(childComplexity), true
+	case "Correction.reason":
+		if e.ComplexityRoot.Correction.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Reason(childComplexity), true
+	case "Correction.recordCode":
+		if e.ComplexityRoot.Correction.RecordCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.RecordCode(childComplexity), true
+	case "Correction.recordKind":
+		if e.ComplexityRoot.Correction.RecordKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.RecordKind(childComplexity), true
+	case "Correction.role":
+		if e.ComplexityRoot.Correction.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Role(childComplexity), true
+	case "Correction.version":
+		if e.ComplexityRoot.Correction.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Version(childComplexity), true
+
+	case "CorrectionConnection.nodes":
+		if e.ComplexityRoot.CorrectionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionConnection.Nodes(childComplexity), true
+	case "CorrectionConnection.totalCount":
+		if e.ComplexityRoot.CorrectionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionConnection.TotalCount(childComplexity), true
+
+	case "CreateApiTokenPayload.secret":
+		if e.ComplexityRoot.CreateApiTokenPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.Secret(childComplexity), true
+	case "CreateApiTokenPayload.token":
+		if e.ComplexityRoot.CreateApiTokenPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.Token(childComplexity), true
+	case "CreateApiTokenPayload.userErrors":
+		if e.ComplexityRoot.CreateApiTokenPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.UserErrors(childComplexity), true
+
+	case "CriterionScore.criterion":
+		if e.ComplexityRoot.CriterionScore.Criterion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriterionScore.Criterion(childComplexity), true
+	case "CriterionScore.label":
+		if e.ComplexityRoot.CriterionScore.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriterionScore.Label(childComplexity), true
+	case "CriterionScore.score":
+		if e.ComplexityRoot.CriterionScore.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriterionScore.Score(childComplexity), true
+
 	case "Dataset.currency":
 		if e.ComplexityRoot.Dataset.Currency == nil {
 			break
@@ -905,6 +1838,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dataset.Note(childComplexity), true
+
+	case "DimensionFigures.dimension":
+		if e.ComplexityRoot.DimensionFigures.Dimension == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DimensionFigures.Dimension(childComplexity), true
+	case "DimensionFigures.distribution":
+		if e.ComplexityRoot.DimensionFigures.Distribution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DimensionFigures.Distribution(childComplexity), true
+	case "DimensionFigures.label":
+		if e.ComplexityRoot.DimensionFigures.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DimensionFigures.Label(childComplexity), true
+	case "DimensionFigures.mean":
+		if e.ComplexityRoot.DimensionFigures.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DimensionFigures.Mean(childComplexity), true
+	case "DimensionFigures.responses":
+		if e.ComplexityRoot.DimensionFigures.Responses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DimensionFigures.Responses(childComplexity), true
+
+	case "Draft.body":
+		if e.ComplexityRoot.Draft.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.Body(childComplexity), true
+	case "Draft.code":
+		if e.ComplexityRoot.Draft.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.Code(childComplexity), true
+	case "Draft.createdAt":
+		if e.ComplexityRoot.Draft.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.CreatedAt(childComplexity), true
+	case "Draft.id":
+		if e.ComplexityRoot.Draft.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.ID(childComplexity), true
+	case "Draft.kind":
+		if e.ComplexityRoot.Draft.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.Kind(childComplexity), true
+	case "Draft.projectCode":
+		if e.ComplexityRoot.Draft.ProjectCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.ProjectCode(childComplexity), true
+	case "Draft.publishedAt":
+		if e.ComplexityRoot.Draft.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.PublishedAt(childComplexity), true
+	case "Draft.title":
+		if e.ComplexityRoot.Draft.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.Title(childComplexity), true
+	case "Draft.updatedAt":
+		if e.ComplexityRoot.Draft.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Draft.UpdatedAt(childComplexity), true
+
+	case "DraftPayload.draft":
+		if e.ComplexityRoot.DraftPayload.Draft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DraftPayload.Draft(childComplexity), true
+	case "DraftPayload.userErrors":
+		if e.ComplexityRoot.DraftPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DraftPayload.UserErrors(childComplexity), true
 
 	case "EnumLabel.enum":
 		if e.ComplexityRoot.EnumLabel.Enum == nil {
@@ -943,6 +1975,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FacetCount.Value(childComplexity), true
+
+	case "FeedbackFigures.codesIssued":
+		if e.ComplexityRoot.FeedbackFigures.CodesIssued == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.CodesIssued(childComplexity), true
+	case "FeedbackFigures.dimensions":
+		if e.ComplexityRoot.FeedbackFigures.Dimensions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.Dimensions(childComplexity), true
+	case "FeedbackFigures.responseRate":
+		if e.ComplexityRoot.FeedbackFigures.ResponseRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.ResponseRate(childComplexity), true
+	case "FeedbackFigures.responses":
+		if e.ComplexityRoot.FeedbackFigures.Responses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.Responses(childComplexity), true
+	case "FeedbackFigures.verifiedOnly":
+		if e.ComplexityRoot.FeedbackFigures.VerifiedOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.VerifiedOnly(childComplexity), true
+	case "FeedbackFigures.withheld":
+		if e.ComplexityRoot.FeedbackFigures.Withheld == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackFigures.Withheld(childComplexity), true
 
 	case "Indicator.guidance":
 		if e.ComplexityRoot.Indicator.Guidance == nil {
@@ -1037,6 +2106,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IndicatorSet.PublishedOn(childComplexity), true
 
+	case "IndicatorSetPayload.indicatorSet":
+		if e.ComplexityRoot.IndicatorSetPayload.IndicatorSet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorSetPayload.IndicatorSet(childComplexity), true
+	case "IndicatorSetPayload.userErrors":
+		if e.ComplexityRoot.IndicatorSetPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorSetPayload.UserErrors(childComplexity), true
+
 	case "Metric.amount":
 		if e.ComplexityRoot.Metric.Amount == nil {
 			break
@@ -1091,6 +2173,519 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Value(childComplexity), true
+
+	case "ModerationConnection.nodes":
+		if e.ComplexityRoot.ModerationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationConnection.Nodes(childComplexity), true
+	case "ModerationConnection.pageInfo":
+		if e.ComplexityRoot.ModerationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationConnection.PageInfo(childComplexity), true
+	case "ModerationConnection.totalCount":
+		if e.ComplexityRoot.ModerationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationConnection.TotalCount(childComplexity), true
+
+	case "ModerationItem.id":
+		if e.ComplexityRoot.ModerationItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.ID(childComplexity), true
+	case "ModerationItem.maskedText":
+		if e.ComplexityRoot.ModerationItem.MaskedText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.MaskedText(childComplexity), true
+	case "ModerationItem.project":
+		if e.ComplexityRoot.ModerationItem.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.Project(childComplexity), true
+	case "ModerationItem.rating":
+		if e.ComplexityRoot.ModerationItem.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.Rating(childComplexity), true
+	case "ModerationItem.reason":
+		if e.ComplexityRoot.ModerationItem.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.Reason(childComplexity), true
+	case "ModerationItem.respondent":
+		if e.ComplexityRoot.ModerationItem.Respondent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.Respondent(childComplexity), true
+	case "ModerationItem.state":
+		if e.ComplexityRoot.ModerationItem.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.State(childComplexity), true
+	case "ModerationItem.submittedAt":
+		if e.ComplexityRoot.ModerationItem.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.SubmittedAt(childComplexity), true
+	case "ModerationItem.submittedText":
+		if e.ComplexityRoot.ModerationItem.SubmittedText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.SubmittedText(childComplexity), true
+	case "ModerationItem.verified":
+		if e.ComplexityRoot.ModerationItem.Verified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModerationItem.Verified(childComplexity), true
+
+	case "Mutation.addCaseStudy":
+		if e.ComplexityRoot.Mutation.AddCaseStudy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addCaseStudy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddCaseStudy(childComplexity, args["input"].(model.AddCaseStudyInput)), true
+	case "Mutation.assignAgencies":
+		if e.ComplexityRoot.Mutation.AssignAgencies == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignAgencies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignAgencies(childComplexity, args["input"].(model.AssignAgenciesInput)), true
+	case "Mutation.correctAnnouncement":
+		if e.ComplexityRoot.Mutation.CorrectAnnouncement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_correctAnnouncement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CorrectAnnouncement(childComplexity, args["input"].(model.CorrectDocumentInput)), true
+	case "Mutation.correctProject":
+		if e.ComplexityRoot.Mutation.CorrectProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_correctProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CorrectProject(childComplexity, args["input"].(model.CorrectProjectInput)), true
+	case "Mutation.correctReport":
+		if e.ComplexityRoot.Mutation.CorrectReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_correctReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CorrectReport(childComplexity, args["input"].(model.CorrectDocumentInput)), true
+	case "Mutation.createApiToken":
+		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createApiToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAPIToken(childComplexity, args["input"].(model.CreateAPITokenInput)), true
+	case "Mutation.createCaseCollection":
+		if e.ComplexityRoot.Mutation.CreateCaseCollection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCaseCollection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCaseCollection(childComplexity, args["input"].(model.CreateCaseCollectionInput)), true
+	case "Mutation.decideApproval":
+		if e.ComplexityRoot.Mutation.DecideApproval == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decideApproval_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecideApproval(childComplexity, args["input"].(model.DecideApprovalInput)), true
+	case "Mutation.openRound":
+		if e.ComplexityRoot.Mutation.OpenRound == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openRound_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OpenRound(childComplexity, args["input"].(model.OpenRoundInput)), true
+	case "Mutation.publishApprovalNotice":
+		if e.ComplexityRoot.Mutation.PublishApprovalNotice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishApprovalNotice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishApprovalNotice(childComplexity, args["input"].(model.PublishNoticeInput)), true
+	case "Mutation.publishIndicatorSet":
+		if e.ComplexityRoot.Mutation.PublishIndicatorSet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishIndicatorSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishIndicatorSet(childComplexity, args["input"].(model.PublishIndicatorSetInput)), true
+	case "Mutation.publishReportDraft":
+		if e.ComplexityRoot.Mutation.PublishReportDraft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishReportDraft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishReportDraft(childComplexity, args["input"].(model.PublishReportDraftInput)), true
+	case "Mutation.publishResultAnnouncement":
+		if e.ComplexityRoot.Mutation.PublishResultAnnouncement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishResultAnnouncement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishResultAnnouncement(childComplexity, args["input"].(model.PublishNoticeInput)), true
+	case "Mutation.recordAcceptance":
+		if e.ComplexityRoot.Mutation.RecordAcceptance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordAcceptance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordAcceptance(childComplexity, args["input"].(model.RecordAcceptanceInput)), true
+	case "Mutation.recordAgreement":
+		if e.ComplexityRoot.Mutation.RecordAgreement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordAgreement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordAgreement(childComplexity, args["input"].(model.RecordAgreementInput)), true
+	case "Mutation.recordAudit":
+		if e.ComplexityRoot.Mutation.RecordAudit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordAudit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordAudit(childComplexity, args["input"].(model.RecordAuditInput)), true
+	case "Mutation.recordReview":
+		if e.ComplexityRoot.Mutation.RecordReview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordReview(childComplexity, args["input"].(model.RecordReviewInput)), true
+	case "Mutation.recordTranche":
+		if e.ComplexityRoot.Mutation.RecordTranche == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordTranche_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordTranche(childComplexity, args["input"].(model.RecordTrancheInput)), true
+	case "Mutation.registerApplication":
+		if e.ComplexityRoot.Mutation.RegisterApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterApplication(childComplexity, args["input"].(model.RegisterApplicationInput)), true
+	case "Mutation.registerOrganization":
+		if e.ComplexityRoot.Mutation.RegisterOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterOrganization(childComplexity, args["input"].(model.RegisterOrganizationInput)), true
+	case "Mutation.revokeApiToken":
+		if e.ComplexityRoot.Mutation.RevokeAPIToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeApiToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["input"].(model.RevokeAPITokenInput)), true
+	case "Mutation.saveReportDraft":
+		if e.ComplexityRoot.Mutation.SaveReportDraft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveReportDraft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveReportDraft(childComplexity, args["input"].(model.SaveReportDraftInput)), true
+	case "Mutation.signIn":
+		if e.ComplexityRoot.Mutation.SignIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignIn(childComplexity, args["input"].(model.SignInInput)), true
+	case "Mutation.submitQuarterlyReport":
+		if e.ComplexityRoot.Mutation.SubmitQuarterlyReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitQuarterlyReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitQuarterlyReport(childComplexity, args["input"].(model.SubmitQuarterlyReportInput)), true
+	case "Mutation.terminateProject":
+		if e.ComplexityRoot.Mutation.TerminateProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_terminateProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TerminateProject(childComplexity, args["input"].(model.TerminateProjectInput)), true
+	case "Mutation.verifyMetrics":
+		if e.ComplexityRoot.Mutation.VerifyMetrics == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyMetrics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyMetrics(childComplexity, args["input"].(model.VerifyMetricsInput)), true
+	case "Mutation.withdrawAnnouncement":
+		if e.ComplexityRoot.Mutation.WithdrawAnnouncement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawAnnouncement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawAnnouncement(childComplexity, args["input"].(model.WithdrawInput)), true
+	case "Mutation.withdrawReport":
+		if e.ComplexityRoot.Mutation.WithdrawReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawReport(childComplexity, args["input"].(model.WithdrawInput)), true
+
+	case "NoticeWorkingDays.closesOn":
+		if e.ComplexityRoot.NoticeWorkingDays.ClosesOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeWorkingDays.ClosesOn(childComplexity), true
+	case "NoticeWorkingDays.left":
+		if e.ComplexityRoot.NoticeWorkingDays.Left == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeWorkingDays.Left(childComplexity), true
+	case "NoticeWorkingDays.open":
+		if e.ComplexityRoot.NoticeWorkingDays.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeWorkingDays.Open(childComplexity), true
+	case "NoticeWorkingDays.total":
+		if e.ComplexityRoot.NoticeWorkingDays.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeWorkingDays.Total(childComplexity), true
+
+	case "ObjectionConnection.nodes":
+		if e.ComplexityRoot.ObjectionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionConnection.Nodes(childComplexity), true
+	case "ObjectionConnection.pageInfo":
+		if e.ComplexityRoot.ObjectionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionConnection.PageInfo(childComplexity), true
+	case "ObjectionConnection.totalCount":
+		if e.ComplexityRoot.ObjectionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionConnection.TotalCount(childComplexity), true
+
+	case "ObjectionItem.announcement":
+		if e.ComplexityRoot.ObjectionItem.Announcement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.Announcement(childComplexity), true
+	case "ObjectionItem.answer":
+		if e.ComplexityRoot.ObjectionItem.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.Answer(childComplexity), true
+	case "ObjectionItem.objectorContact":
+		if e.ComplexityRoot.ObjectionItem.ObjectorContact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.ObjectorContact(childComplexity), true
+	case "ObjectionItem.objectorName":
+		if e.ComplexityRoot.ObjectionItem.ObjectorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.ObjectorName(childComplexity), true
+	case "ObjectionItem.project":
+		if e.ComplexityRoot.ObjectionItem.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.Project(childComplexity), true
+	case "ObjectionItem.reason":
+		if e.ComplexityRoot.ObjectionItem.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.Reason(childComplexity), true
+	case "ObjectionItem.receipt":
+		if e.ComplexityRoot.ObjectionItem.Receipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.Receipt(childComplexity), true
+	case "ObjectionItem.receivedAt":
+		if e.ComplexityRoot.ObjectionItem.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.ReceivedAt(childComplexity), true
+	case "ObjectionItem.state":
+		if e.ComplexityRoot.ObjectionItem.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.State(childComplexity), true
+	case "ObjectionItem.submittedText":
+		if e.ComplexityRoot.ObjectionItem.SubmittedText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionItem.SubmittedText(childComplexity), true
+
+	case "OpenRoundPayload.notice":
+		if e.ComplexityRoot.OpenRoundPayload.Notice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenRoundPayload.Notice(childComplexity), true
+	case "OpenRoundPayload.round":
+		if e.ComplexityRoot.OpenRoundPayload.Round == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenRoundPayload.Round(childComplexity), true
+	case "OpenRoundPayload.userErrors":
+		if e.ComplexityRoot.OpenRoundPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenRoundPayload.UserErrors(childComplexity), true
 
 	case "Organization.averageScores":
 		if e.ComplexityRoot.Organization.AverageScores == nil {
@@ -1219,6 +2814,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrganizationEdge.Node(childComplexity), true
 
+	case "OrganizationPayload.organization":
+		if e.ComplexityRoot.OrganizationPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationPayload.Organization(childComplexity), true
+	case "OrganizationPayload.userErrors":
+		if e.ComplexityRoot.OrganizationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationPayload.UserErrors(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1243,6 +2851,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PartyScore.appliedWeight":
+		if e.ComplexityRoot.PartyScore.AppliedWeight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.AppliedWeight(childComplexity), true
+	case "PartyScore.criteria":
+		if e.ComplexityRoot.PartyScore.Criteria == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Criteria(childComplexity), true
+	case "PartyScore.label":
+		if e.ComplexityRoot.PartyScore.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Label(childComplexity), true
+	case "PartyScore.party":
+		if e.ComplexityRoot.PartyScore.Party == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Party(childComplexity), true
+	case "PartyScore.raters":
+		if e.ComplexityRoot.PartyScore.Raters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Raters(childComplexity), true
+	case "PartyScore.score":
+		if e.ComplexityRoot.PartyScore.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Score(childComplexity), true
+	case "PartyScore.weight":
+		if e.ComplexityRoot.PartyScore.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyScore.Weight(childComplexity), true
+
+	case "PartyWeight.label":
+		if e.ComplexityRoot.PartyWeight.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyWeight.Label(childComplexity), true
+	case "PartyWeight.party":
+		if e.ComplexityRoot.PartyWeight.Party == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyWeight.Party(childComplexity), true
+	case "PartyWeight.weight":
+		if e.ComplexityRoot.PartyWeight.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyWeight.Weight(childComplexity), true
 
 	case "Project.announcements":
 		if e.ComplexityRoot.Project.Announcements == nil {
@@ -1298,6 +2968,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Code(childComplexity), true
+	case "Project.correctedAt":
+		if e.ComplexityRoot.Project.CorrectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.CorrectedAt(childComplexity), true
+	case "Project.correctionReason":
+		if e.ComplexityRoot.Project.CorrectionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.CorrectionReason(childComplexity), true
 	case "Project.district":
 		if e.ComplexityRoot.Project.District == nil {
 			break
@@ -1557,6 +3239,96 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectFigures.VolunteerVisits(childComplexity), true
 
+	case "ProjectPayload.project":
+		if e.ComplexityRoot.ProjectPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayload.Project(childComplexity), true
+	case "ProjectPayload.userErrors":
+		if e.ComplexityRoot.ProjectPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPayload.UserErrors(childComplexity), true
+
+	case "PublicObjection.announcement":
+		if e.ComplexityRoot.PublicObjection.Announcement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.Announcement(childComplexity), true
+	case "PublicObjection.answer":
+		if e.ComplexityRoot.PublicObjection.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.Answer(childComplexity), true
+	case "PublicObjection.answeredOn":
+		if e.ComplexityRoot.PublicObjection.AnsweredOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.AnsweredOn(childComplexity), true
+	case "PublicObjection.project":
+		if e.ComplexityRoot.PublicObjection.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.Project(childComplexity), true
+	case "PublicObjection.reason":
+		if e.ComplexityRoot.PublicObjection.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.Reason(childComplexity), true
+	case "PublicObjection.receivedOn":
+		if e.ComplexityRoot.PublicObjection.ReceivedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.ReceivedOn(childComplexity), true
+	case "PublicObjection.state":
+		if e.ComplexityRoot.PublicObjection.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.State(childComplexity), true
+	case "PublicObjection.text":
+		if e.ComplexityRoot.PublicObjection.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.Text(childComplexity), true
+	case "PublicObjection.workingDays":
+		if e.ComplexityRoot.PublicObjection.WorkingDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicObjection.WorkingDays(childComplexity), true
+
+	case "Query.apiTokens":
+		if e.ComplexityRoot.Query.APITokens == nil {
+			break
+		}
+
+		args, err := ec.field_Query_apiTokens_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.APITokens(childComplexity, args["login"].(*string)), true
+	case "Query.agencyScores":
+		if e.ComplexityRoot.Query.AgencyScores == nil {
+			break
+		}
+
+		args, err := ec.field_Query_agencyScores_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AgencyScores(childComplexity, args["year"].(*int)), true
 	case "Query.announcement":
 		if e.ComplexityRoot.Query.Announcement == nil {
 			break
@@ -1579,6 +3351,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Announcements(childComplexity, args["filter"].(*portal.AnnouncementQuery), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["login"].(*string), args["actions"].([]string), args["first"].(*int), args["offset"].(*int)), true
 	case "Query.caseCollections":
 		if e.ComplexityRoot.Query.CaseCollections == nil {
 			break
@@ -1590,12 +3373,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CaseCollections(childComplexity, args["year"].(*int)), true
+	case "Query.comments":
+		if e.ComplexityRoot.Query.Comments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_comments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Comments(childComplexity, args["project"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.corrections":
+		if e.ComplexityRoot.Query.Corrections == nil {
+			break
+		}
+
+		args, err := ec.field_Query_corrections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Corrections(childComplexity, args["filter"].(*model.CorrectionFilter), args["first"].(*int), args["offset"].(*int)), true
 	case "Query.dataset":
 		if e.ComplexityRoot.Query.Dataset == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Dataset(childComplexity), true
+	case "Query.drafts":
+		if e.ComplexityRoot.Query.Drafts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Drafts(childComplexity), true
+	case "Query.feedbackFigures":
+		if e.ComplexityRoot.Query.FeedbackFigures == nil {
+			break
+		}
+
+		args, err := ec.field_Query_feedbackFigures_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FeedbackFigures(childComplexity, args["project"].(*string), args["year"].(*int)), true
 	case "Query.indicatorSets":
 		if e.ComplexityRoot.Query.IndicatorSets == nil {
 			break
@@ -1614,6 +3436,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Labels(childComplexity), true
+	case "Query.moderationQueue":
+		if e.ComplexityRoot.Query.ModerationQueue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_moderationQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ModerationQueue(childComplexity, args["state"].(*model.ModerationState), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1636,6 +3469,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.objectionQueue":
+		if e.ComplexityRoot.Query.ObjectionQueue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_objectionQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ObjectionQueue(childComplexity, args["states"].([]model.ObjectionState), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.objectionStatus":
+		if e.ComplexityRoot.Query.ObjectionStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Query_objectionStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ObjectionStatus(childComplexity, args["receipt"].(string)), true
+	case "Query.objections":
+		if e.ComplexityRoot.Query.Objections == nil {
+			break
+		}
+
+		args, err := ec.field_Query_objections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Objections(childComplexity, args["project"].(string)), true
+	case "Query.openNotices":
+		if e.ComplexityRoot.Query.OpenNotices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.OpenNotices(childComplexity), true
 	case "Query.organization":
 		if e.ComplexityRoot.Query.Organization == nil {
 			break
@@ -1702,6 +3574,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Reports(childComplexity, args["filter"].(*portal.ReportQuery), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.responseTimes":
+		if e.ComplexityRoot.Query.ResponseTimes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_responseTimes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ResponseTimes(childComplexity, args["by"].(model.ResponseGrouping)), true
 	case "Query.round":
 		if e.ComplexityRoot.Query.Round == nil {
 			break
@@ -1741,6 +3624,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Stats(childComplexity, args["filter"].(*portal.ProjectQuery), args["groupBy"].([]ledger.StatsGroup)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
 	case "Report.author":
 		if e.ComplexityRoot.Report.Author == nil {
@@ -1760,6 +3649,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Code(childComplexity), true
+	case "Report.correctedAt":
+		if e.ComplexityRoot.Report.CorrectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.CorrectedAt(childComplexity), true
+	case "Report.correctionReason":
+		if e.ComplexityRoot.Report.CorrectionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.CorrectionReason(childComplexity), true
+	case "Report.history":
+		if e.ComplexityRoot.Report.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.History(childComplexity), true
 	case "Report.id":
 		if e.ComplexityRoot.Report.ID == nil {
 			break
@@ -1808,6 +3715,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Version(childComplexity), true
+	case "Report.withdrawn":
+		if e.ComplexityRoot.Report.Withdrawn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Withdrawn(childComplexity), true
 
 	case "ReportConnection.edges":
 		if e.ComplexityRoot.ReportConnection.Edges == nil {
@@ -1846,6 +3759,94 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReportEdge.Node(childComplexity), true
+
+	case "ReportPayload.report":
+		if e.ComplexityRoot.ReportPayload.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportPayload.Report(childComplexity), true
+	case "ReportPayload.userErrors":
+		if e.ComplexityRoot.ReportPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportPayload.UserErrors(childComplexity), true
+
+	case "ResponseFigures.handled":
+		if e.ComplexityRoot.ResponseFigures.Handled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseFigures.Handled(childComplexity), true
+	case "ResponseFigures.medianWorkingDays":
+		if e.ComplexityRoot.ResponseFigures.MedianWorkingDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseFigures.MedianWorkingDays(childComplexity), true
+	case "ResponseFigures.overdue":
+		if e.ComplexityRoot.ResponseFigures.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseFigures.Overdue(childComplexity), true
+	case "ResponseFigures.overdueShare":
+		if e.ComplexityRoot.ResponseFigures.OverdueShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseFigures.OverdueShare(childComplexity), true
+	case "ResponseFigures.pending":
+		if e.ComplexityRoot.ResponseFigures.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseFigures.Pending(childComplexity), true
+
+	case "ResponseTimeGroup.agency":
+		if e.ComplexityRoot.ResponseTimeGroup.Agency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimeGroup.Agency(childComplexity), true
+	case "ResponseTimeGroup.comments":
+		if e.ComplexityRoot.ResponseTimeGroup.Comments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimeGroup.Comments(childComplexity), true
+	case "ResponseTimeGroup.objections":
+		if e.ComplexityRoot.ResponseTimeGroup.Objections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimeGroup.Objections(childComplexity), true
+	case "ResponseTimeGroup.round":
+		if e.ComplexityRoot.ResponseTimeGroup.Round == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimeGroup.Round(childComplexity), true
+
+	case "ResponseTimes.groups":
+		if e.ComplexityRoot.ResponseTimes.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimes.Groups(childComplexity), true
+	case "ResponseTimes.moderationDeadline":
+		if e.ComplexityRoot.ResponseTimes.ModerationDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimes.ModerationDeadline(childComplexity), true
+	case "ResponseTimes.objectionDeadline":
+		if e.ComplexityRoot.ResponseTimes.ObjectionDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseTimes.ObjectionDeadline(childComplexity), true
 
 	case "ReviewAverage.average":
 		if e.ComplexityRoot.ReviewAverage.Average == nil {
@@ -1908,6 +3909,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Revision.Version(childComplexity), true
+
+	case "RevokeApiTokenPayload.revokedTokenId":
+		if e.ComplexityRoot.RevokeApiTokenPayload.RevokedTokenID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiTokenPayload.RevokedTokenID(childComplexity), true
+	case "RevokeApiTokenPayload.userErrors":
+		if e.ComplexityRoot.RevokeApiTokenPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiTokenPayload.UserErrors(childComplexity), true
 
 	case "Round.announcements":
 		if e.ComplexityRoot.Round.Announcements == nil {
@@ -2031,6 +4045,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Scorecard.WeightedTotal(childComplexity), true
+
+	case "ScorecardPayload.project":
+		if e.ComplexityRoot.ScorecardPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScorecardPayload.Project(childComplexity), true
+	case "ScorecardPayload.scorecard":
+		if e.ComplexityRoot.ScorecardPayload.Scorecard == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScorecardPayload.Scorecard(childComplexity), true
+	case "ScorecardPayload.userErrors":
+		if e.ComplexityRoot.ScorecardPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScorecardPayload.UserErrors(childComplexity), true
 
 	case "SearchConnection.edges":
 		if e.ComplexityRoot.SearchConnection.Edges == nil {
@@ -2234,6 +4267,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchHit.TitleHTML(childComplexity), true
+
+	case "SignInPayload.account":
+		if e.ComplexityRoot.SignInPayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.Account(childComplexity), true
+	case "SignInPayload.expiresAt":
+		if e.ComplexityRoot.SignInPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.ExpiresAt(childComplexity), true
+	case "SignInPayload.token":
+		if e.ComplexityRoot.SignInPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.Token(childComplexity), true
+	case "SignInPayload.userErrors":
+		if e.ComplexityRoot.SignInPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.UserErrors(childComplexity), true
 
 	case "StageEvent.occurredOn":
 		if e.ComplexityRoot.StageEvent.OccurredOn == nil {
@@ -2461,6 +4519,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Tranche.PaidOn(childComplexity), true
 
+	case "TranchePayload.project":
+		if e.ComplexityRoot.TranchePayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranchePayload.Project(childComplexity), true
+	case "TranchePayload.tranche":
+		if e.ComplexityRoot.TranchePayload.Tranche == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranchePayload.Tranche(childComplexity), true
+	case "TranchePayload.userErrors":
+		if e.ComplexityRoot.TranchePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranchePayload.UserErrors(childComplexity), true
+
+	case "UserError.code":
+		if e.ComplexityRoot.UserError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Code(childComplexity), true
+	case "UserError.field":
+		if e.ComplexityRoot.UserError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Field(childComplexity), true
+	case "UserError.message":
+		if e.ComplexityRoot.UserError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Message(childComplexity), true
+
 	case "YearAmount.amount":
 		if e.ComplexityRoot.YearAmount.Amount == nil {
 			break
@@ -2489,12 +4585,43 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddCaseStudyInput", ec.unmarshalInputAddCaseStudyInput),
 			graphql.NewInputUnmarshaler("AnnouncementFilter", ec.unmarshalInputAnnouncementFilter),
+			graphql.NewInputUnmarshaler("AssignAgenciesInput", ec.unmarshalInputAssignAgenciesInput),
+			graphql.NewInputUnmarshaler("CorrectDocumentInput", ec.unmarshalInputCorrectDocumentInput),
+			graphql.NewInputUnmarshaler("CorrectProjectInput", ec.unmarshalInputCorrectProjectInput),
+			graphql.NewInputUnmarshaler("CorrectionFilter", ec.unmarshalInputCorrectionFilter),
+			graphql.NewInputUnmarshaler("CreateApiTokenInput", ec.unmarshalInputCreateApiTokenInput),
+			graphql.NewInputUnmarshaler("CreateCaseCollectionInput", ec.unmarshalInputCreateCaseCollectionInput),
+			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
+			graphql.NewInputUnmarshaler("DocumentInput", ec.unmarshalInputDocumentInput),
+			graphql.NewInputUnmarshaler("IndicatorInput", ec.unmarshalInputIndicatorInput),
+			graphql.NewInputUnmarshaler("MetricValueInput", ec.unmarshalInputMetricValueInput),
+			graphql.NewInputUnmarshaler("NoticeTextInput", ec.unmarshalInputNoticeTextInput),
+			graphql.NewInputUnmarshaler("OpenRoundInput", ec.unmarshalInputOpenRoundInput),
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
+			graphql.NewInputUnmarshaler("PublishIndicatorSetInput", ec.unmarshalInputPublishIndicatorSetInput),
+			graphql.NewInputUnmarshaler("PublishNoticeInput", ec.unmarshalInputPublishNoticeInput),
+			graphql.NewInputUnmarshaler("PublishReportDraftInput", ec.unmarshalInputPublishReportDraftInput),
+			graphql.NewInputUnmarshaler("RecordAcceptanceInput", ec.unmarshalInputRecordAcceptanceInput),
+			graphql.NewInputUnmarshaler("RecordAgreementInput", ec.unmarshalInputRecordAgreementInput),
+			graphql.NewInputUnmarshaler("RecordAuditInput", ec.unmarshalInputRecordAuditInput),
+			graphql.NewInputUnmarshaler("RecordReviewInput", ec.unmarshalInputRecordReviewInput),
+			graphql.NewInputUnmarshaler("RecordTrancheInput", ec.unmarshalInputRecordTrancheInput),
+			graphql.NewInputUnmarshaler("RegisterApplicationInput", ec.unmarshalInputRegisterApplicationInput),
+			graphql.NewInputUnmarshaler("RegisterOrganizationInput", ec.unmarshalInputRegisterOrganizationInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
+			graphql.NewInputUnmarshaler("RevokeApiTokenInput", ec.unmarshalInputRevokeApiTokenInput),
+			graphql.NewInputUnmarshaler("SaveReportDraftInput", ec.unmarshalInputSaveReportDraftInput),
+			graphql.NewInputUnmarshaler("ScoreInput", ec.unmarshalInputScoreInput),
 			graphql.NewInputUnmarshaler("SearchFilter", ec.unmarshalInputSearchFilter),
+			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
 			graphql.NewInputUnmarshaler("StatsOrder", ec.unmarshalInputStatsOrder),
+			graphql.NewInputUnmarshaler("SubmitQuarterlyReportInput", ec.unmarshalInputSubmitQuarterlyReportInput),
+			graphql.NewInputUnmarshaler("TerminateProjectInput", ec.unmarshalInputTerminateProjectInput),
+			graphql.NewInputUnmarshaler("VerifyMetricsInput", ec.unmarshalInputVerifyMetricsInput),
+			graphql.NewInputUnmarshaler("WithdrawInput", ec.unmarshalInputWithdrawInput),
 		)
 	}
 	first := true
@@ -2529,6 +4656,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -3235,11 +5377,11 @@ type ProjectFigures {
   hasAuditFindings: Boolean!
 }
 
-"Satisfaction feedback summary (满意度)."
+"Satisfaction feedback summary (满意度), from verified ratings only (given with a feedback code); see Query.feedbackFigures for the dimensions and response rate."
 type Satisfaction {
-  "Number of ratings."
+  "Number of verified ratings."
   responses: Int64!
-  "Average rating 1–5, two decimals; null without ratings."
+  "Average verified rating 1–5, two decimals; null below 5 ratings (withheld so no single rating can be read off)."
   average: Float
 }
 
@@ -3733,9 +5875,9 @@ type StatsRow {
   volunteers: Int64!
   "专家人次 experts, person-times."
   experts: Int64!
-  "Average satisfaction rating 1–5; null without ratings."
+  "Average verified satisfaction rating 1–5; null below 5 ratings."
   satisfaction: Float
-  "Number of satisfaction ratings."
+  "Number of verified satisfaction ratings."
   feedbackCount: Int64!
   "Projects terminated."
   terminated: Int64!
@@ -3743,12 +5885,766 @@ type StatsRow {
   withAuditFindings: Int64!
 }
 `, BuiltIn: false},
+	{Name: "../schema/participation.graphqls", Input: `# Public participation (issue 11): service recipients' satisfaction
+# feedback (verified by single-use feedback codes), moderated comments and
+# their answers, objections while an approval notice is open, how fast they
+# are handled, and the multi-party rating of the third-party agencies.
+# Refused input is a top-level error with extensions.code (BAD_USER_INPUT,
+# CONFLICT, RATE_LIMITED, UNAUTHENTICATED, FORBIDDEN) and extensions.field
+# naming the input (` + "`" + `input.code` + "`" + `, ` + "`" + `input.rating` + "`" + `, …).
+
+extend type Query {
+  """
+  Satisfaction (满意度) of one project (by code) or one round (by year), from
+  verified ratings only (given with a feedback code); unverified comments
+  never count. Below 5 responses the means and distributions are withheld.
+  """
+  feedbackFigures(project: String, year: Int): FeedbackFigures
+  "Approved comments (masked), newest first; of one project when given."
+  comments(project: String, first: Int, after: String, last: Int, before: String): CommentConnection!
+  "The objections to a project: state, and once closed the masked text and the published answer. Never the objector."
+  objections(project: String!): [PublicObjection!]!
+  "Where an objection stands, by the receipt number its objector was given."
+  objectionStatus(receipt: String!): PublicObjection
+  "Notices (立项公示) whose objection period is open today, with their working days left."
+  openNotices: [Announcement!]!
+  "How fast comments are moderated and objections answered, in working days, per agency or per round."
+  responseTimes(by: ResponseGrouping!): ResponseTimes!
+  "The third-party agencies' composite scores of a year (the latest rated year when omitted), best first."
+  agencyScores(year: Int): AgencyScores!
+  "Moderators and the bureau: comments to moderate, as submitted (PENDING when state is omitted)."
+  moderationQueue(state: ModerationState, first: Int, after: String, last: Int, before: String): ModerationConnection!
+  "Moderators and the bureau: objections with the objector's name and contact."
+  objectionQueue(states: [ObjectionState!], first: Int, after: String, last: Int, before: String): ObjectionConnection!
+}
+
+extend enum SearchKind {
+  "An approved feedback comment (masked) — 评价"
+  COMMENT
+}
+
+extend type Announcement {
+  "The notice period counted in working days (public holidays and 调休 make-up days from the State Council calendar); null without a period."
+  noticeWorkingDays: NoticeWorkingDays
+}
+
+"A notice period in working days, as of today."
+type NoticeWorkingDays {
+  "Whether objections are accepted today."
+  open: Boolean!
+  "Working days in the whole period."
+  total: Int!
+  "Working days from today to the end, today included; 0 once closed."
+  left: Int!
+  "The period's last day."
+  closesOn: Date!
+}
+
+"Who gave a piece of feedback."
+enum Respondent {
+  "服务对象本人"
+  RECIPIENT
+  "家属"
+  FAMILY
+  "服务对象代表"
+  REPRESENTATIVE
+}
+
+"What a rating is about."
+enum RatingDimension {
+  "总体满意度"
+  OVERALL
+  "服务质量"
+  SERVICE_QUALITY
+  "工作人员态度"
+  STAFF_ATTITUDE
+  "对生活的改善"
+  LIFE_EFFECT
+}
+
+"Where a comment stands: only APPROVED comments are public."
+enum ModerationState {
+  NONE
+  PENDING
+  APPROVED
+  REJECTED
+}
+
+"Where an objection stands."
+enum ObjectionState {
+  "已收到"
+  RECEIVED
+  "已受理"
+  ACCEPTED
+  "不予受理 (with a reason)"
+  NOT_ACCEPTED
+  "核查中"
+  UNDER_VERIFICATION
+  "已答复"
+  ANSWERED
+}
+
+"Who rates a third-party agency."
+enum RaterParty {
+  "民政部门 (the buyer)"
+  BUREAU
+  "项目承接方 (undertakers the agency served)"
+  UNDERTAKER
+  "服务对象代表"
+  RECIPIENT_REPRESENTATIVE
+}
+
+"A published criterion agencies are rated on."
+enum AgencyCriterion {
+  "独立性"
+  INDEPENDENCE
+  "专业性"
+  PROFESSIONALISM
+  "及时性"
+  TIMELINESS
+  "沟通与服务"
+  COMMUNICATION
+}
+
+enum ResponseGrouping {
+  "By the project's third-party evaluation agency."
+  AGENCY
+  "By funding round."
+  ROUND
+}
+
+"Satisfaction from verified ratings."
+type FeedbackFigures {
+  "Always true: only ratings given with a feedback code count."
+  verifiedOnly: Boolean!
+  "Verified responses."
+  responses: Int64!
+  "Feedback codes issued."
+  codesIssued: Int64!
+  "Verified responses / codes issued; null without codes."
+  responseRate: Float
+  "True below 5 responses: means and distributions are withheld so no single rating can be read off."
+  withheld: Boolean!
+  "One entry per dimension, OVERALL first."
+  dimensions: [DimensionFigures!]!
+}
+
+"The figures of one rating dimension."
+type DimensionFigures {
+  dimension: RatingDimension!
+  "Chinese label of the dimension."
+  label: String!
+  responses: Int64!
+  "Mean 1–5, two decimals; null when withheld."
+  mean: Float
+  "Ratings of 1, 2, 3, 4 and 5; null when withheld."
+  distribution: [Int64!]
+}
+
+"An approved comment as the public sees it: personal data masked."
+type Comment {
+  id: ID!
+  "The project's code."
+  project: String!
+  "The overall rating given with it."
+  rating: Int!
+  respondent: Respondent!
+  "Whether it was given with a feedback code."
+  verified: Boolean!
+  text: String!
+  submittedOn: Date!
+  "The undertaker's public answer."
+  answer: String
+  answeredOn: Date
+}
+
+type CommentConnection {
+  nodes: [Comment!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"A comment as submitted, for moderators."
+type ModerationItem {
+  id: ID!
+  project: String!
+  rating: Int!
+  respondent: Respondent!
+  verified: Boolean!
+  "As submitted (may hold personal data)."
+  submittedText: String!
+  "What the public would see."
+  maskedText: String!
+  state: ModerationState!
+  reason: String
+  submittedAt: DateTime!
+}
+
+type ModerationConnection {
+  nodes: [ModerationItem!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"An objection as the public sees it: never the objector."
+type PublicObjection {
+  "The notice's code."
+  announcement: String!
+  "The project's code."
+  project: String!
+  state: ObjectionState!
+  receivedOn: Date!
+  "The objection (masked), once it is closed."
+  text: String
+  "Why it was not accepted."
+  reason: String
+  "The published answer (masked)."
+  answer: String
+  answeredOn: Date
+  "Working days from receipt to answer."
+  workingDays: Int
+}
+
+"An objection with its objector, for moderators and the bureau."
+type ObjectionItem {
+  receipt: String!
+  announcement: String!
+  project: String!
+  state: ObjectionState!
+  objectorName: String!
+  objectorContact: String!
+  submittedText: String!
+  reason: String
+  answer: String
+  receivedAt: DateTime!
+}
+
+type ObjectionConnection {
+  nodes: [ObjectionItem!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"Response times against the published deadlines."
+type ResponseTimes {
+  "Working days allowed to moderate a comment."
+  moderationDeadline: Int!
+  "Working days allowed to answer an objection."
+  objectionDeadline: Int!
+  groups: [ResponseTimeGroup!]!
+}
+
+type ResponseTimeGroup {
+  "The round (grouped by round)."
+  round: Round
+  "The agency (grouped by agency); null for projects without one."
+  agency: Organization
+  comments: ResponseFigures!
+  objections: ResponseFigures!
+}
+
+"How fast a kind of item was handled."
+type ResponseFigures {
+  handled: Int!
+  pending: Int!
+  "Median working days to handle; null when none handled."
+  medianWorkingDays: Float
+  "Handled late, or pending past the deadline."
+  overdue: Int!
+  "overdue / (handled + pending)."
+  overdueShare: Float
+}
+
+"The agencies' scores of a year, with the published party weights."
+type AgencyScores {
+  year: Int
+  weights: [PartyWeight!]!
+  agencies: [AgencyScore!]!
+}
+
+type PartyWeight {
+  party: RaterParty!
+  label: String!
+  weight: Float!
+}
+
+"An agency's composite score (100-point) and its breakdown."
+type AgencyScore {
+  agency: Organization!
+  "Weighted over the parties that rated (weights renormalised; see parties.appliedWeight); null without ratings."
+  composite: Float
+  raters: Int!
+  parties: [PartyScore!]!
+}
+
+type PartyScore {
+  party: RaterParty!
+  label: String!
+  "The published weight."
+  weight: Float!
+  "The weight applied (renormalised over the parties that rated)."
+  appliedWeight: Float!
+  raters: Int!
+  score: Float
+  criteria: [CriterionScore!]!
+}
+
+type CriterionScore {
+  criterion: AgencyCriterion!
+  label: String!
+  score: Float
+}
+`, BuiltIn: false},
+	{Name: "../schema/publishing.graphqls", Input: `# Publishing: accounts, the mutations of a project's lifecycle, corrections,
+# drafts and the audit log (issue 10). Conventions (docs/mutations.md): each
+# mutation takes one ` + "`" + `input` + "`" + ` object and returns a payload with the changed
+# record and ` + "`" + `userErrors` + "`" + ` (refused input: field, message, code); a caller
+# that is not signed in gets the top-level error UNAUTHENTICATED, a role
+# outside its scope FORBIDDEN, and nothing is written in either case.
+
+extend schema {
+  mutation: Mutation
+}
+
+extend enum Role {
+  "内容审核员 moderator of feedback and objections"
+  MODERATOR
+}
+
+"A refused input of a mutation: nothing was written."
+type UserError {
+  "Dotted path of the refused input field (` + "`" + `amount` + "`" + `, ` + "`" + `metrics[1].value` + "`" + `), null when it is not about one field."
+  field: String
+  "What is wrong, for the person who sent it; programme rules are named in brackets first."
+  message: String!
+  "BAD_USER_INPUT or CONFLICT (the record changed since it was read)."
+  code: String!
+}
+
+"An account that publishes for one organization."
+type Account {
+  login: String!
+  name: String!
+  organization: Organization!
+  roles: [Role!]!
+  createdAt: DateTime!
+  disabled: Boolean!
+}
+
+"A credential of an account; the secret is shown only when it is made."
+type ApiToken {
+  id: ID!
+  "API (for scripts) or SESSION (a sign-in)."
+  kind: String!
+  name: String!
+  createdAt: DateTime!
+  expiresAt: DateTime!
+  lastUsedAt: DateTime
+  revokedAt: DateTime
+}
+
+"One line of the append-only audit log."
+type AuditEntry {
+  id: ID!
+  at: DateTime!
+  login: String!
+  role: Role
+  organization: Organization
+  "The use case (OPEN_ROUND, RECORD_TRANCHE, …), SIGN_IN or SIGN_IN_FAILED."
+  action: String!
+  "The kind of record written, if any."
+  entity: String
+  entityId: ID
+  summary: String!
+  "The token or session used (token:12, session:40, cli)."
+  credential: String!
+  "A salted hash of the client's address, never the address."
+  client: String!
+}
+
+type AuditEntryConnection {
+  nodes: [AuditEntry!]!
+  totalCount: Int!
+}
+
+"The kind of a line of the corrections register."
+enum CorrectionKind {
+  "更正 a corrected version"
+  CORRECTION
+  "撤回 a withdrawal, itself a public version"
+  WITHDRAWAL
+}
+
+"The kind of record a correction is about."
+enum CorrectedRecordKind {
+  PROJECT
+  REPORT
+  ANNOUNCEMENT
+}
+
+"One line of the public corrections register (更正公示)."
+type Correction {
+  id: ID!
+  kind: CorrectionKind!
+  recordKind: CorrectedRecordKind!
+  "Code of the corrected record (project, report or announcement code)."
+  recordCode: String!
+  "The version the correction made; earlier versions stay in the record's history."
+  version: Int!
+  "更正说明: why."
+  reason: String!
+  "The organization that made the correction."
+  organization: Organization
+  role: Role!
+  correctedAt: DateTime!
+  "The project the record belongs to, if any."
+  project: Project
+}
+
+type CorrectionConnection {
+  nodes: [Correction!]!
+  totalCount: Int!
+}
+
+input CorrectionFilter {
+  "Credit codes of the correcting organizations."
+  organizations: [String!]
+  recordKinds: [CorrectedRecordKind!]
+  kinds: [CorrectionKind!]
+}
+
+"A report prepared before publication; only its organization's accounts see it."
+type Draft {
+  id: ID!
+  code: String!
+  title: String!
+  kind: ReportKind!
+  projectCode: String
+  body: String!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  "Null until published."
+  publishedAt: DateTime
+}
+
+extend type Project {
+  "When the current version was made by a correction; null when never corrected."
+  correctedAt: DateTime
+  "更正说明 of the latest correction; null when never corrected."
+  correctionReason: String
+}
+
+extend type Report {
+  "When the current version was made by a correction or withdrawal; null otherwise."
+  correctedAt: DateTime
+  "The reason of the latest correction or withdrawal."
+  correctionReason: String
+  "Whether the report has been withdrawn (its text stays in its history)."
+  withdrawn: Boolean!
+  "Every published version with who changed it and why."
+  history: [Revision!]!
+}
+
+extend type Announcement {
+  "When the current version was made by a correction or withdrawal; null otherwise."
+  correctedAt: DateTime
+  "The reason of the latest correction or withdrawal."
+  correctionReason: String
+  "Whether the announcement has been withdrawn."
+  withdrawn: Boolean!
+  "Every published version with who changed it and why."
+  history: [Revision!]!
+}
+
+extend type Query {
+  "The public corrections register: every correction and withdrawal, newest first."
+  corrections(filter: CorrectionFilter, first: Int = 50, offset: Int = 0): CorrectionConnection!
+  "The signed-in account (null for an anonymous caller)."
+  viewer: Account
+  "Drafts of the signed-in account's organization."
+  drafts: [Draft!]!
+  "API tokens of the signed-in account (a bureau administrator may name another login)."
+  apiTokens(login: String): [ApiToken!]!
+  "The audit log, newest first (bureau administrators only)."
+  auditLog(login: String, actions: [String!], first: Int = 50, offset: Int = 0): AuditEntryConnection!
+}
+
+type Mutation {
+  "Sign in: a session token for ` + "`" + `Authorization: Bearer` + "`" + `, throttled per account and per client."
+  signIn(input: SignInInput!): SignInPayload!
+  "Make an API token for the signed-in account; the secret is shown once."
+  createApiToken(input: CreateApiTokenInput!): CreateApiTokenPayload!
+  "Revoke a token of the signed-in account (any, for a bureau administrator)."
+  revokeApiToken(input: RevokeApiTokenInput!): RevokeApiTokenPayload!
+
+  "Register a party of the programme (bureau)."
+  registerOrganization(input: RegisterOrganizationInput!): OrganizationPayload!
+  "Open a funding round and publish its solicitation notice (项目征集通知) (bureau)."
+  openRound(input: OpenRoundInput!): OpenRoundPayload!
+  "Publish an indicator set the reviews score against (bureau)."
+  publishIndicatorSet(input: PublishIndicatorSetInput!): IndicatorSetPayload!
+  "Register an application (项目申报): undertaker (its own) or bureau."
+  registerApplication(input: RegisterApplicationInput!): ProjectPayload!
+  "Assign a project's evaluation and audit agencies (bureau)."
+  assignAgencies(input: AssignAgenciesInput!): ProjectPayload!
+  "Record a scorecard against a published indicator set: initial screening, approval review, mid-term or closing review (the set's kind). Evaluator of the project or bureau."
+  recordReview(input: RecordReviewInput!): ScorecardPayload!
+  "Approve (needs a passed approval review) or reject with a reason (bureau, finance)."
+  decideApproval(input: DecideApprovalInput!): ProjectPayload!
+  "Publish the approval public notice (立项公示) with its notice period (bureau)."
+  publishApprovalNotice(input: PublishNoticeInput!): AnnouncementPayload!
+  "Record the agreement (项目协议书) after the notice period; the project enters execution (bureau)."
+  recordAgreement(input: RecordAgreementInput!): ProjectPayload!
+  "Record a tranche of the award (bureau, finance): no second tranche before a passed mid-term review."
+  recordTranche(input: RecordTrancheInput!): TranchePayload!
+  "Publish a quarterly report with its self-reported metrics (the project's undertaker, bureau)."
+  submitQuarterlyReport(input: SubmitQuarterlyReportInput!): ReportPayload!
+  "Record verified figures of a period (the project's evaluator, bureau)."
+  verifyMetrics(input: VerifyMetricsInput!): ProjectPayload!
+  "Record the financial audit (the project's auditor, bureau)."
+  recordAudit(input: RecordAuditInput!): AuditPayload!
+  "Record the acceptance that completes a project: needs an audit and the unspent balance recovered (the project's evaluator, bureau)."
+  recordAcceptance(input: RecordAcceptanceInput!): ProjectPayload!
+  "Publish the result announcement (验收评估结果公告) (bureau)."
+  publishResultAnnouncement(input: PublishNoticeInput!): AnnouncementPayload!
+  "Terminate a project in execution, with its reason (bureau)."
+  terminateProject(input: TerminateProjectInput!): ProjectPayload!
+  "Publish a case collection (项目案例集) (bureau)."
+  createCaseCollection(input: CreateCaseCollectionInput!): CaseCollectionPayload!
+  "Add a project's case study to a collection (bureau)."
+  addCaseStudy(input: AddCaseStudyInput!): CaseStudyPayload!
+
+  "Publish a corrected version of a project, with its reason."
+  correctProject(input: CorrectProjectInput!): ProjectPayload!
+  "Publish a corrected version of a report, with its reason (its author's organization or the bureau)."
+  correctReport(input: CorrectDocumentInput!): ReportPayload!
+  "Withdraw a report: a public version saying so and why (bureau)."
+  withdrawReport(input: WithdrawInput!): ReportPayload!
+  "Publish a corrected version of an announcement, with its reason (bureau)."
+  correctAnnouncement(input: CorrectDocumentInput!): AnnouncementPayload!
+  "Withdraw an announcement: a public version saying so and why (bureau)."
+  withdrawAnnouncement(input: WithdrawInput!): AnnouncementPayload!
+  "Save a draft report, visible only to the accounts of your organization."
+  saveReportDraft(input: SaveReportDraftInput!): DraftPayload!
+  "Publish a draft report of your organization."
+  publishReportDraft(input: PublishReportDraftInput!): ReportPayload!
+}
+
+input SignInInput { login: String!, password: String! }
+type SignInPayload {
+  "The session token (shown once); send it as ` + "`" + `Authorization: Bearer …` + "`" + `."
+  token: String
+  expiresAt: DateTime
+  account: Account
+  userErrors: [UserError!]!
+}
+
+input CreateApiTokenInput { name: String!, expiresInDays: Int! = 90 }
+type CreateApiTokenPayload { "The secret, shown once." secret: String, token: ApiToken, userErrors: [UserError!]! }
+input RevokeApiTokenInput { id: ID! }
+type RevokeApiTokenPayload { revokedTokenId: ID, userErrors: [UserError!]! }
+
+input RegisterOrganizationInput {
+  creditCode: String!
+  name: String!
+  kind: OrganizationKind!
+  district: String
+  description: String
+  foundedOn: Date
+}
+type OrganizationPayload { organization: Organization, userErrors: [UserError!]! }
+
+input OpenRoundInput {
+  year: Int!
+  title: String!
+  budget: Money!
+  description: String
+  opensOn: Date
+  closesOn: Date
+  "The solicitation notice published with it."
+  notice: NoticeTextInput!
+}
+input NoticeTextInput { code: String!, title: String!, body: String, publishedOn: Date! }
+type OpenRoundPayload { round: Round, notice: Announcement, userErrors: [UserError!]! }
+
+input IndicatorInput { name: String!, guidance: String, weight: Float!, maxScore: Float! }
+input PublishIndicatorSetInput { kind: ReviewKind!, name: String!, edition: String, publishedOn: Date, indicators: [IndicatorInput!]! }
+type IndicatorSetPayload { indicatorSet: IndicatorSet, userErrors: [UserError!]! }
+
+input RegisterApplicationInput {
+  code: String!
+  roundYear: Int!
+  title: String!
+  serviceArea: ServiceArea!
+  district: String!
+  targetGroup: String
+  summary: String
+  "The amount applied for."
+  requested: Money!
+  appliedOn: Date
+  "Credit code of the undertaker; an undertaker account's own organization when omitted."
+  undertakerCode: String
+}
+type ProjectPayload { project: Project, userErrors: [UserError!]! }
+
+input AssignAgenciesInput { projectCode: String!, evaluatorCode: String, auditorCode: String }
+
+"The score of one indicator, named by its position in the set (from 1)."
+input ScoreInput { position: Int!, value: Float! }
+input RecordReviewInput {
+  projectCode: String!
+  indicatorSetId: ID!
+  reviewedOn: Date!
+  comment: String
+  scores: [ScoreInput!]!
+  "Credit code of the reviewing organization; your own when omitted."
+  reviewerCode: String
+  "Mid-term review: the corrections (整改) required of the undertaker."
+  correctionsRequired: String
+}
+type ScorecardPayload { scorecard: Scorecard, project: Project, userErrors: [UserError!]! }
+
+input DecideApprovalInput {
+  projectCode: String!
+  approve: Boolean!
+  "Required to reject."
+  reason: String
+  decidedOn: Date
+  "The award when approving; the amount applied for when omitted."
+  awarded: Money
+}
+
+input PublishNoticeInput {
+  code: String!
+  title: String!
+  body: String
+  publishedOn: Date!
+  "The approval notice's period in which the public may object."
+  noticeStart: Date
+  noticeEnd: Date
+  roundYear: Int
+  projectCodes: [String!]!
+}
+type AnnouncementPayload { announcement: Announcement, userErrors: [UserError!]! }
+
+input DocumentInput { code: String!, title: String!, body: String!, publishedOn: Date }
+input RecordAgreementInput { projectCode: String!, signedOn: Date!, coFunding: Money, agreement: DocumentInput! }
+
+input RecordTrancheInput { projectCode: String!, kind: TrancheKind!, amount: Money!, paidOn: Date! }
+type TranchePayload { tranche: Tranche, project: Project, userErrors: [UserError!]! }
+
+input MetricValueInput { kind: MetricKind!, value: Int64!, target: Int64 }
+input SubmitQuarterlyReportInput {
+  projectCode: String!
+  report: DocumentInput!
+  periodStart: Date!
+  periodEnd: Date!
+  metrics: [MetricValueInput!]
+}
+type ReportPayload { report: Report, userErrors: [UserError!]! }
+
+input VerifyMetricsInput { projectCode: String!, periodStart: Date!, periodEnd: Date!, metrics: [MetricValueInput!]! }
+
+input RecordAuditInput {
+  projectCode: String!
+  auditedOn: Date!
+  result: AuditResult!
+  findings: String
+  spent: Money!
+  "The unspent balance recovered (结余资金收回)."
+  recovered: Money!
+  report: DocumentInput
+}
+type AuditPayload { audit: Audit, project: Project, userErrors: [UserError!]! }
+
+input RecordAcceptanceInput { projectCode: String!, acceptedOn: Date!, report: DocumentInput! }
+input TerminateProjectInput { projectCode: String!, reason: String!, terminatedOn: Date }
+
+input CreateCaseCollectionInput { year: Int!, title: String!, intro: String, publishedOn: Date! }
+type CaseCollectionPayload { caseCollection: CaseCollection, userErrors: [UserError!]! }
+input AddCaseStudyInput { collectionId: ID!, projectCode: String!, title: String!, narrative: String!, position: Int }
+type CaseStudyPayload { caseStudy: CaseStudy, userErrors: [UserError!]! }
+
+input CorrectProjectInput {
+  code: String!
+  "The version you corrected (CONFLICT if it changed since); the current one when omitted."
+  version: Int
+  "更正说明, required."
+  reason: String!
+  title: String
+  summary: String
+  targetGroup: String
+  district: String
+  serviceArea: ServiceArea
+  awarded: Money
+  coFunding: Money
+}
+input CorrectDocumentInput { code: String!, version: Int, reason: String!, title: String, body: String, noticeEnd: Date }
+input WithdrawInput { code: String!, reason: String! }
+
+input SaveReportDraftInput {
+  "Omit to start a new draft; give it to replace an unpublished one."
+  id: ID
+  kind: ReportKind!
+  projectCode: String
+  code: String!
+  title: String!
+  body: String!
+  publishedOn: Date
+}
+type DraftPayload { draft: Draft, userErrors: [UserError!]! }
+input PublishReportDraftInput { id: ID! }
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Account(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "login":
+		return ec.fieldContext_Account_login(ctx, field)
+	case "name":
+		return ec.fieldContext_Account_name(ctx, field)
+	case "organization":
+		return ec.fieldContext_Account_organization(ctx, field)
+	case "roles":
+		return ec.fieldContext_Account_roles(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Account_createdAt(ctx, field)
+	case "disabled":
+		return ec.fieldContext_Account_disabled(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_AgencyScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agency":
+		return ec.fieldContext_AgencyScore_agency(ctx, field)
+	case "composite":
+		return ec.fieldContext_AgencyScore_composite(ctx, field)
+	case "raters":
+		return ec.fieldContext_AgencyScore_raters(ctx, field)
+	case "parties":
+		return ec.fieldContext_AgencyScore_parties(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgencyScore", field.Name)
+}
+
+func (ec *executionContext) childFields_AgencyScores(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_AgencyScores_year(ctx, field)
+	case "weights":
+		return ec.fieldContext_AgencyScores_weights(ctx, field)
+	case "agencies":
+		return ec.fieldContext_AgencyScores_agencies(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgencyScores", field.Name)
+}
 
 func (ec *executionContext) childFields_Announcement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -3780,6 +6676,16 @@ func (ec *executionContext) childFields_Announcement(ctx context.Context, field 
 		return ec.fieldContext_Announcement_projects(ctx, field)
 	case "version":
 		return ec.fieldContext_Announcement_version(ctx, field)
+	case "noticeWorkingDays":
+		return ec.fieldContext_Announcement_noticeWorkingDays(ctx, field)
+	case "correctedAt":
+		return ec.fieldContext_Announcement_correctedAt(ctx, field)
+	case "correctionReason":
+		return ec.fieldContext_Announcement_correctionReason(ctx, field)
+	case "withdrawn":
+		return ec.fieldContext_Announcement_withdrawn(ctx, field)
+	case "history":
+		return ec.fieldContext_Announcement_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Announcement", field.Name)
 }
@@ -3808,6 +6714,36 @@ func (ec *executionContext) childFields_AnnouncementEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type AnnouncementEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_AnnouncementPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "announcement":
+		return ec.fieldContext_AnnouncementPayload_announcement(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AnnouncementPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AnnouncementPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApiToken_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_ApiToken_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_ApiToken_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ApiToken_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ApiToken_expiresAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_ApiToken_lastUsedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_ApiToken_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiToken", field.Name)
+}
+
 func (ec *executionContext) childFields_Audit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "auditor":
@@ -3830,6 +6766,56 @@ func (ec *executionContext) childFields_Audit(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Audit", field.Name)
 }
 
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEntry_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "login":
+		return ec.fieldContext_AuditEntry_login(ctx, field)
+	case "role":
+		return ec.fieldContext_AuditEntry_role(ctx, field)
+	case "organization":
+		return ec.fieldContext_AuditEntry_organization(ctx, field)
+	case "action":
+		return ec.fieldContext_AuditEntry_action(ctx, field)
+	case "entity":
+		return ec.fieldContext_AuditEntry_entity(ctx, field)
+	case "entityId":
+		return ec.fieldContext_AuditEntry_entityId(ctx, field)
+	case "summary":
+		return ec.fieldContext_AuditEntry_summary(ctx, field)
+	case "credential":
+		return ec.fieldContext_AuditEntry_credential(ctx, field)
+	case "client":
+		return ec.fieldContext_AuditEntry_client(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_AuditEntryConnection_nodes(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "audit":
+		return ec.fieldContext_AuditPayload_audit(ctx, field)
+	case "project":
+		return ec.fieldContext_AuditPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AuditPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CaseCollection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3848,6 +6834,16 @@ func (ec *executionContext) childFields_CaseCollection(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type CaseCollection", field.Name)
 }
 
+func (ec *executionContext) childFields_CaseCollectionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "caseCollection":
+		return ec.fieldContext_CaseCollectionPayload_caseCollection(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CaseCollectionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseCollectionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CaseStudy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "title":
@@ -3862,6 +6858,112 @@ func (ec *executionContext) childFields_CaseStudy(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type CaseStudy", field.Name)
 }
 
+func (ec *executionContext) childFields_CaseStudyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "caseStudy":
+		return ec.fieldContext_CaseStudyPayload_caseStudy(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CaseStudyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseStudyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Comment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Comment_id(ctx, field)
+	case "project":
+		return ec.fieldContext_Comment_project(ctx, field)
+	case "rating":
+		return ec.fieldContext_Comment_rating(ctx, field)
+	case "respondent":
+		return ec.fieldContext_Comment_respondent(ctx, field)
+	case "verified":
+		return ec.fieldContext_Comment_verified(ctx, field)
+	case "text":
+		return ec.fieldContext_Comment_text(ctx, field)
+	case "submittedOn":
+		return ec.fieldContext_Comment_submittedOn(ctx, field)
+	case "answer":
+		return ec.fieldContext_Comment_answer(ctx, field)
+	case "answeredOn":
+		return ec.fieldContext_Comment_answeredOn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Comment", field.Name)
+}
+
+func (ec *executionContext) childFields_CommentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_CommentConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CommentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CommentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_Correction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Correction_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Correction_kind(ctx, field)
+	case "recordKind":
+		return ec.fieldContext_Correction_recordKind(ctx, field)
+	case "recordCode":
+		return ec.fieldContext_Correction_recordCode(ctx, field)
+	case "version":
+		return ec.fieldContext_Correction_version(ctx, field)
+	case "reason":
+		return ec.fieldContext_Correction_reason(ctx, field)
+	case "organization":
+		return ec.fieldContext_Correction_organization(ctx, field)
+	case "role":
+		return ec.fieldContext_Correction_role(ctx, field)
+	case "correctedAt":
+		return ec.fieldContext_Correction_correctedAt(ctx, field)
+	case "project":
+		return ec.fieldContext_Correction_project(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Correction", field.Name)
+}
+
+func (ec *executionContext) childFields_CorrectionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_CorrectionConnection_nodes(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CorrectionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CorrectionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "secret":
+		return ec.fieldContext_CreateApiTokenPayload_secret(ctx, field)
+	case "token":
+		return ec.fieldContext_CreateApiTokenPayload_token(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateApiTokenPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateApiTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CriterionScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "criterion":
+		return ec.fieldContext_CriterionScore_criterion(ctx, field)
+	case "label":
+		return ec.fieldContext_CriterionScore_label(ctx, field)
+	case "score":
+		return ec.fieldContext_CriterionScore_score(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CriterionScore", field.Name)
+}
+
 func (ec *executionContext) childFields_Dataset(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "demo":
@@ -3874,6 +6976,56 @@ func (ec *executionContext) childFields_Dataset(ctx context.Context, field graph
 		return ec.fieldContext_Dataset_currency(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Dataset", field.Name)
+}
+
+func (ec *executionContext) childFields_DimensionFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dimension":
+		return ec.fieldContext_DimensionFigures_dimension(ctx, field)
+	case "label":
+		return ec.fieldContext_DimensionFigures_label(ctx, field)
+	case "responses":
+		return ec.fieldContext_DimensionFigures_responses(ctx, field)
+	case "mean":
+		return ec.fieldContext_DimensionFigures_mean(ctx, field)
+	case "distribution":
+		return ec.fieldContext_DimensionFigures_distribution(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DimensionFigures", field.Name)
+}
+
+func (ec *executionContext) childFields_Draft(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Draft_id(ctx, field)
+	case "code":
+		return ec.fieldContext_Draft_code(ctx, field)
+	case "title":
+		return ec.fieldContext_Draft_title(ctx, field)
+	case "kind":
+		return ec.fieldContext_Draft_kind(ctx, field)
+	case "projectCode":
+		return ec.fieldContext_Draft_projectCode(ctx, field)
+	case "body":
+		return ec.fieldContext_Draft_body(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Draft_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Draft_updatedAt(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Draft_publishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Draft", field.Name)
+}
+
+func (ec *executionContext) childFields_DraftPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "draft":
+		return ec.fieldContext_DraftPayload_draft(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DraftPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DraftPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_EnumLabel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3898,6 +7050,24 @@ func (ec *executionContext) childFields_FacetCount(ctx context.Context, field gr
 		return ec.fieldContext_FacetCount_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FacetCount", field.Name)
+}
+
+func (ec *executionContext) childFields_FeedbackFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "verifiedOnly":
+		return ec.fieldContext_FeedbackFigures_verifiedOnly(ctx, field)
+	case "responses":
+		return ec.fieldContext_FeedbackFigures_responses(ctx, field)
+	case "codesIssued":
+		return ec.fieldContext_FeedbackFigures_codesIssued(ctx, field)
+	case "responseRate":
+		return ec.fieldContext_FeedbackFigures_responseRate(ctx, field)
+	case "withheld":
+		return ec.fieldContext_FeedbackFigures_withheld(ctx, field)
+	case "dimensions":
+		return ec.fieldContext_FeedbackFigures_dimensions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedbackFigures", field.Name)
 }
 
 func (ec *executionContext) childFields_Indicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3948,6 +7118,16 @@ func (ec *executionContext) childFields_IndicatorSet(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type IndicatorSet", field.Name)
 }
 
+func (ec *executionContext) childFields_IndicatorSetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "indicatorSet":
+		return ec.fieldContext_IndicatorSetPayload_indicatorSet(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_IndicatorSetPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndicatorSetPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Metric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -3970,6 +7150,108 @@ func (ec *executionContext) childFields_Metric(ctx context.Context, field graphq
 		return ec.fieldContext_Metric_provenanceLabel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Metric", field.Name)
+}
+
+func (ec *executionContext) childFields_ModerationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_ModerationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ModerationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ModerationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModerationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ModerationItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ModerationItem_id(ctx, field)
+	case "project":
+		return ec.fieldContext_ModerationItem_project(ctx, field)
+	case "rating":
+		return ec.fieldContext_ModerationItem_rating(ctx, field)
+	case "respondent":
+		return ec.fieldContext_ModerationItem_respondent(ctx, field)
+	case "verified":
+		return ec.fieldContext_ModerationItem_verified(ctx, field)
+	case "submittedText":
+		return ec.fieldContext_ModerationItem_submittedText(ctx, field)
+	case "maskedText":
+		return ec.fieldContext_ModerationItem_maskedText(ctx, field)
+	case "state":
+		return ec.fieldContext_ModerationItem_state(ctx, field)
+	case "reason":
+		return ec.fieldContext_ModerationItem_reason(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_ModerationItem_submittedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModerationItem", field.Name)
+}
+
+func (ec *executionContext) childFields_NoticeWorkingDays(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "open":
+		return ec.fieldContext_NoticeWorkingDays_open(ctx, field)
+	case "total":
+		return ec.fieldContext_NoticeWorkingDays_total(ctx, field)
+	case "left":
+		return ec.fieldContext_NoticeWorkingDays_left(ctx, field)
+	case "closesOn":
+		return ec.fieldContext_NoticeWorkingDays_closesOn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NoticeWorkingDays", field.Name)
+}
+
+func (ec *executionContext) childFields_ObjectionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_ObjectionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ObjectionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ObjectionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ObjectionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ObjectionItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "receipt":
+		return ec.fieldContext_ObjectionItem_receipt(ctx, field)
+	case "announcement":
+		return ec.fieldContext_ObjectionItem_announcement(ctx, field)
+	case "project":
+		return ec.fieldContext_ObjectionItem_project(ctx, field)
+	case "state":
+		return ec.fieldContext_ObjectionItem_state(ctx, field)
+	case "objectorName":
+		return ec.fieldContext_ObjectionItem_objectorName(ctx, field)
+	case "objectorContact":
+		return ec.fieldContext_ObjectionItem_objectorContact(ctx, field)
+	case "submittedText":
+		return ec.fieldContext_ObjectionItem_submittedText(ctx, field)
+	case "reason":
+		return ec.fieldContext_ObjectionItem_reason(ctx, field)
+	case "answer":
+		return ec.fieldContext_ObjectionItem_answer(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_ObjectionItem_receivedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ObjectionItem", field.Name)
+}
+
+func (ec *executionContext) childFields_OpenRoundPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "round":
+		return ec.fieldContext_OpenRoundPayload_round(ctx, field)
+	case "notice":
+		return ec.fieldContext_OpenRoundPayload_notice(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OpenRoundPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpenRoundPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4028,6 +7310,16 @@ func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_OrganizationPayload_organization(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OrganizationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -4040,6 +7332,38 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PartyScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "party":
+		return ec.fieldContext_PartyScore_party(ctx, field)
+	case "label":
+		return ec.fieldContext_PartyScore_label(ctx, field)
+	case "weight":
+		return ec.fieldContext_PartyScore_weight(ctx, field)
+	case "appliedWeight":
+		return ec.fieldContext_PartyScore_appliedWeight(ctx, field)
+	case "raters":
+		return ec.fieldContext_PartyScore_raters(ctx, field)
+	case "score":
+		return ec.fieldContext_PartyScore_score(ctx, field)
+	case "criteria":
+		return ec.fieldContext_PartyScore_criteria(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartyScore", field.Name)
+}
+
+func (ec *executionContext) childFields_PartyWeight(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "party":
+		return ec.fieldContext_PartyWeight_party(ctx, field)
+	case "label":
+		return ec.fieldContext_PartyWeight_label(ctx, field)
+	case "weight":
+		return ec.fieldContext_PartyWeight_weight(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartyWeight", field.Name)
 }
 
 func (ec *executionContext) childFields_Project(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4110,6 +7434,10 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_version(ctx, field)
 	case "history":
 		return ec.fieldContext_Project_history(ctx, field)
+	case "correctedAt":
+		return ec.fieldContext_Project_correctedAt(ctx, field)
+	case "correctionReason":
+		return ec.fieldContext_Project_correctionReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 }
@@ -4164,6 +7492,40 @@ func (ec *executionContext) childFields_ProjectFigures(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ProjectFigures", field.Name)
 }
 
+func (ec *executionContext) childFields_ProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "project":
+		return ec.fieldContext_ProjectPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProjectPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicObjection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "announcement":
+		return ec.fieldContext_PublicObjection_announcement(ctx, field)
+	case "project":
+		return ec.fieldContext_PublicObjection_project(ctx, field)
+	case "state":
+		return ec.fieldContext_PublicObjection_state(ctx, field)
+	case "receivedOn":
+		return ec.fieldContext_PublicObjection_receivedOn(ctx, field)
+	case "text":
+		return ec.fieldContext_PublicObjection_text(ctx, field)
+	case "reason":
+		return ec.fieldContext_PublicObjection_reason(ctx, field)
+	case "answer":
+		return ec.fieldContext_PublicObjection_answer(ctx, field)
+	case "answeredOn":
+		return ec.fieldContext_PublicObjection_answeredOn(ctx, field)
+	case "workingDays":
+		return ec.fieldContext_PublicObjection_workingDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicObjection", field.Name)
+}
+
 func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4188,6 +7550,14 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_publishedOn(ctx, field)
 	case "version":
 		return ec.fieldContext_Report_version(ctx, field)
+	case "correctedAt":
+		return ec.fieldContext_Report_correctedAt(ctx, field)
+	case "correctionReason":
+		return ec.fieldContext_Report_correctionReason(ctx, field)
+	case "withdrawn":
+		return ec.fieldContext_Report_withdrawn(ctx, field)
+	case "history":
+		return ec.fieldContext_Report_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Report", field.Name)
 }
@@ -4214,6 +7584,58 @@ func (ec *executionContext) childFields_ReportEdge(ctx context.Context, field gr
 		return ec.fieldContext_ReportEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReportEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "report":
+		return ec.fieldContext_ReportPayload_report(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReportPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ResponseFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "handled":
+		return ec.fieldContext_ResponseFigures_handled(ctx, field)
+	case "pending":
+		return ec.fieldContext_ResponseFigures_pending(ctx, field)
+	case "medianWorkingDays":
+		return ec.fieldContext_ResponseFigures_medianWorkingDays(ctx, field)
+	case "overdue":
+		return ec.fieldContext_ResponseFigures_overdue(ctx, field)
+	case "overdueShare":
+		return ec.fieldContext_ResponseFigures_overdueShare(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResponseFigures", field.Name)
+}
+
+func (ec *executionContext) childFields_ResponseTimeGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "round":
+		return ec.fieldContext_ResponseTimeGroup_round(ctx, field)
+	case "agency":
+		return ec.fieldContext_ResponseTimeGroup_agency(ctx, field)
+	case "comments":
+		return ec.fieldContext_ResponseTimeGroup_comments(ctx, field)
+	case "objections":
+		return ec.fieldContext_ResponseTimeGroup_objections(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResponseTimeGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_ResponseTimes(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "moderationDeadline":
+		return ec.fieldContext_ResponseTimes_moderationDeadline(ctx, field)
+	case "objectionDeadline":
+		return ec.fieldContext_ResponseTimes_objectionDeadline(ctx, field)
+	case "groups":
+		return ec.fieldContext_ResponseTimes_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResponseTimes", field.Name)
 }
 
 func (ec *executionContext) childFields_ReviewAverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4246,6 +7668,16 @@ func (ec *executionContext) childFields_Revision(ctx context.Context, field grap
 		return ec.fieldContext_Revision_snapshot(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Revision", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revokedTokenId":
+		return ec.fieldContext_RevokeApiTokenPayload_revokedTokenId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RevokeApiTokenPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeApiTokenPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Round(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4304,6 +7736,18 @@ func (ec *executionContext) childFields_Scorecard(ctx context.Context, field gra
 		return ec.fieldContext_Scorecard_scores(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Scorecard", field.Name)
+}
+
+func (ec *executionContext) childFields_ScorecardPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scorecard":
+		return ec.fieldContext_ScorecardPayload_scorecard(ctx, field)
+	case "project":
+		return ec.fieldContext_ScorecardPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ScorecardPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScorecardPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4400,6 +7844,20 @@ func (ec *executionContext) childFields_SearchHit(ctx context.Context, field gra
 		return ec.fieldContext_SearchHit_record(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchHit", field.Name)
+}
+
+func (ec *executionContext) childFields_SignInPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_SignInPayload_token(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_SignInPayload_expiresAt(ctx, field)
+	case "account":
+		return ec.fieldContext_SignInPayload_account(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SignInPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignInPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_StageEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4502,6 +7960,30 @@ func (ec *executionContext) childFields_Tranche(ctx context.Context, field graph
 		return ec.fieldContext_Tranche_paidOn(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tranche", field.Name)
+}
+
+func (ec *executionContext) childFields_TranchePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tranche":
+		return ec.fieldContext_TranchePayload_tranche(ctx, field)
+	case "project":
+		return ec.fieldContext_TranchePayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TranchePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TranchePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_UserError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_UserError_message(ctx, field)
+	case "code":
+		return ec.fieldContext_UserError_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
 func (ec *executionContext) childFields_YearAmount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4670,6 +8152,398 @@ func (ec *executionContext) field_Announcement_projects_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addCaseStudy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddCaseStudyInput, error) {
+			return ec.unmarshalNAddCaseStudyInput2civicledgerᚋgraphᚋmodelᚐAddCaseStudyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignAgencies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AssignAgenciesInput, error) {
+			return ec.unmarshalNAssignAgenciesInput2civicledgerᚋgraphᚋmodelᚐAssignAgenciesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_correctAnnouncement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CorrectDocumentInput, error) {
+			return ec.unmarshalNCorrectDocumentInput2civicledgerᚋgraphᚋmodelᚐCorrectDocumentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_correctProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CorrectProjectInput, error) {
+			return ec.unmarshalNCorrectProjectInput2civicledgerᚋgraphᚋmodelᚐCorrectProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_correctReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CorrectDocumentInput, error) {
+			return ec.unmarshalNCorrectDocumentInput2civicledgerᚋgraphᚋmodelᚐCorrectDocumentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createApiToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
+			return ec.unmarshalNCreateApiTokenInput2civicledgerᚋgraphᚋmodelᚐCreateAPITokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCaseCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateCaseCollectionInput, error) {
+			return ec.unmarshalNCreateCaseCollectionInput2civicledgerᚋgraphᚋmodelᚐCreateCaseCollectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_decideApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DecideApprovalInput, error) {
+			return ec.unmarshalNDecideApprovalInput2civicledgerᚋgraphᚋmodelᚐDecideApprovalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_openRound_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OpenRoundInput, error) {
+			return ec.unmarshalNOpenRoundInput2civicledgerᚋgraphᚋmodelᚐOpenRoundInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishApprovalNotice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishNoticeInput, error) {
+			return ec.unmarshalNPublishNoticeInput2civicledgerᚋgraphᚋmodelᚐPublishNoticeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishIndicatorSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishIndicatorSetInput, error) {
+			return ec.unmarshalNPublishIndicatorSetInput2civicledgerᚋgraphᚋmodelᚐPublishIndicatorSetInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishReportDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishReportDraftInput, error) {
+			return ec.unmarshalNPublishReportDraftInput2civicledgerᚋgraphᚋmodelᚐPublishReportDraftInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishResultAnnouncement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishNoticeInput, error) {
+			return ec.unmarshalNPublishNoticeInput2civicledgerᚋgraphᚋmodelᚐPublishNoticeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordAcceptance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordAcceptanceInput, error) {
+			return ec.unmarshalNRecordAcceptanceInput2civicledgerᚋgraphᚋmodelᚐRecordAcceptanceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordAgreement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordAgreementInput, error) {
+			return ec.unmarshalNRecordAgreementInput2civicledgerᚋgraphᚋmodelᚐRecordAgreementInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordAudit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordAuditInput, error) {
+			return ec.unmarshalNRecordAuditInput2civicledgerᚋgraphᚋmodelᚐRecordAuditInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordReviewInput, error) {
+			return ec.unmarshalNRecordReviewInput2civicledgerᚋgraphᚋmodelᚐRecordReviewInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordTranche_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordTrancheInput, error) {
+			return ec.unmarshalNRecordTrancheInput2civicledgerᚋgraphᚋmodelᚐRecordTrancheInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RegisterApplicationInput, error) {
+			return ec.unmarshalNRegisterApplicationInput2civicledgerᚋgraphᚋmodelᚐRegisterApplicationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerOrganization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RegisterOrganizationInput, error) {
+			return ec.unmarshalNRegisterOrganizationInput2civicledgerᚋgraphᚋmodelᚐRegisterOrganizationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeApiToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RevokeAPITokenInput, error) {
+			return ec.unmarshalNRevokeApiTokenInput2civicledgerᚋgraphᚋmodelᚐRevokeAPITokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_saveReportDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SaveReportDraftInput, error) {
+			return ec.unmarshalNSaveReportDraftInput2civicledgerᚋgraphᚋmodelᚐSaveReportDraftInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_signIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SignInInput, error) {
+			return ec.unmarshalNSignInInput2civicledgerᚋgraphᚋmodelᚐSignInInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitQuarterlyReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubmitQuarterlyReportInput, error) {
+			return ec.unmarshalNSubmitQuarterlyReportInput2civicledgerᚋgraphᚋmodelᚐSubmitQuarterlyReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_terminateProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TerminateProjectInput, error) {
+			return ec.unmarshalNTerminateProjectInput2civicledgerᚋgraphᚋmodelᚐTerminateProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_verifyMetrics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.VerifyMetricsInput, error) {
+			return ec.unmarshalNVerifyMetricsInput2civicledgerᚋgraphᚋmodelᚐVerifyMetricsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_withdrawAnnouncement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WithdrawInput, error) {
+			return ec.unmarshalNWithdrawInput2civicledgerᚋgraphᚋmodelᚐWithdrawInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_withdrawReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WithdrawInput, error) {
+			return ec.unmarshalNWithdrawInput2civicledgerᚋgraphᚋmodelᚐWithdrawInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Organization_projects_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4818,6 +8692,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_agencyScores_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_announcement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4878,6 +8766,58 @@ func (ec *executionContext) field_Query_announcements_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_apiTokens_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "login",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["login"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "login",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["login"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actions",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actions"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_caseCollections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4892,6 +8832,104 @@ func (ec *executionContext) field_Query_caseCollections_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_comments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "project",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["project"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_corrections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.CorrectionFilter, error) {
+			return ec.unmarshalOCorrectionFilter2ᚖcivicledgerᚋgraphᚋmodelᚐCorrectionFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_feedbackFigures_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "project",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["project"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_indicatorSets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4903,6 +8941,52 @@ func (ec *executionContext) field_Query_indicatorSets_args(ctx context.Context, 
 		return nil, err
 	}
 	args["kind"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_moderationQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "state",
+		func(ctx context.Context, v any) (*model.ModerationState, error) {
+			return ec.unmarshalOModerationState2ᚖcivicledgerᚋgraphᚋmodelᚐModerationState(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["state"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -4931,6 +9015,80 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_objectionQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "states",
+		func(ctx context.Context, v any) ([]model.ObjectionState, error) {
+			return ec.unmarshalOObjectionState2ᚕcivicledgerᚋgraphᚋmodelᚐObjectionStateᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["states"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_objectionStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "receipt",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["receipt"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_objections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "project",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["project"] = arg0
 	return args, nil
 }
 
@@ -5122,6 +9280,20 @@ func (ec *executionContext) field_Query_reports_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_responseTimes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.ResponseGrouping, error) {
+			return ec.unmarshalNResponseGrouping2civicledgerᚋgraphᚋmodelᚐResponseGrouping(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_round_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5307,6 +9479,350 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Account_login(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_login(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Login, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_login(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "String")
+}
+
+func (ec *executionContext) _Account_name(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "String")
+}
+
+func (ec *executionContext) _Account_organization(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_roles(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ledger.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚕcivicledgerᚋledgerᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "Role")
+}
+
+func (ec *executionContext) _Account_createdAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Account_disabled(ctx context.Context, field graphql.CollectedField, obj *ledger.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_disabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_disabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AgencyScore_agency(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScore_agency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScore_agency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgencyScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgencyScore_composite(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScore_composite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Composite, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScore_composite(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgencyScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AgencyScore_raters(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScore_raters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Raters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScore_raters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgencyScore", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgencyScore_parties(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScore_parties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PartyScore) graphql.Marshaler {
+			return ec.marshalNPartyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScore_parties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgencyScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartyScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgencyScores_year(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScores) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScores_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScores_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgencyScores", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgencyScores_weights(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScores) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScores_weights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weights, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PartyWeight) graphql.Marshaler {
+			return ec.marshalNPartyWeight2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyWeightᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScores_weights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgencyScores",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartyWeight(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgencyScores_agencies(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScores) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyScores_agencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agencies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AgencyScore) graphql.Marshaler {
+			return ec.marshalNAgencyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐAgencyScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyScores_agencies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgencyScores",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgencyScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _Announcement_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -5669,6 +10185,139 @@ func (ec *executionContext) fieldContext_Announcement_version(_ context.Context,
 	return graphql.NewScalarFieldContext("Announcement", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Announcement_noticeWorkingDays(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_noticeWorkingDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().NoticeWorkingDays(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NoticeWorkingDays) graphql.Marshaler {
+			return ec.marshalONoticeWorkingDays2ᚖcivicledgerᚋgraphᚋmodelᚐNoticeWorkingDays(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_noticeWorkingDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Announcement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NoticeWorkingDays(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Announcement_correctedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_correctedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().CorrectedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_correctedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Announcement", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Announcement_correctionReason(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_correctionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().CorrectionReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_correctionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Announcement", field, true, true, "String")
+}
+
+func (ec *executionContext) _Announcement_withdrawn(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_withdrawn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().Withdrawn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_withdrawn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Announcement", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Announcement_history(ctx context.Context, field graphql.CollectedField, obj *ledger.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚕᚖcivicledgerᚋledgerᚐRevisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Announcement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AnnouncementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AnnouncementConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5841,6 +10490,231 @@ func (ec *executionContext) fieldContext_AnnouncementEdge_node(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AnnouncementPayload_announcement(ctx context.Context, field graphql.CollectedField, obj *model.AnnouncementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnnouncementPayload_announcement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Announcement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Announcement) graphql.Marshaler {
+			return ec.marshalOAnnouncement2ᚖcivicledgerᚋledgerᚐAnnouncement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnnouncementPayload_announcement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnnouncementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Announcement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnnouncementPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AnnouncementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnnouncementPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnnouncementPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnnouncementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApiToken_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApiToken().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ApiToken_kind(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApiToken().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, true, true, "String")
+}
+
+func (ec *executionContext) _ApiToken_name(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApiToken_createdAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ApiToken_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ApiToken_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ApiToken_revokedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Audit_auditor(ctx context.Context, field graphql.CollectedField, obj *ledger.Audit) (ret graphql.Marshaler) {
@@ -6045,6 +10919,419 @@ func (ec *executionContext) fieldContext_Audit_report(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AuditEntry_login(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_login(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Login, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_login(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_role(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Role) graphql.Marshaler {
+			return ec.marshalORole2civicledgerᚋledgerᚐRole(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Role")
+}
+
+func (ec *executionContext) _AuditEntry_organization(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_entity(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Entity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _AuditEntry_entityId(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_entityId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().EntityID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_entityId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AuditEntry_summary(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_credential(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_credential(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Credential, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_credential(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_client(ctx context.Context, field graphql.CollectedField, obj *ledger.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Client, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖcivicledgerᚋledgerᚐAuditEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditPayload_audit(ctx context.Context, field graphql.CollectedField, obj *model.AuditPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditPayload_audit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Audit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Audit) graphql.Marshaler {
+			return ec.marshalOAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditPayload_audit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Audit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditPayload_project(ctx context.Context, field graphql.CollectedField, obj *model.AuditPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditPayload_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditPayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AuditPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CaseCollection_id(ctx context.Context, field graphql.CollectedField, obj *ledger.CaseCollection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6192,6 +11479,70 @@ func (ec *executionContext) fieldContext_CaseCollection_cases(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _CaseCollectionPayload_caseCollection(ctx context.Context, field graphql.CollectedField, obj *model.CaseCollectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseCollectionPayload_caseCollection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseCollection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.CaseCollection) graphql.Marshaler {
+			return ec.marshalOCaseCollection2ᚖcivicledgerᚋledgerᚐCaseCollection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseCollectionPayload_caseCollection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseCollectionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseCollection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseCollectionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CaseCollectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseCollectionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseCollectionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseCollectionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CaseStudy_title(ctx context.Context, field graphql.CollectedField, obj *ledger.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6302,6 +11653,823 @@ func (ec *executionContext) fieldContext_CaseStudy_collection(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _CaseStudyPayload_caseStudy(ctx context.Context, field graphql.CollectedField, obj *model.CaseStudyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStudyPayload_caseStudy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.CaseStudy) graphql.Marshaler {
+			return ec.marshalOCaseStudy2ᚖcivicledgerᚋledgerᚐCaseStudy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStudyPayload_caseStudy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseStudyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseStudy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseStudyPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CaseStudyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStudyPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStudyPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseStudyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Comment_id(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Comment_project(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Comment_rating(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Comment_respondent(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_respondent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Respondent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Respondent) graphql.Marshaler {
+			return ec.marshalNRespondent2civicledgerᚋgraphᚋmodelᚐRespondent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_respondent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "Respondent")
+}
+
+func (ec *executionContext) _Comment_verified(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_verified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Comment_text(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Comment_submittedOn(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_submittedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Date) graphql.Marshaler {
+			return ec.marshalNDate2civicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_submittedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Comment_answer(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_answer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Comment_answeredOn(ctx context.Context, field graphql.CollectedField, obj *model.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_answeredOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnsweredOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_answeredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "Date")
+}
+
+func (ec *executionContext) _CommentConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CommentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Comment) graphql.Marshaler {
+			return ec.marshalNComment2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCommentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CommentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CommentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Correction_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Correction_kind(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.CorrectionKind) graphql.Marshaler {
+			return ec.marshalNCorrectionKind2civicledgerᚋledgerᚐCorrectionKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "CorrectionKind")
+}
+
+func (ec *executionContext) _Correction_recordKind(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_recordKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().RecordKind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CorrectedRecordKind) graphql.Marshaler {
+			return ec.marshalNCorrectedRecordKind2civicledgerᚋgraphᚋmodelᚐCorrectedRecordKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_recordKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, true, true, "CorrectedRecordKind")
+}
+
+func (ec *executionContext) _Correction_recordCode(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_recordCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().RecordCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_recordCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, true, true, "String")
+}
+
+func (ec *executionContext) _Correction_version(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Correction_reason(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Correction_organization(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Correction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Correction_role(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Role) graphql.Marshaler {
+			return ec.marshalNRole2civicledgerᚋledgerᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "Role")
+}
+
+func (ec *executionContext) _Correction_correctedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_correctedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CorrectedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_correctedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Correction_project(ctx context.Context, field graphql.CollectedField, obj *ledger.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().Project(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Correction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Correction) graphql.Marshaler {
+			return ec.marshalNCorrection2ᚕᚖcivicledgerᚋledgerᚐCorrectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Correction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CorrectionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CreateApiTokenPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiTokenPayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiTokenPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateApiTokenPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateApiTokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiTokenPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Token) graphql.Marshaler {
+			return ec.marshalOApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiTokenPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateApiTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateApiTokenPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiTokenPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiTokenPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateApiTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CriterionScore_criterion(ctx context.Context, field graphql.CollectedField, obj *model.CriterionScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriterionScore_criterion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Criterion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.AgencyCriterion) graphql.Marshaler {
+			return ec.marshalNAgencyCriterion2civicledgerᚋgraphᚋmodelᚐAgencyCriterion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriterionScore_criterion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriterionScore", field, false, false, "AgencyCriterion")
+}
+
+func (ec *executionContext) _CriterionScore_label(ctx context.Context, field graphql.CollectedField, obj *model.CriterionScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriterionScore_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriterionScore_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriterionScore", field, false, false, "String")
+}
+
+func (ec *executionContext) _CriterionScore_score(ctx context.Context, field graphql.CollectedField, obj *model.CriterionScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriterionScore_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CriterionScore_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriterionScore", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Dataset_demo(ctx context.Context, field graphql.CollectedField, obj *ledger.Meta) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6392,6 +12560,392 @@ func (ec *executionContext) _Dataset_currency(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Dataset_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Dataset", field, true, true, "String")
+}
+
+func (ec *executionContext) _DimensionFigures_dimension(ctx context.Context, field graphql.CollectedField, obj *model.DimensionFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DimensionFigures_dimension(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimension, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RatingDimension) graphql.Marshaler {
+			return ec.marshalNRatingDimension2civicledgerᚋgraphᚋmodelᚐRatingDimension(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DimensionFigures_dimension(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DimensionFigures", field, false, false, "RatingDimension")
+}
+
+func (ec *executionContext) _DimensionFigures_label(ctx context.Context, field graphql.CollectedField, obj *model.DimensionFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DimensionFigures_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DimensionFigures_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DimensionFigures", field, false, false, "String")
+}
+
+func (ec *executionContext) _DimensionFigures_responses(ctx context.Context, field graphql.CollectedField, obj *model.DimensionFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DimensionFigures_responses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Responses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DimensionFigures_responses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DimensionFigures", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _DimensionFigures_mean(ctx context.Context, field graphql.CollectedField, obj *model.DimensionFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DimensionFigures_mean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DimensionFigures_mean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DimensionFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DimensionFigures_distribution(ctx context.Context, field graphql.CollectedField, obj *model.DimensionFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DimensionFigures_distribution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distribution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int64) graphql.Marshaler {
+			return ec.marshalOInt642ᚕint64ᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DimensionFigures_distribution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DimensionFigures", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _Draft_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Draft().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Draft_code(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, false, false, "String")
+}
+
+func (ec *executionContext) _Draft_title(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, false, false, "String")
+}
+
+func (ec *executionContext) _Draft_kind(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Draft().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.ReportKind) graphql.Marshaler {
+			return ec.marshalNReportKind2civicledgerᚋledgerᚐReportKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, true, true, "ReportKind")
+}
+
+func (ec *executionContext) _Draft_projectCode(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_projectCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Draft().ProjectCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_projectCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, true, true, "String")
+}
+
+func (ec *executionContext) _Draft_body(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Draft().Body(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, true, true, "String")
+}
+
+func (ec *executionContext) _Draft_createdAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Draft_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Draft_publishedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Draft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Draft_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Draft_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Draft", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DraftPayload_draft(ctx context.Context, field graphql.CollectedField, obj *model.DraftPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DraftPayload_draft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Draft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Draft) graphql.Marshaler {
+			return ec.marshalODraft2ᚖcivicledgerᚋledgerᚐDraft(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DraftPayload_draft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DraftPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Draft(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DraftPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DraftPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DraftPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DraftPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DraftPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _EnumLabel_enum(ctx context.Context, field graphql.CollectedField, obj *model.EnumLabel) (ret graphql.Marshaler) {
@@ -6530,6 +13084,153 @@ func (ec *executionContext) _FacetCount_count(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_FacetCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FacetCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FeedbackFigures_verifiedOnly(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_verifiedOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerifiedOnly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_verifiedOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackFigures", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FeedbackFigures_responses(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_responses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Responses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_responses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackFigures", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _FeedbackFigures_codesIssued(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_codesIssued(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CodesIssued, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_codesIssued(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackFigures", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _FeedbackFigures_responseRate(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_responseRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResponseRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_responseRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FeedbackFigures_withheld(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_withheld(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Withheld, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_withheld(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackFigures", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FeedbackFigures_dimensions(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackFigures_dimensions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimensions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DimensionFigures) graphql.Marshaler {
+			return ec.marshalNDimensionFigures2ᚕᚖcivicledgerᚋgraphᚋmodelᚐDimensionFiguresᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackFigures_dimensions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeedbackFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DimensionFigures(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Indicator_position(ctx context.Context, field graphql.CollectedField, obj *ledger.Indicator) (ret graphql.Marshaler) {
@@ -6895,6 +13596,70 @@ func (ec *executionContext) fieldContext_IndicatorSet_indicators(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _IndicatorSetPayload_indicatorSet(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorSetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorSetPayload_indicatorSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IndicatorSet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.IndicatorSet) graphql.Marshaler {
+			return ec.marshalOIndicatorSet2ᚖcivicledgerᚋledgerᚐIndicatorSet(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorSetPayload_indicatorSet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IndicatorSetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndicatorSet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IndicatorSetPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorSetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorSetPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorSetPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IndicatorSetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Metric_kind(ctx context.Context, field graphql.CollectedField, obj *ledger.Metric) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7100,6 +13865,2060 @@ func (ec *executionContext) _Metric_provenanceLabel(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Metric_provenanceLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Metric", field, true, true, "String")
+}
+
+func (ec *executionContext) _ModerationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ModerationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ModerationItem) graphql.Marshaler {
+			return ec.marshalNModerationItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐModerationItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ModerationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModerationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModerationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ModerationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ModerationItem_id(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ModerationItem_project(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModerationItem_rating(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ModerationItem_respondent(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_respondent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Respondent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Respondent) graphql.Marshaler {
+			return ec.marshalNRespondent2civicledgerᚋgraphᚋmodelᚐRespondent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_respondent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "Respondent")
+}
+
+func (ec *executionContext) _ModerationItem_verified(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_verified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ModerationItem_submittedText(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_submittedText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_submittedText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModerationItem_maskedText(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_maskedText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaskedText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_maskedText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModerationItem_state(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ModerationState) graphql.Marshaler {
+			return ec.marshalNModerationState2civicledgerᚋgraphᚋmodelᚐModerationState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "ModerationState")
+}
+
+func (ec *executionContext) _ModerationItem_reason(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModerationItem_submittedAt(ctx context.Context, field graphql.CollectedField, obj *model.ModerationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModerationItem_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModerationItem_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModerationItem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Mutation_signIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SignIn(ctx, fc.Args["input"].(model.SignInInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignInPayload) graphql.Marshaler {
+			return ec.marshalNSignInPayload2ᚖcivicledgerᚋgraphᚋmodelᚐSignInPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_signIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createApiToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createApiToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAPIToken(ctx, fc.Args["input"].(model.CreateAPITokenInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAPITokenPayload) graphql.Marshaler {
+			return ec.marshalNCreateApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCreateAPITokenPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createApiToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateApiTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createApiToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeApiToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeApiToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeAPIToken(ctx, fc.Args["input"].(model.RevokeAPITokenInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeAPITokenPayload) graphql.Marshaler {
+			return ec.marshalNRevokeApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐRevokeAPITokenPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeApiToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeApiTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeApiToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerOrganization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterOrganization(ctx, fc.Args["input"].(model.RegisterOrganizationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationPayload) graphql.Marshaler {
+			return ec.marshalNOrganizationPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOrganizationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerOrganization(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_openRound(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_openRound(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OpenRound(ctx, fc.Args["input"].(model.OpenRoundInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OpenRoundPayload) graphql.Marshaler {
+			return ec.marshalNOpenRoundPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOpenRoundPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_openRound(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OpenRoundPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_openRound_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishIndicatorSet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishIndicatorSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishIndicatorSet(ctx, fc.Args["input"].(model.PublishIndicatorSetInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IndicatorSetPayload) graphql.Marshaler {
+			return ec.marshalNIndicatorSetPayload2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorSetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishIndicatorSet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndicatorSetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishIndicatorSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterApplication(ctx, fc.Args["input"].(model.RegisterApplicationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignAgencies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignAgencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignAgencies(ctx, fc.Args["input"].(model.AssignAgenciesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignAgencies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignAgencies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordReview(ctx, fc.Args["input"].(model.RecordReviewInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScorecardPayload) graphql.Marshaler {
+			return ec.marshalNScorecardPayload2ᚖcivicledgerᚋgraphᚋmodelᚐScorecardPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScorecardPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_decideApproval(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decideApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecideApproval(ctx, fc.Args["input"].(model.DecideApprovalInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decideApproval(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decideApproval_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishApprovalNotice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishApprovalNotice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishApprovalNotice(ctx, fc.Args["input"].(model.PublishNoticeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+			return ec.marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishApprovalNotice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishApprovalNotice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordAgreement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordAgreement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordAgreement(ctx, fc.Args["input"].(model.RecordAgreementInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordAgreement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordAgreement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordTranche(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordTranche(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordTranche(ctx, fc.Args["input"].(model.RecordTrancheInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TranchePayload) graphql.Marshaler {
+			return ec.marshalNTranchePayload2ᚖcivicledgerᚋgraphᚋmodelᚐTranchePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordTranche(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TranchePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordTranche_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitQuarterlyReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitQuarterlyReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitQuarterlyReport(ctx, fc.Args["input"].(model.SubmitQuarterlyReportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+			return ec.marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitQuarterlyReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitQuarterlyReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_verifyMetrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_verifyMetrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VerifyMetrics(ctx, fc.Args["input"].(model.VerifyMetricsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_verifyMetrics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_verifyMetrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordAudit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordAudit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordAudit(ctx, fc.Args["input"].(model.RecordAuditInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditPayload) graphql.Marshaler {
+			return ec.marshalNAuditPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAuditPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordAudit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordAudit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordAcceptance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordAcceptance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordAcceptance(ctx, fc.Args["input"].(model.RecordAcceptanceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordAcceptance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordAcceptance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishResultAnnouncement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishResultAnnouncement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishResultAnnouncement(ctx, fc.Args["input"].(model.PublishNoticeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+			return ec.marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishResultAnnouncement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishResultAnnouncement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_terminateProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_terminateProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TerminateProject(ctx, fc.Args["input"].(model.TerminateProjectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_terminateProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_terminateProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCaseCollection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCaseCollection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCaseCollection(ctx, fc.Args["input"].(model.CreateCaseCollectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseCollectionPayload) graphql.Marshaler {
+			return ec.marshalNCaseCollectionPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseCollectionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCaseCollection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseCollectionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCaseCollection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addCaseStudy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addCaseStudy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddCaseStudy(ctx, fc.Args["input"].(model.AddCaseStudyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseStudyPayload) graphql.Marshaler {
+			return ec.marshalNCaseStudyPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseStudyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addCaseStudy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseStudyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addCaseStudy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_correctProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_correctProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CorrectProject(ctx, fc.Args["input"].(model.CorrectProjectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+			return ec.marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_correctProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_correctProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_correctReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_correctReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CorrectReport(ctx, fc.Args["input"].(model.CorrectDocumentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+			return ec.marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_correctReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_correctReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_withdrawReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withdrawReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithdrawReport(ctx, fc.Args["input"].(model.WithdrawInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+			return ec.marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withdrawReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withdrawReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_correctAnnouncement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_correctAnnouncement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CorrectAnnouncement(ctx, fc.Args["input"].(model.CorrectDocumentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+			return ec.marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_correctAnnouncement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_correctAnnouncement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_withdrawAnnouncement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withdrawAnnouncement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithdrawAnnouncement(ctx, fc.Args["input"].(model.WithdrawInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+			return ec.marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withdrawAnnouncement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withdrawAnnouncement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_saveReportDraft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveReportDraft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveReportDraft(ctx, fc.Args["input"].(model.SaveReportDraftInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DraftPayload) graphql.Marshaler {
+			return ec.marshalNDraftPayload2ᚖcivicledgerᚋgraphᚋmodelᚐDraftPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveReportDraft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DraftPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveReportDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishReportDraft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishReportDraft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishReportDraft(ctx, fc.Args["input"].(model.PublishReportDraftInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+			return ec.marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishReportDraft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishReportDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NoticeWorkingDays_open(ctx context.Context, field graphql.CollectedField, obj *model.NoticeWorkingDays) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoticeWorkingDays_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoticeWorkingDays_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeWorkingDays", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NoticeWorkingDays_total(ctx context.Context, field graphql.CollectedField, obj *model.NoticeWorkingDays) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoticeWorkingDays_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoticeWorkingDays_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeWorkingDays", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NoticeWorkingDays_left(ctx context.Context, field graphql.CollectedField, obj *model.NoticeWorkingDays) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoticeWorkingDays_left(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Left, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoticeWorkingDays_left(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeWorkingDays", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NoticeWorkingDays_closesOn(ctx context.Context, field graphql.CollectedField, obj *model.NoticeWorkingDays) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoticeWorkingDays_closesOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosesOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Date) graphql.Marshaler {
+			return ec.marshalNDate2civicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoticeWorkingDays_closesOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeWorkingDays", field, false, false, "Date")
+}
+
+func (ec *executionContext) _ObjectionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ObjectionItem) graphql.Marshaler {
+			return ec.marshalNObjectionItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐObjectionItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ObjectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObjectionItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ObjectionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ObjectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ObjectionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ObjectionItem_receipt(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_receipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Receipt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_receipt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_announcement(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_announcement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Announcement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_announcement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_project(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_state(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ObjectionState) graphql.Marshaler {
+			return ec.marshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "ObjectionState")
+}
+
+func (ec *executionContext) _ObjectionItem_objectorName(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_objectorName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectorName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_objectorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_objectorContact(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_objectorContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectorContact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_objectorContact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_submittedText(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_submittedText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_submittedText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_reason(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_answer(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_answer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionItem_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionItem_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionItem_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _OpenRoundPayload_round(ctx context.Context, field graphql.CollectedField, obj *model.OpenRoundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenRoundPayload_round(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Round, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Round) graphql.Marshaler {
+			return ec.marshalORound2ᚖcivicledgerᚋledgerᚐRound(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OpenRoundPayload_round(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OpenRoundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Round(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OpenRoundPayload_notice(ctx context.Context, field graphql.CollectedField, obj *model.OpenRoundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenRoundPayload_notice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Announcement) graphql.Marshaler {
+			return ec.marshalOAnnouncement2ᚖcivicledgerᚋledgerᚐAnnouncement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OpenRoundPayload_notice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OpenRoundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Announcement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OpenRoundPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OpenRoundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenRoundPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenRoundPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OpenRoundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Organization) (ret graphql.Marshaler) {
@@ -7644,6 +16463,70 @@ func (ec *executionContext) fieldContext_OrganizationEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _OrganizationPayload_organization(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationPayload_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationPayload_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7734,6 +16617,245 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartyScore_party(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_party(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Party, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RaterParty) graphql.Marshaler {
+			return ec.marshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_party(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "RaterParty")
+}
+
+func (ec *executionContext) _PartyScore_label(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartyScore_weight(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PartyScore_appliedWeight(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_appliedWeight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppliedWeight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_appliedWeight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PartyScore_raters(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_raters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Raters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_raters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PartyScore_score(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PartyScore_criteria(ctx context.Context, field graphql.CollectedField, obj *model.PartyScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyScore_criteria(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Criteria, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CriterionScore) graphql.Marshaler {
+			return ec.marshalNCriterionScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCriterionScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyScore_criteria(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartyScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CriterionScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartyWeight_party(ctx context.Context, field graphql.CollectedField, obj *model.PartyWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyWeight_party(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Party, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RaterParty) graphql.Marshaler {
+			return ec.marshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyWeight_party(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyWeight", field, false, false, "RaterParty")
+}
+
+func (ec *executionContext) _PartyWeight_label(ctx context.Context, field graphql.CollectedField, obj *model.PartyWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyWeight_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyWeight_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyWeight", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartyWeight_weight(ctx context.Context, field graphql.CollectedField, obj *model.PartyWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyWeight_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyWeight_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyWeight", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Project_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Project) (ret graphql.Marshaler) {
@@ -8666,6 +17788,52 @@ func (ec *executionContext) fieldContext_Project_history(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Project_correctedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_correctedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().CorrectedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_correctedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Project_correctionReason(ctx context.Context, field graphql.CollectedField, obj *ledger.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_correctionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().CorrectionReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_correctionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, true, true, "String")
+}
+
 func (ec *executionContext) _ProjectConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProjectConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9068,6 +18236,277 @@ func (ec *executionContext) _ProjectFigures_hasAuditFindings(ctx context.Context
 }
 func (ec *executionContext) fieldContext_ProjectFigures_hasAuditFindings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectFigures", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProjectPayload_project(ctx context.Context, field graphql.CollectedField, obj *model.ProjectPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectPayload_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectPayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ProjectPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublicObjection_announcement(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_announcement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Announcement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_announcement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicObjection_project(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicObjection_state(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ObjectionState) graphql.Marshaler {
+			return ec.marshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "ObjectionState")
+}
+
+func (ec *executionContext) _PublicObjection_receivedOn(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_receivedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Date) graphql.Marshaler {
+			return ec.marshalNDate2civicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_receivedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PublicObjection_text(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicObjection_reason(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicObjection_answer(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_answer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicObjection_answeredOn(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_answeredOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnsweredOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_answeredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PublicObjection_workingDays(ctx context.Context, field graphql.CollectedField, obj *model.PublicObjection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicObjection_workingDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WorkingDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicObjection_workingDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicObjection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Query_dataset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -9826,6 +19265,586 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_feedbackFigures(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_feedbackFigures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FeedbackFigures(ctx, fc.Args["project"].(*string), fc.Args["year"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FeedbackFigures) graphql.Marshaler {
+			return ec.marshalOFeedbackFigures2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackFigures(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_feedbackFigures(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeedbackFigures(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_feedbackFigures_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_comments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_comments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Comments(ctx, fc.Args["project"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentConnection) graphql.Marshaler {
+			return ec.marshalNCommentConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCommentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_comments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_comments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_objections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_objections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Objections(ctx, fc.Args["project"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PublicObjection) graphql.Marshaler {
+			return ec.marshalNPublicObjection2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPublicObjectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_objections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicObjection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_objections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_objectionStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_objectionStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ObjectionStatus(ctx, fc.Args["receipt"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PublicObjection) graphql.Marshaler {
+			return ec.marshalOPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_objectionStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicObjection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_objectionStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_openNotices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_openNotices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().OpenNotices(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Announcement) graphql.Marshaler {
+			return ec.marshalNAnnouncement2ᚕᚖcivicledgerᚋledgerᚐAnnouncementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_openNotices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Announcement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_responseTimes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_responseTimes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ResponseTimes(ctx, fc.Args["by"].(model.ResponseGrouping))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResponseTimes) graphql.Marshaler {
+			return ec.marshalNResponseTimes2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_responseTimes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResponseTimes(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_responseTimes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_agencyScores(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_agencyScores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AgencyScores(ctx, fc.Args["year"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgencyScores) graphql.Marshaler {
+			return ec.marshalNAgencyScores2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScores(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_agencyScores(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgencyScores(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_agencyScores_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_moderationQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_moderationQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ModerationQueue(ctx, fc.Args["state"].(*model.ModerationState), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ModerationConnection) graphql.Marshaler {
+			return ec.marshalNModerationConnection2ᚖcivicledgerᚋgraphᚋmodelᚐModerationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_moderationQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_moderationQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_objectionQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_objectionQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ObjectionQueue(ctx, fc.Args["states"].([]model.ObjectionState), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ObjectionConnection) graphql.Marshaler {
+			return ec.marshalNObjectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_objectionQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObjectionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_objectionQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_corrections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_corrections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Corrections(ctx, fc.Args["filter"].(*model.CorrectionFilter), fc.Args["first"].(*int), fc.Args["offset"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CorrectionConnection) graphql.Marshaler {
+			return ec.marshalNCorrectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCorrectionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_corrections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CorrectionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_corrections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Viewer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖcivicledgerᚋledgerᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_drafts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_drafts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Drafts(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Draft) graphql.Marshaler {
+			return ec.marshalNDraft2ᚕᚖcivicledgerᚋledgerᚐDraftᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_drafts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Draft(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_apiTokens(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_apiTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().APITokens(ctx, fc.Args["login"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Token) graphql.Marshaler {
+			return ec.marshalNApiToken2ᚕᚖcivicledgerᚋledgerᚐTokenᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_apiTokens(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiToken(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_apiTokens_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["login"].(*string), fc.Args["actions"].([]string), fc.Args["first"].(*int), fc.Args["offset"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+			return ec.marshalNAuditEntryConnection2ᚖcivicledgerᚋgraphᚋmodelᚐAuditEntryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10182,6 +20201,107 @@ func (ec *executionContext) fieldContext_Report_version(_ context.Context, field
 	return graphql.NewScalarFieldContext("Report", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Report_correctedAt(ctx context.Context, field graphql.CollectedField, obj *ledger.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_correctedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().CorrectedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_correctedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Report_correctionReason(ctx context.Context, field graphql.CollectedField, obj *ledger.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_correctionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().CorrectionReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_correctionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "String")
+}
+
+func (ec *executionContext) _Report_withdrawn(ctx context.Context, field graphql.CollectedField, obj *ledger.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_withdrawn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Withdrawn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_withdrawn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Report_history(ctx context.Context, field graphql.CollectedField, obj *ledger.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ledger.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚕᚖcivicledgerᚋledgerᚐRevisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReportConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReportConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10351,6 +20471,391 @@ func (ec *executionContext) fieldContext_ReportEdge_node(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportPayload_report(ctx context.Context, field graphql.CollectedField, obj *model.ReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportPayload_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Report, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Report) graphql.Marshaler {
+			return ec.marshalOReport2ᚖcivicledgerᚋledgerᚐReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportPayload_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResponseFigures_handled(ctx context.Context, field graphql.CollectedField, obj *model.ResponseFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseFigures_handled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Handled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseFigures_handled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseFigures_pending(ctx context.Context, field graphql.CollectedField, obj *model.ResponseFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseFigures_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseFigures_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseFigures_medianWorkingDays(ctx context.Context, field graphql.CollectedField, obj *model.ResponseFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseFigures_medianWorkingDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianWorkingDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseFigures_medianWorkingDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ResponseFigures_overdue(ctx context.Context, field graphql.CollectedField, obj *model.ResponseFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseFigures_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseFigures_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseFigures_overdueShare(ctx context.Context, field graphql.CollectedField, obj *model.ResponseFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseFigures_overdueShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseFigures_overdueShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ResponseTimeGroup_round(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimeGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimeGroup_round(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Round, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Round) graphql.Marshaler {
+			return ec.marshalORound2ᚖcivicledgerᚋledgerᚐRound(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimeGroup_round(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResponseTimeGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Round(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResponseTimeGroup_agency(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimeGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimeGroup_agency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimeGroup_agency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResponseTimeGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResponseTimeGroup_comments(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimeGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimeGroup_comments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResponseFigures) graphql.Marshaler {
+			return ec.marshalNResponseFigures2ᚖcivicledgerᚋgraphᚋmodelᚐResponseFigures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimeGroup_comments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResponseTimeGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResponseFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResponseTimeGroup_objections(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimeGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimeGroup_objections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Objections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResponseFigures) graphql.Marshaler {
+			return ec.marshalNResponseFigures2ᚖcivicledgerᚋgraphᚋmodelᚐResponseFigures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimeGroup_objections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResponseTimeGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResponseFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResponseTimes_moderationDeadline(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimes_moderationDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModerationDeadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimes_moderationDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseTimes", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseTimes_objectionDeadline(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimes_objectionDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectionDeadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimes_objectionDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseTimes", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseTimes_groups(ctx context.Context, field graphql.CollectedField, obj *model.ResponseTimes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseTimes_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ResponseTimeGroup) graphql.Marshaler {
+			return ec.marshalNResponseTimeGroup2ᚕᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseTimes_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResponseTimes",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResponseTimeGroup(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10584,6 +21089,61 @@ func (ec *executionContext) _Revision_snapshot(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Revision_snapshot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Revision", field, false, false, "String")
+}
+
+func (ec *executionContext) _RevokeApiTokenPayload_revokedTokenId(ctx context.Context, field graphql.CollectedField, obj *model.RevokeAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeApiTokenPayload_revokedTokenId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedTokenID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeApiTokenPayload_revokedTokenId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeApiTokenPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RevokeApiTokenPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RevokeAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeApiTokenPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeApiTokenPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevokeApiTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Round_id(ctx context.Context, field graphql.CollectedField, obj *ledger.Round) (ret graphql.Marshaler) {
@@ -11086,6 +21646,102 @@ func (ec *executionContext) fieldContext_Scorecard_scores(_ context.Context, fie
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_IndicatorScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScorecardPayload_scorecard(ctx context.Context, field graphql.CollectedField, obj *model.ScorecardPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScorecardPayload_scorecard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scorecard, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Scorecard) graphql.Marshaler {
+			return ec.marshalOScorecard2ᚖcivicledgerᚋledgerᚐScorecard(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScorecardPayload_scorecard(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScorecardPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scorecard(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScorecardPayload_project(ctx context.Context, field graphql.CollectedField, obj *model.ScorecardPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScorecardPayload_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScorecardPayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScorecardPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScorecardPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ScorecardPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScorecardPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScorecardPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScorecardPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11956,6 +22612,116 @@ func (ec *executionContext) _SearchHit_record(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_SearchHit_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchHit", field, true, true, "SearchRecord")
+}
+
+func (ec *executionContext) _SignInPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignInPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInPayload", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SignInPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖcivicledgerᚋledgerᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SignInPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SignInPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SignInPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _StageEvent_stage(ctx context.Context, field graphql.CollectedField, obj *ledger.StageEvent) (ret graphql.Marshaler) {
@@ -12841,6 +23607,171 @@ func (ec *executionContext) _Tranche_paidOn(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Tranche_paidOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tranche", field, false, false, "Date")
+}
+
+func (ec *executionContext) _TranchePayload_tranche(ctx context.Context, field graphql.CollectedField, obj *model.TranchePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranchePayload_tranche(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tranche, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Tranche) graphql.Marshaler {
+			return ec.marshalOTranche2ᚖcivicledgerᚋledgerᚐTranche(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TranchePayload_tranche(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranchePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tranche(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TranchePayload_project(ctx context.Context, field graphql.CollectedField, obj *model.TranchePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranchePayload_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TranchePayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranchePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TranchePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.TranchePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranchePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranchePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranchePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
 }
 
 func (ec *executionContext) _YearAmount_year(ctx context.Context, field graphql.CollectedField, obj *model.YearAmount) (ret graphql.Marshaler) {
@@ -13985,6 +24916,76 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddCaseStudyInput(ctx context.Context, obj any) (model.AddCaseStudyInput, error) {
+	var it model.AddCaseStudyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"collectionId", "projectCode", "title", "narrative", "position"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "collectionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CollectionID = data
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "narrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("narrative"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Narrative = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddCaseStudyInput unmarshals raw into the AddCaseStudyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddCaseStudyInput(ctx context.Context, raw any) (model.AddCaseStudyInput, error) {
+	var out model.AddCaseStudyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddCaseStudyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAnnouncementFilter(ctx context.Context, obj any) (portal.AnnouncementQuery, error) {
 	var it portal.AnnouncementQuery
 	if obj == nil {
@@ -14052,6 +25053,815 @@ func (ec *executionContext) unmarshalInputAnnouncementFilter(ctx context.Context
 func UnmarshalAnnouncementFilter(ctx context.Context, raw any) (portal.AnnouncementQuery, error) {
 	var out portal.AnnouncementQuery
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AnnouncementFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAssignAgenciesInput(ctx context.Context, obj any) (model.AssignAgenciesInput, error) {
+	var it model.AssignAgenciesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "evaluatorCode", "auditorCode"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "evaluatorCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evaluatorCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EvaluatorCode = data
+		case "auditorCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("auditorCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuditorCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignAgenciesInput unmarshals raw into the AssignAgenciesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignAgenciesInput(ctx context.Context, raw any) (model.AssignAgenciesInput, error) {
+	var out model.AssignAgenciesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignAgenciesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCorrectDocumentInput(ctx context.Context, obj any) (model.CorrectDocumentInput, error) {
+	var it model.CorrectDocumentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "version", "reason", "title", "body", "noticeEnd"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "noticeEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeEnd"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeEnd = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCorrectDocumentInput unmarshals raw into the CorrectDocumentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCorrectDocumentInput(ctx context.Context, raw any) (model.CorrectDocumentInput, error) {
+	var out model.CorrectDocumentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CorrectDocumentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCorrectProjectInput(ctx context.Context, obj any) (model.CorrectProjectInput, error) {
+	var it model.CorrectProjectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "version", "reason", "title", "summary", "targetGroup", "district", "serviceArea", "awarded", "coFunding"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "targetGroup":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetGroup"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetGroup = data
+		case "district":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("district"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.District = data
+		case "serviceArea":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceArea"))
+			data, err := ec.unmarshalOServiceArea2ᚖcivicledgerᚋledgerᚐServiceArea(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceArea = data
+		case "awarded":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("awarded"))
+			data, err := ec.unmarshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Awarded = data
+		case "coFunding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coFunding"))
+			data, err := ec.unmarshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoFunding = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCorrectProjectInput unmarshals raw into the CorrectProjectInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCorrectProjectInput(ctx context.Context, raw any) (model.CorrectProjectInput, error) {
+	var out model.CorrectProjectInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CorrectProjectInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCorrectionFilter(ctx context.Context, obj any) (model.CorrectionFilter, error) {
+	var it model.CorrectionFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organizations", "recordKinds", "kinds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organizations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizations"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Organizations = data
+		case "recordKinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordKinds"))
+			data, err := ec.unmarshalOCorrectedRecordKind2ᚕcivicledgerᚋgraphᚋmodelᚐCorrectedRecordKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordKinds = data
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOCorrectionKind2ᚕcivicledgerᚋledgerᚐCorrectionKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCorrectionFilter unmarshals raw into the CorrectionFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCorrectionFilter(ctx context.Context, raw any) (model.CorrectionFilter, error) {
+	var out model.CorrectionFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CorrectionFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateApiTokenInput(ctx context.Context, obj any) (model.CreateAPITokenInput, error) {
+	var it model.CreateAPITokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["expiresInDays"]; !present {
+		asMap["expiresInDays"] = 90
+	}
+
+	fieldsInOrder := [...]string{"name", "expiresInDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "expiresInDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresInDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresInDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateApiTokenInput unmarshals raw into the CreateApiTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateApiTokenInput(ctx context.Context, raw any) (model.CreateAPITokenInput, error) {
+	var out model.CreateAPITokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateApiTokenInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateCaseCollectionInput(ctx context.Context, obj any) (model.CreateCaseCollectionInput, error) {
+	var it model.CreateCaseCollectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"year", "title", "intro", "publishedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "intro":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("intro"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Intro = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCaseCollectionInput unmarshals raw into the CreateCaseCollectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCaseCollectionInput(ctx context.Context, raw any) (model.CreateCaseCollectionInput, error) {
+	var out model.CreateCaseCollectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCaseCollectionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDecideApprovalInput(ctx context.Context, obj any) (model.DecideApprovalInput, error) {
+	var it model.DecideApprovalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "approve", "reason", "decidedOn", "awarded"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "approve":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approve"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Approve = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "decidedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecidedOn = data
+		case "awarded":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("awarded"))
+			data, err := ec.unmarshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Awarded = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDecideApprovalInput unmarshals raw into the DecideApprovalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDecideApprovalInput(ctx context.Context, raw any) (model.DecideApprovalInput, error) {
+	var out model.DecideApprovalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DecideApprovalInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDocumentInput(ctx context.Context, obj any) (model.DocumentInput, error) {
+	var it model.DocumentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "title", "body", "publishedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDocumentInput unmarshals raw into the DocumentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDocumentInput(ctx context.Context, raw any) (model.DocumentInput, error) {
+	var out model.DocumentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DocumentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIndicatorInput(ctx context.Context, obj any) (model.IndicatorInput, error) {
+	var it model.IndicatorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "guidance", "weight", "maxScore"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "guidance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("guidance"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Guidance = data
+		case "weight":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weight"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weight = data
+		case "maxScore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxScore"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxScore = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIndicatorInput unmarshals raw into the IndicatorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIndicatorInput(ctx context.Context, raw any) (model.IndicatorInput, error) {
+	var out model.IndicatorInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IndicatorInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMetricValueInput(ctx context.Context, obj any) (model.MetricValueInput, error) {
+	var it model.MetricValueInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "value", "target"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNMetricKind2civicledgerᚋledgerᚐMetricKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNInt642int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "target":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("target"))
+			data, err := ec.unmarshalOInt642ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Target = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMetricValueInput unmarshals raw into the MetricValueInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMetricValueInput(ctx context.Context, raw any) (model.MetricValueInput, error) {
+	var out model.MetricValueInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MetricValueInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNoticeTextInput(ctx context.Context, obj any) (model.NoticeTextInput, error) {
+	var it model.NoticeTextInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "title", "body", "publishedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNoticeTextInput unmarshals raw into the NoticeTextInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNoticeTextInput(ctx context.Context, raw any) (model.NoticeTextInput, error) {
+	var out model.NoticeTextInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NoticeTextInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOpenRoundInput(ctx context.Context, obj any) (model.OpenRoundInput, error) {
+	var it model.OpenRoundInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"year", "title", "budget", "description", "opensOn", "closesOn", "notice"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "budget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("budget"))
+			data, err := ec.unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Budget = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "opensOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("opensOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpensOn = data
+		case "closesOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closesOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosesOn = data
+		case "notice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notice"))
+			data, err := ec.unmarshalNNoticeTextInput2ᚖcivicledgerᚋgraphᚋmodelᚐNoticeTextInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notice = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOpenRoundInput unmarshals raw into the OpenRoundInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOpenRoundInput(ctx context.Context, raw any) (model.OpenRoundInput, error) {
+	var out model.OpenRoundInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OpenRoundInput", raw, &out)
 	return out, err
 }
 
@@ -14266,6 +26076,741 @@ func UnmarshalProjectOrder(ctx context.Context, raw any) (model.ProjectOrder, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPublishIndicatorSetInput(ctx context.Context, obj any) (model.PublishIndicatorSetInput, error) {
+	var it model.PublishIndicatorSetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "name", "edition", "publishedOn", "indicators"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNReviewKind2civicledgerᚋledgerᚐReviewKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "edition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("edition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Edition = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		case "indicators":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("indicators"))
+			data, err := ec.unmarshalNIndicatorInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐIndicatorInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Indicators = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishIndicatorSetInput unmarshals raw into the PublishIndicatorSetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishIndicatorSetInput(ctx context.Context, raw any) (model.PublishIndicatorSetInput, error) {
+	var out model.PublishIndicatorSetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishIndicatorSetInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPublishNoticeInput(ctx context.Context, obj any) (model.PublishNoticeInput, error) {
+	var it model.PublishNoticeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "title", "body", "publishedOn", "noticeStart", "noticeEnd", "roundYear", "projectCodes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		case "noticeStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeStart"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeStart = data
+		case "noticeEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeEnd"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeEnd = data
+		case "roundYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roundYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoundYear = data
+		case "projectCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCodes"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCodes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishNoticeInput unmarshals raw into the PublishNoticeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishNoticeInput(ctx context.Context, raw any) (model.PublishNoticeInput, error) {
+	var out model.PublishNoticeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishNoticeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPublishReportDraftInput(ctx context.Context, obj any) (model.PublishReportDraftInput, error) {
+	var it model.PublishReportDraftInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishReportDraftInput unmarshals raw into the PublishReportDraftInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishReportDraftInput(ctx context.Context, raw any) (model.PublishReportDraftInput, error) {
+	var out model.PublishReportDraftInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishReportDraftInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordAcceptanceInput(ctx context.Context, obj any) (model.RecordAcceptanceInput, error) {
+	var it model.RecordAcceptanceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "acceptedOn", "report"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "acceptedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acceptedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcceptedOn = data
+		case "report":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("report"))
+			data, err := ec.unmarshalNDocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Report = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordAcceptanceInput unmarshals raw into the RecordAcceptanceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordAcceptanceInput(ctx context.Context, raw any) (model.RecordAcceptanceInput, error) {
+	var out model.RecordAcceptanceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordAcceptanceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordAgreementInput(ctx context.Context, obj any) (model.RecordAgreementInput, error) {
+	var it model.RecordAgreementInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "signedOn", "coFunding", "agreement"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "signedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedOn = data
+		case "coFunding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coFunding"))
+			data, err := ec.unmarshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoFunding = data
+		case "agreement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreement"))
+			data, err := ec.unmarshalNDocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Agreement = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordAgreementInput unmarshals raw into the RecordAgreementInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordAgreementInput(ctx context.Context, raw any) (model.RecordAgreementInput, error) {
+	var out model.RecordAgreementInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordAgreementInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordAuditInput(ctx context.Context, obj any) (model.RecordAuditInput, error) {
+	var it model.RecordAuditInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "auditedOn", "result", "findings", "spent", "recovered", "report"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "auditedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("auditedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuditedOn = data
+		case "result":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("result"))
+			data, err := ec.unmarshalNAuditResult2civicledgerᚋledgerᚐAuditResult(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Result = data
+		case "findings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findings"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Findings = data
+		case "spent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("spent"))
+			data, err := ec.unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Spent = data
+		case "recovered":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recovered"))
+			data, err := ec.unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Recovered = data
+		case "report":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("report"))
+			data, err := ec.unmarshalODocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Report = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordAuditInput unmarshals raw into the RecordAuditInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordAuditInput(ctx context.Context, raw any) (model.RecordAuditInput, error) {
+	var out model.RecordAuditInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordAuditInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordReviewInput(ctx context.Context, obj any) (model.RecordReviewInput, error) {
+	var it model.RecordReviewInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "indicatorSetId", "reviewedOn", "comment", "scores", "reviewerCode", "correctionsRequired"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "indicatorSetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("indicatorSetId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IndicatorSetID = data
+		case "reviewedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewedOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewedOn = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "scores":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scores"))
+			data, err := ec.unmarshalNScoreInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐScoreInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scores = data
+		case "reviewerCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewerCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewerCode = data
+		case "correctionsRequired":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionsRequired"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectionsRequired = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordReviewInput unmarshals raw into the RecordReviewInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordReviewInput(ctx context.Context, raw any) (model.RecordReviewInput, error) {
+	var out model.RecordReviewInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordReviewInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordTrancheInput(ctx context.Context, obj any) (model.RecordTrancheInput, error) {
+	var it model.RecordTrancheInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "kind", "amount", "paidOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNTrancheKind2civicledgerᚋledgerᚐTrancheKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "paidOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidOn"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordTrancheInput unmarshals raw into the RecordTrancheInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordTrancheInput(ctx context.Context, raw any) (model.RecordTrancheInput, error) {
+	var out model.RecordTrancheInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordTrancheInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegisterApplicationInput(ctx context.Context, obj any) (model.RegisterApplicationInput, error) {
+	var it model.RegisterApplicationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "roundYear", "title", "serviceArea", "district", "targetGroup", "summary", "requested", "appliedOn", "undertakerCode"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "roundYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roundYear"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoundYear = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "serviceArea":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceArea"))
+			data, err := ec.unmarshalNServiceArea2civicledgerᚋledgerᚐServiceArea(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceArea = data
+		case "district":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("district"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.District = data
+		case "targetGroup":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetGroup"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetGroup = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "requested":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requested"))
+			data, err := ec.unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Requested = data
+		case "appliedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appliedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppliedOn = data
+		case "undertakerCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("undertakerCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UndertakerCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegisterApplicationInput unmarshals raw into the RegisterApplicationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterApplicationInput(ctx context.Context, raw any) (model.RegisterApplicationInput, error) {
+	var out model.RegisterApplicationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterApplicationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegisterOrganizationInput(ctx context.Context, obj any) (model.RegisterOrganizationInput, error) {
+	var it model.RegisterOrganizationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"creditCode", "name", "kind", "district", "description", "foundedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "creditCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creditCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreditCode = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNOrganizationKind2civicledgerᚋledgerᚐOrgKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "district":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("district"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.District = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "foundedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FoundedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegisterOrganizationInput unmarshals raw into the RegisterOrganizationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterOrganizationInput(ctx context.Context, raw any) (model.RegisterOrganizationInput, error) {
+	var out model.RegisterOrganizationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterOrganizationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj any) (portal.ReportQuery, error) {
 	var it portal.ReportQuery
 	if obj == nil {
@@ -14340,6 +26885,181 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 func UnmarshalReportFilter(ctx context.Context, raw any) (portal.ReportQuery, error) {
 	var out portal.ReportQuery
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeApiTokenInput(ctx context.Context, obj any) (model.RevokeAPITokenInput, error) {
+	var it model.RevokeAPITokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeApiTokenInput unmarshals raw into the RevokeApiTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeApiTokenInput(ctx context.Context, raw any) (model.RevokeAPITokenInput, error) {
+	var out model.RevokeAPITokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeApiTokenInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSaveReportDraftInput(ctx context.Context, obj any) (model.SaveReportDraftInput, error) {
+	var it model.SaveReportDraftInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "kind", "projectCode", "code", "title", "body", "publishedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNReportKind2civicledgerᚋledgerᚐReportKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSaveReportDraftInput unmarshals raw into the SaveReportDraftInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSaveReportDraftInput(ctx context.Context, raw any) (model.SaveReportDraftInput, error) {
+	var out model.SaveReportDraftInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SaveReportDraftInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScoreInput(ctx context.Context, obj any) (model.ScoreInput, error) {
+	var it model.ScoreInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"position", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScoreInput unmarshals raw into the ScoreInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScoreInput(ctx context.Context, raw any) (model.ScoreInput, error) {
+	var out model.ScoreInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScoreInput", raw, &out)
 	return out, err
 }
 
@@ -14427,6 +27147,55 @@ func UnmarshalSearchFilter(ctx context.Context, raw any) (portal.SearchQuery, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSignInInput(ctx context.Context, obj any) (model.SignInInput, error) {
+	var it model.SignInInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"login", "password"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "login":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("login"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Login = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSignInInput unmarshals raw into the SignInInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSignInInput(ctx context.Context, raw any) (model.SignInInput, error) {
+	var out model.SignInInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SignInInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputStatsOrder(ctx context.Context, obj any) (model.StatsOrder, error) {
 	var it model.StatsOrder
 	if obj == nil {
@@ -14477,6 +27246,244 @@ func (ec *executionContext) unmarshalInputStatsOrder(ctx context.Context, obj an
 func UnmarshalStatsOrder(ctx context.Context, raw any) (model.StatsOrder, error) {
 	var out model.StatsOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "StatsOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSubmitQuarterlyReportInput(ctx context.Context, obj any) (model.SubmitQuarterlyReportInput, error) {
+	var it model.SubmitQuarterlyReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "report", "periodStart", "periodEnd", "metrics"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "report":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("report"))
+			data, err := ec.unmarshalNDocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Report = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "metrics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metrics"))
+			data, err := ec.unmarshalOMetricValueInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metrics = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubmitQuarterlyReportInput unmarshals raw into the SubmitQuarterlyReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitQuarterlyReportInput(ctx context.Context, raw any) (model.SubmitQuarterlyReportInput, error) {
+	var out model.SubmitQuarterlyReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitQuarterlyReportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTerminateProjectInput(ctx context.Context, obj any) (model.TerminateProjectInput, error) {
+	var it model.TerminateProjectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "reason", "terminatedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "terminatedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("terminatedOn"))
+			data, err := ec.unmarshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TerminatedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTerminateProjectInput unmarshals raw into the TerminateProjectInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTerminateProjectInput(ctx context.Context, raw any) (model.TerminateProjectInput, error) {
+	var out model.TerminateProjectInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TerminateProjectInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputVerifyMetricsInput(ctx context.Context, obj any) (model.VerifyMetricsInput, error) {
+	var it model.VerifyMetricsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectCode", "periodStart", "periodEnd", "metrics"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectCode = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalNDate2civicledgerᚋledgerᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "metrics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metrics"))
+			data, err := ec.unmarshalNMetricValueInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metrics = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVerifyMetricsInput unmarshals raw into the VerifyMetricsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVerifyMetricsInput(ctx context.Context, raw any) (model.VerifyMetricsInput, error) {
+	var out model.VerifyMetricsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VerifyMetricsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWithdrawInput(ctx context.Context, obj any) (model.WithdrawInput, error) {
+	var it model.WithdrawInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWithdrawInput unmarshals raw into the WithdrawInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWithdrawInput(ctx context.Context, raw any) (model.WithdrawInput, error) {
+	var out model.WithdrawInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WithdrawInput", raw, &out)
 	return out, err
 }
 
@@ -14598,6 +27605,156 @@ func (ec *executionContext) _SearchRecord(ctx context.Context, sel ast.Selection
 
 // region    **************************** object.gotpl ****************************
 
+var accountImplementors = []string{"Account"}
+
+func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, obj *ledger.Account) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Account")
+		case "login":
+			out.Values[i] = ec._Account_login(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Account_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_organization(ctx, field, obj)
+				})
+		case "roles":
+			out.Values[i] = ec._Account_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Account_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "disabled":
+			out.Values[i] = ec._Account_disabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var agencyScoreImplementors = []string{"AgencyScore"}
+
+func (ec *executionContext) _AgencyScore(ctx context.Context, sel ast.SelectionSet, obj *model.AgencyScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agencyScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgencyScore")
+		case "agency":
+			out.Values[i] = ec._AgencyScore_agency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "composite":
+			out.Values[i] = ec._AgencyScore_composite(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "raters":
+			out.Values[i] = ec._AgencyScore_raters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "parties":
+			out.Values[i] = ec._AgencyScore_parties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var agencyScoresImplementors = []string{"AgencyScores"}
+
+func (ec *executionContext) _AgencyScores(ctx context.Context, sel ast.SelectionSet, obj *model.AgencyScores) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agencyScoresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgencyScores")
+		case "year":
+			out.Values[i] = ec._AgencyScores_year(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "weights":
+			out.Values[i] = ec._AgencyScores_weights(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agencies":
+			out.Values[i] = ec._AgencyScores_agencies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var announcementImplementors = []string{"Announcement", "SearchRecord", "Node"}
 
 func (ec *executionContext) _Announcement(ctx context.Context, sel ast.SelectionSet, obj *ledger.Announcement) graphql.Marshaler {
@@ -14685,6 +27842,36 @@ func (ec *executionContext) _Announcement(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "noticeWorkingDays":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_noticeWorkingDays(ctx, field, obj)
+				})
+		case "correctedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_correctedAt(ctx, field, obj)
+				})
+		case "correctionReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_correctionReason(ctx, field, obj)
+				})
+		case "withdrawn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_withdrawn(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_history(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14788,6 +27975,109 @@ func (ec *executionContext) _AnnouncementEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var announcementPayloadImplementors = []string{"AnnouncementPayload"}
+
+func (ec *executionContext) _AnnouncementPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AnnouncementPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, announcementPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AnnouncementPayload")
+		case "announcement":
+			out.Values[i] = ec._AnnouncementPayload_announcement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AnnouncementPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var apiTokenImplementors = []string{"ApiToken"}
+
+func (ec *executionContext) _ApiToken(ctx context.Context, sel ast.SelectionSet, obj *ledger.Token) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, apiTokenImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApiToken")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiToken_id(ctx, field, obj)
+				})
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiToken_kind(ctx, field, obj)
+				})
+		case "name":
+			out.Values[i] = ec._ApiToken_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ApiToken_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ApiToken_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastUsedAt":
+			out.Values[i] = ec._ApiToken_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokedAt":
+			out.Values[i] = ec._ApiToken_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditImplementors = []string{"Audit"}
 
 func (ec *executionContext) _Audit(ctx context.Context, sel ast.SelectionSet, obj *ledger.Audit) graphql.Marshaler {
@@ -14842,6 +28132,174 @@ func (ec *executionContext) _Audit(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Audit_report(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryImplementors = []string{"AuditEntry"}
+
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *ledger.AuditEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntry")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_id(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._AuditEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "login":
+			out.Values[i] = ec._AuditEntry_login(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "role":
+			out.Values[i] = ec._AuditEntry_role(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_organization(ctx, field, obj)
+				})
+		case "action":
+			out.Values[i] = ec._AuditEntry_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_entity(ctx, field, obj)
+				})
+		case "entityId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_entityId(ctx, field, obj)
+				})
+		case "summary":
+			out.Values[i] = ec._AuditEntry_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "credential":
+			out.Values[i] = ec._AuditEntry_credential(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "client":
+			out.Values[i] = ec._AuditEntry_client(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
+
+func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEntryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntryConnection")
+		case "nodes":
+			out.Values[i] = ec._AuditEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AuditEntryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditPayloadImplementors = []string{"AuditPayload"}
+
+func (ec *executionContext) _AuditPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuditPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditPayload")
+		case "audit":
+			out.Values[i] = ec._AuditPayload_audit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._AuditPayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AuditPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14919,6 +28377,44 @@ func (ec *executionContext) _CaseCollection(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var caseCollectionPayloadImplementors = []string{"CaseCollectionPayload"}
+
+func (ec *executionContext) _CaseCollectionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CaseCollectionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseCollectionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CaseCollectionPayload")
+		case "caseCollection":
+			out.Values[i] = ec._CaseCollectionPayload_caseCollection(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CaseCollectionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var caseStudyImplementors = []string{"CaseStudy", "SearchRecord"}
 
 func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet, obj *ledger.CaseStudy) graphql.Marshaler {
@@ -14969,6 +28465,367 @@ func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var caseStudyPayloadImplementors = []string{"CaseStudyPayload"}
+
+func (ec *executionContext) _CaseStudyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CaseStudyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CaseStudyPayload")
+		case "caseStudy":
+			out.Values[i] = ec._CaseStudyPayload_caseStudy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CaseStudyPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commentImplementors = []string{"Comment"}
+
+func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, obj *model.Comment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Comment")
+		case "id":
+			out.Values[i] = ec._Comment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._Comment_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rating":
+			out.Values[i] = ec._Comment_rating(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "respondent":
+			out.Values[i] = ec._Comment_respondent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verified":
+			out.Values[i] = ec._Comment_verified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._Comment_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedOn":
+			out.Values[i] = ec._Comment_submittedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answer":
+			out.Values[i] = ec._Comment_answer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "answeredOn":
+			out.Values[i] = ec._Comment_answeredOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commentConnectionImplementors = []string{"CommentConnection"}
+
+func (ec *executionContext) _CommentConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CommentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommentConnection")
+		case "nodes":
+			out.Values[i] = ec._CommentConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CommentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CommentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var correctionImplementors = []string{"Correction"}
+
+func (ec *executionContext) _Correction(ctx context.Context, sel ast.SelectionSet, obj *ledger.Correction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, correctionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Correction")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_id(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._Correction_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordKind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_recordKind(ctx, field, obj)
+				})
+		case "recordCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_recordCode(ctx, field, obj)
+				})
+		case "version":
+			out.Values[i] = ec._Correction_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._Correction_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_organization(ctx, field, obj)
+				})
+		case "role":
+			out.Values[i] = ec._Correction_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "correctedAt":
+			out.Values[i] = ec._Correction_correctedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "project":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_project(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var correctionConnectionImplementors = []string{"CorrectionConnection"}
+
+func (ec *executionContext) _CorrectionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CorrectionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, correctionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CorrectionConnection")
+		case "nodes":
+			out.Values[i] = ec._CorrectionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CorrectionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createApiTokenPayloadImplementors = []string{"CreateApiTokenPayload"}
+
+func (ec *executionContext) _CreateApiTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPITokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createApiTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateApiTokenPayload")
+		case "secret":
+			out.Values[i] = ec._CreateApiTokenPayload_secret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "token":
+			out.Values[i] = ec._CreateApiTokenPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreateApiTokenPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var criterionScoreImplementors = []string{"CriterionScore"}
+
+func (ec *executionContext) _CriterionScore(ctx context.Context, sel ast.SelectionSet, obj *model.CriterionScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, criterionScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CriterionScore")
+		case "criterion":
+			out.Values[i] = ec._CriterionScore_criterion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._CriterionScore_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._CriterionScore_score(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var datasetImplementors = []string{"Dataset"}
 
 func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, obj *ledger.Meta) graphql.Marshaler {
@@ -15002,6 +28859,174 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dataset_currency(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dimensionFiguresImplementors = []string{"DimensionFigures"}
+
+func (ec *executionContext) _DimensionFigures(ctx context.Context, sel ast.SelectionSet, obj *model.DimensionFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dimensionFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DimensionFigures")
+		case "dimension":
+			out.Values[i] = ec._DimensionFigures_dimension(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._DimensionFigures_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "responses":
+			out.Values[i] = ec._DimensionFigures_responses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mean":
+			out.Values[i] = ec._DimensionFigures_mean(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "distribution":
+			out.Values[i] = ec._DimensionFigures_distribution(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var draftImplementors = []string{"Draft"}
+
+func (ec *executionContext) _Draft(ctx context.Context, sel ast.SelectionSet, obj *ledger.Draft) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, draftImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Draft")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Draft_id(ctx, field, obj)
+				})
+		case "code":
+			out.Values[i] = ec._Draft_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Draft_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Draft_kind(ctx, field, obj)
+				})
+		case "projectCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Draft_projectCode(ctx, field, obj)
+				})
+		case "body":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Draft_body(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Draft_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Draft_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "publishedAt":
+			out.Values[i] = ec._Draft_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var draftPayloadImplementors = []string{"DraftPayload"}
+
+func (ec *executionContext) _DraftPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DraftPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, draftPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DraftPayload")
+		case "draft":
+			out.Values[i] = ec._DraftPayload_draft(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DraftPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15085,6 +29110,64 @@ func (ec *executionContext) _FacetCount(ctx context.Context, sel ast.SelectionSe
 			}
 		case "count":
 			out.Values[i] = ec._FacetCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var feedbackFiguresImplementors = []string{"FeedbackFigures"}
+
+func (ec *executionContext) _FeedbackFigures(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeedbackFigures")
+		case "verifiedOnly":
+			out.Values[i] = ec._FeedbackFigures_verifiedOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "responses":
+			out.Values[i] = ec._FeedbackFigures_responses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "codesIssued":
+			out.Values[i] = ec._FeedbackFigures_codesIssued(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "responseRate":
+			out.Values[i] = ec._FeedbackFigures_responseRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "withheld":
+			out.Values[i] = ec._FeedbackFigures_withheld(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dimensions":
+			out.Values[i] = ec._FeedbackFigures_dimensions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15266,6 +29349,44 @@ func (ec *executionContext) _IndicatorSet(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var indicatorSetPayloadImplementors = []string{"IndicatorSetPayload"}
+
+func (ec *executionContext) _IndicatorSetPayload(ctx context.Context, sel ast.SelectionSet, obj *model.IndicatorSetPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorSetPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IndicatorSetPayload")
+		case "indicatorSet":
+			out.Values[i] = ec._IndicatorSetPayload_indicatorSet(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._IndicatorSetPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var metricImplementors = []string{"Metric"}
 
 func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, obj *ledger.Metric) graphql.Marshaler {
@@ -15325,6 +29446,571 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Metric_provenanceLabel(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moderationConnectionImplementors = []string{"ModerationConnection"}
+
+func (ec *executionContext) _ModerationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ModerationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moderationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModerationConnection")
+		case "nodes":
+			out.Values[i] = ec._ModerationConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ModerationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ModerationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moderationItemImplementors = []string{"ModerationItem"}
+
+func (ec *executionContext) _ModerationItem(ctx context.Context, sel ast.SelectionSet, obj *model.ModerationItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moderationItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModerationItem")
+		case "id":
+			out.Values[i] = ec._ModerationItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._ModerationItem_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rating":
+			out.Values[i] = ec._ModerationItem_rating(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "respondent":
+			out.Values[i] = ec._ModerationItem_respondent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verified":
+			out.Values[i] = ec._ModerationItem_verified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedText":
+			out.Values[i] = ec._ModerationItem_submittedText(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maskedText":
+			out.Values[i] = ec._ModerationItem_maskedText(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ModerationItem_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ModerationItem_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "submittedAt":
+			out.Values[i] = ec._ModerationItem_submittedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "signIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signIn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createApiToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createApiToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeApiToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeApiToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerOrganization":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerOrganization(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openRound":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_openRound(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishIndicatorSet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishIndicatorSet(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignAgencies":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignAgencies(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordReview":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordReview(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decideApproval":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decideApproval(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishApprovalNotice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishApprovalNotice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordAgreement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordAgreement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordTranche":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordTranche(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitQuarterlyReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitQuarterlyReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verifyMetrics":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_verifyMetrics(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordAudit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordAudit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordAcceptance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordAcceptance(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishResultAnnouncement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishResultAnnouncement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "terminateProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_terminateProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCaseCollection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCaseCollection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addCaseStudy":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addCaseStudy(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "correctProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_correctProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "correctReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_correctReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withdrawReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "correctAnnouncement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_correctAnnouncement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawAnnouncement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withdrawAnnouncement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "saveReportDraft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveReportDraft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishReportDraft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishReportDraft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var noticeWorkingDaysImplementors = []string{"NoticeWorkingDays"}
+
+func (ec *executionContext) _NoticeWorkingDays(ctx context.Context, sel ast.SelectionSet, obj *model.NoticeWorkingDays) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, noticeWorkingDaysImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NoticeWorkingDays")
+		case "open":
+			out.Values[i] = ec._NoticeWorkingDays_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._NoticeWorkingDays_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "left":
+			out.Values[i] = ec._NoticeWorkingDays_left(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closesOn":
+			out.Values[i] = ec._NoticeWorkingDays_closesOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var objectionConnectionImplementors = []string{"ObjectionConnection"}
+
+func (ec *executionContext) _ObjectionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ObjectionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, objectionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ObjectionConnection")
+		case "nodes":
+			out.Values[i] = ec._ObjectionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ObjectionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ObjectionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var objectionItemImplementors = []string{"ObjectionItem"}
+
+func (ec *executionContext) _ObjectionItem(ctx context.Context, sel ast.SelectionSet, obj *model.ObjectionItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, objectionItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ObjectionItem")
+		case "receipt":
+			out.Values[i] = ec._ObjectionItem_receipt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "announcement":
+			out.Values[i] = ec._ObjectionItem_announcement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._ObjectionItem_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ObjectionItem_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectorName":
+			out.Values[i] = ec._ObjectionItem_objectorName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectorContact":
+			out.Values[i] = ec._ObjectionItem_objectorContact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedText":
+			out.Values[i] = ec._ObjectionItem_submittedText(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ObjectionItem_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "answer":
+			out.Values[i] = ec._ObjectionItem_answer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "receivedAt":
+			out.Values[i] = ec._ObjectionItem_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var openRoundPayloadImplementors = []string{"OpenRoundPayload"}
+
+func (ec *executionContext) _OpenRoundPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OpenRoundPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, openRoundPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OpenRoundPayload")
+		case "round":
+			out.Values[i] = ec._OpenRoundPayload_round(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "notice":
+			out.Values[i] = ec._OpenRoundPayload_notice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OpenRoundPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15528,6 +30214,44 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var organizationPayloadImplementors = []string{"OrganizationPayload"}
+
+func (ec *executionContext) _OrganizationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationPayload")
+		case "organization":
+			out.Values[i] = ec._OrganizationPayload_organization(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OrganizationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -15557,6 +30281,112 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partyScoreImplementors = []string{"PartyScore"}
+
+func (ec *executionContext) _PartyScore(ctx context.Context, sel ast.SelectionSet, obj *model.PartyScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partyScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartyScore")
+		case "party":
+			out.Values[i] = ec._PartyScore_party(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._PartyScore_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._PartyScore_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "appliedWeight":
+			out.Values[i] = ec._PartyScore_appliedWeight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "raters":
+			out.Values[i] = ec._PartyScore_raters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._PartyScore_score(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "criteria":
+			out.Values[i] = ec._PartyScore_criteria(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partyWeightImplementors = []string{"PartyWeight"}
+
+func (ec *executionContext) _PartyWeight(ctx context.Context, sel ast.SelectionSet, obj *model.PartyWeight) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partyWeightImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartyWeight")
+		case "party":
+			out.Values[i] = ec._PartyWeight_party(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._PartyWeight_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._PartyWeight_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -15772,6 +30602,18 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Project_history(ctx, field, obj)
 				})
+		case "correctedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_correctedAt(ctx, field, obj)
+				})
+		case "correctionReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_correctionReason(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15954,6 +30796,117 @@ func (ec *executionContext) _ProjectFigures(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var projectPayloadImplementors = []string{"ProjectPayload"}
+
+func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProjectPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectPayload")
+		case "project":
+			out.Values[i] = ec._ProjectPayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ProjectPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publicObjectionImplementors = []string{"PublicObjection"}
+
+func (ec *executionContext) _PublicObjection(ctx context.Context, sel ast.SelectionSet, obj *model.PublicObjection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicObjectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicObjection")
+		case "announcement":
+			out.Values[i] = ec._PublicObjection_announcement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._PublicObjection_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._PublicObjection_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receivedOn":
+			out.Values[i] = ec._PublicObjection_receivedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._PublicObjection_text(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._PublicObjection_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "answer":
+			out.Values[i] = ec._PublicObjection_answer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "answeredOn":
+			out.Values[i] = ec._PublicObjection_answeredOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "workingDays":
+			out.Values[i] = ec._PublicObjection_workingDays(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -16081,6 +31034,90 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
 				})
+		case "feedbackFigures":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_feedbackFigures(ctx, field)
+				})
+		case "comments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_comments(ctx, field)
+				})
+		case "objections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_objections(ctx, field)
+				})
+		case "objectionStatus":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_objectionStatus(ctx, field)
+				})
+		case "openNotices":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_openNotices(ctx, field)
+				})
+		case "responseTimes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_responseTimes(ctx, field)
+				})
+		case "agencyScores":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_agencyScores(ctx, field)
+				})
+		case "moderationQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_moderationQueue(ctx, field)
+				})
+		case "objectionQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_objectionQueue(ctx, field)
+				})
+		case "corrections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_corrections(ctx, field)
+				})
+		case "viewer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewer(ctx, field)
+				})
+		case "drafts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_drafts(ctx, field)
+				})
+		case "apiTokens":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_apiTokens(ctx, field)
+				})
+		case "auditLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditLog(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -16183,6 +31220,30 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "correctedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_correctedAt(ctx, field, obj)
+				})
+		case "correctionReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_correctionReason(ctx, field, obj)
+				})
+		case "withdrawn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_withdrawn(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_history(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16266,6 +31327,188 @@ func (ec *executionContext) _ReportEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "node":
 			out.Values[i] = ec._ReportEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportPayloadImplementors = []string{"ReportPayload"}
+
+func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportPayload")
+		case "report":
+			out.Values[i] = ec._ReportPayload_report(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ReportPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var responseFiguresImplementors = []string{"ResponseFigures"}
+
+func (ec *executionContext) _ResponseFigures(ctx context.Context, sel ast.SelectionSet, obj *model.ResponseFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, responseFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResponseFigures")
+		case "handled":
+			out.Values[i] = ec._ResponseFigures_handled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pending":
+			out.Values[i] = ec._ResponseFigures_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianWorkingDays":
+			out.Values[i] = ec._ResponseFigures_medianWorkingDays(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._ResponseFigures_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdueShare":
+			out.Values[i] = ec._ResponseFigures_overdueShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var responseTimeGroupImplementors = []string{"ResponseTimeGroup"}
+
+func (ec *executionContext) _ResponseTimeGroup(ctx context.Context, sel ast.SelectionSet, obj *model.ResponseTimeGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, responseTimeGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResponseTimeGroup")
+		case "round":
+			out.Values[i] = ec._ResponseTimeGroup_round(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "agency":
+			out.Values[i] = ec._ResponseTimeGroup_agency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "comments":
+			out.Values[i] = ec._ResponseTimeGroup_comments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objections":
+			out.Values[i] = ec._ResponseTimeGroup_objections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var responseTimesImplementors = []string{"ResponseTimes"}
+
+func (ec *executionContext) _ResponseTimes(ctx context.Context, sel ast.SelectionSet, obj *model.ResponseTimes) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, responseTimesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResponseTimes")
+		case "moderationDeadline":
+			out.Values[i] = ec._ResponseTimes_moderationDeadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectionDeadline":
+			out.Values[i] = ec._ResponseTimes_objectionDeadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._ResponseTimes_groups(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16372,6 +31615,44 @@ func (ec *executionContext) _Revision(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "snapshot":
 			out.Values[i] = ec._Revision_snapshot(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revokeApiTokenPayloadImplementors = []string{"RevokeApiTokenPayload"}
+
+func (ec *executionContext) _RevokeApiTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeAPITokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeApiTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeApiTokenPayload")
+		case "revokedTokenId":
+			out.Values[i] = ec._RevokeApiTokenPayload_revokedTokenId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RevokeApiTokenPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16567,6 +31848,49 @@ func (ec *executionContext) _Scorecard(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Scorecard_scores(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scorecardPayloadImplementors = []string{"ScorecardPayload"}
+
+func (ec *executionContext) _ScorecardPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ScorecardPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scorecardPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScorecardPayload")
+		case "scorecard":
+			out.Values[i] = ec._ScorecardPayload_scorecard(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._ScorecardPayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ScorecardPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16877,6 +32201,54 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SearchHit_record(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signInPayloadImplementors = []string{"SignInPayload"}
+
+func (ec *executionContext) _SignInPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SignInPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signInPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignInPayload")
+		case "token":
+			out.Values[i] = ec._SignInPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._SignInPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._SignInPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SignInPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17205,6 +32577,92 @@ func (ec *executionContext) _Tranche(ctx context.Context, sel ast.SelectionSet, 
 			out.Values[i] = ec._Tranche_paidOn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tranchePayloadImplementors = []string{"TranchePayload"}
+
+func (ec *executionContext) _TranchePayload(ctx context.Context, sel ast.SelectionSet, obj *model.TranchePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tranchePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TranchePayload")
+		case "tranche":
+			out.Values[i] = ec._TranchePayload_tranche(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._TranchePayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._TranchePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userErrorImplementors = []string{"UserError"}
+
+func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserError")
+		case "field":
+			out.Values[i] = ec._UserError_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._UserError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._UserError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17628,6 +33086,53 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAddCaseStudyInput2civicledgerᚋgraphᚋmodelᚐAddCaseStudyInput(ctx context.Context, v any) (model.AddCaseStudyInput, error) {
+	res, err := ec.unmarshalInputAddCaseStudyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAgencyCriterion2civicledgerᚋgraphᚋmodelᚐAgencyCriterion(ctx context.Context, v any) (model.AgencyCriterion, error) {
+	var res model.AgencyCriterion
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAgencyCriterion2civicledgerᚋgraphᚋmodelᚐAgencyCriterion(ctx context.Context, sel ast.SelectionSet, v model.AgencyCriterion) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNAgencyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐAgencyScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgencyScore) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgencyScore2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgencyScore2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScore(ctx context.Context, sel ast.SelectionSet, v *model.AgencyScore) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgencyScore!")
+		return graphql.Null
+	}
+	return ec._AgencyScore(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAgencyScores2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScores(ctx context.Context, sel ast.SelectionSet, v *model.AgencyScores) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgencyScores!")
+		return graphql.Null
+	}
+	return ec._AgencyScores(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAnnouncement2ᚕᚖcivicledgerᚋledgerᚐAnnouncementᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Announcement) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17698,6 +33203,43 @@ func (ec *executionContext) marshalNAnnouncementKind2civicledgerᚋledgerᚐAnno
 	return res
 }
 
+func (ec *executionContext) marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx context.Context, sel ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AnnouncementPayload!")
+		return graphql.Null
+	}
+	return ec._AnnouncementPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNApiToken2ᚕᚖcivicledgerᚋledgerᚐTokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Token) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx context.Context, sel ast.SelectionSet, v *ledger.Token) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApiToken!")
+		return graphql.Null
+	}
+	return ec._ApiToken(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAssignAgenciesInput2civicledgerᚋgraphᚋmodelᚐAssignAgenciesInput(ctx context.Context, v any) (model.AssignAgenciesInput, error) {
+	res, err := ec.unmarshalInputAssignAgenciesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAudit2ᚕᚖcivicledgerᚋledgerᚐAuditᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Audit) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17720,6 +33262,46 @@ func (ec *executionContext) marshalNAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx co
 		return graphql.Null
 	}
 	return ec._Audit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚕᚖcivicledgerᚋledgerᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.AuditEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEntry2ᚖcivicledgerᚋledgerᚐAuditEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚖcivicledgerᚋledgerᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *ledger.AuditEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntry!")
+		return graphql.Null
+	}
+	return ec._AuditEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEntryConnection2ᚖcivicledgerᚋgraphᚋmodelᚐAuditEntryConnection(ctx context.Context, sel ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntryConnection!")
+		return graphql.Null
+	}
+	return ec._AuditEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAuditPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuditPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditPayload!")
+		return graphql.Null
+	}
+	return ec._AuditPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNAuditResult2civicledgerᚋledgerᚐAuditResult(ctx context.Context, v any) (ledger.AuditResult, error) {
@@ -17774,6 +33356,14 @@ func (ec *executionContext) marshalNCaseCollection2ᚖcivicledgerᚋledgerᚐCas
 	return ec._CaseCollection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCaseCollectionPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseCollectionPayload(ctx context.Context, sel ast.SelectionSet, v *model.CaseCollectionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CaseCollectionPayload!")
+		return graphql.Null
+	}
+	return ec._CaseCollectionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCaseStudy2ᚕᚖcivicledgerᚋledgerᚐCaseStudyᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.CaseStudy) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17796,6 +33386,155 @@ func (ec *executionContext) marshalNCaseStudy2ᚖcivicledgerᚋledgerᚐCaseStud
 		return graphql.Null
 	}
 	return ec._CaseStudy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCaseStudyPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseStudyPayload(ctx context.Context, sel ast.SelectionSet, v *model.CaseStudyPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CaseStudyPayload!")
+		return graphql.Null
+	}
+	return ec._CaseStudyPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNComment2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCommentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Comment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComment2ᚖcivicledgerᚋgraphᚋmodelᚐComment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNComment2ᚖcivicledgerᚋgraphᚋmodelᚐComment(ctx context.Context, sel ast.SelectionSet, v *model.Comment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Comment!")
+		return graphql.Null
+	}
+	return ec._Comment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCommentConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCommentConnection(ctx context.Context, sel ast.SelectionSet, v *model.CommentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommentConnection!")
+		return graphql.Null
+	}
+	return ec._CommentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCorrectDocumentInput2civicledgerᚋgraphᚋmodelᚐCorrectDocumentInput(ctx context.Context, v any) (model.CorrectDocumentInput, error) {
+	res, err := ec.unmarshalInputCorrectDocumentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCorrectProjectInput2civicledgerᚋgraphᚋmodelᚐCorrectProjectInput(ctx context.Context, v any) (model.CorrectProjectInput, error) {
+	res, err := ec.unmarshalInputCorrectProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCorrectedRecordKind2civicledgerᚋgraphᚋmodelᚐCorrectedRecordKind(ctx context.Context, v any) (model.CorrectedRecordKind, error) {
+	var res model.CorrectedRecordKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCorrectedRecordKind2civicledgerᚋgraphᚋmodelᚐCorrectedRecordKind(ctx context.Context, sel ast.SelectionSet, v model.CorrectedRecordKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCorrection2ᚕᚖcivicledgerᚋledgerᚐCorrectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Correction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCorrection2ᚖcivicledgerᚋledgerᚐCorrection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCorrection2ᚖcivicledgerᚋledgerᚐCorrection(ctx context.Context, sel ast.SelectionSet, v *ledger.Correction) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Correction!")
+		return graphql.Null
+	}
+	return ec._Correction(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCorrectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCorrectionConnection(ctx context.Context, sel ast.SelectionSet, v *model.CorrectionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CorrectionConnection!")
+		return graphql.Null
+	}
+	return ec._CorrectionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCorrectionKind2civicledgerᚋledgerᚐCorrectionKind(ctx context.Context, v any) (ledger.CorrectionKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := ledger.CorrectionKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCorrectionKind2civicledgerᚋledgerᚐCorrectionKind(ctx context.Context, sel ast.SelectionSet, v ledger.CorrectionKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CorrectionKind!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNCreateApiTokenInput2civicledgerᚋgraphᚋmodelᚐCreateAPITokenInput(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
+	res, err := ec.unmarshalInputCreateApiTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCreateAPITokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateAPITokenPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateApiTokenPayload!")
+		return graphql.Null
+	}
+	return ec._CreateApiTokenPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateCaseCollectionInput2civicledgerᚋgraphᚋmodelᚐCreateCaseCollectionInput(ctx context.Context, v any) (model.CreateCaseCollectionInput, error) {
+	res, err := ec.unmarshalInputCreateCaseCollectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCriterionScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCriterionScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CriterionScore) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCriterionScore2ᚖcivicledgerᚋgraphᚋmodelᚐCriterionScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCriterionScore2ᚖcivicledgerᚋgraphᚋmodelᚐCriterionScore(ctx context.Context, sel ast.SelectionSet, v *model.CriterionScore) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CriterionScore!")
+		return graphql.Null
+	}
+	return ec._CriterionScore(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDataset2ᚖcivicledgerᚋledgerᚐMeta(ctx context.Context, sel ast.SelectionSet, v *ledger.Meta) graphql.Marshaler {
@@ -17832,6 +33571,72 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNDecideApprovalInput2civicledgerᚋgraphᚋmodelᚐDecideApprovalInput(ctx context.Context, v any) (model.DecideApprovalInput, error) {
+	res, err := ec.unmarshalInputDecideApprovalInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDimensionFigures2ᚕᚖcivicledgerᚋgraphᚋmodelᚐDimensionFiguresᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DimensionFigures) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDimensionFigures2ᚖcivicledgerᚋgraphᚋmodelᚐDimensionFigures(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDimensionFigures2ᚖcivicledgerᚋgraphᚋmodelᚐDimensionFigures(ctx context.Context, sel ast.SelectionSet, v *model.DimensionFigures) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DimensionFigures!")
+		return graphql.Null
+	}
+	return ec._DimensionFigures(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx context.Context, v any) (*model.DocumentInput, error) {
+	res, err := ec.unmarshalInputDocumentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDraft2ᚕᚖcivicledgerᚋledgerᚐDraftᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Draft) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDraft2ᚖcivicledgerᚋledgerᚐDraft(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDraft2ᚖcivicledgerᚋledgerᚐDraft(ctx context.Context, sel ast.SelectionSet, v *ledger.Draft) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Draft!")
+		return graphql.Null
+	}
+	return ec._Draft(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDraftPayload2ᚖcivicledgerᚋgraphᚋmodelᚐDraftPayload(ctx context.Context, sel ast.SelectionSet, v *model.DraftPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DraftPayload!")
+		return graphql.Null
+	}
+	return ec._DraftPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEnumLabel2ᚕᚖcivicledgerᚋgraphᚋmodelᚐEnumLabelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnumLabel) graphql.Marshaler {
@@ -17967,6 +33772,25 @@ func (ec *executionContext) marshalNIndicator2ᚖcivicledgerᚋledgerᚐIndicato
 	return ec._Indicator(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNIndicatorInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐIndicatorInputᚄ(ctx context.Context, v any) ([]*model.IndicatorInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.IndicatorInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNIndicatorInput2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNIndicatorInput2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorInput(ctx context.Context, v any) (*model.IndicatorInput, error) {
+	res, err := ec.unmarshalInputIndicatorInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNIndicatorScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐIndicatorScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IndicatorScore) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18013,6 +33837,14 @@ func (ec *executionContext) marshalNIndicatorSet2ᚖcivicledgerᚋledgerᚐIndic
 		return graphql.Null
 	}
 	return ec._IndicatorSet(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIndicatorSetPayload2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorSetPayload(ctx context.Context, sel ast.SelectionSet, v *model.IndicatorSetPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IndicatorSetPayload!")
+		return graphql.Null
+	}
+	return ec._IndicatorSetPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -18081,6 +33913,67 @@ func (ec *executionContext) marshalNMetricKind2civicledgerᚋledgerᚐMetricKind
 	return res
 }
 
+func (ec *executionContext) unmarshalNMetricValueInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInputᚄ(ctx context.Context, v any) ([]*model.MetricValueInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.MetricValueInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMetricValueInput2ᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNMetricValueInput2ᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInput(ctx context.Context, v any) (*model.MetricValueInput, error) {
+	res, err := ec.unmarshalInputMetricValueInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNModerationConnection2ᚖcivicledgerᚋgraphᚋmodelᚐModerationConnection(ctx context.Context, sel ast.SelectionSet, v *model.ModerationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ModerationConnection!")
+		return graphql.Null
+	}
+	return ec._ModerationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNModerationItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐModerationItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ModerationItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModerationItem2ᚖcivicledgerᚋgraphᚋmodelᚐModerationItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNModerationItem2ᚖcivicledgerᚋgraphᚋmodelᚐModerationItem(ctx context.Context, sel ast.SelectionSet, v *model.ModerationItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ModerationItem!")
+		return graphql.Null
+	}
+	return ec._ModerationItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNModerationState2civicledgerᚋgraphᚋmodelᚐModerationState(ctx context.Context, v any) (model.ModerationState, error) {
+	var res model.ModerationState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNModerationState2civicledgerᚋgraphᚋmodelᚐModerationState(ctx context.Context, sel ast.SelectionSet, v model.ModerationState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNMoney2civicledgerᚋledgerᚐMoney(ctx context.Context, v any) (ledger.Money, error) {
 	res, err := scalars.UnmarshalMoney(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18103,6 +33996,66 @@ func (ec *executionContext) marshalNNode2ᚕcivicledgerᚋledgerᚐNode(ctx cont
 	})
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNNoticeTextInput2ᚖcivicledgerᚋgraphᚋmodelᚐNoticeTextInput(ctx context.Context, v any) (*model.NoticeTextInput, error) {
+	res, err := ec.unmarshalInputNoticeTextInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNObjectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionConnection(ctx context.Context, sel ast.SelectionSet, v *model.ObjectionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ObjectionConnection!")
+		return graphql.Null
+	}
+	return ec._ObjectionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNObjectionItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐObjectionItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ObjectionItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNObjectionItem2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNObjectionItem2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionItem(ctx context.Context, sel ast.SelectionSet, v *model.ObjectionItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ObjectionItem!")
+		return graphql.Null
+	}
+	return ec._ObjectionItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx context.Context, v any) (model.ObjectionState, error) {
+	var res model.ObjectionState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx context.Context, sel ast.SelectionSet, v model.ObjectionState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNOpenRoundInput2civicledgerᚋgraphᚋmodelᚐOpenRoundInput(ctx context.Context, v any) (model.OpenRoundInput, error) {
+	res, err := ec.unmarshalInputOpenRoundInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOpenRoundPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOpenRoundPayload(ctx context.Context, sel ast.SelectionSet, v *model.OpenRoundPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OpenRoundPayload!")
+		return graphql.Null
+	}
+	return ec._OpenRoundPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖcivicledgerᚋledgerᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Organization) graphql.Marshaler {
@@ -18175,6 +34128,14 @@ func (ec *executionContext) marshalNOrganizationKind2civicledgerᚋledgerᚐOrgK
 	return res
 }
 
+func (ec *executionContext) marshalNOrganizationPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationPayload!")
+		return graphql.Null
+	}
+	return ec._OrganizationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNOutcome2civicledgerᚋledgerᚐOutcome(ctx context.Context, v any) (ledger.Outcome, error) {
 	res, err := scalars.UnmarshalOutcome(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18195,6 +34156,54 @@ func (ec *executionContext) marshalNPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPa
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPartyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PartyScore) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPartyScore2ᚖcivicledgerᚋgraphᚋmodelᚐPartyScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPartyScore2ᚖcivicledgerᚋgraphᚋmodelᚐPartyScore(ctx context.Context, sel ast.SelectionSet, v *model.PartyScore) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartyScore!")
+		return graphql.Null
+	}
+	return ec._PartyScore(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPartyWeight2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyWeightᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PartyWeight) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPartyWeight2ᚖcivicledgerᚋgraphᚋmodelᚐPartyWeight(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPartyWeight2ᚖcivicledgerᚋgraphᚋmodelᚐPartyWeight(ctx context.Context, sel ast.SelectionSet, v *model.PartyWeight) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartyWeight!")
+		return graphql.Null
+	}
+	return ec._PartyWeight(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNProject2ᚕᚖcivicledgerᚋledgerᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Project) graphql.Marshaler {
@@ -18275,6 +34284,14 @@ func (ec *executionContext) marshalNProjectOrderField2civicledgerᚋledgerᚐPro
 	return res
 }
 
+func (ec *executionContext) marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProjectPayload!")
+		return graphql.Null
+	}
+	return ec._ProjectPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNProjectScope2civicledgerᚋledgerᚐProjectScope(ctx context.Context, v any) (ledger.ProjectScope, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := ledger.ProjectScope(tmp)
@@ -18302,6 +34319,100 @@ func (ec *executionContext) marshalNProvenance2civicledgerᚋledgerᚐProvenance
 		graphql.AddInvalidNullFromMarshaler(ctx, "Provenance!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNPublicObjection2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPublicObjectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PublicObjection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx context.Context, sel ast.SelectionSet, v *model.PublicObjection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublicObjection!")
+		return graphql.Null
+	}
+	return ec._PublicObjection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPublishIndicatorSetInput2civicledgerᚋgraphᚋmodelᚐPublishIndicatorSetInput(ctx context.Context, v any) (model.PublishIndicatorSetInput, error) {
+	res, err := ec.unmarshalInputPublishIndicatorSetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPublishNoticeInput2civicledgerᚋgraphᚋmodelᚐPublishNoticeInput(ctx context.Context, v any) (model.PublishNoticeInput, error) {
+	res, err := ec.unmarshalInputPublishNoticeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPublishReportDraftInput2civicledgerᚋgraphᚋmodelᚐPublishReportDraftInput(ctx context.Context, v any) (model.PublishReportDraftInput, error) {
+	res, err := ec.unmarshalInputPublishReportDraftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx context.Context, v any) (model.RaterParty, error) {
+	var res model.RaterParty
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx context.Context, sel ast.SelectionSet, v model.RaterParty) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRatingDimension2civicledgerᚋgraphᚋmodelᚐRatingDimension(ctx context.Context, v any) (model.RatingDimension, error) {
+	var res model.RatingDimension
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRatingDimension2civicledgerᚋgraphᚋmodelᚐRatingDimension(ctx context.Context, sel ast.SelectionSet, v model.RatingDimension) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRecordAcceptanceInput2civicledgerᚋgraphᚋmodelᚐRecordAcceptanceInput(ctx context.Context, v any) (model.RecordAcceptanceInput, error) {
+	res, err := ec.unmarshalInputRecordAcceptanceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordAgreementInput2civicledgerᚋgraphᚋmodelᚐRecordAgreementInput(ctx context.Context, v any) (model.RecordAgreementInput, error) {
+	res, err := ec.unmarshalInputRecordAgreementInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordAuditInput2civicledgerᚋgraphᚋmodelᚐRecordAuditInput(ctx context.Context, v any) (model.RecordAuditInput, error) {
+	res, err := ec.unmarshalInputRecordAuditInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordReviewInput2civicledgerᚋgraphᚋmodelᚐRecordReviewInput(ctx context.Context, v any) (model.RecordReviewInput, error) {
+	res, err := ec.unmarshalInputRecordReviewInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordTrancheInput2civicledgerᚋgraphᚋmodelᚐRecordTrancheInput(ctx context.Context, v any) (model.RecordTrancheInput, error) {
+	res, err := ec.unmarshalInputRecordTrancheInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRegisterApplicationInput2civicledgerᚋgraphᚋmodelᚐRegisterApplicationInput(ctx context.Context, v any) (model.RegisterApplicationInput, error) {
+	res, err := ec.unmarshalInputRegisterApplicationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRegisterOrganizationInput2civicledgerᚋgraphᚋmodelᚐRegisterOrganizationInput(ctx context.Context, v any) (model.RegisterOrganizationInput, error) {
+	res, err := ec.unmarshalInputRegisterOrganizationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNReport2ᚕᚖcivicledgerᚋledgerᚐReportᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Report) graphql.Marshaler {
@@ -18374,6 +34485,74 @@ func (ec *executionContext) marshalNReportKind2civicledgerᚋledgerᚐReportKind
 	return res
 }
 
+func (ec *executionContext) marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportPayload!")
+		return graphql.Null
+	}
+	return ec._ReportPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRespondent2civicledgerᚋgraphᚋmodelᚐRespondent(ctx context.Context, v any) (model.Respondent, error) {
+	var res model.Respondent
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRespondent2civicledgerᚋgraphᚋmodelᚐRespondent(ctx context.Context, sel ast.SelectionSet, v model.Respondent) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNResponseFigures2ᚖcivicledgerᚋgraphᚋmodelᚐResponseFigures(ctx context.Context, sel ast.SelectionSet, v *model.ResponseFigures) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResponseFigures!")
+		return graphql.Null
+	}
+	return ec._ResponseFigures(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResponseGrouping2civicledgerᚋgraphᚋmodelᚐResponseGrouping(ctx context.Context, v any) (model.ResponseGrouping, error) {
+	var res model.ResponseGrouping
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResponseGrouping2civicledgerᚋgraphᚋmodelᚐResponseGrouping(ctx context.Context, sel ast.SelectionSet, v model.ResponseGrouping) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNResponseTimeGroup2ᚕᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResponseTimeGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNResponseTimeGroup2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNResponseTimeGroup2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroup(ctx context.Context, sel ast.SelectionSet, v *model.ResponseTimeGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResponseTimeGroup!")
+		return graphql.Null
+	}
+	return ec._ResponseTimeGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNResponseTimes2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimes(ctx context.Context, sel ast.SelectionSet, v *model.ResponseTimes) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResponseTimes!")
+		return graphql.Null
+	}
+	return ec._ResponseTimes(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNReviewAverage2ᚕᚖcivicledgerᚋgraphᚋmodelᚐReviewAverageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReviewAverage) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18436,6 +34615,19 @@ func (ec *executionContext) marshalNRevision2ᚖcivicledgerᚋledgerᚐRevision(
 	return ec._Revision(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRevokeApiTokenInput2civicledgerᚋgraphᚋmodelᚐRevokeAPITokenInput(ctx context.Context, v any) (model.RevokeAPITokenInput, error) {
+	res, err := ec.unmarshalInputRevokeApiTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐRevokeAPITokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeAPITokenPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeApiTokenPayload!")
+		return graphql.Null
+	}
+	return ec._RevokeApiTokenPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRole2civicledgerᚋledgerᚐRole(ctx context.Context, v any) (ledger.Role, error) {
 	res, err := scalars.UnmarshalRole(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18448,6 +34640,36 @@ func (ec *executionContext) marshalNRole2civicledgerᚋledgerᚐRole(ctx context
 		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNRole2ᚕcivicledgerᚋledgerᚐRoleᚄ(ctx context.Context, v any) ([]ledger.Role, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ledger.Role, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRole2civicledgerᚋledgerᚐRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNRole2ᚕcivicledgerᚋledgerᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []ledger.Role) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRole2civicledgerᚋledgerᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNRound2ᚕᚖcivicledgerᚋledgerᚐRoundᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Round) graphql.Marshaler {
@@ -18482,6 +34704,30 @@ func (ec *executionContext) marshalNSatisfaction2ᚖcivicledgerᚋgraphᚋmodel�
 	return ec._Satisfaction(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSaveReportDraftInput2civicledgerᚋgraphᚋmodelᚐSaveReportDraftInput(ctx context.Context, v any) (model.SaveReportDraftInput, error) {
+	res, err := ec.unmarshalInputSaveReportDraftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNScoreInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐScoreInputᚄ(ctx context.Context, v any) ([]*model.ScoreInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScoreInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScoreInput2ᚖcivicledgerᚋgraphᚋmodelᚐScoreInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNScoreInput2ᚖcivicledgerᚋgraphᚋmodelᚐScoreInput(ctx context.Context, v any) (*model.ScoreInput, error) {
+	res, err := ec.unmarshalInputScoreInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNScorecard2ᚕᚖcivicledgerᚋledgerᚐScorecardᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Scorecard) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18504,6 +34750,14 @@ func (ec *executionContext) marshalNScorecard2ᚖcivicledgerᚋledgerᚐScorecar
 		return graphql.Null
 	}
 	return ec._Scorecard(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScorecardPayload2ᚖcivicledgerᚋgraphᚋmodelᚐScorecardPayload(ctx context.Context, sel ast.SelectionSet, v *model.ScorecardPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScorecardPayload!")
+		return graphql.Null
+	}
+	return ec._ScorecardPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSearchConnection2ᚖcivicledgerᚋgraphᚋmodelᚐSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
@@ -18635,6 +34889,19 @@ func (ec *executionContext) marshalNServiceArea2civicledgerᚋledgerᚐServiceAr
 		graphql.AddInvalidNullFromMarshaler(ctx, "ServiceArea!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNSignInInput2civicledgerᚋgraphᚋmodelᚐSignInInput(ctx context.Context, v any) (model.SignInInput, error) {
+	res, err := ec.unmarshalInputSignInInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSignInPayload2ᚖcivicledgerᚋgraphᚋmodelᚐSignInPayload(ctx context.Context, sel ast.SelectionSet, v *model.SignInPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SignInPayload!")
+		return graphql.Null
+	}
+	return ec._SignInPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNStage2civicledgerᚋledgerᚐStage(ctx context.Context, v any) (ledger.Stage, error) {
@@ -18774,6 +35041,16 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSubmitQuarterlyReportInput2civicledgerᚋgraphᚋmodelᚐSubmitQuarterlyReportInput(ctx context.Context, v any) (model.SubmitQuarterlyReportInput, error) {
+	res, err := ec.unmarshalInputSubmitQuarterlyReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTerminateProjectInput2civicledgerᚋgraphᚋmodelᚐTerminateProjectInput(ctx context.Context, v any) (model.TerminateProjectInput, error) {
+	res, err := ec.unmarshalInputTerminateProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNTranche2ᚕᚖcivicledgerᚋledgerᚐTrancheᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Tranche) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18810,6 +35087,48 @@ func (ec *executionContext) marshalNTrancheKind2civicledgerᚋledgerᚐTrancheKi
 		graphql.AddInvalidNullFromMarshaler(ctx, "TrancheKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTranchePayload2ᚖcivicledgerᚋgraphᚋmodelᚐTranchePayload(ctx context.Context, sel ast.SelectionSet, v *model.TranchePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TranchePayload!")
+		return graphql.Null
+	}
+	return ec._TranchePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserError2ᚖcivicledgerᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserError2ᚖcivicledgerᚋgraphᚋmodelᚐUserError(ctx context.Context, sel ast.SelectionSet, v *model.UserError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserError!")
+		return graphql.Null
+	}
+	return ec._UserError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVerifyMetricsInput2civicledgerᚋgraphᚋmodelᚐVerifyMetricsInput(ctx context.Context, v any) (model.VerifyMetricsInput, error) {
+	res, err := ec.unmarshalInputVerifyMetricsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWithdrawInput2civicledgerᚋgraphᚋmodelᚐWithdrawInput(ctx context.Context, v any) (model.WithdrawInput, error) {
+	res, err := ec.unmarshalInputWithdrawInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNYearAmount2ᚕᚖcivicledgerᚋgraphᚋmodelᚐYearAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.YearAmount) graphql.Marshaler {
@@ -18978,6 +35297,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAccount2ᚖcivicledgerᚋledgerᚐAccount(ctx context.Context, sel ast.SelectionSet, v *ledger.Account) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Account(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOAnnouncement2ᚖcivicledgerᚋledgerᚐAnnouncement(ctx context.Context, sel ast.SelectionSet, v *ledger.Announcement) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19029,6 +35355,20 @@ func (ec *executionContext) marshalOAnnouncementKind2ᚕcivicledgerᚋledgerᚐA
 	return ret
 }
 
+func (ec *executionContext) marshalOApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx context.Context, sel ast.SelectionSet, v *ledger.Token) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ApiToken(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx context.Context, sel ast.SelectionSet, v *ledger.Audit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Audit(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19057,6 +35397,100 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOCaseCollection2ᚖcivicledgerᚋledgerᚐCaseCollection(ctx context.Context, sel ast.SelectionSet, v *ledger.CaseCollection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CaseCollection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCaseStudy2ᚖcivicledgerᚋledgerᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *ledger.CaseStudy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CaseStudy(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCorrectedRecordKind2ᚕcivicledgerᚋgraphᚋmodelᚐCorrectedRecordKindᚄ(ctx context.Context, v any) ([]model.CorrectedRecordKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.CorrectedRecordKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCorrectedRecordKind2civicledgerᚋgraphᚋmodelᚐCorrectedRecordKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCorrectedRecordKind2ᚕcivicledgerᚋgraphᚋmodelᚐCorrectedRecordKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CorrectedRecordKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCorrectedRecordKind2civicledgerᚋgraphᚋmodelᚐCorrectedRecordKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCorrectionFilter2ᚖcivicledgerᚋgraphᚋmodelᚐCorrectionFilter(ctx context.Context, v any) (*model.CorrectionFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCorrectionFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCorrectionKind2ᚕcivicledgerᚋledgerᚐCorrectionKindᚄ(ctx context.Context, v any) ([]ledger.CorrectionKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ledger.CorrectionKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCorrectionKind2civicledgerᚋledgerᚐCorrectionKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCorrectionKind2ᚕcivicledgerᚋledgerᚐCorrectionKindᚄ(ctx context.Context, sel ast.SelectionSet, v []ledger.CorrectionKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCorrectionKind2civicledgerᚋledgerᚐCorrectionKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalODate2civicledgerᚋledgerᚐDate(ctx context.Context, v any) (ledger.Date, error) {
@@ -19107,6 +35541,28 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) unmarshalODocumentInput2ᚖcivicledgerᚋgraphᚋmodelᚐDocumentInput(ctx context.Context, v any) (*model.DocumentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDocumentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODraft2ᚖcivicledgerᚋledgerᚐDraft(ctx context.Context, sel ast.SelectionSet, v *ledger.Draft) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Draft(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOFeedbackFigures2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackFigures(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackFigures) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FeedbackFigures(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -19122,6 +35578,31 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
+func (ec *executionContext) marshalOIndicatorSet2ᚖcivicledgerᚋledgerᚐIndicatorSet(ctx context.Context, sel ast.SelectionSet, v *ledger.IndicatorSet) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IndicatorSet(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
@@ -19177,6 +35658,41 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOInt642ᚕint64ᚄ(ctx context.Context, v any) ([]int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt642int64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt642ᚕint64ᚄ(ctx context.Context, sel ast.SelectionSet, v []int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt642int64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt642ᚖint64(ctx context.Context, v any) (*int64, error) {
 	if v == nil {
 		return nil, nil
@@ -19213,6 +35729,39 @@ func (ec *executionContext) marshalOMetricKind2ᚖcivicledgerᚋledgerᚐMetricK
 	return res
 }
 
+func (ec *executionContext) unmarshalOMetricValueInput2ᚕᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInputᚄ(ctx context.Context, v any) ([]*model.MetricValueInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.MetricValueInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMetricValueInput2ᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOModerationState2ᚖcivicledgerᚋgraphᚋmodelᚐModerationState(ctx context.Context, v any) (*model.ModerationState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ModerationState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOModerationState2ᚖcivicledgerᚋgraphᚋmodelᚐModerationState(ctx context.Context, sel ast.SelectionSet, v *model.ModerationState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOMoney2ᚖcivicledgerᚋledgerᚐMoney(ctx context.Context, v any) (*ledger.Money, error) {
 	if v == nil {
 		return nil, nil
@@ -19236,6 +35785,49 @@ func (ec *executionContext) marshalONode2civicledgerᚋledgerᚐNode(ctx context
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONoticeWorkingDays2ᚖcivicledgerᚋgraphᚋmodelᚐNoticeWorkingDays(ctx context.Context, sel ast.SelectionSet, v *model.NoticeWorkingDays) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._NoticeWorkingDays(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOObjectionState2ᚕcivicledgerᚋgraphᚋmodelᚐObjectionStateᚄ(ctx context.Context, v any) ([]model.ObjectionState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ObjectionState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOObjectionState2ᚕcivicledgerᚋgraphᚋmodelᚐObjectionStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ObjectionState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOOrderDirection2ᚖcivicledgerᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (*model.OrderDirection, error) {
@@ -19411,6 +36003,13 @@ func (ec *executionContext) marshalOProjectScope2ᚖcivicledgerᚋledgerᚐProje
 	return res
 }
 
+func (ec *executionContext) marshalOPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx context.Context, sel ast.SelectionSet, v *model.PublicObjection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PublicObjection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOReport2ᚖcivicledgerᚋledgerᚐReport(ctx context.Context, sel ast.SelectionSet, v *ledger.Report) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19480,11 +36079,30 @@ func (ec *executionContext) marshalOReviewKind2ᚖcivicledgerᚋledgerᚐReviewK
 	return res
 }
 
+func (ec *executionContext) unmarshalORole2civicledgerᚋledgerᚐRole(ctx context.Context, v any) (ledger.Role, error) {
+	res, err := scalars.UnmarshalRole(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORole2civicledgerᚋledgerᚐRole(ctx context.Context, sel ast.SelectionSet, v ledger.Role) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalRole(v)
+	return res
+}
+
 func (ec *executionContext) marshalORound2ᚖcivicledgerᚋledgerᚐRound(ctx context.Context, sel ast.SelectionSet, v *ledger.Round) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Round(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOScorecard2ᚖcivicledgerᚋledgerᚐScorecard(ctx context.Context, sel ast.SelectionSet, v *ledger.Scorecard) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Scorecard(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSearchFilter2ᚖcivicledgerᚋportalᚐSearchQuery(ctx context.Context, v any) (*portal.SearchQuery, error) {
@@ -19764,6 +36382,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTranche2ᚖcivicledgerᚋledgerᚐTranche(ctx context.Context, sel ast.SelectionSet, v *ledger.Tranche) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Tranche(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

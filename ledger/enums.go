@@ -169,6 +169,7 @@ const (
 	RoleAuditor    Role = "AUDITOR"    // third-party audit agency
 	RoleUndertaker Role = "UNDERTAKER" // the social organization running a project
 	RolePublic     Role = "PUBLIC"     // a member of the public (feedback, objections)
+	RoleModerator  Role = "MODERATOR"  // moderates feedback and objections
 )
 
 var labels = map[string]string{
@@ -199,7 +200,8 @@ var labels = map[string]string{
 	string(AuditClean): "审计无问题", string(AuditFindings): "审计发现问题",
 	string(RoleSystem): "系统", string(RoleBureau): "民政部门", string(RoleFinance): "财政部门",
 	string(GradeExcellent): "优秀", string(GradeGood): "良好", string(GradePass): "合格", string(GradeFail): "不合格",
-	string(RolePublic): "公众", // EVALUATOR, AUDITOR, UNDERTAKER share the OrgKind labels
+	string(RoleModerator): "内容审核员",
+	string(RolePublic):    "公众", // EVALUATOR, AUDITOR, UNDERTAKER share the OrgKind labels
 }
 
 // Label returns the Chinese label of any enumeration value of this package,
@@ -246,7 +248,7 @@ func (r AuditResult) Valid() bool { return r == AuditClean || r == AuditFindings
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
-	return oneOf(r, []Role{RoleSystem, RoleBureau, RoleFinance, RoleEvaluator, RoleAuditor, RoleUndertaker, RolePublic})
+	return oneOf(r, []Role{RoleSystem, RoleBureau, RoleFinance, RoleEvaluator, RoleAuditor, RoleUndertaker, RolePublic, RoleModerator})
 }
 
 func oneOf[T comparable](v T, all []T) bool {

@@ -9,12 +9,14 @@ import (
 // HTTP pages to a status. Anything that is not an *Error is internal and its
 // text never reaches a client.
 const (
-	ENOTFOUND    = "NOT_FOUND"             // the record does not exist (404)
-	EINVALID     = "BAD_USER_INPUT"        // input refused; Field names the input (400/422)
-	ECONFLICT    = "CONFLICT"              // the write conflicts with stored state (409)
-	EFORBIDDEN   = "FORBIDDEN"             // the caller's role may not do this (403)
-	EUNAVAILABLE = "UNAVAILABLE"           // a dependency is down or overloaded (503)
-	EINTERNAL    = "INTERNAL_SERVER_ERROR" // anything else; detail is logged, not shown (500)
+	ENOTFOUND        = "NOT_FOUND"             // the record does not exist (404)
+	EINVALID         = "BAD_USER_INPUT"        // input refused; Field names the input (400/422)
+	ECONFLICT        = "CONFLICT"              // the write conflicts with stored state (409)
+	EUNAUTHENTICATED = "UNAUTHENTICATED"       // the caller is not signed in, or its credentials are not valid (401)
+	EFORBIDDEN       = "FORBIDDEN"             // the caller's role may not do this (403)
+	ERATELIMITED     = "RATE_LIMITED"          // too many attempts; try again later (429)
+	EUNAVAILABLE     = "UNAVAILABLE"           // a dependency is down or overloaded (503)
+	EINTERNAL        = "INTERNAL_SERVER_ERROR" // anything else; detail is logged, not shown (500)
 )
 
 // Error is the one error type of the domain. Message is written for the

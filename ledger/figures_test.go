@@ -70,9 +70,10 @@ func TestSatisfaction(t *testing.T) {
 		want       *float64
 	}{
 		{0, 0, nil},
-		{3, 14, ptr(4.67)},
-		{4, 18, ptr(4.5)},
-		{1, 1, ptr(1.0)},
+		{1, 1, nil},  // withheld below 5: one rating could be read off
+		{4, 18, nil}, // still withheld
+		{5, 18, ptr(3.6)},
+		{6, 28, ptr(4.67)},
 	} {
 		f := &Figures{FeedbackCount: tc.count, FeedbackSum: tc.sum}
 		r := &StatsRow{FeedbackCount: tc.count, FeedbackSum: tc.sum}

@@ -123,6 +123,7 @@ const (
 	EntityReport         Entity = "report"
 	EntityCaseCollection Entity = "case_collection"
 	EntityCaseStudy      Entity = "case_study"
+	EntityComment        Entity = "comment" // an approved feedback comment (searchable, masked)
 )
 
 // Revision is one version of a published record as the public can see it in

@@ -686,30 +686,37 @@ func (c *CaseStudy) Validate() error {
 	return nil
 }
 
-// Feedback is one service recipient's satisfaction rating of a project
-// (满意度反馈), 1 (very dissatisfied) to 5 (very satisfied).
+// Feedback is one service recipient's satisfaction feedback on a project
+// (满意度反馈): an overall rating of 1 (very dissatisfied) to 5 (very
+// satisfied), optional ratings of the dimensions the evaluator asks about,
+// and an optional comment. Feedback given with a valid feedback code is
+// verified and its ratings count in the published figures at once; without
+// a code it is an unverified public comment, kept apart and never counted.
+// A comment is public only once a moderator approves it, and then only as
+// PublicComment (personal data masked).
 type Feedback struct {
-	ID          int64     `db:"id" json:"id"`
-	ProjectID   int64     `db:"project_id" json:"projectId"`
-	Rating      int       `db:"rating" json:"rating"`
-	Comment     string    `db:"comment" json:"comment"`
-	Respondent  string    `db:"respondent" json:"respondent"` // RECIPIENT or REPRESENTATIVE
-	Verified    bool      `db:"verified" json:"verified"`
-	SubmittedAt time.Time `db:"submitted_at" json:"submittedAt"`
-}
-
-// Validate checks feedback.
-func (f *Feedback) Validate() error {
-	if f.Rating < 1 || f.Rating > 5 {
-		return Invalid("feedback.rating", "rating must be 1 to 5, got %d", f.Rating)
-	}
-	if utf8.RuneCountInString(f.Comment) > 2000 {
-		return Invalid("feedback.comment", "comment is longer than 2000 characters")
-	}
-	if f.Respondent != "RECIPIENT" && f.Respondent != "REPRESENTATIVE" {
-		return Invalid("feedback.respondent", "respondent must be RECIPIENT or REPRESENTATIVE")
-	}
-	return nil
+	ID             int64           `db:"id" json:"id"`
+	ProjectID      int64           `db:"project_id" json:"projectId"`
+	Rating         int             `db:"rating" json:"rating"` // overall
+	ServiceQuality *int            `db:"service_quality" json:"serviceQuality,omitempty"`
+	StaffAttitude  *int            `db:"staff_attitude" json:"staffAttitude,omitempty"`
+	LifeEffect     *int            `db:"life_effect" json:"lifeEffect,omitempty"`
+	Comment        string          `db:"comment" json:"-"`              // as submitted: moderators only
+	PublicComment  string          `db:"comment_public" json:"comment"` // masked
+	Respondent     Respondent      `db:"respondent" json:"respondent"`
+	Verified       bool            `db:"verified" json:"verified"`
+	SubmittedAt    time.Time       `db:"submitted_at" json:"submittedAt"`
+	Moderation     ModerationState `db:"moderation" json:"moderation"`
+	ModerationNote string          `db:"moderation_reason" json:"moderationReason,omitempty"`
+	ModeratedAt    *time.Time      `db:"moderated_at" json:"moderatedAt,omitempty"`
+	Answer         string          `db:"answer" json:"answer,omitempty"` // the undertaker's public answer
+	AnsweredAt     *time.Time      `db:"answered_at" json:"answeredAt,omitempty"`
+	// Set on submission, never shown.
+	CodeHash   string `db:"-" json:"-"` // the feedback code's hash when one was given
+	ClientHash string `db:"client_hash" json:"-"`
+	// The retry key a client sent; a second submission with it returns the
+	// first instead of counting twice.
+	IdempotencyKey string `db:"-" json:"-"`
 }
 
 func requireText(field, s string, max int) error {

@@ -15,6 +15,7 @@ const (
 	DocProject      DocKind = "PROJECT"
 	DocOrganization DocKind = "ORGANIZATION"
 	DocCaseStudy    DocKind = "CASE_STUDY"
+	DocComment      DocKind = "COMMENT" // an approved feedback comment, masked
 )
 
 // SearchDoc is the searchable form of one record, built by the store from

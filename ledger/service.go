@@ -164,9 +164,10 @@ type Figures struct {
 	FeedbackSum        int64 `db:"feedback_sum" json:"feedbackSum"`
 }
 
-// Satisfaction returns the average rating (1–5) or nil without feedback.
+// Satisfaction returns the average verified rating (1–5), or nil below
+// MinPublishedResponses ratings, so that no single rating can be read off.
 func (f *Figures) Satisfaction() *float64 {
-	if f == nil || f.FeedbackCount == 0 {
+	if f == nil || f.FeedbackCount < MinPublishedResponses {
 		return nil
 	}
 	v := float64(f.FeedbackSum) / float64(f.FeedbackCount)
@@ -224,7 +225,8 @@ type StatsRow struct {
 	WithAuditFindings int64
 }
 
-// Satisfaction is the average rating over the group's feedback, nil without.
+// Satisfaction is the average verified rating over the group, nil below
+// MinPublishedResponses ratings.
 func (r *StatsRow) Satisfaction() *float64 {
 	f := Figures{FeedbackCount: r.FeedbackCount, FeedbackSum: r.FeedbackSum}
 	return f.Satisfaction()
@@ -398,6 +400,12 @@ type PublicationWriter interface {
 	AddCaseStudy(ctx context.Context, att Attribution, c *CaseStudy) error
 }
 
+// AuditWriter appends to the audit log. Through Publisher.InTx the entry
+// commits with the writes it describes, or not at all.
+type AuditWriter interface {
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+}
+
 // MetaWriter records what the data set is.
 type MetaWriter interface {
 	// SetMeta records what the portal says about its data (demo or real),
@@ -417,6 +425,8 @@ type Writer interface {
 	OutcomeWriter
 	PublicationWriter
 	MetaWriter
+	AuditWriter
+	CorrectionWriter
 }
 
 // Publisher runs writes one by one or together in a single transaction.

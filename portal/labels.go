@@ -28,7 +28,7 @@ func EnumLabels() []EnumLabel {
 	add("AnnouncementKind", strs(ledger.AnnouncementKinds)...)
 	add("ReportKind", strs(ledger.ReportKinds)...)
 	add("AuditResult", string(ledger.AuditClean), string(ledger.AuditFindings))
-	for _, k := range []ledger.DocKind{ledger.DocReport, ledger.DocAnnouncement, ledger.DocProject, ledger.DocOrganization, ledger.DocCaseStudy} {
+	for _, k := range []ledger.DocKind{ledger.DocReport, ledger.DocAnnouncement, ledger.DocProject, ledger.DocOrganization, ledger.DocCaseStudy, ledger.DocComment} {
 		out = append(out, EnumLabel{Enum: "SearchKind", Value: string(k), Label: KindLabel(k)})
 	}
 	return out

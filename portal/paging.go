@@ -26,10 +26,12 @@ const (
 	AnnouncementList List = "announcements"
 	ReportList       List = "reports"
 	SearchList       List = "search"
+	CommentList      List = "comments"
+	ObjectionList    List = "objections"
 )
 
 // lists are the lists a cursor may name.
-var lists = []List{ProjectList, OrganizationList, AnnouncementList, ReportList, SearchList}
+var lists = []List{ProjectList, OrganizationList, AnnouncementList, ReportList, SearchList, CommentList, ObjectionList}
 
 // Cursor returns the opaque cursor of the item at offset in list: inside,
 // "list:offset", base64url-encoded.

@@ -29,6 +29,15 @@ type Portal struct {
 	Searcher Searcher
 	// Now returns the current time (notice periods); time.Now when nil.
 	Now func() time.Time
+
+	// The publishing side (use.go, accounts.go); nil on a read-only portal,
+	// whose use cases then answer UNAVAILABLE.
+	Publishing *Publishing
+
+	// Participation is the public's side: feedback, objections, agency
+	// ratings (participation.go); nil on a read-only portal, whose
+	// participation use cases then answer UNAVAILABLE.
+	Participation *Participation
 }
 
 // Today is the current date in the portal's time zone.

@@ -115,7 +115,7 @@ func LabelFacets(res *search.Result) Facets {
 // kindLabels are the Chinese names of the kinds of searchable records.
 var kindLabels = map[ledger.DocKind]string{
 	ledger.DocReport: "报告", ledger.DocAnnouncement: "公告", ledger.DocProject: "项目",
-	ledger.DocOrganization: "机构", ledger.DocCaseStudy: "案例",
+	ledger.DocOrganization: "机构", ledger.DocCaseStudy: "案例", ledger.DocComment: "评价",
 }
 
 // KindLabel is the Chinese name of a kind of searchable record, or the kind

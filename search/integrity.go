@@ -255,7 +255,7 @@ func (ix *Index) indexCounts(ctx context.Context, kinds []ledger.DocKind) (map[l
 	return out, nil
 }
 
-var allKinds = []ledger.DocKind{ledger.DocProject, ledger.DocReport, ledger.DocAnnouncement, ledger.DocOrganization, ledger.DocCaseStudy}
+var allKinds = []ledger.DocKind{ledger.DocProject, ledger.DocReport, ledger.DocAnnouncement, ledger.DocOrganization, ledger.DocCaseStudy, ledger.DocComment}
 
 // compareCounts returns the counts per kind of the database and the index
 // and a sentence for each kind where they differ.

@@ -62,7 +62,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	defer server.Close()
 	f := newFixture(t, server)
 	for i := range 50 {
-		must(t, server.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 1 + i%5, Respondent: "RECIPIENT"}))
+		must(t, server.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 1 + i%5, Respondent: "RECIPIENT", Verified: true}))
 	}
 
 	var written, failed atomic.Int64
@@ -78,7 +78,7 @@ func TestBackupWhileWriting(t *testing.T) {
 					return
 				default:
 				}
-				err := server.RecordFeedback(ctx, &ledger.Feedback{ProjectID: []int64{f.p1.ID, f.p2.ID}[(w+i)%2], Rating: 1 + i%5, Respondent: "RECIPIENT"})
+				err := server.RecordFeedback(ctx, &ledger.Feedback{ProjectID: []int64{f.p1.ID, f.p2.ID}[(w+i)%2], Rating: 1 + i%5, Respondent: "RECIPIENT", Verified: true})
 				if err != nil {
 					failed.Add(1)
 					t.Error(err)
@@ -144,11 +144,11 @@ func TestRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFixture(t, db)
-	must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 4, Respondent: "RECIPIENT"}))
+	must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 4, Respondent: "RECIPIENT", Verified: true}))
 	backup := filepath.Join(t.TempDir(), "b.db")
 	must(t, db.Backup(ctx, backup, false))
 	// Written after the backup: the restore takes it back.
-	must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 2, Respondent: "RECIPIENT"}))
+	must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 2, Respondent: "RECIPIENT", Verified: true}))
 
 	called := 0
 	opt := store.RestoreOptions{Force: true, BeforeReplace: func() error { called++; return nil }}

@@ -28,7 +28,7 @@ func BenchmarkRecordFeedback(b *testing.B) {
 				ctx := context.Background()
 				for pb.Next() {
 					i := n.Add(1)
-					if err := db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: ids[i%2], Rating: 1 + int(i%5), Respondent: "RECIPIENT"}); err != nil {
+					if err := db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: ids[i%2], Rating: 1 + int(i%5), Respondent: "RECIPIENT", Verified: true}); err != nil {
 						b.Error(err)
 						return
 					}

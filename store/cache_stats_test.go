@@ -28,7 +28,7 @@ func TestCacheStatsCount(t *testing.T) {
 	if mid.Misses-before.Misses != 1 || mid.Hits-before.Hits != 1 || mid.Entries == 0 || mid.Bytes == 0 {
 		t.Fatalf("after a query and its repeat: %+v (before %+v), want one miss, one hit, an entry", mid, before)
 	}
-	must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 5, Respondent: "RECIPIENT"}))
+	must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 5, Respondent: "RECIPIENT", Verified: true}))
 	stats()
 	if after := db.CacheStats(); after.Misses-mid.Misses != 1 || after.Hits != mid.Hits {
 		t.Fatalf("after a write: %+v (before %+v), want one more miss", after, mid)

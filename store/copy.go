@@ -15,6 +15,7 @@ var copyTables = []string{
 	"scorecards", "scores", "tranches", "reports", "audits", "metrics", "announcements",
 	"announcement_projects", "case_collections", "case_studies", "feedback", "project_figures", "stats_rollup",
 	"revisions", "outbox", "meta",
+	"accounts", "tokens", "audit_log", "corrections", "drafts",
 }
 
 // identityColumns names each table's generated key, if any.
@@ -23,6 +24,7 @@ var identityColumns = map[string]string{
 	"indicators": "id", "scorecards": "id", "tranches": "id", "reports": "id", "audits": "id",
 	"metrics": "id", "announcements": "id", "case_collections": "id", "case_studies": "id",
 	"feedback": "id", "revisions": "id", "outbox": "seq",
+	"accounts": "id", "tokens": "id", "audit_log": "id", "corrections": "id", "drafts": "id",
 }
 
 // CopyAll copies every row of src into the empty database dst, keeping

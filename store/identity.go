@@ -39,6 +39,7 @@ func (db *DB) Identity(ctx context.Context) (string, error) {
 var searchKinds = map[ledger.Entity]ledger.DocKind{
 	ledger.EntityReport: ledger.DocReport, ledger.EntityAnnouncement: ledger.DocAnnouncement, ledger.EntityProject: ledger.DocProject,
 	ledger.EntityOrganization: ledger.DocOrganization, ledger.EntityCaseStudy: ledger.DocCaseStudy,
+	ledger.EntityComment: ledger.DocComment,
 }
 
 // CountSearchDocs implements ledger.SearchCounter: how many records of each

@@ -56,6 +56,9 @@ func TestCountSearchDocs(t *testing.T) {
 		f := newFixture(t, db)
 		must(t, db.PublishReport(ctx, att, &ledger.Report{Code: "RPT-1", Kind: ledger.MidtermReport, Title: "中期报告",
 			Body: "正文", ProjectID: &f.p1.ID, AuthorID: &f.evaluator.ID, PublishedOn: "2015-09-30"}))
+		// One approved comment is searchable; a pending one is not.
+		must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 5, Respondent: "RECIPIENT", Comment: "很好", Moderation: ledger.ModerationApproved}))
+		must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 5, Respondent: "RECIPIENT", Comment: "待审"}))
 		want := map[ledger.DocKind]int64{ledger.DocAnnouncement: 0, ledger.DocCaseStudy: 0}
 		must(t, db.EachSearchDoc(ctx, func(d *ledger.SearchDoc) error { want[d.Kind]++; return nil }))
 		got, err := db.CountSearchDocs(ctx)
@@ -63,8 +66,8 @@ func TestCountSearchDocs(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("counts (-EachSearchDoc +CountSearchDocs):\n%s", diff)
 		}
-		if got[ledger.DocProject] != 2 || got[ledger.DocReport] != 1 || got[ledger.DocOrganization] != 3 {
-			t.Errorf("counts %v: want 2 projects, 1 report, 3 organizations", got)
+		if got[ledger.DocProject] != 2 || got[ledger.DocReport] != 1 || got[ledger.DocOrganization] != 3 || got[ledger.DocComment] != 1 {
+			t.Errorf("counts %v: want 2 projects, 1 report, 3 organizations, 1 comment", got)
 		}
 	})
 }

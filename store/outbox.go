@@ -76,6 +76,12 @@ var searchDocQueries = map[ledger.Entity]string{
 		p.id AS project_id, o.name AS org_name, o.credit_code AS org_code, c.id AS id
 		FROM case_studies c JOIN case_collections cc ON cc.id = c.collection_id JOIN projects p ON p.id = c.project_id
 		JOIN organizations o ON o.id = p.undertaker_id`,
+	// An approved feedback comment, masked, with its public answer.
+	ledger.EntityComment: `SELECT 'comment:' || CAST(f.id AS TEXT) AS key, 'COMMENT' AS kind, p.code, p.title,
+		CASE WHEN f.answer = '' THEN f.comment_public ELSE f.comment_public || ' ' || f.answer END AS body,
+		f.respondent AS sub_kind, SUBSTR(CAST(f.submitted_at AS TEXT), 1, 10) AS date, p.service_area, p.district, p.stage,
+		p.code AS project_code, p.id AS project_id, o.name AS org_name, o.credit_code AS org_code, f.id AS id
+		FROM feedback f JOIN projects p ON p.id = f.project_id JOIN organizations o ON o.id = p.undertaker_id`,
 }
 
 // searchDocWhere narrows an entity's searchable records. A report of kind
@@ -83,7 +89,8 @@ var searchDocQueries = map[ledger.Entity]string{
 // story: it is found once, as the case study (AddCaseStudy touches such a
 // report, so one indexed before its case study existed is taken out).
 var searchDocWhere = map[ledger.Entity]string{
-	ledger.EntityReport: `NOT (r.kind = 'CASE_STUDY' AND EXISTS (SELECT 1 FROM case_studies cs WHERE cs.project_id = r.project_id AND cs.title = r.title))`,
+	ledger.EntityComment: `f.moderation = 'APPROVED'`, // only approved comments are public
+	ledger.EntityReport:  `NOT (r.kind = 'CASE_STUDY' AND EXISTS (SELECT 1 FROM case_studies cs WHERE cs.project_id = r.project_id AND cs.title = r.title))`,
 }
 
 // searchWhere is the WHERE clause of an entity's search documents with a
@@ -96,11 +103,11 @@ func searchWhere(entity ledger.Entity, cond string) string {
 }
 
 var searchDocAlias = map[ledger.Entity]string{ledger.EntityReport: "r", ledger.EntityAnnouncement: "a", ledger.EntityProject: "p",
-	ledger.EntityOrganization: "o", ledger.EntityCaseStudy: "c"}
+	ledger.EntityOrganization: "o", ledger.EntityCaseStudy: "c", ledger.EntityComment: "f"}
 
 // SearchEntities lists the entity names that have searchable text.
 var SearchEntities = []ledger.Entity{ledger.EntityOrganization, ledger.EntityProject, ledger.EntityAnnouncement,
-	ledger.EntityReport, ledger.EntityCaseStudy}
+	ledger.EntityReport, ledger.EntityCaseStudy, ledger.EntityComment}
 
 type searchRow struct {
 	Key         string `db:"key"`

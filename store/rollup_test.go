@@ -82,7 +82,7 @@ func TestStatsRollupFollowsEveryWrite(t *testing.T) {
 			Amount: ledger.Yuan(60_000), PaidOn: "2015-04-20"}))
 		must(t, db.RecordAudit(ctx, att, &ledger.Audit{ProjectID: f.p2.ID, AuditorID: &f.audit.ID, AuditedOn: "2016-02-01",
 			Result: ledger.AuditFindings, Findings: "部分支出凭证缺失", Spent: ledger.Yuan(55_000), Recovered: ledger.Yuan(5_000)}))
-		must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 4, Respondent: "RECIPIENT"}))
+		must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 4, Respondent: "RECIPIENT", Verified: true}))
 		assertRollupEqualsScan(t, db, f.round.ID)
 
 		// A correction moves a project to another district and area; a
@@ -109,10 +109,10 @@ func TestStatsRollupFollowsEveryWrite(t *testing.T) {
 			if err := w.CreateProject(ctx, att, &p3); err != nil {
 				return err
 			}
-			if err := w.RecordFeedback(ctx, &ledger.Feedback{ProjectID: p3.ID, Rating: 5, Respondent: "RECIPIENT"}); err != nil {
+			if err := w.RecordFeedback(ctx, &ledger.Feedback{ProjectID: p3.ID, Rating: 5, Respondent: "RECIPIENT", Verified: true}); err != nil {
 				return err
 			}
-			if err := w.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p2.ID, Rating: 2, Respondent: "RECIPIENT"}); err != nil {
+			if err := w.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p2.ID, Rating: 2, Respondent: "RECIPIENT", Verified: true}); err != nil {
 				return err
 			}
 			return w.RecordMetric(ctx, att, &ledger.Metric{ProjectID: p3.ID, Kind: ledger.ExpertVisits,
@@ -143,10 +143,10 @@ func TestStatsRollupFollowsEveryWrite(t *testing.T) {
 		before, _, err := db.Stats(ctx, ledger.ProjectFilter{}, nil)
 		must(t, err)
 		err = db.InTx(ctx, func(w ledger.Writer) error {
-			if err := w.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 5, Respondent: "RECIPIENT"}); err != nil {
+			if err := w.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 5, Respondent: "RECIPIENT", Verified: true}); err != nil {
 				return err
 			}
-			return w.RecordFeedback(ctx, &ledger.Feedback{ProjectID: 999_999, Rating: 5, Respondent: "RECIPIENT"})
+			return w.RecordFeedback(ctx, &ledger.Feedback{ProjectID: 999_999, Rating: 5, Respondent: "RECIPIENT", Verified: true})
 		})
 		wantInvalid(t, err, "feedback.project")
 		after, _, err := db.Stats(ctx, ledger.ProjectFilter{}, nil)
@@ -177,7 +177,7 @@ func TestStatsRollupConcurrentWrites(t *testing.T) {
 					if (w+i)%2 == 1 {
 						p = f.p2.ID
 					}
-					if err := db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: p, Rating: 1 + (w+i)%5, Respondent: "RECIPIENT"}); err != nil {
+					if err := db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: p, Rating: 1 + (w+i)%5, Respondent: "RECIPIENT", Verified: true}); err != nil {
 						errs <- fmt.Errorf("feedback: %w", err)
 					}
 				}
@@ -239,7 +239,7 @@ func TestOppositeOrderWritersBothLand(t *testing.T) {
 		write := func(w int, first, second *ledger.Project, district string) error {
 			return db.InTx(ctx, func(wr ledger.Writer) error {
 				for i, p := range []*ledger.Project{first, second} {
-					if err := wr.RecordFeedback(ctx, &ledger.Feedback{ProjectID: p.ID, Rating: 3, Respondent: "RECIPIENT"}); err != nil {
+					if err := wr.RecordFeedback(ctx, &ledger.Feedback{ProjectID: p.ID, Rating: 3, Respondent: "RECIPIENT", Verified: true}); err != nil {
 						return err
 					}
 					c, err := db.Project(ctx, p.Code)

@@ -199,8 +199,9 @@ func TestFiguresPreferVerified(t *testing.T) {
 		if figs[0].BeneficiaryVisits != 2300 || figs[0].Leveraged != ledger.Yuan(250_000) {
 			t.Fatalf("verified figures should win: %+v", figs[0])
 		}
-		must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 5, Respondent: "RECIPIENT"}))
-		must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: 4, Respondent: "RECIPIENT"}))
+		for _, r := range []int{5, 4, 5, 4, 5, 4} {
+			must(t, db.RecordFeedback(ctx, &ledger.Feedback{ProjectID: f.p1.ID, Rating: r, Respondent: "RECIPIENT", Verified: true}))
+		}
 		figs, _ = db.FiguresByProjectIDs(ctx, []int64{f.p1.ID})
 		if s := figs[0].Satisfaction(); s == nil || *s != 4.5 {
 			t.Fatalf("satisfaction = %v, want 4.5", s)

@@ -9,7 +9,32 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
+
+type AddCaseStudyInput struct {
+	CollectionID string `json:"collectionId"`
+	ProjectCode  string `json:"projectCode"`
+	Title        string `json:"title"`
+	Narrative    string `json:"narrative"`
+	Position     *int   `json:"position,omitempty"`
+}
+
+// An agency's composite score (100-point) and its breakdown.
+type AgencyScore struct {
+	Agency *ledger.Organization `json:"agency"`
+	// Weighted over the parties that rated (weights renormalised; see parties.appliedWeight); null without ratings.
+	Composite *float64      `json:"composite,omitempty"`
+	Raters    int           `json:"raters"`
+	Parties   []*PartyScore `json:"parties"`
+}
+
+// The agencies' scores of a year, with the published party weights.
+type AgencyScores struct {
+	Year     *int           `json:"year,omitempty"`
+	Weights  []*PartyWeight `json:"weights"`
+	Agencies []*AgencyScore `json:"agencies"`
+}
 
 // A page of announcements (Relay connection).
 type AnnouncementConnection struct {
@@ -29,6 +54,156 @@ type AnnouncementEdge struct {
 	Cursor string `json:"cursor"`
 	// The record.
 	Node *ledger.Announcement `json:"node"`
+}
+
+type AnnouncementPayload struct {
+	Announcement *ledger.Announcement `json:"announcement,omitempty"`
+	UserErrors   []*UserError         `json:"userErrors"`
+}
+
+type AssignAgenciesInput struct {
+	ProjectCode   string  `json:"projectCode"`
+	EvaluatorCode *string `json:"evaluatorCode,omitempty"`
+	AuditorCode   *string `json:"auditorCode,omitempty"`
+}
+
+type AuditEntryConnection struct {
+	Nodes      []*ledger.AuditEntry `json:"nodes"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+type AuditPayload struct {
+	Audit      *ledger.Audit   `json:"audit,omitempty"`
+	Project    *ledger.Project `json:"project,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
+type CaseCollectionPayload struct {
+	CaseCollection *ledger.CaseCollection `json:"caseCollection,omitempty"`
+	UserErrors     []*UserError           `json:"userErrors"`
+}
+
+type CaseStudyPayload struct {
+	CaseStudy  *ledger.CaseStudy `json:"caseStudy,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
+}
+
+// An approved comment as the public sees it: personal data masked.
+type Comment struct {
+	ID string `json:"id"`
+	// The project's code.
+	Project string `json:"project"`
+	// The overall rating given with it.
+	Rating     int        `json:"rating"`
+	Respondent Respondent `json:"respondent"`
+	// Whether it was given with a feedback code.
+	Verified    bool        `json:"verified"`
+	Text        string      `json:"text"`
+	SubmittedOn ledger.Date `json:"submittedOn"`
+	// The undertaker's public answer.
+	Answer     *string      `json:"answer,omitempty"`
+	AnsweredOn *ledger.Date `json:"answeredOn,omitempty"`
+}
+
+type CommentConnection struct {
+	Nodes      []*Comment `json:"nodes"`
+	PageInfo   *PageInfo  `json:"pageInfo"`
+	TotalCount int        `json:"totalCount"`
+}
+
+type CorrectDocumentInput struct {
+	Code      string       `json:"code"`
+	Version   *int         `json:"version,omitempty"`
+	Reason    string       `json:"reason"`
+	Title     *string      `json:"title,omitempty"`
+	Body      *string      `json:"body,omitempty"`
+	NoticeEnd *ledger.Date `json:"noticeEnd,omitempty"`
+}
+
+type CorrectProjectInput struct {
+	Code string `json:"code"`
+	// The version you corrected (CONFLICT if it changed since); the current one when omitted.
+	Version *int `json:"version,omitempty"`
+	// 更正说明, required.
+	Reason      string              `json:"reason"`
+	Title       *string             `json:"title,omitempty"`
+	Summary     *string             `json:"summary,omitempty"`
+	TargetGroup *string             `json:"targetGroup,omitempty"`
+	District    *string             `json:"district,omitempty"`
+	ServiceArea *ledger.ServiceArea `json:"serviceArea,omitempty"`
+	Awarded     *ledger.Money       `json:"awarded,omitempty"`
+	CoFunding   *ledger.Money       `json:"coFunding,omitempty"`
+}
+
+type CorrectionConnection struct {
+	Nodes      []*ledger.Correction `json:"nodes"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+type CorrectionFilter struct {
+	// Credit codes of the correcting organizations.
+	Organizations []string                `json:"organizations,omitempty"`
+	RecordKinds   []CorrectedRecordKind   `json:"recordKinds,omitempty"`
+	Kinds         []ledger.CorrectionKind `json:"kinds,omitempty"`
+}
+
+type CreateAPITokenInput struct {
+	Name          string `json:"name"`
+	ExpiresInDays int    `json:"expiresInDays"`
+}
+
+type CreateAPITokenPayload struct {
+	// The secret, shown once.
+	Secret     *string       `json:"secret,omitempty"`
+	Token      *ledger.Token `json:"token,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type CreateCaseCollectionInput struct {
+	Year        int         `json:"year"`
+	Title       string      `json:"title"`
+	Intro       *string     `json:"intro,omitempty"`
+	PublishedOn ledger.Date `json:"publishedOn"`
+}
+
+type CriterionScore struct {
+	Criterion AgencyCriterion `json:"criterion"`
+	Label     string          `json:"label"`
+	Score     *float64        `json:"score,omitempty"`
+}
+
+type DecideApprovalInput struct {
+	ProjectCode string `json:"projectCode"`
+	Approve     bool   `json:"approve"`
+	// Required to reject.
+	Reason    *string      `json:"reason,omitempty"`
+	DecidedOn *ledger.Date `json:"decidedOn,omitempty"`
+	// The award when approving; the amount applied for when omitted.
+	Awarded *ledger.Money `json:"awarded,omitempty"`
+}
+
+// The figures of one rating dimension.
+type DimensionFigures struct {
+	Dimension RatingDimension `json:"dimension"`
+	// Chinese label of the dimension.
+	Label     string `json:"label"`
+	Responses int64  `json:"responses"`
+	// Mean 1–5, two decimals; null when withheld.
+	Mean *float64 `json:"mean,omitempty"`
+	// Ratings of 1, 2, 3, 4 and 5; null when withheld.
+	Distribution []int64 `json:"distribution,omitempty"`
+}
+
+type DocumentInput struct {
+	Code        string       `json:"code"`
+	Title       string       `json:"title"`
+	Body        string       `json:"body"`
+	PublishedOn *ledger.Date `json:"publishedOn,omitempty"`
+}
+
+type DraftPayload struct {
+	Draft      *ledger.Draft `json:"draft,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
 }
 
 // An enumeration value and its Chinese label.
@@ -51,6 +226,29 @@ type FacetCount struct {
 	Count int `json:"count"`
 }
 
+// Satisfaction from verified ratings.
+type FeedbackFigures struct {
+	// Always true: only ratings given with a feedback code count.
+	VerifiedOnly bool `json:"verifiedOnly"`
+	// Verified responses.
+	Responses int64 `json:"responses"`
+	// Feedback codes issued.
+	CodesIssued int64 `json:"codesIssued"`
+	// Verified responses / codes issued; null without codes.
+	ResponseRate *float64 `json:"responseRate,omitempty"`
+	// True below 5 responses: means and distributions are withheld so no single rating can be read off.
+	Withheld bool `json:"withheld"`
+	// One entry per dimension, OVERALL first.
+	Dimensions []*DimensionFigures `json:"dimensions"`
+}
+
+type IndicatorInput struct {
+	Name     string  `json:"name"`
+	Guidance *string `json:"guidance,omitempty"`
+	Weight   float64 `json:"weight"`
+	MaxScore float64 `json:"maxScore"`
+}
+
 // The score an indicator received.
 type IndicatorScore struct {
 	// The indicator scored.
@@ -59,6 +257,98 @@ type IndicatorScore struct {
 	Score float64 `json:"score"`
 	// score / maximum × weight.
 	Weighted float64 `json:"weighted"`
+}
+
+type IndicatorSetPayload struct {
+	IndicatorSet *ledger.IndicatorSet `json:"indicatorSet,omitempty"`
+	UserErrors   []*UserError         `json:"userErrors"`
+}
+
+type MetricValueInput struct {
+	Kind   ledger.MetricKind `json:"kind"`
+	Value  int64             `json:"value"`
+	Target *int64            `json:"target,omitempty"`
+}
+
+type ModerationConnection struct {
+	Nodes      []*ModerationItem `json:"nodes"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+// A comment as submitted, for moderators.
+type ModerationItem struct {
+	ID         string     `json:"id"`
+	Project    string     `json:"project"`
+	Rating     int        `json:"rating"`
+	Respondent Respondent `json:"respondent"`
+	Verified   bool       `json:"verified"`
+	// As submitted (may hold personal data).
+	SubmittedText string `json:"submittedText"`
+	// What the public would see.
+	MaskedText  string          `json:"maskedText"`
+	State       ModerationState `json:"state"`
+	Reason      *string         `json:"reason,omitempty"`
+	SubmittedAt time.Time       `json:"submittedAt"`
+}
+
+type Mutation struct {
+}
+
+type NoticeTextInput struct {
+	Code        string      `json:"code"`
+	Title       string      `json:"title"`
+	Body        *string     `json:"body,omitempty"`
+	PublishedOn ledger.Date `json:"publishedOn"`
+}
+
+// A notice period in working days, as of today.
+type NoticeWorkingDays struct {
+	// Whether objections are accepted today.
+	Open bool `json:"open"`
+	// Working days in the whole period.
+	Total int `json:"total"`
+	// Working days from today to the end, today included; 0 once closed.
+	Left int `json:"left"`
+	// The period's last day.
+	ClosesOn ledger.Date `json:"closesOn"`
+}
+
+type ObjectionConnection struct {
+	Nodes      []*ObjectionItem `json:"nodes"`
+	PageInfo   *PageInfo        `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+// An objection with its objector, for moderators and the bureau.
+type ObjectionItem struct {
+	Receipt         string         `json:"receipt"`
+	Announcement    string         `json:"announcement"`
+	Project         string         `json:"project"`
+	State           ObjectionState `json:"state"`
+	ObjectorName    string         `json:"objectorName"`
+	ObjectorContact string         `json:"objectorContact"`
+	SubmittedText   string         `json:"submittedText"`
+	Reason          *string        `json:"reason,omitempty"`
+	Answer          *string        `json:"answer,omitempty"`
+	ReceivedAt      time.Time      `json:"receivedAt"`
+}
+
+type OpenRoundInput struct {
+	Year        int          `json:"year"`
+	Title       string       `json:"title"`
+	Budget      ledger.Money `json:"budget"`
+	Description *string      `json:"description,omitempty"`
+	OpensOn     *ledger.Date `json:"opensOn,omitempty"`
+	ClosesOn    *ledger.Date `json:"closesOn,omitempty"`
+	// The solicitation notice published with it.
+	Notice *NoticeTextInput `json:"notice"`
+}
+
+type OpenRoundPayload struct {
+	Round      *ledger.Round        `json:"round,omitempty"`
+	Notice     *ledger.Announcement `json:"notice,omitempty"`
+	UserErrors []*UserError         `json:"userErrors"`
 }
 
 // A page of organizations (Relay connection).
@@ -81,6 +371,11 @@ type OrganizationEdge struct {
 	Node *ledger.Organization `json:"node"`
 }
 
+type OrganizationPayload struct {
+	Organization *ledger.Organization `json:"organization,omitempty"`
+	UserErrors   []*UserError         `json:"userErrors"`
+}
+
 // Relay page information.
 type PageInfo struct {
 	// Whether more records follow this page.
@@ -91,6 +386,24 @@ type PageInfo struct {
 	StartCursor *string `json:"startCursor,omitempty"`
 	// Cursor of the last edge of this page.
 	EndCursor *string `json:"endCursor,omitempty"`
+}
+
+type PartyScore struct {
+	Party RaterParty `json:"party"`
+	Label string     `json:"label"`
+	// The published weight.
+	Weight float64 `json:"weight"`
+	// The weight applied (renormalised over the parties that rated).
+	AppliedWeight float64           `json:"appliedWeight"`
+	Raters        int               `json:"raters"`
+	Score         *float64          `json:"score,omitempty"`
+	Criteria      []*CriterionScore `json:"criteria"`
+}
+
+type PartyWeight struct {
+	Party  RaterParty `json:"party"`
+	Label  string     `json:"label"`
+	Weight float64    `json:"weight"`
 }
 
 // A page of projects (Relay connection).
@@ -121,7 +434,122 @@ type ProjectOrder struct {
 	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
+type ProjectPayload struct {
+	Project    *ledger.Project `json:"project,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
+// An objection as the public sees it: never the objector.
+type PublicObjection struct {
+	// The notice's code.
+	Announcement string `json:"announcement"`
+	// The project's code.
+	Project    string         `json:"project"`
+	State      ObjectionState `json:"state"`
+	ReceivedOn ledger.Date    `json:"receivedOn"`
+	// The objection (masked), once it is closed.
+	Text *string `json:"text,omitempty"`
+	// Why it was not accepted.
+	Reason *string `json:"reason,omitempty"`
+	// The published answer (masked).
+	Answer     *string      `json:"answer,omitempty"`
+	AnsweredOn *ledger.Date `json:"answeredOn,omitempty"`
+	// Working days from receipt to answer.
+	WorkingDays *int `json:"workingDays,omitempty"`
+}
+
+type PublishIndicatorSetInput struct {
+	Kind        ledger.ReviewKind `json:"kind"`
+	Name        string            `json:"name"`
+	Edition     *string           `json:"edition,omitempty"`
+	PublishedOn *ledger.Date      `json:"publishedOn,omitempty"`
+	Indicators  []*IndicatorInput `json:"indicators"`
+}
+
+type PublishNoticeInput struct {
+	Code        string      `json:"code"`
+	Title       string      `json:"title"`
+	Body        *string     `json:"body,omitempty"`
+	PublishedOn ledger.Date `json:"publishedOn"`
+	// The approval notice's period in which the public may object.
+	NoticeStart  *ledger.Date `json:"noticeStart,omitempty"`
+	NoticeEnd    *ledger.Date `json:"noticeEnd,omitempty"`
+	RoundYear    *int         `json:"roundYear,omitempty"`
+	ProjectCodes []string     `json:"projectCodes"`
+}
+
+type PublishReportDraftInput struct {
+	ID string `json:"id"`
+}
+
 type Query struct {
+}
+
+type RecordAcceptanceInput struct {
+	ProjectCode string         `json:"projectCode"`
+	AcceptedOn  ledger.Date    `json:"acceptedOn"`
+	Report      *DocumentInput `json:"report"`
+}
+
+type RecordAgreementInput struct {
+	ProjectCode string         `json:"projectCode"`
+	SignedOn    ledger.Date    `json:"signedOn"`
+	CoFunding   *ledger.Money  `json:"coFunding,omitempty"`
+	Agreement   *DocumentInput `json:"agreement"`
+}
+
+type RecordAuditInput struct {
+	ProjectCode string             `json:"projectCode"`
+	AuditedOn   ledger.Date        `json:"auditedOn"`
+	Result      ledger.AuditResult `json:"result"`
+	Findings    *string            `json:"findings,omitempty"`
+	Spent       ledger.Money       `json:"spent"`
+	// The unspent balance recovered (结余资金收回).
+	Recovered ledger.Money   `json:"recovered"`
+	Report    *DocumentInput `json:"report,omitempty"`
+}
+
+type RecordReviewInput struct {
+	ProjectCode    string        `json:"projectCode"`
+	IndicatorSetID string        `json:"indicatorSetId"`
+	ReviewedOn     ledger.Date   `json:"reviewedOn"`
+	Comment        *string       `json:"comment,omitempty"`
+	Scores         []*ScoreInput `json:"scores"`
+	// Credit code of the reviewing organization; your own when omitted.
+	ReviewerCode *string `json:"reviewerCode,omitempty"`
+	// Mid-term review: the corrections (整改) required of the undertaker.
+	CorrectionsRequired *string `json:"correctionsRequired,omitempty"`
+}
+
+type RecordTrancheInput struct {
+	ProjectCode string             `json:"projectCode"`
+	Kind        ledger.TrancheKind `json:"kind"`
+	Amount      ledger.Money       `json:"amount"`
+	PaidOn      ledger.Date        `json:"paidOn"`
+}
+
+type RegisterApplicationInput struct {
+	Code        string             `json:"code"`
+	RoundYear   int                `json:"roundYear"`
+	Title       string             `json:"title"`
+	ServiceArea ledger.ServiceArea `json:"serviceArea"`
+	District    string             `json:"district"`
+	TargetGroup *string            `json:"targetGroup,omitempty"`
+	Summary     *string            `json:"summary,omitempty"`
+	// The amount applied for.
+	Requested ledger.Money `json:"requested"`
+	AppliedOn *ledger.Date `json:"appliedOn,omitempty"`
+	// Credit code of the undertaker; an undertaker account's own organization when omitted.
+	UndertakerCode *string `json:"undertakerCode,omitempty"`
+}
+
+type RegisterOrganizationInput struct {
+	CreditCode  string         `json:"creditCode"`
+	Name        string         `json:"name"`
+	Kind        ledger.OrgKind `json:"kind"`
+	District    *string        `json:"district,omitempty"`
+	Description *string        `json:"description,omitempty"`
+	FoundedOn   *ledger.Date   `json:"foundedOn,omitempty"`
 }
 
 // A page of reports (Relay connection).
@@ -144,6 +572,41 @@ type ReportEdge struct {
 	Node *ledger.Report `json:"node"`
 }
 
+type ReportPayload struct {
+	Report     *ledger.Report `json:"report,omitempty"`
+	UserErrors []*UserError   `json:"userErrors"`
+}
+
+// How fast a kind of item was handled.
+type ResponseFigures struct {
+	Handled int `json:"handled"`
+	Pending int `json:"pending"`
+	// Median working days to handle; null when none handled.
+	MedianWorkingDays *float64 `json:"medianWorkingDays,omitempty"`
+	// Handled late, or pending past the deadline.
+	Overdue int `json:"overdue"`
+	// overdue / (handled + pending).
+	OverdueShare *float64 `json:"overdueShare,omitempty"`
+}
+
+type ResponseTimeGroup struct {
+	// The round (grouped by round).
+	Round *ledger.Round `json:"round,omitempty"`
+	// The agency (grouped by agency); null for projects without one.
+	Agency     *ledger.Organization `json:"agency,omitempty"`
+	Comments   *ResponseFigures     `json:"comments"`
+	Objections *ResponseFigures     `json:"objections"`
+}
+
+// Response times against the published deadlines.
+type ResponseTimes struct {
+	// Working days allowed to moderate a comment.
+	ModerationDeadline int `json:"moderationDeadline"`
+	// Working days allowed to answer an objection.
+	ObjectionDeadline int                  `json:"objectionDeadline"`
+	Groups            []*ResponseTimeGroup `json:"groups"`
+}
+
 // Average of weighted review totals.
 type ReviewAverage struct {
 	// Review kind.
@@ -156,12 +619,44 @@ type ReviewAverage struct {
 	Average float64 `json:"average"`
 }
 
-// Satisfaction feedback summary (满意度).
+type RevokeAPITokenInput struct {
+	ID string `json:"id"`
+}
+
+type RevokeAPITokenPayload struct {
+	RevokedTokenID *string      `json:"revokedTokenId,omitempty"`
+	UserErrors     []*UserError `json:"userErrors"`
+}
+
+// Satisfaction feedback summary (满意度), from verified ratings only (given with a feedback code); see Query.feedbackFigures for the dimensions and response rate.
 type Satisfaction struct {
-	// Number of ratings.
+	// Number of verified ratings.
 	Responses int64 `json:"responses"`
-	// Average rating 1–5, two decimals; null without ratings.
+	// Average verified rating 1–5, two decimals; null below 5 ratings (withheld so no single rating can be read off).
 	Average *float64 `json:"average,omitempty"`
+}
+
+type SaveReportDraftInput struct {
+	// Omit to start a new draft; give it to replace an unpublished one.
+	ID          *string           `json:"id,omitempty"`
+	Kind        ledger.ReportKind `json:"kind"`
+	ProjectCode *string           `json:"projectCode,omitempty"`
+	Code        string            `json:"code"`
+	Title       string            `json:"title"`
+	Body        string            `json:"body"`
+	PublishedOn *ledger.Date      `json:"publishedOn,omitempty"`
+}
+
+// The score of one indicator, named by its position in the set (from 1).
+type ScoreInput struct {
+	Position int     `json:"position"`
+	Value    float64 `json:"value"`
+}
+
+type ScorecardPayload struct {
+	Scorecard  *ledger.Scorecard `json:"scorecard,omitempty"`
+	Project    *ledger.Project   `json:"project,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
 }
 
 // A page of search hits with facets.
@@ -212,6 +707,19 @@ type SearchFacets struct {
 	Stage []*FacetCount `json:"stage"`
 }
 
+type SignInInput struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+type SignInPayload struct {
+	// The session token (shown once); send it as `Authorization: Bearer …`.
+	Token      *string         `json:"token,omitempty"`
+	ExpiresAt  *time.Time      `json:"expiresAt,omitempty"`
+	Account    *ledger.Account `json:"account,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
 // The values a stats row is grouped by (null for dimensions not grouped).
 type StatsKey struct {
 	// Year of the group.
@@ -240,6 +748,48 @@ type StatsOrder struct {
 	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
+type SubmitQuarterlyReportInput struct {
+	ProjectCode string              `json:"projectCode"`
+	Report      *DocumentInput      `json:"report"`
+	PeriodStart ledger.Date         `json:"periodStart"`
+	PeriodEnd   ledger.Date         `json:"periodEnd"`
+	Metrics     []*MetricValueInput `json:"metrics,omitempty"`
+}
+
+type TerminateProjectInput struct {
+	ProjectCode  string       `json:"projectCode"`
+	Reason       string       `json:"reason"`
+	TerminatedOn *ledger.Date `json:"terminatedOn,omitempty"`
+}
+
+type TranchePayload struct {
+	Tranche    *ledger.Tranche `json:"tranche,omitempty"`
+	Project    *ledger.Project `json:"project,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
+// A refused input of a mutation: nothing was written.
+type UserError struct {
+	// Dotted path of the refused input field (`amount`, `metrics[1].value`), null when it is not about one field.
+	Field *string `json:"field,omitempty"`
+	// What is wrong, for the person who sent it; programme rules are named in brackets first.
+	Message string `json:"message"`
+	// BAD_USER_INPUT or CONFLICT (the record changed since it was read).
+	Code string `json:"code"`
+}
+
+type VerifyMetricsInput struct {
+	ProjectCode string              `json:"projectCode"`
+	PeriodStart ledger.Date         `json:"periodStart"`
+	PeriodEnd   ledger.Date         `json:"periodEnd"`
+	Metrics     []*MetricValueInput `json:"metrics"`
+}
+
+type WithdrawInput struct {
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
+}
+
 // An amount in a year.
 type YearAmount struct {
 	// Year.
@@ -248,6 +798,255 @@ type YearAmount struct {
 	Projects int64 `json:"projects"`
 	// Total awarded that year.
 	Amount ledger.Money `json:"amount"`
+}
+
+// A published criterion agencies are rated on.
+type AgencyCriterion string
+
+const (
+	// 独立性
+	AgencyCriterionIndependence AgencyCriterion = "INDEPENDENCE"
+	// 专业性
+	AgencyCriterionProfessionalism AgencyCriterion = "PROFESSIONALISM"
+	// 及时性
+	AgencyCriterionTimeliness AgencyCriterion = "TIMELINESS"
+	// 沟通与服务
+	AgencyCriterionCommunication AgencyCriterion = "COMMUNICATION"
+)
+
+var AllAgencyCriterion = []AgencyCriterion{
+	AgencyCriterionIndependence,
+	AgencyCriterionProfessionalism,
+	AgencyCriterionTimeliness,
+	AgencyCriterionCommunication,
+}
+
+func (e AgencyCriterion) IsValid() bool {
+	switch e {
+	case AgencyCriterionIndependence, AgencyCriterionProfessionalism, AgencyCriterionTimeliness, AgencyCriterionCommunication:
+		return true
+	}
+	return false
+}
+
+func (e AgencyCriterion) String() string {
+	return string(e)
+}
+
+func (e *AgencyCriterion) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AgencyCriterion(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AgencyCriterion", str)
+	}
+	return nil
+}
+
+func (e AgencyCriterion) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AgencyCriterion) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AgencyCriterion) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kind of record a correction is about.
+type CorrectedRecordKind string
+
+const (
+	CorrectedRecordKindProject      CorrectedRecordKind = "PROJECT"
+	CorrectedRecordKindReport       CorrectedRecordKind = "REPORT"
+	CorrectedRecordKindAnnouncement CorrectedRecordKind = "ANNOUNCEMENT"
+)
+
+var AllCorrectedRecordKind = []CorrectedRecordKind{
+	CorrectedRecordKindProject,
+	CorrectedRecordKindReport,
+	CorrectedRecordKindAnnouncement,
+}
+
+func (e CorrectedRecordKind) IsValid() bool {
+	switch e {
+	case CorrectedRecordKindProject, CorrectedRecordKindReport, CorrectedRecordKindAnnouncement:
+		return true
+	}
+	return false
+}
+
+func (e CorrectedRecordKind) String() string {
+	return string(e)
+}
+
+func (e *CorrectedRecordKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CorrectedRecordKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CorrectedRecordKind", str)
+	}
+	return nil
+}
+
+func (e CorrectedRecordKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CorrectedRecordKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CorrectedRecordKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a comment stands: only APPROVED comments are public.
+type ModerationState string
+
+const (
+	ModerationStateNone     ModerationState = "NONE"
+	ModerationStatePending  ModerationState = "PENDING"
+	ModerationStateApproved ModerationState = "APPROVED"
+	ModerationStateRejected ModerationState = "REJECTED"
+)
+
+var AllModerationState = []ModerationState{
+	ModerationStateNone,
+	ModerationStatePending,
+	ModerationStateApproved,
+	ModerationStateRejected,
+}
+
+func (e ModerationState) IsValid() bool {
+	switch e {
+	case ModerationStateNone, ModerationStatePending, ModerationStateApproved, ModerationStateRejected:
+		return true
+	}
+	return false
+}
+
+func (e ModerationState) String() string {
+	return string(e)
+}
+
+func (e *ModerationState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ModerationState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ModerationState", str)
+	}
+	return nil
+}
+
+func (e ModerationState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ModerationState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ModerationState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where an objection stands.
+type ObjectionState string
+
+const (
+	// 已收到
+	ObjectionStateReceived ObjectionState = "RECEIVED"
+	// 已受理
+	ObjectionStateAccepted ObjectionState = "ACCEPTED"
+	// 不予受理 (with a reason)
+	ObjectionStateNotAccepted ObjectionState = "NOT_ACCEPTED"
+	// 核查中
+	ObjectionStateUnderVerification ObjectionState = "UNDER_VERIFICATION"
+	// 已答复
+	ObjectionStateAnswered ObjectionState = "ANSWERED"
+)
+
+var AllObjectionState = []ObjectionState{
+	ObjectionStateReceived,
+	ObjectionStateAccepted,
+	ObjectionStateNotAccepted,
+	ObjectionStateUnderVerification,
+	ObjectionStateAnswered,
+}
+
+func (e ObjectionState) IsValid() bool {
+	switch e {
+	case ObjectionStateReceived, ObjectionStateAccepted, ObjectionStateNotAccepted, ObjectionStateUnderVerification, ObjectionStateAnswered:
+		return true
+	}
+	return false
+}
+
+func (e ObjectionState) String() string {
+	return string(e)
+}
+
+func (e *ObjectionState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ObjectionState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ObjectionState", str)
+	}
+	return nil
+}
+
+func (e ObjectionState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ObjectionState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ObjectionState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Order direction.
@@ -303,6 +1102,249 @@ func (e *OrderDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who rates a third-party agency.
+type RaterParty string
+
+const (
+	// 民政部门 (the buyer)
+	RaterPartyBureau RaterParty = "BUREAU"
+	// 项目承接方 (undertakers the agency served)
+	RaterPartyUndertaker RaterParty = "UNDERTAKER"
+	// 服务对象代表
+	RaterPartyRecipientRepresentative RaterParty = "RECIPIENT_REPRESENTATIVE"
+)
+
+var AllRaterParty = []RaterParty{
+	RaterPartyBureau,
+	RaterPartyUndertaker,
+	RaterPartyRecipientRepresentative,
+}
+
+func (e RaterParty) IsValid() bool {
+	switch e {
+	case RaterPartyBureau, RaterPartyUndertaker, RaterPartyRecipientRepresentative:
+		return true
+	}
+	return false
+}
+
+func (e RaterParty) String() string {
+	return string(e)
+}
+
+func (e *RaterParty) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RaterParty(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RaterParty", str)
+	}
+	return nil
+}
+
+func (e RaterParty) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RaterParty) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RaterParty) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a rating is about.
+type RatingDimension string
+
+const (
+	// 总体满意度
+	RatingDimensionOverall RatingDimension = "OVERALL"
+	// 服务质量
+	RatingDimensionServiceQuality RatingDimension = "SERVICE_QUALITY"
+	// 工作人员态度
+	RatingDimensionStaffAttitude RatingDimension = "STAFF_ATTITUDE"
+	// 对生活的改善
+	RatingDimensionLifeEffect RatingDimension = "LIFE_EFFECT"
+)
+
+var AllRatingDimension = []RatingDimension{
+	RatingDimensionOverall,
+	RatingDimensionServiceQuality,
+	RatingDimensionStaffAttitude,
+	RatingDimensionLifeEffect,
+}
+
+func (e RatingDimension) IsValid() bool {
+	switch e {
+	case RatingDimensionOverall, RatingDimensionServiceQuality, RatingDimensionStaffAttitude, RatingDimensionLifeEffect:
+		return true
+	}
+	return false
+}
+
+func (e RatingDimension) String() string {
+	return string(e)
+}
+
+func (e *RatingDimension) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RatingDimension(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RatingDimension", str)
+	}
+	return nil
+}
+
+func (e RatingDimension) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RatingDimension) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RatingDimension) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who gave a piece of feedback.
+type Respondent string
+
+const (
+	// 服务对象本人
+	RespondentRecipient Respondent = "RECIPIENT"
+	// 家属
+	RespondentFamily Respondent = "FAMILY"
+	// 服务对象代表
+	RespondentRepresentative Respondent = "REPRESENTATIVE"
+)
+
+var AllRespondent = []Respondent{
+	RespondentRecipient,
+	RespondentFamily,
+	RespondentRepresentative,
+}
+
+func (e Respondent) IsValid() bool {
+	switch e {
+	case RespondentRecipient, RespondentFamily, RespondentRepresentative:
+		return true
+	}
+	return false
+}
+
+func (e Respondent) String() string {
+	return string(e)
+}
+
+func (e *Respondent) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Respondent(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Respondent", str)
+	}
+	return nil
+}
+
+func (e Respondent) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Respondent) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Respondent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ResponseGrouping string
+
+const (
+	// By the project's third-party evaluation agency.
+	ResponseGroupingAgency ResponseGrouping = "AGENCY"
+	// By funding round.
+	ResponseGroupingRound ResponseGrouping = "ROUND"
+)
+
+var AllResponseGrouping = []ResponseGrouping{
+	ResponseGroupingAgency,
+	ResponseGroupingRound,
+}
+
+func (e ResponseGrouping) IsValid() bool {
+	switch e {
+	case ResponseGroupingAgency, ResponseGroupingRound:
+		return true
+	}
+	return false
+}
+
+func (e ResponseGrouping) String() string {
+	return string(e)
+}
+
+func (e *ResponseGrouping) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ResponseGrouping(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ResponseGrouping", str)
+	}
+	return nil
+}
+
+func (e ResponseGrouping) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ResponseGrouping) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ResponseGrouping) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
