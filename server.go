@@ -534,7 +534,7 @@ func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 		fmt.Fprintf(w, "ready\nsearch: indexed through outbox %d of %d\n", fol.Watermark(), st.max)
 		writeSearchStatus(w, fol.Status(), st.max)
 	})
-	mux.Handle("/", web.MustNew(core, web.Options{BaseURL: os.Getenv("CIVICLEDGER_PUBLIC_URL"), Log: log}))
+	mux.Handle("/", web.MustNew(core, web.Options{BaseURL: os.Getenv("CIVICLEDGER_PUBLIC_URL"), Log: log, ClientKey: apiCfg.ClientKey}))
 	return logRequests(log, securityHeaders(mux))
 }
 

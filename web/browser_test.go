@@ -91,11 +91,12 @@ func screenshotDir(t *testing.T) string {
 }
 
 // TestBrowserJourney: a visitor on a phone opens the home page, searches,
-// opens a project, follows its timeline to a document, and switches to
+// opens a project, follows its timeline to a document, gives feedback and
+// gets a receipt, objects to a project of an open notice, and switches to
 // English and to the elderly-friendly mode; every step is a real click or
 // keystroke in Chromium, with no JavaScript of ours needed.
 func TestBrowserJourney(t *testing.T) {
-	ctx, base, _ := browser(t)
+	ctx, base, s := browser(t)
 	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 	must := func(step string, err error) {
 		t.Helper()
@@ -103,7 +104,13 @@ func TestBrowserJourney(t *testing.T) {
 			t.Fatalf("%s: %v", step, err)
 		}
 	}
-	must("home and search", chromedp.Do(ctx,
+	// Each step has a minute: a missing element fails the step, not the run.
+	do := func(steps ...chromedp.Action[chromedp.Void]) error {
+		sctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		return chromedp.Do(sctx, steps...)
+	}
+	must("home and search", do(
 		chromedp.EmulateViewport(375, 812),
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(css("#headline")),
@@ -116,7 +123,7 @@ func TestBrowserJourney(t *testing.T) {
 	if !strings.Contains(hits, "长者食堂") {
 		t.Errorf("search results do not show the words searched: %.120q", hits)
 	}
-	must("open a project", chromedp.Do(ctx,
+	must("open a project", do(
 		chromedp.Click(css(`header nav a[href="/projects"]`)),
 		chromedp.WaitVisible(css("#project-filters")),
 		chromedp.Click(css("ul.cards li.card h3 a")),
@@ -124,17 +131,19 @@ func TestBrowserJourney(t *testing.T) {
 	))
 	steps, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("ol.steps a").length`))
 	must("timeline", err)
+	projectURL, err := chromedp.Run(ctx, chromedp.Location())
+	must("location", err)
 	// Follow the timeline: the first stage with documents, then its first
 	// document.
 	stage, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("ol.timeline ul.docs").closest("li[id]").id`))
 	must("a stage with documents", err)
-	must("stage", chromedp.Do(ctx, chromedp.Click(css(`ol.steps a[href="#`+stage+`"]`))))
+	must("stage", do(chromedp.Click(css(`ol.steps a[href="#`+stage+`"]`))))
 	at, err := chromedp.Run(ctx, chromedp.Location())
 	must("location", err)
 	if steps != 4 || !strings.HasSuffix(at, "#"+stage) {
 		t.Errorf("%d timeline steps; the stage link led to %s", steps, at)
 	}
-	must("document", chromedp.Do(ctx,
+	must("document", do(
 		chromedp.Click(css("#"+stage+" ul.docs a")),
 		chromedp.WaitVisible(css("article.record h1")),
 	))
@@ -143,8 +152,34 @@ func TestBrowserJourney(t *testing.T) {
 	if !strings.Contains(at, "/announcements/") && !strings.Contains(at, "/reports/") {
 		t.Errorf("the timeline's document link led to %s", at)
 	}
+	// Give feedback on the project (no code: kept as a comment) and get a
+	// receipt; then object to a project of the notice open today.
+	must("feedback", do(
+		chromedp.Navigate(projectURL),
+		chromedp.WaitVisible(css("#feedback")),
+		chromedp.Click(css(`#feedback input[name="rating"][value="5"]`)),
+		chromedp.SendKeys(css("#f-comment"), "社工很耐心，谢谢！"),
+		chromedp.Submit(css("#f-comment")),
+		chromedp.WaitVisible(css("#receipt-no")),
+	))
+	receipt, err := chromedp.Run(ctx, chromedp.Text(css("#receipt-no")))
+	must("feedback receipt", err)
+	must("objection", do(
+		chromedp.Navigate(base+"/announcements/"+s.notice.Code),
+		chromedp.WaitVisible(css("#objection")),
+		chromedp.SendKeys(css("#o-name"), "李四"),
+		chromedp.SendKeys(css("#o-contact"), "13900000000"),
+		chromedp.SendKeys(css("#o-text"), "该项目的承接方资质存疑，请核查。"),
+		chromedp.Submit(css("#o-text")),
+		chromedp.WaitVisible(css("#receipt-no")),
+	))
+	objection, err := chromedp.Run(ctx, chromedp.Text(css("#receipt-no")))
+	must("objection receipt", err)
+	if !strings.HasPrefix(receipt, "FK-") || !strings.HasPrefix(objection, "YY-") {
+		t.Errorf("receipts: feedback %q, objection %q", receipt, objection)
+	}
 	// English, then the elderly-friendly mode, remembered as we go on.
-	must("switches", chromedp.Do(ctx,
+	must("switches", do(
 		chromedp.Click(css("#to-en")),
 		chromedp.WaitVisible(css("#to-zh")),
 		chromedp.Click(css("#care-on")),

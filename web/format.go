@@ -29,6 +29,7 @@ var formatFuncs = template.FuncMap{
 	"derefMoney": func(p *int64) ledger.Money { return ledger.Money(deref(p)) },
 	"rfc3339":    ledger.FormatTime,
 	"shtime":     func(t time.Time) string { return t.In(ledger.Shanghai).Format("2006-01-02 15:04") },
+	"list":       func(xs ...string) []string { return xs },
 	"args": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {

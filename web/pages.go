@@ -105,8 +105,8 @@ type homeData struct {
 }
 
 type noticeRow struct {
-	A        *ledger.Announcement
-	DaysLeft int
+	A      *ledger.Announcement
+	Notice *ledger.NoticeDays
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -123,25 +123,16 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, v *view) error {
 	if err != nil {
 		return err
 	}
-	open, err := h.core.Announcements(ctx, h.core.AnnouncementFilter(&portal.AnnouncementQuery{NoticeOpen: ptr(true)}), portal.PageArgs{First: ptr(10)})
+	open, err := h.core.OpenNotices(ctx)
 	if err != nil {
 		return err
 	}
 	d := &homeData{Total: total, Charts: cs, Latest: latest.Items, Headline: headlineQuery}
-	for _, a := range open.Items {
-		d.Open = append(d.Open, noticeRow{A: a, DaysLeft: daysLeft(v.today, a.NoticeEnd)})
+	for _, a := range open {
+		d.Open = append(d.Open, noticeRow{A: a, Notice: h.core.NoticeDays(a)})
 	}
 	v.Title, v.Description, v.Data = v.T("siteName"), v.T("homeDesc"), d
 	return h.render(w, r, v, "home", http.StatusOK)
-}
-
-// daysLeft counts the calendar days from today to the last day of a
-// notice period, both included.
-func daysLeft(today, end ledger.Date) int {
-	if end == "" || today == "" {
-		return 0
-	}
-	return int(end.Time().Sub(today.Time()).Hours()/24) + 1
 }
 
 // Projects
@@ -311,16 +302,24 @@ type projectData struct {
 	History                        []*ledger.Revision
 	Satisfaction                   *float64
 	LeverageRatio                  string
+	Form                           *form
+	Feedback                       bool // the feedback form is offered
+	Respondents                    []ledger.Respondent
 }
 
 func (h *Handler) project(w http.ResponseWriter, r *http.Request, v *view) error {
+	return h.renderProject(w, r, v, r.PathValue("code"), newForm(w, r), http.StatusOK)
+}
+
+// renderProject shows a project's page with its feedback form in state f.
+func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, v *view, code string, f *form, status int) error {
 	ctx := r.Context()
-	p, err := h.core.Project(ctx, r.PathValue("code"))
+	p, err := h.core.Project(ctx, code)
 	if err != nil {
 		return err
 	}
 	if p == nil {
-		return ledger.NotFound("project", r.PathValue("code"))
+		return ledger.NotFound("project", code)
 	}
 	want := portal.Want{"undertaker": true, "evaluator": true, "auditor": true, "round": true, "figures": true, "metrics": true,
 		"timeline": true, "tranches": true, "audits": true, "scorecards": true, "announcements": true, "reports": true, "caseStudies": true}
@@ -328,7 +327,8 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request, v *view) error
 		return err
 	}
 	l := h.core.Loaders(ctx)
-	d := &projectData{P: p}
+	d := &projectData{P: p, Form: f, Feedback: h.core.Participation != nil && p.Outcome != ledger.Rejected,
+		Respondents: []ledger.Respondent{ledger.RespondentRecipient, ledger.RespondentFamily, ledger.RespondentRepresentative}}
 	org := func(id *int64) (*ledger.Organization, error) {
 		if id == nil {
 			return nil, nil
@@ -468,7 +468,7 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request, v *view) error
 	v.Title = p.Title
 	v.Description = v.L(p.ServiceArea) + " · " + p.District + " · " + strings.TrimSpace(excerpt(p.Summary, 120))
 	v.Data = d
-	return h.render(w, r, v, "project", http.StatusOK)
+	return h.render(w, r, v, "project", status)
 }
 
 // timeline lays a project's stage history out over the four stages, each
@@ -635,7 +635,7 @@ func (h *Handler) announcements(w http.ResponseWriter, r *http.Request, v *view)
 	}
 	d := &annsData{Paging: pager(r, pg), Kinds: ledger.AnnouncementKinds, Q: q}
 	for _, a := range pg.Items {
-		d.Rows = append(d.Rows, noticeRow{A: a, DaysLeft: daysLeft(v.today, a.NoticeEnd)})
+		d.Rows = append(d.Rows, noticeRow{A: a, Notice: h.core.NoticeDays(a)})
 	}
 	rounds, err := h.core.Rounds(ctx)
 	if err != nil {
@@ -649,28 +649,37 @@ func (h *Handler) announcements(w http.ResponseWriter, r *http.Request, v *view)
 }
 
 type annData struct {
-	A         *ledger.Announcement
-	Publisher *ledger.Organization
-	Round     *ledger.Round
-	Open      bool
-	DaysLeft  int
-	Projects  []projectRow
-	More      int
-	QR        string
+	A          *ledger.Announcement
+	Publisher  *ledger.Organization
+	Round      *ledger.Round
+	Notice     *ledger.NoticeDays // nil without a notice period
+	Open       bool
+	Objections bool // the objection form is offered
+	Projects   []projectRow
+	More       int
+	QR         string
+	Form       *form
 }
 
 func (h *Handler) announcement(w http.ResponseWriter, r *http.Request, v *view) error {
+	return h.renderAnnouncement(w, r, v, r.PathValue("code"), newForm(w, r), http.StatusOK)
+}
+
+// renderAnnouncement shows an announcement with its objection form (while
+// its notice is open) in state f.
+func (h *Handler) renderAnnouncement(w http.ResponseWriter, r *http.Request, v *view, code string, f *form, status int) error {
 	ctx := r.Context()
-	a, err := h.core.Announcement(ctx, r.PathValue("code"))
+	a, err := h.core.Announcement(ctx, code)
 	if err != nil {
 		return err
 	}
 	if a == nil {
-		return ledger.NotFound("announcement", r.PathValue("code"))
+		return ledger.NotFound("announcement", code)
 	}
 	l := h.core.Loaders(ctx)
-	d := &annData{A: a, Open: a.NoticeOpen(v.today), DaysLeft: daysLeft(v.today, a.NoticeEnd),
-		QR: "/qr/announcements/" + url.PathEscape(a.Code) + ".svg"}
+	d := &annData{A: a, Notice: h.core.NoticeDays(a), QR: "/qr/announcements/" + url.PathEscape(a.Code) + ".svg", Form: f}
+	d.Open = d.Notice != nil && d.Notice.Open
+	d.Objections = d.Open && a.Kind == ledger.ApprovalNotice && h.core.Participation != nil
 	var publisher func() (*ledger.Organization, error)
 	var round func() (*ledger.Round, error)
 	if a.PublisherID != nil {
@@ -703,7 +712,7 @@ func (h *Handler) announcement(w http.ResponseWriter, r *http.Request, v *view) 
 	}
 	d.More = pg.Total - len(pg.Items)
 	v.Title, v.Description, v.Data = a.Title, excerpt(a.Body, 120), d
-	return h.render(w, r, v, "announcement", http.StatusOK)
+	return h.render(w, r, v, "announcement", status)
 }
 
 // Reports

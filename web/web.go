@@ -46,6 +46,10 @@ type Options struct {
 	BaseURL string
 	// Log receives internal errors (their detail is never shown).
 	Log *slog.Logger
+	// ClientKey names the client of a form submission for the core's rate
+	// limits (the API's, so both doors count alike); the connection's
+	// address when nil.
+	ClientKey func(*http.Request) string
 }
 
 // Handler serves the pages.
@@ -67,7 +71,7 @@ type asset struct {
 
 // pageNames are the templates each page is rendered with (beside layout).
 var pageNames = []string{"home", "projects", "project", "organizations", "organization", "announcements",
-	"announcement", "report", "search", "cases", "collection", "about", "opendata", "error"}
+	"announcement", "report", "search", "cases", "collection", "about", "opendata", "error", "receipt", "objection"}
 
 // New parses the embedded templates and fingerprints the static files; an
 // error means the binary itself is broken.
@@ -162,6 +166,9 @@ func (h *Handler) routes() {
 	page("GET /search", h.search)
 	page("GET /cases", h.cases)
 	page("GET /cases/{id}", h.collection)
+	page("POST /projects/{code}/feedback", h.postFeedback)
+	page("POST /announcements/{code}/objection", h.postObjection)
+	page("GET /objections", h.objectionStatus)
 	page("GET /about-data", h.about)
 	page("GET /open-data", h.openData)
 	m.HandleFunc("GET /charts/{name}", h.chartSVG)
@@ -222,6 +229,10 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, v *view, err
 		status, msg = http.StatusBadRequest, ledger.ErrorMessage(err)
 	case ledger.EUNAVAILABLE:
 		status = http.StatusServiceUnavailable
+	case ledger.EFORBIDDEN:
+		status = http.StatusForbidden
+	case ledger.ERATELIMITED:
+		status, msg = http.StatusTooManyRequests, ledger.ErrorMessage(err)
 	default:
 		if r.Context().Err() == nil {
 			h.log.Error("page failed", "path", r.URL.Path, "err", err.Error())
