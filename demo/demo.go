@@ -92,7 +92,10 @@ func Generate(opts Options) *Dataset {
 // used after fn returns.
 func Stream(opts Options, fn func(part *Dataset) error) error {
 	g := newGenerator(opts.withDefaults())
-	return g.run(fn)
+	return g.run(func(p *Dataset) error {
+		g.moderate(p) // participation.go: the comments' moderation and answers
+		return fn(p)
+	})
 }
 
 func (d *Dataset) append(p *Dataset) {
@@ -152,6 +155,9 @@ type Summary struct {
 	Completed       int // projects that passed closing
 	AuditFindings   int // audits with findings
 	Totals          Totals
+	// Participation counts the codes, objections and agency ratings Load
+	// wrote (participation.go); nil from Summary and when the store takes none.
+	Participation *ParticipationCounts
 }
 
 // Summary counts d's records and computes its totals by the store's rule.

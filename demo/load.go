@@ -49,8 +49,10 @@ func Load(ctx context.Context, pub ledger.Publisher, opts Options) (*Summary, er
 		pending, pendingSum, n = nil, Summary{}, 0
 		return nil
 	}
+	plan := newParticipationPlan()
 	err := Stream(opts, func(p *Dataset) error {
 		pendingSum.add(p, p.projectFigures()) // before writing replaces local IDs
+		plan.add(p)
 		pending = append(pending, p)
 		n += len(p.Projects)
 		if n >= txProjects {
@@ -60,6 +62,9 @@ func Load(ctx context.Context, pub ledger.Publisher, opts Options) (*Summary, er
 	})
 	if err == nil {
 		err = flush()
+	}
+	if w, ok := pub.(participationLoader); ok && err == nil {
+		total.Participation, err = loadParticipation(ctx, w, newGenerator(opts.withDefaults()), plan)
 	}
 	if err != nil {
 		return total, fmt.Errorf("demo: loading the demo data: %w", err)

@@ -29,6 +29,17 @@ func TestLoadIntoSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("loaded in %s: %+v", time.Since(start), *sum)
+	part := sum.Participation
+	if part == nil || part.CodesUsed != sum.Verified || part.CodesIssued <= part.CodesUsed || part.AgencyRatings == 0 {
+		t.Errorf("participation %+v: want a used code per verified rating (%d), more issued, agency ratings", part, sum.Verified)
+	} else {
+		for _, st := range ledger.ObjectionStates {
+			if part.ObjectionStates[st] == 0 {
+				t.Errorf("no demo objection is %s", st)
+			}
+		}
+	}
+	sum.Participation = nil // the data set's own summary counts no participation records
 	want := demo.Generate(demo.Options{}).Summary()
 	if *sum != *want {
 		t.Errorf("Load wrote %+v,\nthe data set has %+v", *sum, *want)

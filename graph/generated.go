@@ -73,6 +73,12 @@ type ComplexityRoot struct {
 		Roles        func(childComplexity int) int
 	}
 
+	AgencyRatingReceipt struct {
+		Agency func(childComplexity int) int
+		Party  func(childComplexity int) int
+		Year   func(childComplexity int) int
+	}
+
 	AgencyScore struct {
 		Agency    func(childComplexity int) int
 		Composite func(childComplexity int) int
@@ -289,6 +295,14 @@ type ComplexityRoot struct {
 		Value func(childComplexity int) int
 	}
 
+	FeedbackCodeBatch struct {
+		Codes         func(childComplexity int) int
+		ID            func(childComplexity int) int
+		IssuedAt      func(childComplexity int) int
+		PrintableHTML func(childComplexity int) int
+		Project       func(childComplexity int) int
+	}
+
 	FeedbackFigures struct {
 		CodesIssued  func(childComplexity int) int
 		Dimensions   func(childComplexity int) int
@@ -296,6 +310,15 @@ type ComplexityRoot struct {
 		Responses    func(childComplexity int) int
 		VerifiedOnly func(childComplexity int) int
 		Withheld     func(childComplexity int) int
+	}
+
+	FeedbackReceipt struct {
+		ID          func(childComplexity int) int
+		Moderation  func(childComplexity int) int
+		Project     func(childComplexity int) int
+		Replayed    func(childComplexity int) int
+		SubmittedAt func(childComplexity int) int
+		Verified    func(childComplexity int) int
 	}
 
 	Indicator struct {
@@ -360,6 +383,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddCaseStudy              func(childComplexity int, input model.AddCaseStudyInput) int
+		AnswerComment             func(childComplexity int, input model.AnswerCommentInput) int
 		AssignAgencies            func(childComplexity int, input model.AssignAgenciesInput) int
 		CorrectAnnouncement       func(childComplexity int, input model.CorrectDocumentInput) int
 		CorrectProject            func(childComplexity int, input model.CorrectProjectInput) int
@@ -367,11 +391,16 @@ type ComplexityRoot struct {
 		CreateAPIToken            func(childComplexity int, input model.CreateAPITokenInput) int
 		CreateCaseCollection      func(childComplexity int, input model.CreateCaseCollectionInput) int
 		DecideApproval            func(childComplexity int, input model.DecideApprovalInput) int
+		FileObjection             func(childComplexity int, input model.ObjectionInput) int
+		IssueFeedbackCodes        func(childComplexity int, input model.IssueFeedbackCodesInput) int
+		ModerateComment           func(childComplexity int, input model.ModerateCommentInput) int
+		MoveObjection             func(childComplexity int, input model.MoveObjectionInput) int
 		OpenRound                 func(childComplexity int, input model.OpenRoundInput) int
 		PublishApprovalNotice     func(childComplexity int, input model.PublishNoticeInput) int
 		PublishIndicatorSet       func(childComplexity int, input model.PublishIndicatorSetInput) int
 		PublishReportDraft        func(childComplexity int, input model.PublishReportDraftInput) int
 		PublishResultAnnouncement func(childComplexity int, input model.PublishNoticeInput) int
+		RateAgency                func(childComplexity int, input model.RateAgencyInput) int
 		RecordAcceptance          func(childComplexity int, input model.RecordAcceptanceInput) int
 		RecordAgreement           func(childComplexity int, input model.RecordAgreementInput) int
 		RecordAudit               func(childComplexity int, input model.RecordAuditInput) int
@@ -381,7 +410,9 @@ type ComplexityRoot struct {
 		RegisterOrganization      func(childComplexity int, input model.RegisterOrganizationInput) int
 		RevokeAPIToken            func(childComplexity int, input model.RevokeAPITokenInput) int
 		SaveReportDraft           func(childComplexity int, input model.SaveReportDraftInput) int
+		SetPartyWeights           func(childComplexity int, input model.PartyWeightsInput) int
 		SignIn                    func(childComplexity int, input model.SignInInput) int
+		SubmitFeedback            func(childComplexity int, input model.FeedbackInput) int
 		SubmitQuarterlyReport     func(childComplexity int, input model.SubmitQuarterlyReportInput) int
 		TerminateProject          func(childComplexity int, input model.TerminateProjectInput) int
 		VerifyMetrics             func(childComplexity int, input model.VerifyMetricsInput) int
@@ -413,6 +444,15 @@ type ComplexityRoot struct {
 		ReceivedAt      func(childComplexity int) int
 		State           func(childComplexity int) int
 		SubmittedText   func(childComplexity int) int
+	}
+
+	ObjectionReceipt struct {
+		AnswerDue             func(childComplexity int) int
+		NoticeWorkingDaysLeft func(childComplexity int) int
+		Receipt               func(childComplexity int) int
+		ReceivedAt            func(childComplexity int) int
+		Replayed              func(childComplexity int) int
+		State                 func(childComplexity int) int
 	}
 
 	OpenRoundPayload struct {
@@ -943,6 +983,14 @@ type MutationResolver interface {
 	WithdrawAnnouncement(ctx context.Context, input model.WithdrawInput) (*model.AnnouncementPayload, error)
 	SaveReportDraft(ctx context.Context, input model.SaveReportDraftInput) (*model.DraftPayload, error)
 	PublishReportDraft(ctx context.Context, input model.PublishReportDraftInput) (*model.ReportPayload, error)
+	SubmitFeedback(ctx context.Context, input model.FeedbackInput) (*model.FeedbackReceipt, error)
+	FileObjection(ctx context.Context, input model.ObjectionInput) (*model.ObjectionReceipt, error)
+	IssueFeedbackCodes(ctx context.Context, input model.IssueFeedbackCodesInput) (*model.FeedbackCodeBatch, error)
+	ModerateComment(ctx context.Context, input model.ModerateCommentInput) (*model.ModerationItem, error)
+	MoveObjection(ctx context.Context, input model.MoveObjectionInput) (*model.ObjectionItem, error)
+	AnswerComment(ctx context.Context, input model.AnswerCommentInput) (*model.Comment, error)
+	RateAgency(ctx context.Context, input model.RateAgencyInput) (*model.AgencyRatingReceipt, error)
+	SetPartyWeights(ctx context.Context, input model.PartyWeightsInput) ([]*model.PartyWeight, error)
 }
 type OrganizationResolver interface {
 	ID(ctx context.Context, obj *ledger.Organization) (string, error)
@@ -1133,6 +1181,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Roles(childComplexity), true
+
+	case "AgencyRatingReceipt.agency":
+		if e.ComplexityRoot.AgencyRatingReceipt.Agency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyRatingReceipt.Agency(childComplexity), true
+	case "AgencyRatingReceipt.party":
+		if e.ComplexityRoot.AgencyRatingReceipt.Party == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyRatingReceipt.Party(childComplexity), true
+	case "AgencyRatingReceipt.year":
+		if e.ComplexityRoot.AgencyRatingReceipt.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyRatingReceipt.Year(childComplexity), true
 
 	case "AgencyScore.agency":
 		if e.ComplexityRoot.AgencyScore.Agency == nil {
@@ -1976,6 +2043,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FacetCount.Value(childComplexity), true
 
+	case "FeedbackCodeBatch.codes":
+		if e.ComplexityRoot.FeedbackCodeBatch.Codes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackCodeBatch.Codes(childComplexity), true
+	case "FeedbackCodeBatch.id":
+		if e.ComplexityRoot.FeedbackCodeBatch.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackCodeBatch.ID(childComplexity), true
+	case "FeedbackCodeBatch.issuedAt":
+		if e.ComplexityRoot.FeedbackCodeBatch.IssuedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackCodeBatch.IssuedAt(childComplexity), true
+	case "FeedbackCodeBatch.printableHtml":
+		if e.ComplexityRoot.FeedbackCodeBatch.PrintableHTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackCodeBatch.PrintableHTML(childComplexity), true
+	case "FeedbackCodeBatch.project":
+		if e.ComplexityRoot.FeedbackCodeBatch.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackCodeBatch.Project(childComplexity), true
+
 	case "FeedbackFigures.codesIssued":
 		if e.ComplexityRoot.FeedbackFigures.CodesIssued == nil {
 			break
@@ -2012,6 +2110,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FeedbackFigures.Withheld(childComplexity), true
+
+	case "FeedbackReceipt.id":
+		if e.ComplexityRoot.FeedbackReceipt.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.ID(childComplexity), true
+	case "FeedbackReceipt.moderation":
+		if e.ComplexityRoot.FeedbackReceipt.Moderation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.Moderation(childComplexity), true
+	case "FeedbackReceipt.project":
+		if e.ComplexityRoot.FeedbackReceipt.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.Project(childComplexity), true
+	case "FeedbackReceipt.replayed":
+		if e.ComplexityRoot.FeedbackReceipt.Replayed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.Replayed(childComplexity), true
+	case "FeedbackReceipt.submittedAt":
+		if e.ComplexityRoot.FeedbackReceipt.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.SubmittedAt(childComplexity), true
+	case "FeedbackReceipt.verified":
+		if e.ComplexityRoot.FeedbackReceipt.Verified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackReceipt.Verified(childComplexity), true
 
 	case "Indicator.guidance":
 		if e.ComplexityRoot.Indicator.Guidance == nil {
@@ -2265,6 +2400,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddCaseStudy(childComplexity, args["input"].(model.AddCaseStudyInput)), true
+	case "Mutation.answerComment":
+		if e.ComplexityRoot.Mutation.AnswerComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerComment(childComplexity, args["input"].(model.AnswerCommentInput)), true
 	case "Mutation.assignAgencies":
 		if e.ComplexityRoot.Mutation.AssignAgencies == nil {
 			break
@@ -2342,6 +2488,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DecideApproval(childComplexity, args["input"].(model.DecideApprovalInput)), true
+	case "Mutation.fileObjection":
+		if e.ComplexityRoot.Mutation.FileObjection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_fileObjection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FileObjection(childComplexity, args["input"].(model.ObjectionInput)), true
+	case "Mutation.issueFeedbackCodes":
+		if e.ComplexityRoot.Mutation.IssueFeedbackCodes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_issueFeedbackCodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IssueFeedbackCodes(childComplexity, args["input"].(model.IssueFeedbackCodesInput)), true
+	case "Mutation.moderateComment":
+		if e.ComplexityRoot.Mutation.ModerateComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moderateComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ModerateComment(childComplexity, args["input"].(model.ModerateCommentInput)), true
+	case "Mutation.moveObjection":
+		if e.ComplexityRoot.Mutation.MoveObjection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moveObjection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MoveObjection(childComplexity, args["input"].(model.MoveObjectionInput)), true
 	case "Mutation.openRound":
 		if e.ComplexityRoot.Mutation.OpenRound == nil {
 			break
@@ -2397,6 +2587,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishResultAnnouncement(childComplexity, args["input"].(model.PublishNoticeInput)), true
+	case "Mutation.rateAgency":
+		if e.ComplexityRoot.Mutation.RateAgency == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rateAgency_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RateAgency(childComplexity, args["input"].(model.RateAgencyInput)), true
 	case "Mutation.recordAcceptance":
 		if e.ComplexityRoot.Mutation.RecordAcceptance == nil {
 			break
@@ -2496,6 +2697,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SaveReportDraft(childComplexity, args["input"].(model.SaveReportDraftInput)), true
+	case "Mutation.setPartyWeights":
+		if e.ComplexityRoot.Mutation.SetPartyWeights == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPartyWeights_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPartyWeights(childComplexity, args["input"].(model.PartyWeightsInput)), true
 	case "Mutation.signIn":
 		if e.ComplexityRoot.Mutation.SignIn == nil {
 			break
@@ -2507,6 +2719,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignIn(childComplexity, args["input"].(model.SignInInput)), true
+	case "Mutation.submitFeedback":
+		if e.ComplexityRoot.Mutation.SubmitFeedback == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitFeedback_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitFeedback(childComplexity, args["input"].(model.FeedbackInput)), true
 	case "Mutation.submitQuarterlyReport":
 		if e.ComplexityRoot.Mutation.SubmitQuarterlyReport == nil {
 			break
@@ -2667,6 +2890,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ObjectionItem.SubmittedText(childComplexity), true
+
+	case "ObjectionReceipt.answerDue":
+		if e.ComplexityRoot.ObjectionReceipt.AnswerDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.AnswerDue(childComplexity), true
+	case "ObjectionReceipt.noticeWorkingDaysLeft":
+		if e.ComplexityRoot.ObjectionReceipt.NoticeWorkingDaysLeft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.NoticeWorkingDaysLeft(childComplexity), true
+	case "ObjectionReceipt.receipt":
+		if e.ComplexityRoot.ObjectionReceipt.Receipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.Receipt(childComplexity), true
+	case "ObjectionReceipt.receivedAt":
+		if e.ComplexityRoot.ObjectionReceipt.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.ReceivedAt(childComplexity), true
+	case "ObjectionReceipt.replayed":
+		if e.ComplexityRoot.ObjectionReceipt.Replayed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.Replayed(childComplexity), true
+	case "ObjectionReceipt.state":
+		if e.ComplexityRoot.ObjectionReceipt.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObjectionReceipt.State(childComplexity), true
 
 	case "OpenRoundPayload.notice":
 		if e.ComplexityRoot.OpenRoundPayload.Notice == nil {
@@ -4587,6 +4847,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddCaseStudyInput", ec.unmarshalInputAddCaseStudyInput),
 			graphql.NewInputUnmarshaler("AnnouncementFilter", ec.unmarshalInputAnnouncementFilter),
+			graphql.NewInputUnmarshaler("AnswerCommentInput", ec.unmarshalInputAnswerCommentInput),
 			graphql.NewInputUnmarshaler("AssignAgenciesInput", ec.unmarshalInputAssignAgenciesInput),
 			graphql.NewInputUnmarshaler("CorrectDocumentInput", ec.unmarshalInputCorrectDocumentInput),
 			graphql.NewInputUnmarshaler("CorrectProjectInput", ec.unmarshalInputCorrectProjectInput),
@@ -4595,15 +4856,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateCaseCollectionInput", ec.unmarshalInputCreateCaseCollectionInput),
 			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
 			graphql.NewInputUnmarshaler("DocumentInput", ec.unmarshalInputDocumentInput),
+			graphql.NewInputUnmarshaler("FeedbackInput", ec.unmarshalInputFeedbackInput),
 			graphql.NewInputUnmarshaler("IndicatorInput", ec.unmarshalInputIndicatorInput),
+			graphql.NewInputUnmarshaler("IssueFeedbackCodesInput", ec.unmarshalInputIssueFeedbackCodesInput),
 			graphql.NewInputUnmarshaler("MetricValueInput", ec.unmarshalInputMetricValueInput),
+			graphql.NewInputUnmarshaler("ModerateCommentInput", ec.unmarshalInputModerateCommentInput),
+			graphql.NewInputUnmarshaler("MoveObjectionInput", ec.unmarshalInputMoveObjectionInput),
 			graphql.NewInputUnmarshaler("NoticeTextInput", ec.unmarshalInputNoticeTextInput),
+			graphql.NewInputUnmarshaler("ObjectionInput", ec.unmarshalInputObjectionInput),
 			graphql.NewInputUnmarshaler("OpenRoundInput", ec.unmarshalInputOpenRoundInput),
+			graphql.NewInputUnmarshaler("PartyWeightsInput", ec.unmarshalInputPartyWeightsInput),
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
 			graphql.NewInputUnmarshaler("PublishIndicatorSetInput", ec.unmarshalInputPublishIndicatorSetInput),
 			graphql.NewInputUnmarshaler("PublishNoticeInput", ec.unmarshalInputPublishNoticeInput),
 			graphql.NewInputUnmarshaler("PublishReportDraftInput", ec.unmarshalInputPublishReportDraftInput),
+			graphql.NewInputUnmarshaler("RateAgencyInput", ec.unmarshalInputRateAgencyInput),
 			graphql.NewInputUnmarshaler("RecordAcceptanceInput", ec.unmarshalInputRecordAcceptanceInput),
 			graphql.NewInputUnmarshaler("RecordAgreementInput", ec.unmarshalInputRecordAgreementInput),
 			graphql.NewInputUnmarshaler("RecordAuditInput", ec.unmarshalInputRecordAuditInput),
@@ -6194,6 +6462,154 @@ type CriterionScore {
   label: String!
   score: Float
 }
+
+extend type Mutation {
+  """
+  Satisfaction feedback (满意度反馈), anonymous. With a valid feedback code it
+  is verified and its ratings count at once; without one it is kept apart as
+  an unverified comment and never counted. A comment is public only after
+  moderation, personal data masked. Send an idempotencyKey (any unique
+  string) so that a retry is stored once. Committed before it answers.
+  """
+  submitFeedback(input: FeedbackInput!): FeedbackReceipt!
+  """
+  An objection (异议) to a project listed in an approval notice whose period
+  is open. The name and contact are seen only by moderators and the bureau.
+  Answers at once with a receipt number; refused after the period with the
+  day it closed.
+  """
+  fileObjection(input: ObjectionInput!): ObjectionReceipt!
+  "The project's evaluator or the bureau: a batch of single-use feedback codes, shown once, with a printable HTML page."
+  issueFeedbackCodes(input: IssueFeedbackCodesInput!): FeedbackCodeBatch!
+  "Moderators and the bureau: approve a comment, or reject it with a reason."
+  moderateComment(input: ModerateCommentInput!): ModerationItem!
+  "Moderators and the bureau: move an objection to its next state."
+  moveObjection(input: MoveObjectionInput!): ObjectionItem!
+  "The project's undertaker (or the bureau): answer an approved comment in public."
+  answerComment(input: AnswerCommentInput!): Comment!
+  "Rate a third-party agency: the bureau as BUREAU or for a RECIPIENT_REPRESENTATIVE, an undertaker the agency served as UNDERTAKER."
+  rateAgency(input: RateAgencyInput!): AgencyRatingReceipt!
+  "The bureau: the published weights of the three parties for a year (summing to 1)."
+  setPartyWeights(input: PartyWeightsInput!): [PartyWeight!]!
+}
+
+input FeedbackInput {
+  "The project's code; may be left out when a feedback code is given."
+  project: String
+  "The feedback code from the card (any case, hyphens optional)."
+  code: String
+  "Overall satisfaction 1–5."
+  rating: Int!
+  serviceQuality: Int
+  staffAttitude: Int
+  lifeEffect: Int
+  "At most 2,000 characters."
+  comment: String
+  respondent: Respondent!
+  "A retry with the same key returns the first submission instead of storing another (at most 100 bytes)."
+  idempotencyKey: String
+}
+
+type FeedbackReceipt {
+  id: ID!
+  project: Project!
+  "Whether a feedback code verified it: only verified ratings count."
+  verified: Boolean!
+  "PENDING when a comment awaits moderation, NONE without a comment."
+  moderation: ModerationState!
+  "Whether this answers a retry of a submission already stored."
+  replayed: Boolean!
+  submittedAt: DateTime!
+}
+
+input ObjectionInput {
+  "The notice's code."
+  announcement: String!
+  "The listed project's code."
+  project: String!
+  "Your real name (seen only by moderators and the bureau)."
+  name: String!
+  "A telephone number or address to reach you (seen only by moderators and the bureau)."
+  contact: String!
+  text: String!
+  idempotencyKey: String
+}
+
+type ObjectionReceipt {
+  "Your receipt number: objectionStatus(receipt:) shows where it stands."
+  receipt: String!
+  state: ObjectionState!
+  receivedAt: DateTime!
+  replayed: Boolean!
+  "The day an answer is due."
+  answerDue: Date!
+  "Working days left in the notice period, today included."
+  noticeWorkingDaysLeft: Int!
+}
+
+input IssueFeedbackCodesInput {
+  project: String!
+  "1 to 500."
+  count: Int!
+}
+
+type FeedbackCodeBatch {
+  id: ID!
+  project: Project!
+  "The codes, shown only now: only their hashes are kept."
+  codes: [String!]!
+  "A printable HTML page of cut-out cards."
+  printableHtml: String!
+  issuedAt: DateTime!
+}
+
+input ModerateCommentInput {
+  id: ID!
+  "APPROVED or REJECTED."
+  state: ModerationState!
+  "Required for a rejection."
+  reason: String
+}
+
+input MoveObjectionInput {
+  receipt: String!
+  state: ObjectionState!
+  "Required for NOT_ACCEPTED."
+  reason: String
+  "Required for ANSWERED; published (masked)."
+  answer: String
+}
+
+input AnswerCommentInput {
+  id: ID!
+  answer: String!
+}
+
+input RateAgencyInput {
+  "The agency's credit code."
+  agency: String!
+  year: Int!
+  party: RaterParty!
+  "For RECIPIENT_REPRESENTATIVE: who the representative is (e.g. 代表3)."
+  rater: String
+  independence: Int!
+  professionalism: Int!
+  timeliness: Int!
+  communication: Int!
+}
+
+type AgencyRatingReceipt {
+  agency: Organization!
+  year: Int!
+  party: RaterParty!
+}
+
+input PartyWeightsInput {
+  year: Int!
+  bureau: Float!
+  undertaker: Float!
+  recipientRepresentative: Float!
+}
 `, BuiltIn: false},
 	{Name: "../schema/publishing.graphqls", Input: `# Publishing: accounts, the mutations of a project's lifecycle, corrections,
 # drafts and the audit log (issue 10). Conventions (docs/mutations.md): each
@@ -6618,6 +7034,18 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_disabled(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_AgencyRatingReceipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agency":
+		return ec.fieldContext_AgencyRatingReceipt_agency(ctx, field)
+	case "year":
+		return ec.fieldContext_AgencyRatingReceipt_year(ctx, field)
+	case "party":
+		return ec.fieldContext_AgencyRatingReceipt_party(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgencyRatingReceipt", field.Name)
 }
 
 func (ec *executionContext) childFields_AgencyScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7052,6 +7480,22 @@ func (ec *executionContext) childFields_FacetCount(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type FacetCount", field.Name)
 }
 
+func (ec *executionContext) childFields_FeedbackCodeBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FeedbackCodeBatch_id(ctx, field)
+	case "project":
+		return ec.fieldContext_FeedbackCodeBatch_project(ctx, field)
+	case "codes":
+		return ec.fieldContext_FeedbackCodeBatch_codes(ctx, field)
+	case "printableHtml":
+		return ec.fieldContext_FeedbackCodeBatch_printableHtml(ctx, field)
+	case "issuedAt":
+		return ec.fieldContext_FeedbackCodeBatch_issuedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedbackCodeBatch", field.Name)
+}
+
 func (ec *executionContext) childFields_FeedbackFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "verifiedOnly":
@@ -7068,6 +7512,24 @@ func (ec *executionContext) childFields_FeedbackFigures(ctx context.Context, fie
 		return ec.fieldContext_FeedbackFigures_dimensions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FeedbackFigures", field.Name)
+}
+
+func (ec *executionContext) childFields_FeedbackReceipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FeedbackReceipt_id(ctx, field)
+	case "project":
+		return ec.fieldContext_FeedbackReceipt_project(ctx, field)
+	case "verified":
+		return ec.fieldContext_FeedbackReceipt_verified(ctx, field)
+	case "moderation":
+		return ec.fieldContext_FeedbackReceipt_moderation(ctx, field)
+	case "replayed":
+		return ec.fieldContext_FeedbackReceipt_replayed(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_FeedbackReceipt_submittedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedbackReceipt", field.Name)
 }
 
 func (ec *executionContext) childFields_Indicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7240,6 +7702,24 @@ func (ec *executionContext) childFields_ObjectionItem(ctx context.Context, field
 		return ec.fieldContext_ObjectionItem_receivedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ObjectionItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ObjectionReceipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "receipt":
+		return ec.fieldContext_ObjectionReceipt_receipt(ctx, field)
+	case "state":
+		return ec.fieldContext_ObjectionReceipt_state(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_ObjectionReceipt_receivedAt(ctx, field)
+	case "replayed":
+		return ec.fieldContext_ObjectionReceipt_replayed(ctx, field)
+	case "answerDue":
+		return ec.fieldContext_ObjectionReceipt_answerDue(ctx, field)
+	case "noticeWorkingDaysLeft":
+		return ec.fieldContext_ObjectionReceipt_noticeWorkingDaysLeft(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ObjectionReceipt", field.Name)
 }
 
 func (ec *executionContext) childFields_OpenRoundPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8166,6 +8646,20 @@ func (ec *executionContext) field_Mutation_addCaseStudy_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_answerComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AnswerCommentInput, error) {
+			return ec.unmarshalNAnswerCommentInput2civicledgerᚋgraphᚋmodelᚐAnswerCommentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_assignAgencies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8264,6 +8758,62 @@ func (ec *executionContext) field_Mutation_decideApproval_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_fileObjection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ObjectionInput, error) {
+			return ec.unmarshalNObjectionInput2civicledgerᚋgraphᚋmodelᚐObjectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_issueFeedbackCodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.IssueFeedbackCodesInput, error) {
+			return ec.unmarshalNIssueFeedbackCodesInput2civicledgerᚋgraphᚋmodelᚐIssueFeedbackCodesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_moderateComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ModerateCommentInput, error) {
+			return ec.unmarshalNModerateCommentInput2civicledgerᚋgraphᚋmodelᚐModerateCommentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_moveObjection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MoveObjectionInput, error) {
+			return ec.unmarshalNMoveObjectionInput2civicledgerᚋgraphᚋmodelᚐMoveObjectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_openRound_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8326,6 +8876,20 @@ func (ec *executionContext) field_Mutation_publishResultAnnouncement_args(ctx co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.PublishNoticeInput, error) {
 			return ec.unmarshalNPublishNoticeInput2civicledgerᚋgraphᚋmodelᚐPublishNoticeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rateAgency_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RateAgencyInput, error) {
+			return ec.unmarshalNRateAgencyInput2civicledgerᚋgraphᚋmodelᚐRateAgencyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8460,12 +9024,40 @@ func (ec *executionContext) field_Mutation_saveReportDraft_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setPartyWeights_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PartyWeightsInput, error) {
+			return ec.unmarshalNPartyWeightsInput2civicledgerᚋgraphᚋmodelᚐPartyWeightsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_signIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SignInInput, error) {
 			return ec.unmarshalNSignInInput2civicledgerᚋgraphᚋmodelᚐSignInInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitFeedback_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FeedbackInput, error) {
+			return ec.unmarshalNFeedbackInput2civicledgerᚋgraphᚋmodelᚐFeedbackInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9625,6 +10217,84 @@ func (ec *executionContext) _Account_disabled(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Account_disabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AgencyRatingReceipt_agency(ctx context.Context, field graphql.CollectedField, obj *model.AgencyRatingReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyRatingReceipt_agency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyRatingReceipt_agency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgencyRatingReceipt",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgencyRatingReceipt_year(ctx context.Context, field graphql.CollectedField, obj *model.AgencyRatingReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyRatingReceipt_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyRatingReceipt_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgencyRatingReceipt", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgencyRatingReceipt_party(ctx context.Context, field graphql.CollectedField, obj *model.AgencyRatingReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgencyRatingReceipt_party(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Party, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RaterParty) graphql.Marshaler {
+			return ec.marshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgencyRatingReceipt_party(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgencyRatingReceipt", field, false, false, "RaterParty")
 }
 
 func (ec *executionContext) _AgencyScore_agency(ctx context.Context, field graphql.CollectedField, obj *model.AgencyScore) (ret graphql.Marshaler) {
@@ -13086,6 +13756,130 @@ func (ec *executionContext) fieldContext_FacetCount_count(_ context.Context, fie
 	return graphql.NewScalarFieldContext("FacetCount", field, false, false, "Int")
 }
 
+func (ec *executionContext) _FeedbackCodeBatch_id(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackCodeBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackCodeBatch_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackCodeBatch_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackCodeBatch", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FeedbackCodeBatch_project(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackCodeBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackCodeBatch_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackCodeBatch_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeedbackCodeBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FeedbackCodeBatch_codes(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackCodeBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackCodeBatch_codes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Codes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackCodeBatch_codes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackCodeBatch", field, false, false, "String")
+}
+
+func (ec *executionContext) _FeedbackCodeBatch_printableHtml(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackCodeBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackCodeBatch_printableHtml(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrintableHTML, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackCodeBatch_printableHtml(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackCodeBatch", field, false, false, "String")
+}
+
+func (ec *executionContext) _FeedbackCodeBatch_issuedAt(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackCodeBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackCodeBatch_issuedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IssuedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackCodeBatch_issuedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackCodeBatch", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _FeedbackFigures_verifiedOnly(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackFigures) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13231,6 +14025,153 @@ func (ec *executionContext) fieldContext_FeedbackFigures_dimensions(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _FeedbackReceipt_id(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackReceipt", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FeedbackReceipt_project(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚖcivicledgerᚋledgerᚐProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeedbackReceipt",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FeedbackReceipt_verified(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_verified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackReceipt", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FeedbackReceipt_moderation(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_moderation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Moderation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ModerationState) graphql.Marshaler {
+			return ec.marshalNModerationState2civicledgerᚋgraphᚋmodelᚐModerationState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_moderation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackReceipt", field, false, false, "ModerationState")
+}
+
+func (ec *executionContext) _FeedbackReceipt_replayed(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_replayed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replayed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_replayed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackReceipt", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FeedbackReceipt_submittedAt(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackReceipt_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackReceipt_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackReceipt", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Indicator_position(ctx context.Context, field graphql.CollectedField, obj *ledger.Indicator) (ret graphql.Marshaler) {
@@ -15416,6 +16357,358 @@ func (ec *executionContext) fieldContext_Mutation_publishReportDraft(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_submitFeedback(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitFeedback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitFeedback(ctx, fc.Args["input"].(model.FeedbackInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FeedbackReceipt) graphql.Marshaler {
+			return ec.marshalNFeedbackReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackReceipt(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitFeedback(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeedbackReceipt(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitFeedback_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_fileObjection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_fileObjection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FileObjection(ctx, fc.Args["input"].(model.ObjectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ObjectionReceipt) graphql.Marshaler {
+			return ec.marshalNObjectionReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionReceipt(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_fileObjection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObjectionReceipt(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_fileObjection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_issueFeedbackCodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_issueFeedbackCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IssueFeedbackCodes(ctx, fc.Args["input"].(model.IssueFeedbackCodesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FeedbackCodeBatch) graphql.Marshaler {
+			return ec.marshalNFeedbackCodeBatch2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackCodeBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_issueFeedbackCodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeedbackCodeBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_issueFeedbackCodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moderateComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moderateComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ModerateComment(ctx, fc.Args["input"].(model.ModerateCommentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ModerationItem) graphql.Marshaler {
+			return ec.marshalNModerationItem2ᚖcivicledgerᚋgraphᚋmodelᚐModerationItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moderateComment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModerationItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moderateComment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moveObjection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moveObjection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MoveObjection(ctx, fc.Args["input"].(model.MoveObjectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ObjectionItem) graphql.Marshaler {
+			return ec.marshalNObjectionItem2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moveObjection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObjectionItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moveObjection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_answerComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_answerComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnswerComment(ctx, fc.Args["input"].(model.AnswerCommentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Comment) graphql.Marshaler {
+			return ec.marshalNComment2ᚖcivicledgerᚋgraphᚋmodelᚐComment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_answerComment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_answerComment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rateAgency(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rateAgency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RateAgency(ctx, fc.Args["input"].(model.RateAgencyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgencyRatingReceipt) graphql.Marshaler {
+			return ec.marshalNAgencyRatingReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyRatingReceipt(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rateAgency(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgencyRatingReceipt(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rateAgency_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setPartyWeights(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setPartyWeights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetPartyWeights(ctx, fc.Args["input"].(model.PartyWeightsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PartyWeight) graphql.Marshaler {
+			return ec.marshalNPartyWeight2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyWeightᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setPartyWeights(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartyWeight(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setPartyWeights_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NoticeWorkingDays_open(ctx context.Context, field graphql.CollectedField, obj *model.NoticeWorkingDays) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15823,6 +17116,144 @@ func (ec *executionContext) _ObjectionItem_receivedAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ObjectionItem_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ObjectionItem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ObjectionReceipt_receipt(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_receipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Receipt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_receipt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObjectionReceipt_state(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ObjectionState) graphql.Marshaler {
+			return ec.marshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "ObjectionState")
+}
+
+func (ec *executionContext) _ObjectionReceipt_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ObjectionReceipt_replayed(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_replayed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replayed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_replayed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ObjectionReceipt_answerDue(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_answerDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnswerDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledger.Date) graphql.Marshaler {
+			return ec.marshalNDate2civicledgerᚋledgerᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_answerDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "Date")
+}
+
+func (ec *executionContext) _ObjectionReceipt_noticeWorkingDaysLeft(ctx context.Context, field graphql.CollectedField, obj *model.ObjectionReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObjectionReceipt_noticeWorkingDaysLeft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoticeWorkingDaysLeft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObjectionReceipt_noticeWorkingDaysLeft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObjectionReceipt", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OpenRoundPayload_round(ctx context.Context, field graphql.CollectedField, obj *model.OpenRoundPayload) (ret graphql.Marshaler) {
@@ -25056,6 +26487,55 @@ func UnmarshalAnnouncementFilter(ctx context.Context, raw any) (portal.Announcem
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAnswerCommentInput(ctx context.Context, obj any) (model.AnswerCommentInput, error) {
+	var it model.AnswerCommentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "answer"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "answer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answer"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Answer = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAnswerCommentInput unmarshals raw into the AnswerCommentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAnswerCommentInput(ctx context.Context, raw any) (model.AnswerCommentInput, error) {
+	var out model.AnswerCommentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AnswerCommentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAssignAgenciesInput(ctx context.Context, obj any) (model.AssignAgenciesInput, error) {
 	var it model.AssignAgenciesInput
 	if obj == nil {
@@ -25599,6 +27079,104 @@ func UnmarshalDocumentInput(ctx context.Context, raw any) (model.DocumentInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFeedbackInput(ctx context.Context, obj any) (model.FeedbackInput, error) {
+	var it model.FeedbackInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"project", "code", "rating", "serviceQuality", "staffAttitude", "lifeEffect", "comment", "respondent", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "serviceQuality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceQuality"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceQuality = data
+		case "staffAttitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffAttitude"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffAttitude = data
+		case "lifeEffect":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lifeEffect"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LifeEffect = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "respondent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("respondent"))
+			data, err := ec.unmarshalNRespondent2civicledgerᚋgraphᚋmodelᚐRespondent(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Respondent = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFeedbackInput unmarshals raw into the FeedbackInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFeedbackInput(ctx context.Context, raw any) (model.FeedbackInput, error) {
+	var out model.FeedbackInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FeedbackInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputIndicatorInput(ctx context.Context, obj any) (model.IndicatorInput, error) {
 	var it model.IndicatorInput
 	if obj == nil {
@@ -25662,6 +27240,55 @@ func UnmarshalIndicatorInput(ctx context.Context, raw any) (model.IndicatorInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputIssueFeedbackCodesInput(ctx context.Context, obj any) (model.IssueFeedbackCodesInput, error) {
+	var it model.IssueFeedbackCodesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"project", "count"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = data
+		case "count":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("count"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Count = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIssueFeedbackCodesInput unmarshals raw into the IssueFeedbackCodesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIssueFeedbackCodesInput(ctx context.Context, raw any) (model.IssueFeedbackCodesInput, error) {
+	var out model.IssueFeedbackCodesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IssueFeedbackCodesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMetricValueInput(ctx context.Context, obj any) (model.MetricValueInput, error) {
 	var it model.MetricValueInput
 	if obj == nil {
@@ -25715,6 +27342,125 @@ func (ec *executionContext) unmarshalInputMetricValueInput(ctx context.Context, 
 func UnmarshalMetricValueInput(ctx context.Context, raw any) (model.MetricValueInput, error) {
 	var out model.MetricValueInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MetricValueInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputModerateCommentInput(ctx context.Context, obj any) (model.ModerateCommentInput, error) {
+	var it model.ModerateCommentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "state", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalNModerationState2civicledgerᚋgraphᚋmodelᚐModerationState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalModerateCommentInput unmarshals raw into the ModerateCommentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalModerateCommentInput(ctx context.Context, raw any) (model.ModerateCommentInput, error) {
+	var out model.ModerateCommentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ModerateCommentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMoveObjectionInput(ctx context.Context, obj any) (model.MoveObjectionInput, error) {
+	var it model.MoveObjectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"receipt", "state", "reason", "answer"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "receipt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receipt"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Receipt = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "answer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answer"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Answer = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMoveObjectionInput unmarshals raw into the MoveObjectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMoveObjectionInput(ctx context.Context, raw any) (model.MoveObjectionInput, error) {
+	var out model.MoveObjectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MoveObjectionInput", raw, &out)
 	return out, err
 }
 
@@ -25778,6 +27524,83 @@ func (ec *executionContext) unmarshalInputNoticeTextInput(ctx context.Context, o
 func UnmarshalNoticeTextInput(ctx context.Context, raw any) (model.NoticeTextInput, error) {
 	var out model.NoticeTextInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "NoticeTextInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputObjectionInput(ctx context.Context, obj any) (model.ObjectionInput, error) {
+	var it model.ObjectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"announcement", "project", "name", "contact", "text", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "announcement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("announcement"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Announcement = data
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "contact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contact"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contact = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalObjectionInput unmarshals raw into the ObjectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalObjectionInput(ctx context.Context, raw any) (model.ObjectionInput, error) {
+	var out model.ObjectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ObjectionInput", raw, &out)
 	return out, err
 }
 
@@ -25862,6 +27685,69 @@ func (ec *executionContext) unmarshalInputOpenRoundInput(ctx context.Context, ob
 func UnmarshalOpenRoundInput(ctx context.Context, raw any) (model.OpenRoundInput, error) {
 	var out model.OpenRoundInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OpenRoundInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPartyWeightsInput(ctx context.Context, obj any) (model.PartyWeightsInput, error) {
+	var it model.PartyWeightsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"year", "bureau", "undertaker", "recipientRepresentative"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "bureau":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bureau"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bureau = data
+		case "undertaker":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("undertaker"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Undertaker = data
+		case "recipientRepresentative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientRepresentative"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecipientRepresentative = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPartyWeightsInput unmarshals raw into the PartyWeightsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPartyWeightsInput(ctx context.Context, raw any) (model.PartyWeightsInput, error) {
+	var out model.PartyWeightsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PartyWeightsInput", raw, &out)
 	return out, err
 }
 
@@ -26276,6 +28162,97 @@ func (ec *executionContext) unmarshalInputPublishReportDraftInput(ctx context.Co
 func UnmarshalPublishReportDraftInput(ctx context.Context, raw any) (model.PublishReportDraftInput, error) {
 	var out model.PublishReportDraftInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishReportDraftInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRateAgencyInput(ctx context.Context, obj any) (model.RateAgencyInput, error) {
+	var it model.RateAgencyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"agency", "year", "party", "rater", "independence", "professionalism", "timeliness", "communication"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "agency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Agency = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "party":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("party"))
+			data, err := ec.unmarshalNRaterParty2civicledgerᚋgraphᚋmodelᚐRaterParty(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Party = data
+		case "rater":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rater"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rater = data
+		case "independence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("independence"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Independence = data
+		case "professionalism":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("professionalism"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Professionalism = data
+		case "timeliness":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeliness"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timeliness = data
+		case "communication":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communication"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Communication = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRateAgencyInput unmarshals raw into the RateAgencyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRateAgencyInput(ctx context.Context, raw any) (model.RateAgencyInput, error) {
+	var out model.RateAgencyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RateAgencyInput", raw, &out)
 	return out, err
 }
 
@@ -27646,6 +29623,49 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			out.Values[i] = ec._Account_disabled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var agencyRatingReceiptImplementors = []string{"AgencyRatingReceipt"}
+
+func (ec *executionContext) _AgencyRatingReceipt(ctx context.Context, sel ast.SelectionSet, obj *model.AgencyRatingReceipt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agencyRatingReceiptImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgencyRatingReceipt")
+		case "agency":
+			out.Values[i] = ec._AgencyRatingReceipt_agency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "year":
+			out.Values[i] = ec._AgencyRatingReceipt_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "party":
+			out.Values[i] = ec._AgencyRatingReceipt_party(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -29130,6 +31150,59 @@ func (ec *executionContext) _FacetCount(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var feedbackCodeBatchImplementors = []string{"FeedbackCodeBatch"}
+
+func (ec *executionContext) _FeedbackCodeBatch(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackCodeBatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackCodeBatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeedbackCodeBatch")
+		case "id":
+			out.Values[i] = ec._FeedbackCodeBatch_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._FeedbackCodeBatch_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "codes":
+			out.Values[i] = ec._FeedbackCodeBatch_codes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "printableHtml":
+			out.Values[i] = ec._FeedbackCodeBatch_printableHtml(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issuedAt":
+			out.Values[i] = ec._FeedbackCodeBatch_issuedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var feedbackFiguresImplementors = []string{"FeedbackFigures"}
 
 func (ec *executionContext) _FeedbackFigures(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackFigures) graphql.Marshaler {
@@ -29168,6 +31241,64 @@ func (ec *executionContext) _FeedbackFigures(ctx context.Context, sel ast.Select
 			}
 		case "dimensions":
 			out.Values[i] = ec._FeedbackFigures_dimensions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var feedbackReceiptImplementors = []string{"FeedbackReceipt"}
+
+func (ec *executionContext) _FeedbackReceipt(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackReceipt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackReceiptImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeedbackReceipt")
+		case "id":
+			out.Values[i] = ec._FeedbackReceipt_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._FeedbackReceipt_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verified":
+			out.Values[i] = ec._FeedbackReceipt_verified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moderation":
+			out.Values[i] = ec._FeedbackReceipt_moderation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replayed":
+			out.Values[i] = ec._FeedbackReceipt_replayed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedAt":
+			out.Values[i] = ec._FeedbackReceipt_submittedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29799,6 +31930,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "submitFeedback":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitFeedback(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fileObjection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_fileObjection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issueFeedbackCodes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_issueFeedbackCodes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moderateComment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moderateComment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moveObjection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moveObjection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answerComment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_answerComment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rateAgency":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rateAgency(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setPartyWeights":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setPartyWeights(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29965,6 +32152,64 @@ func (ec *executionContext) _ObjectionItem(ctx context.Context, sel ast.Selectio
 			}
 		case "receivedAt":
 			out.Values[i] = ec._ObjectionItem_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var objectionReceiptImplementors = []string{"ObjectionReceipt"}
+
+func (ec *executionContext) _ObjectionReceipt(ctx context.Context, sel ast.SelectionSet, obj *model.ObjectionReceipt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, objectionReceiptImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ObjectionReceipt")
+		case "receipt":
+			out.Values[i] = ec._ObjectionReceipt_receipt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ObjectionReceipt_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receivedAt":
+			out.Values[i] = ec._ObjectionReceipt_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replayed":
+			out.Values[i] = ec._ObjectionReceipt_replayed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answerDue":
+			out.Values[i] = ec._ObjectionReceipt_answerDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "noticeWorkingDaysLeft":
+			out.Values[i] = ec._ObjectionReceipt_noticeWorkingDaysLeft(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33101,6 +35346,14 @@ func (ec *executionContext) marshalNAgencyCriterion2civicledgerᚋgraphᚋmodel�
 	return v
 }
 
+func (ec *executionContext) marshalNAgencyRatingReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyRatingReceipt(ctx context.Context, sel ast.SelectionSet, v *model.AgencyRatingReceipt) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgencyRatingReceipt!")
+		return graphql.Null
+	}
+	return ec._AgencyRatingReceipt(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAgencyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐAgencyScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgencyScore) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -33209,6 +35462,11 @@ func (ec *executionContext) marshalNAnnouncementPayload2ᚖcivicledgerᚋgraph�
 		return graphql.Null
 	}
 	return ec._AnnouncementPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAnswerCommentInput2civicledgerᚋgraphᚋmodelᚐAnswerCommentInput(ctx context.Context, v any) (model.AnswerCommentInput, error) {
+	res, err := ec.unmarshalInputAnswerCommentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNApiToken2ᚕᚖcivicledgerᚋledgerᚐTokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Token) graphql.Marshaler {
@@ -33687,6 +35945,27 @@ func (ec *executionContext) marshalNFacetCount2ᚖcivicledgerᚋgraphᚋmodelᚐ
 	return ec._FacetCount(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNFeedbackCodeBatch2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackCodeBatch(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackCodeBatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeedbackCodeBatch!")
+		return graphql.Null
+	}
+	return ec._FeedbackCodeBatch(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFeedbackInput2civicledgerᚋgraphᚋmodelᚐFeedbackInput(ctx context.Context, v any) (model.FeedbackInput, error) {
+	res, err := ec.unmarshalInputFeedbackInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFeedbackReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackReceipt(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackReceipt) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeedbackReceipt!")
+		return graphql.Null
+	}
+	return ec._FeedbackReceipt(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -33875,6 +36154,11 @@ func (ec *executionContext) marshalNInt642int64(ctx context.Context, sel ast.Sel
 	return res
 }
 
+func (ec *executionContext) unmarshalNIssueFeedbackCodesInput2civicledgerᚋgraphᚋmodelᚐIssueFeedbackCodesInput(ctx context.Context, v any) (model.IssueFeedbackCodesInput, error) {
+	res, err := ec.unmarshalInputIssueFeedbackCodesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNMetric2ᚕᚖcivicledgerᚋledgerᚐMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Metric) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -33930,6 +36214,11 @@ func (ec *executionContext) unmarshalNMetricValueInput2ᚕᚖcivicledgerᚋgraph
 func (ec *executionContext) unmarshalNMetricValueInput2ᚖcivicledgerᚋgraphᚋmodelᚐMetricValueInput(ctx context.Context, v any) (*model.MetricValueInput, error) {
 	res, err := ec.unmarshalInputMetricValueInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNModerateCommentInput2civicledgerᚋgraphᚋmodelᚐModerateCommentInput(ctx context.Context, v any) (model.ModerateCommentInput, error) {
+	res, err := ec.unmarshalInputModerateCommentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNModerationConnection2ᚖcivicledgerᚋgraphᚋmodelᚐModerationConnection(ctx context.Context, sel ast.SelectionSet, v *model.ModerationConnection) graphql.Marshaler {
@@ -33988,6 +36277,11 @@ func (ec *executionContext) marshalNMoney2civicledgerᚋledgerᚐMoney(ctx conte
 	return res
 }
 
+func (ec *executionContext) unmarshalNMoveObjectionInput2civicledgerᚋgraphᚋmodelᚐMoveObjectionInput(ctx context.Context, v any) (model.MoveObjectionInput, error) {
+	res, err := ec.unmarshalInputMoveObjectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNNode2ᚕcivicledgerᚋledgerᚐNode(ctx context.Context, sel ast.SelectionSet, v []ledger.Node) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -34009,6 +36303,11 @@ func (ec *executionContext) marshalNObjectionConnection2ᚖcivicledgerᚋgraph�
 		return graphql.Null
 	}
 	return ec._ObjectionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNObjectionInput2civicledgerᚋgraphᚋmodelᚐObjectionInput(ctx context.Context, v any) (model.ObjectionInput, error) {
+	res, err := ec.unmarshalInputObjectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNObjectionItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐObjectionItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ObjectionItem) graphql.Marshaler {
@@ -34033,6 +36332,14 @@ func (ec *executionContext) marshalNObjectionItem2ᚖcivicledgerᚋgraphᚋmodel
 		return graphql.Null
 	}
 	return ec._ObjectionItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNObjectionReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionReceipt(ctx context.Context, sel ast.SelectionSet, v *model.ObjectionReceipt) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ObjectionReceipt!")
+		return graphql.Null
+	}
+	return ec._ObjectionReceipt(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNObjectionState2civicledgerᚋgraphᚋmodelᚐObjectionState(ctx context.Context, v any) (model.ObjectionState, error) {
@@ -34206,6 +36513,11 @@ func (ec *executionContext) marshalNPartyWeight2ᚖcivicledgerᚋgraphᚋmodel�
 	return ec._PartyWeight(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPartyWeightsInput2civicledgerᚋgraphᚋmodelᚐPartyWeightsInput(ctx context.Context, v any) (model.PartyWeightsInput, error) {
+	res, err := ec.unmarshalInputPartyWeightsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNProject2ᚕᚖcivicledgerᚋledgerᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Project) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -34357,6 +36669,11 @@ func (ec *executionContext) unmarshalNPublishNoticeInput2civicledgerᚋgraphᚋm
 
 func (ec *executionContext) unmarshalNPublishReportDraftInput2civicledgerᚋgraphᚋmodelᚐPublishReportDraftInput(ctx context.Context, v any) (model.PublishReportDraftInput, error) {
 	res, err := ec.unmarshalInputPublishReportDraftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRateAgencyInput2civicledgerᚋgraphᚋmodelᚐRateAgencyInput(ctx context.Context, v any) (model.RateAgencyInput, error) {
+	res, err := ec.unmarshalInputRateAgencyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -145,7 +145,7 @@ const (
 
 // AuditEntryOf returns the audit entry of a write actor a makes in role r.
 func AuditEntryOf(a Actor, r Role, act Action, entity Entity, id int64, summary string) *AuditEntry {
-	return &AuditEntry{AccountID: a.AccountID, Login: a.Login, Role: r, OrgID: a.OrgID, Action: string(act),
+	return &AuditEntry{AccountID: max(a.AccountID, 0), Login: a.Login, Role: r, OrgID: a.OrgID, Action: string(act),
 		Entity: entity, EntityID: id, Summary: Excerpt(summary), Credential: a.Credential, Client: a.Client}
 }
 

@@ -76,6 +76,18 @@ func NewFeedbackCode() string {
 	return string(append(out, codeAlphabet[codeCheck(vals)]))
 }
 
+// FeedbackCodeFrom makes a valid code from 8 symbol values (each taken
+// modulo 31), for generated data that must be the same every time.
+func FeedbackCodeFrom(syms [FeedbackCodeLen - 1]int) string {
+	vals := make([]int, len(syms))
+	out := make([]byte, 0, FeedbackCodeLen)
+	for i, s := range syms {
+		vals[i] = ((s % 31) + 31) % 31
+		out = append(out, codeAlphabet[vals[i]])
+	}
+	return string(append(out, codeAlphabet[codeCheck(vals)]))
+}
+
 // FormatFeedbackCode prints a canonical code in groups of three.
 func FormatFeedbackCode(code string) string {
 	if len(code) != FeedbackCodeLen {

@@ -27,6 +27,19 @@ type CodeBatch struct {
 	IssuedAt  time.Time `db:"issued_at"`
 }
 
+// IssuedCode is an imported feedback code: its hash and, once used, when.
+type IssuedCode struct {
+	Hash   string
+	UsedAt *time.Time
+}
+
+// CodeImport is an imported batch of feedback codes of a project.
+type CodeImport struct {
+	ProjectID int64
+	IssuedAt  time.Time
+	Codes     []IssuedCode
+}
+
 // CommentFilter selects feedback comments.
 type CommentFilter struct {
 	ProjectIDs []int64

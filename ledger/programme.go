@@ -64,18 +64,24 @@ func MidtermPassed(cards []*Scorecard) bool {
 }
 
 // CheckClosing refuses the acceptance that completes project p, paid
-// `paid` so far, unless it has been audited and the latest audit recovered
-// the unspent balance: what was paid less what the audit found spent.
+// `paid` so far, unless it has been audited and its audits (oldest first)
+// recovered the unspent balance: what was paid less what the latest audit
+// found spent. Each audit's recovered amount is money returned, so they
+// add up, as in the project's figures.
 func CheckClosing(p *Project, paid Money, audits []*Audit) error {
 	if len(audits) == 0 {
 		return ruleError(RuleNoClosingBeforeAudit, "projectCode", "project %s has not been audited; it cannot close before its audit", p.Code)
 	}
+	var recovered Money
+	for _, a := range audits {
+		recovered += a.Recovered
+	}
 	last := audits[len(audits)-1]
 	unspent := paid - last.Spent
-	if unspent > 0 && last.Recovered < unspent {
+	if unspent > 0 && recovered < unspent {
 		return ruleError(RuleUnspentRecovered, "projectCode",
-			"project %s was paid %s yuan and spent %s; the unspent %s yuan must be recovered before closing, the audit recovered %s",
-			p.Code, paid, last.Spent, unspent, last.Recovered)
+			"project %s was paid %s yuan and spent %s; the unspent %s yuan must be recovered before closing, %s has been",
+			p.Code, paid, last.Spent, unspent, recovered)
 	}
 	return nil
 }

@@ -42,7 +42,8 @@ func TestCheckClosing(t *testing.T) {
 		{"all spent", 1000, []*Audit{audit(1000, 0)}, ""},
 		{"unspent recovered", 1000, []*Audit{audit(800, 200)}, ""},
 		{"unspent not recovered", 1000, []*Audit{audit(800, 100)}, RuleUnspentRecovered},
-		{"latest audit counts", 1000, []*Audit{audit(800, 0), audit(800, 200)}, ""},
+		{"recoveries add up", 1000, []*Audit{audit(800, 150), audit(800, 50)}, ""},
+		{"latest audit's spending counts", 1000, []*Audit{audit(900, 100), audit(700, 100)}, RuleUnspentRecovered},
 		{"overspent needs nothing back", 1000, []*Audit{audit(1200, 0)}, ""},
 	} {
 		checkRule(t, tc.name, CheckClosing(p, tc.paid, tc.audits), tc.rule, "projectCode")

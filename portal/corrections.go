@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
 
 	"civicledger/ledger"
 )
@@ -247,16 +251,36 @@ func (p *Publishing) Corrections(ctx context.Context, q CorrectionQuery, offset,
 	return p.Store.Corrections(ctx, f, offset, limit)
 }
 
-// LatestCorrection returns the newest correction of a record, or nil.
-func (p *Publishing) LatestCorrection(ctx context.Context, e ledger.Entity, id int64) (*ledger.Correction, error) {
-	if p == nil || p.Store == nil {
+// lazyCorrections holds a request's loaders of the latest correction of
+// records, one per kind of record, made when first asked for.
+type lazyCorrections struct {
+	mu       sync.Mutex
+	byEntity map[ledger.Entity]*dataloadgen.Loader[int64, *ledger.Correction]
+}
+
+func (l *lazyCorrections) loader(e ledger.Entity, r ledger.CorrectionReader) *dataloadgen.Loader[int64, *ledger.Correction] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ld, ok := l.byEntity[e]; ok {
+		return ld
+	}
+	if l.byEntity == nil {
+		l.byEntity = map[ledger.Entity]*dataloadgen.Loader[int64, *ledger.Correction]{}
+	}
+	ld := dataloadgen.NewLoader(fetcher(func(ctx context.Context, ids []int64) ([]*ledger.Correction, error) {
+		return r.LatestCorrections(ctx, e, ids)
+	}), dataloadgen.WithWait(time.Millisecond), dataloadgen.WithBatchCapacity(500))
+	l.byEntity[e] = ld
+	return ld
+}
+
+// LatestCorrection returns the newest correction of a record, or nil,
+// batched per request: a page of records costs one statement.
+func (p *Portal) LatestCorrection(ctx context.Context, e ledger.Entity, id int64) (*ledger.Correction, error) {
+	if p.Publishing == nil || p.Publishing.Store == nil {
 		return nil, nil
 	}
-	cs, err := p.Store.LatestCorrections(ctx, e, []int64{id})
-	if err != nil || len(cs) == 0 {
-		return nil, err
-	}
-	return cs[0], nil
+	return p.Loaders(ctx).corrections.loader(e, p.Publishing.Store).Load(ctx, id)
 }
 
 // ReportDraft is a report prepared before publication.

@@ -32,6 +32,10 @@ type Loaders struct {
 	Cases        *dataloadgen.Loader[int64, []*ledger.CaseStudy]
 	Announcement *dataloadgen.Loader[int64, *ledger.Announcement]
 	CaseStudy    *dataloadgen.Loader[int64, *ledger.CaseStudy]
+
+	// corrections are made on first use only (corrections.go), so a
+	// request that asks for no correction marks pays nothing for them.
+	corrections lazyCorrections
 }
 
 // fetcher adapts a store method returning results in key order to a

@@ -149,7 +149,7 @@ func (r *draftResolver) Body(ctx context.Context, obj *ledger.Draft) (string, er
 
 // correctionMark returns the time and reason of a record's latest correction.
 func (r *Resolver) correctionMark(ctx context.Context, e ledger.Entity, id int64) (*ledger.Correction, error) {
-	return r.Publishing.LatestCorrection(ctx, e, id)
+	return r.Portal.LatestCorrection(ctx, e, id)
 }
 
 func correctedAt(c *ledger.Correction, err error) (*time.Time, error) {

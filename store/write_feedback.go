@@ -12,7 +12,7 @@ import (
 
 // feedbackCols are the columns a new feedback row is written with.
 var feedbackCols = []string{"project_id", "rating", "service_quality", "staff_attitude", "life_effect", "comment", "comment_public",
-	"respondent", "verified", "submitted_at", "moderation", "moderation_reason", "moderated_at", "code_id", "client_hash"}
+	"respondent", "verified", "submitted_at", "moderation", "moderation_reason", "moderated_at", "answer", "answered_at", "code_id", "client_hash"}
 
 // RecordFeedback is the one write outside the recipe: feedback is
 // anonymous and final, so it has no attribution, versions or revisions,
@@ -21,6 +21,15 @@ var feedbackCols = []string{"project_id", "rating", "service_quality", "staff_at
 // code hash it uses the code, once, and the feedback is verified. Only
 // verified ratings count in the project's figures and the stats rollup.
 func (w txWriter) RecordFeedback(ctx context.Context, f *ledger.Feedback) error {
+	return w.recordFeedback(ctx, f, nil)
+}
+
+// recordFeedback is RecordFeedback with afterInsert run once the row is
+// written and before the sums are updated: the sums' rows (the project's
+// figures and its stats_rollup row, shared by many projects) stay locked
+// until commit on PostgreSQL, so every other write of the transaction
+// comes before them.
+func (w txWriter) recordFeedback(ctx context.Context, f *ledger.Feedback, afterInsert func(id int64) error) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
@@ -38,13 +47,13 @@ func (w txWriter) RecordFeedback(ctx context.Context, f *ledger.Feedback) error 
 		codeID = &id
 		f.Verified = true
 	}
-	var moderatedAt any
-	if f.ModeratedAt != nil {
-		moderatedAt = f.ModeratedAt.UTC()
+	if f.Answer != "" { // an imported comment with its answer
+		f.Answer, _ = ledger.MaskPersonalData(f.Answer)
 	}
 	id, err := tx.insert(ctx, "feedback", feedbackCols,
 		f.ProjectID, f.Rating, f.ServiceQuality, f.StaffAttitude, f.LifeEffect, f.Comment, f.PublicComment,
-		string(f.Respondent), f.Verified, f.SubmittedAt.UTC(), string(f.Moderation), f.ModerationNote, moderatedAt, codeID, f.ClientHash)
+		string(f.Respondent), f.Verified, f.SubmittedAt.UTC(), string(f.Moderation), f.ModerationNote, utcOrNil(f.ModeratedAt),
+		f.Answer, utcOrNil(f.AnsweredAt), codeID, f.ClientHash)
 	if ledger.ErrorCode(err) == ledger.EINVALID {
 		return ledger.Invalid("feedback.project", "project %d does not exist", f.ProjectID)
 	} else if ledger.ErrorCode(err) == ledger.ECONFLICT {
@@ -55,6 +64,11 @@ func (w txWriter) RecordFeedback(ctx context.Context, f *ledger.Feedback) error 
 	f.ID = id
 	if f.Moderation == ledger.ModerationApproved {
 		if err := tx.touch(ctx, ledger.EntityComment, id); err != nil {
+			return err
+		}
+	}
+	if afterInsert != nil {
+		if err := afterInsert(id); err != nil {
 			return err
 		}
 	}

@@ -48,6 +48,34 @@ func (db *DB) IssueFeedbackCodes(ctx context.Context, att ledger.Attribution, pr
 	return b, nil
 }
 
+// ImportFeedbackCodes stores batches of codes, each issued for its
+// project at its time, some already used (UsedAt set), in one
+// transaction: for imports of paper records and the demo.
+func (db *DB) ImportFeedbackCodes(ctx context.Context, att ledger.Attribution, batches []ledger.CodeImport) error {
+	if err := att.Validate(); err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		for _, b := range batches {
+			id, err := tx.insert(ctx, "feedback_code_batches", []string{"project_id", "codes", "issued_by", "issued_role", "issued_at"},
+				b.ProjectID, len(b.Codes), att.Actor, string(att.Role), b.IssuedAt.UTC())
+			if ledger.ErrorCode(err) == ledger.EINVALID {
+				return ledger.Invalid("input.project", "project %d does not exist", b.ProjectID)
+			} else if err != nil {
+				return err
+			}
+			rows := make([][]any, len(b.Codes))
+			for i, c := range b.Codes {
+				rows[i] = []any{id, b.ProjectID, c.Hash, utcOrNil(c.UsedAt)}
+			}
+			if err := tx.insertRows(ctx, "feedback_codes", []string{"batch_id", "project_id", "code_hash", "used_at"}, rows, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // SubmitFeedback implements ledger.ParticipationWriter.
 func (db *DB) SubmitFeedback(ctx context.Context, f *ledger.Feedback, idem ledger.Idempotency) (bool, error) {
 	in := *f
@@ -63,13 +91,11 @@ func (db *DB) SubmitFeedback(ctx context.Context, f *ledger.Feedback, idem ledge
 				return tx.get(ctx, f, feedbackSelect+` WHERE id = ?`, prior)
 			}
 		}
-		if err := (txWriter{tx}).RecordFeedback(ctx, f); err != nil {
-			return err
-		}
+		var keep func(int64) error
 		if idem.Key != "" {
-			return tx.keyRecord(ctx, "feedback", idem, f.ID)
+			keep = func(id int64) error { return tx.keyRecord(ctx, "feedback", idem, id) }
 		}
-		return nil
+		return (txWriter{tx}).recordFeedback(ctx, f, keep)
 	})
 	return replayed, err
 }

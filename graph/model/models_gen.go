@@ -20,6 +20,12 @@ type AddCaseStudyInput struct {
 	Position     *int   `json:"position,omitempty"`
 }
 
+type AgencyRatingReceipt struct {
+	Agency *ledger.Organization `json:"agency"`
+	Year   int                  `json:"year"`
+	Party  RaterParty           `json:"party"`
+}
+
 // An agency's composite score (100-point) and its breakdown.
 type AgencyScore struct {
 	Agency *ledger.Organization `json:"agency"`
@@ -59,6 +65,11 @@ type AnnouncementEdge struct {
 type AnnouncementPayload struct {
 	Announcement *ledger.Announcement `json:"announcement,omitempty"`
 	UserErrors   []*UserError         `json:"userErrors"`
+}
+
+type AnswerCommentInput struct {
+	ID     string `json:"id"`
+	Answer string `json:"answer"`
 }
 
 type AssignAgenciesInput struct {
@@ -226,6 +237,16 @@ type FacetCount struct {
 	Count int `json:"count"`
 }
 
+type FeedbackCodeBatch struct {
+	ID      string          `json:"id"`
+	Project *ledger.Project `json:"project"`
+	// The codes, shown only now: only their hashes are kept.
+	Codes []string `json:"codes"`
+	// A printable HTML page of cut-out cards.
+	PrintableHTML string    `json:"printableHtml"`
+	IssuedAt      time.Time `json:"issuedAt"`
+}
+
 // Satisfaction from verified ratings.
 type FeedbackFigures struct {
 	// Always true: only ratings given with a feedback code count.
@@ -240,6 +261,35 @@ type FeedbackFigures struct {
 	Withheld bool `json:"withheld"`
 	// One entry per dimension, OVERALL first.
 	Dimensions []*DimensionFigures `json:"dimensions"`
+}
+
+type FeedbackInput struct {
+	// The project's code; may be left out when a feedback code is given.
+	Project *string `json:"project,omitempty"`
+	// The feedback code from the card (any case, hyphens optional).
+	Code *string `json:"code,omitempty"`
+	// Overall satisfaction 1–5.
+	Rating         int  `json:"rating"`
+	ServiceQuality *int `json:"serviceQuality,omitempty"`
+	StaffAttitude  *int `json:"staffAttitude,omitempty"`
+	LifeEffect     *int `json:"lifeEffect,omitempty"`
+	// At most 2,000 characters.
+	Comment    *string    `json:"comment,omitempty"`
+	Respondent Respondent `json:"respondent"`
+	// A retry with the same key returns the first submission instead of storing another (at most 100 bytes).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type FeedbackReceipt struct {
+	ID      string          `json:"id"`
+	Project *ledger.Project `json:"project"`
+	// Whether a feedback code verified it: only verified ratings count.
+	Verified bool `json:"verified"`
+	// PENDING when a comment awaits moderation, NONE without a comment.
+	Moderation ModerationState `json:"moderation"`
+	// Whether this answers a retry of a submission already stored.
+	Replayed    bool      `json:"replayed"`
+	SubmittedAt time.Time `json:"submittedAt"`
 }
 
 type IndicatorInput struct {
@@ -264,10 +314,24 @@ type IndicatorSetPayload struct {
 	UserErrors   []*UserError         `json:"userErrors"`
 }
 
+type IssueFeedbackCodesInput struct {
+	Project string `json:"project"`
+	// 1 to 500.
+	Count int `json:"count"`
+}
+
 type MetricValueInput struct {
 	Kind   ledger.MetricKind `json:"kind"`
 	Value  int64             `json:"value"`
 	Target *int64            `json:"target,omitempty"`
+}
+
+type ModerateCommentInput struct {
+	ID string `json:"id"`
+	// APPROVED or REJECTED.
+	State ModerationState `json:"state"`
+	// Required for a rejection.
+	Reason *string `json:"reason,omitempty"`
 }
 
 type ModerationConnection struct {
@@ -290,6 +354,15 @@ type ModerationItem struct {
 	State       ModerationState `json:"state"`
 	Reason      *string         `json:"reason,omitempty"`
 	SubmittedAt time.Time       `json:"submittedAt"`
+}
+
+type MoveObjectionInput struct {
+	Receipt string         `json:"receipt"`
+	State   ObjectionState `json:"state"`
+	// Required for NOT_ACCEPTED.
+	Reason *string `json:"reason,omitempty"`
+	// Required for ANSWERED; published (masked).
+	Answer *string `json:"answer,omitempty"`
 }
 
 type Mutation struct {
@@ -320,6 +393,19 @@ type ObjectionConnection struct {
 	TotalCount int              `json:"totalCount"`
 }
 
+type ObjectionInput struct {
+	// The notice's code.
+	Announcement string `json:"announcement"`
+	// The listed project's code.
+	Project string `json:"project"`
+	// Your real name (seen only by moderators and the bureau).
+	Name string `json:"name"`
+	// A telephone number or address to reach you (seen only by moderators and the bureau).
+	Contact        string  `json:"contact"`
+	Text           string  `json:"text"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 // An objection with its objector, for moderators and the bureau.
 type ObjectionItem struct {
 	Receipt         string         `json:"receipt"`
@@ -332,6 +418,18 @@ type ObjectionItem struct {
 	Reason          *string        `json:"reason,omitempty"`
 	Answer          *string        `json:"answer,omitempty"`
 	ReceivedAt      time.Time      `json:"receivedAt"`
+}
+
+type ObjectionReceipt struct {
+	// Your receipt number: objectionStatus(receipt:) shows where it stands.
+	Receipt    string         `json:"receipt"`
+	State      ObjectionState `json:"state"`
+	ReceivedAt time.Time      `json:"receivedAt"`
+	Replayed   bool           `json:"replayed"`
+	// The day an answer is due.
+	AnswerDue ledger.Date `json:"answerDue"`
+	// Working days left in the notice period, today included.
+	NoticeWorkingDaysLeft int `json:"noticeWorkingDaysLeft"`
 }
 
 type OpenRoundInput struct {
@@ -404,6 +502,13 @@ type PartyWeight struct {
 	Party  RaterParty `json:"party"`
 	Label  string     `json:"label"`
 	Weight float64    `json:"weight"`
+}
+
+type PartyWeightsInput struct {
+	Year                    int     `json:"year"`
+	Bureau                  float64 `json:"bureau"`
+	Undertaker              float64 `json:"undertaker"`
+	RecipientRepresentative float64 `json:"recipientRepresentative"`
 }
 
 // A page of projects (Relay connection).
@@ -483,6 +588,19 @@ type PublishReportDraftInput struct {
 }
 
 type Query struct {
+}
+
+type RateAgencyInput struct {
+	// The agency's credit code.
+	Agency string     `json:"agency"`
+	Year   int        `json:"year"`
+	Party  RaterParty `json:"party"`
+	// For RECIPIENT_REPRESENTATIVE: who the representative is (e.g. 代表3).
+	Rater           *string `json:"rater,omitempty"`
+	Independence    int     `json:"independence"`
+	Professionalism int     `json:"professionalism"`
+	Timeliness      int     `json:"timeliness"`
+	Communication   int     `json:"communication"`
 }
 
 type RecordAcceptanceInput struct {
