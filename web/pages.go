@@ -304,6 +304,9 @@ type projectData struct {
 	LeverageRatio                  string
 	Form                           *form
 	Feedback                       bool // the feedback form is offered
+	Comments                       []portal.PublicComment
+	CommentCount                   int
+	Objections                     []portal.PublicObjection
 	Respondents                    []ledger.Respondent
 }
 
@@ -464,6 +467,16 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, v *view,
 	}
 	if d.History, err = h.core.Revisions(ctx, ledger.EntityProject, p.ID); err != nil {
 		return err
+	}
+	if h.core.Participation != nil {
+		cs, err := h.core.Comments(ctx, p.ID, portal.PageArgs{First: ptr(10)})
+		if err != nil {
+			return err
+		}
+		d.Comments, d.CommentCount = cs.Items, cs.Total
+		if d.Objections, err = h.core.Objections(ctx, p.ID); err != nil {
+			return err
+		}
 	}
 	v.Title = p.Title
 	v.Description = v.L(p.ServiceArea) + " · " + p.District + " · " + strings.TrimSpace(excerpt(p.Summary, 120))

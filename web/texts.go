@@ -278,6 +278,12 @@ var texts = map[string][2]string{
 	"error403Text":                {"为了安全，请回到原页面刷新后重新提交。", "For your safety, go back, reload the page and submit again."},
 	"error429":                    {"提交过于频繁", "Too many submissions"},
 	"error429Text":                {"请稍等片刻再试：", "Please wait a moment and try again:"},
+	"voices":                      {"群众评价与异议", "What people said"},
+	"comments":                    {"公开留言", "Published comments"},
+	"verifiedRating":              {"凭反馈码评价", "rated with a feedback code"},
+	"undertakerAnswer":            {"承接方回复", "The undertaker's answer"},
+	"objections":                  {"公示期异议", "Objections during the notice period"},
+	"notAcceptedReason":           {"不予受理原因", "Why it was not accepted"},
 }
 
 // englishLabels are the English names of enumeration values where the
