@@ -712,7 +712,7 @@ func (h *Handler) renderAnnouncement(w http.ResponseWriter, r *http.Request, v *
 		}
 	}
 	pg, err := h.core.Projects(ctx, ledger.ProjectFilter{AnnouncementID: a.ID}, ledger.ProjectOrder{Field: ledger.OrderByCode},
-		portal.PageArgs{First: ptr(portal.MaxPage)}, portal.Want{"undertaker": true})
+		portal.PageArgs{First: ptr(listedProjects)}, portal.Want{"undertaker": true})
 	if err != nil {
 		return err
 	}
@@ -727,6 +727,10 @@ func (h *Handler) renderAnnouncement(w http.ResponseWriter, r *http.Request, v *
 	v.Title, v.Description, v.Data = a.Title, excerpt(a.Body, 120), d
 	return h.render(w, r, v, "announcement", status)
 }
+
+// listedProjects is how many of a notice's projects its page tabulates
+// (its text names them all).
+const listedProjects = 20
 
 // Reports
 
@@ -904,9 +908,13 @@ func (h *Handler) cases(w http.ResponseWriter, r *http.Request, v *view) error {
 }
 
 type collectionData struct {
-	C     *ledger.CaseCollection
-	Cases []caseRow
+	C      *ledger.CaseCollection
+	Cases  []caseRow
+	Paging paging
 }
+
+// casesPerPage is how many case studies a collection's page shows.
+const casesPerPage = 20
 
 type caseRow struct {
 	C *ledger.CaseStudy
@@ -929,6 +937,27 @@ func (h *Handler) collection(w http.ResponseWriter, r *http.Request, v *view) er
 		return err
 	}
 	d := &collectionData{C: c}
+	// A collection can hold hundreds of case studies: shown 20 a page.
+	page := 1
+	if s := r.URL.Query().Get("page"); s != "" {
+		if page, err = strconv.Atoi(s); err != nil || page < 1 || (page-1)*casesPerPage >= max(len(studies), 1) {
+			return ledger.Invalid("page", "%s is not a page of this collection", ledger.Excerpt(s))
+		}
+	}
+	from := (page - 1) * casesPerPage
+	to := min(from+casesPerPage, len(studies))
+	d.Paging = paging{From: from + 1, To: to, Total: len(studies)}
+	if len(studies) == 0 {
+		d.Paging.From = 0
+	}
+	link := func(n int) string { return r.URL.Path + "?page=" + strconv.Itoa(n) }
+	if page > 1 {
+		d.Paging.Prev = link(page - 1)
+	}
+	if to < len(studies) {
+		d.Paging.Next = link(page + 1)
+	}
+	studies = studies[from:to]
 	ids := make([]int64, len(studies))
 	for i, s := range studies {
 		ids[i] = s.ProjectID
