@@ -119,7 +119,7 @@ func openIndex(ctx context.Context, db *store.DB, dir string) (*search.Index, er
 // newSite mounts the pages and the API over db (and ix when not nil).
 func newSite(ctx context.Context, db *store.DB, ix *search.Index) (*site, error) {
 	s := &site{db: db}
-	s.core = &portal.Portal{Reader: db, Meta: db}
+	s.core = &portal.Portal{Reader: db, Meta: db, Publishing: &portal.Publishing{Store: db}}
 	if ix != nil {
 		s.core.Searcher = ix
 	}

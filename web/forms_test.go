@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,8 @@ import (
 
 	"golang.org/x/net/html"
 
+	"civicledger/ledger"
+	"civicledger/portal"
 	"civicledger/store"
 )
 
@@ -164,5 +167,40 @@ func TestObjectionForm(t *testing.T) {
 	doc, _, _ = s.page(t, "/objections?receipt="+url.QueryEscape(receipt), http.StatusOK)
 	if st := byID(doc, "objection-state"); !strings.Contains(st, "已收到") {
 		t.Errorf("status of %s: %q", receipt, st)
+	}
+}
+
+// TestCorrectionsRegister: a correction published through the core is on
+// the register page with its reason, linking to the corrected project.
+func TestCorrectionsRegister(t *testing.T) {
+	s := demoSite(t, store.SQLite)
+	ctx := context.Background()
+	depts, err := s.core.Organizations(ctx, []ledger.OrgKind{ledger.Department}, portal.PageArgs{First: ptr(1)})
+	if err != nil || len(depts.Items) == 0 {
+		t.Fatal("no department", err)
+	}
+	ps, err := s.core.Projects(s.core.WithLoaders(ctx), ledger.ProjectFilter{Years: []int{2012}}, ledger.ProjectOrder{Field: ledger.OrderByCode}, portal.PageArgs{First: ptr(1)}, nil)
+	if err != nil || len(ps.Items) == 0 {
+		t.Fatal("no project", err)
+	}
+	p := ps.Items[0]
+	bureau := ledger.Actor{AccountID: 1, Login: "bureau", OrgID: depts.Items[0].ID, Roles: []ledger.Role{ledger.RoleBureau}}
+	reason := "服务对象人数笔误，更正为协议所载数字"
+	group := p.TargetGroup + "（更正）"
+	if _, err := s.core.Publishing.CorrectProject(ctx, bureau, &portal.ProjectCorrection{Code: p.Code, Reason: reason, TargetGroup: &group}); err != nil {
+		t.Fatal(err)
+	}
+	doc, _, _ := s.page(t, "/corrections", http.StatusOK)
+	list := find(doc, tag("ol", "id", "corrections"))
+	if len(list) != 1 || !strings.Contains(text(list[0]), reason) {
+		t.Fatal("the correction's reason is not on the register")
+	}
+	if len(find(list[0], tag("a", "href", "/projects/"+p.Code+"#history"))) == 0 {
+		t.Error("the register does not link to the corrected project")
+	}
+	doc, _, _ = s.page(t, "/projects/"+p.Code, http.StatusOK)
+	hist := find(doc, tag("section", "id", "history"))
+	if len(hist) != 1 || !strings.Contains(text(hist[0]), reason) {
+		t.Error("the project's history does not show the correction")
 	}
 }

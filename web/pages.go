@@ -988,3 +988,90 @@ func (h *Handler) openData(w http.ResponseWriter, r *http.Request, v *view) erro
 
 const exampleQuery = `{ projects(first: 5, filter: {serviceAreas: [ELDERLY_SUPPORT]}, orderBy: {field: AWARDED, direction: DESC}) {
   totalCount nodes { code title awarded undertaker { name } figures { beneficiaries leveraged } } } }`
+
+// The corrections register
+
+type correctionRow struct {
+	C       *ledger.Correction
+	Org     *ledger.Organization
+	Href    string
+	Project *ledger.Project
+}
+
+type correctionsData struct {
+	Rows   []correctionRow
+	Paging paging
+}
+
+// correctionsPerPage is how many lines of the register a page shows.
+const correctionsPerPage = 50
+
+// corrections shows the public corrections register (更正公示): every
+// correction and withdrawal of a published record, newest first.
+func (h *Handler) corrections(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	page := 1
+	if s := r.URL.Query().Get("page"); s != "" {
+		var err error
+		if page, err = strconv.Atoi(s); err != nil || page < 1 || page > 1_000_000 {
+			return ledger.Invalid("page", "%s is not a page number", ledger.Excerpt(s))
+		}
+	}
+	from := (page - 1) * correctionsPerPage
+	cs, total, err := h.core.Publishing.Corrections(ctx, portal.CorrectionQuery{}, from, correctionsPerPage)
+	if err != nil {
+		return err
+	}
+	d := &correctionsData{Paging: paging{Total: total}}
+	if len(cs) > 0 {
+		d.Paging.From, d.Paging.To = from+1, from+len(cs)
+	}
+	if page > 1 {
+		d.Paging.Prev = "/corrections?page=" + strconv.Itoa(page-1)
+	}
+	if from+len(cs) < total {
+		d.Paging.Next = "/corrections?page=" + strconv.Itoa(page+1)
+	}
+	l := h.core.Loaders(ctx)
+	var orgs, projects []int64
+	for _, c := range cs {
+		orgs = append(orgs, c.OrgID)
+		if c.ProjectID != 0 {
+			projects = append(projects, c.ProjectID)
+		}
+	}
+	orgsT, projT := l.Organization.LoadAllThunk(ctx, orgs), l.Project.LoadAllThunk(ctx, projects)
+	if _, err := orgsT(); err != nil {
+		return err
+	}
+	if _, err := projT(); err != nil {
+		return err
+	}
+	for _, c := range cs {
+		row := correctionRow{C: c}
+		if row.Org, err = l.Organization.Load(ctx, c.OrgID); err != nil {
+			return err
+		}
+		if c.ProjectID != 0 {
+			if row.Project, err = l.Project.Load(ctx, c.ProjectID); err != nil {
+				return err
+			}
+		}
+		switch c.Entity {
+		case ledger.EntityReport:
+			if rp, err := l.Report.Load(ctx, c.EntityID); err == nil && rp != nil {
+				row.Href = "/reports/" + url.PathEscape(rp.Code)
+			}
+		case ledger.EntityAnnouncement:
+			if a, err := l.Announcement.Load(ctx, c.EntityID); err == nil && a != nil {
+				row.Href = "/announcements/" + url.PathEscape(a.Code)
+			}
+		}
+		if row.Href == "" && row.Project != nil {
+			row.Href = "/projects/" + url.PathEscape(row.Project.Code) + "#history"
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	v.Title, v.Description, v.Data = v.T("correctionsTitle"), v.T("correctionsDesc"), d
+	return h.render(w, r, v, "corrections", http.StatusOK)
+}

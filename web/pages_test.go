@@ -135,6 +135,7 @@ func pageTypes(t testing.TB, s *site) map[string]string {
 		"collection":    "/cases/" + itoa(cs[0].ID),
 		"about":         "/about-data",
 		"opendata":      "/open-data",
+		"corrections":   "/corrections",
 		"notfound":      "/no-such-page",
 	}
 }

@@ -32,7 +32,7 @@ func (h *Handler) sitemap(w http.ResponseWriter, r *http.Request) {
 		urls = append(urls, entry{Loc: base + p, LastMod: string(d)})
 		return true
 	}
-	for _, p := range []string{"/", "/projects", "/organizations", "/announcements", "/search", "/cases", "/about-data", "/open-data"} {
+	for _, p := range []string{"/", "/projects", "/organizations", "/announcements", "/search", "/cases", "/about-data", "/open-data", "/corrections"} {
 		add(p, "")
 	}
 	err := func() error {

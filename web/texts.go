@@ -284,6 +284,13 @@ var texts = map[string][2]string{
 	"undertakerAnswer":            {"承接方回复", "The undertaker's answer"},
 	"objections":                  {"公示期异议", "Objections during the notice period"},
 	"notAcceptedReason":           {"不予受理原因", "Why it was not accepted"},
+	"correctionsTitle":            {"更正公示", "Corrections register"},
+	"correctionsDesc":             {"已发布记录的每一次更正和撤回，附原因。", "Every correction and withdrawal of a published record, with its reason."},
+	"correctedAt":                 {"更正时间", "Corrected at"},
+	"record":                      {"记录", "Record"},
+	"correctedBy":                 {"更正机构", "Corrected by"},
+	"kindCORRECTION":              {"更正", "Correction"},
+	"kindWITHDRAWAL":              {"撤回", "Withdrawal"},
 }
 
 // englishLabels are the English names of enumeration values where the

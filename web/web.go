@@ -71,7 +71,7 @@ type asset struct {
 
 // pageNames are the templates each page is rendered with (beside layout).
 var pageNames = []string{"home", "projects", "project", "organizations", "organization", "announcements",
-	"announcement", "report", "search", "cases", "collection", "about", "opendata", "error", "receipt", "objection"}
+	"announcement", "report", "search", "cases", "collection", "about", "opendata", "error", "receipt", "objection", "corrections"}
 
 // New parses the embedded templates and fingerprints the static files; an
 // error means the binary itself is broken.
@@ -169,6 +169,7 @@ func (h *Handler) routes() {
 	page("POST /projects/{code}/feedback", h.postFeedback)
 	page("POST /announcements/{code}/objection", h.postObjection)
 	page("GET /objections", h.objectionStatus)
+	page("GET /corrections", h.corrections)
 	page("GET /about-data", h.about)
 	page("GET /open-data", h.openData)
 	m.HandleFunc("GET /charts/{name}", h.chartSVG)
