@@ -40,6 +40,7 @@ import (
 	"civicledger/resolvers"
 	"civicledger/search"
 	"civicledger/store"
+	"civicledger/web"
 )
 
 // config is the whole configuration of one process.
@@ -581,9 +582,7 @@ func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 		fmt.Fprintf(w, "ready\nsearch: indexed through outbox %d of %d\n", fol.Watermark(), st.max)
 		writeSearchStatus(w, fol.Status(), st.max)
 	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/graphiql", http.StatusFound)
-	})
+	mux.Handle("/", web.MustNew(core, web.Options{BaseURL: a.alerts.PublicURL, Log: log, ClientKey: apiCfg.ClientKey}))
 	return logRequests(log, securityHeaders(mux))
 }
 

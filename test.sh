@@ -43,6 +43,17 @@ if [ -f api/audit/package.json ] && command -v npm >/dev/null; then
   (cd api/audit && { npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent; })
 fi
 
+step "browser tests' Chromium and axe-core (.ci/browser.sh)"
+if ! .ci/browser.sh; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "Chromium or axe-core could not be installed; under CI=true that fails the run" >&2
+    exit 1
+  fi
+  echo "Chromium or axe-core missing: the browser tests of web/ will be skipped" >&2
+fi
+# Screenshots of every page type at 375 and 1280 px (test artefacts).
+export CIVICLEDGER_SCREENSHOTS="${CIVICLEDGER_SCREENSHOTS:-$PWD/test-output/screenshots}"
+
 step "fuzz (each target briefly; CIVICLEDGER_FUZZTIME, default 3s)"
 # Go fuzzes one target per run, so each is listed here; each package's
 # instrumented test binary is built once. Their seeds and the regressions
