@@ -62,3 +62,32 @@ func TestFundedListsUseFundedIndexes(t *testing.T) {
 		}
 	}
 }
+
+// One project's published comments walk the index of that project and
+// state (migration 00022), not every approved comment of the programme.
+func TestProjectCommentsUseTheirIndex(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "plan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.read.QueryxContext(ctx, `EXPLAIN QUERY PLAN SELECT id FROM feedback
+		WHERE project_id IN (7) AND moderation IN ('APPROVED') ORDER BY submitted_at DESC, id DESC LIMIT 20`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "feedback_project_moderation") {
+		t.Errorf("plan %q does not use feedback_project_moderation", plan)
+	}
+}
