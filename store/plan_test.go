@@ -91,3 +91,34 @@ func TestProjectCommentsUseTheirIndex(t *testing.T) {
 		t.Errorf("plan %q does not use feedback_project_moderation", plan)
 	}
 }
+
+// A migration whose number is lower than one the database has already
+// applied (another area's range landed first) is applied late, not
+// refused: here a database missing 00007 but holding every later one.
+func TestMigrationOutOfOrderIsApplied(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "order.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DELETE FROM goose_db_version WHERE version_id = 7`,
+		`DROP INDEX projects_funded_area_awarded`, `DROP INDEX projects_funded_awarded`,
+		`DROP INDEX projects_funded_code`, `DROP INDEX projects_funded_year`,
+	} {
+		if _, err := db.write.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopening a database that lacks migration 7: %v", err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.read.GetContext(ctx, &n, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'projects_funded_code'`); err != nil || n != 1 {
+		t.Fatalf("migration 7 not applied late: %d, %v", n, err)
+	}
+}

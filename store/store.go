@@ -200,7 +200,11 @@ func (db *DB) migrate(ctx context.Context) error {
 	if db.dialect == Postgres {
 		dialect = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(dialect, db.write.DB, sub)
+	// Each area of the code has its own range of migration numbers (see
+	// docs/design.md, "Layout"), so a database may have
+	// applied a higher number before a lower one of another area lands:
+	// such a migration is applied late rather than refused.
+	p, err := goose.NewProvider(dialect, db.write.DB, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return err
 	}
