@@ -2,7 +2,9 @@ package opendata
 
 import (
 	"encoding/json"
+	"io"
 	"net/http/httptest"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -48,5 +50,36 @@ func TestDownloadSlots(t *testing.T) {
 	release()
 	if code, _ := status("/download/nothing.csv"); code != 404 {
 		t.Errorf("with a slot free: %d", code)
+	}
+}
+
+// While an XLSX download runs the collector's headroom is halved; when the
+// last one ends, whether finished or stopped, the setting is given back.
+func TestXLSXCollectorSettingRestored(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	cols := []int{0, 1}
+	a, err := newXLSXWriter(io.Discard, roundsTable, cols, Chinese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := newXLSXWriter(io.Discard, roundsTable, cols, Chinese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := debug.SetGCPercent(-1); got != 50 {
+		t.Errorf("GOGC %d while two XLSX downloads run, want 50", got)
+	}
+	debug.SetGCPercent(50)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := debug.SetGCPercent(50); got != 50 {
+		t.Errorf("GOGC %d while one XLSX download still runs, want 50", got)
+	}
+	b.discard() // stopped before Close
+	b.discard() // and discarded twice: counted once
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC %d after the downloads, want 100 again", got)
 	}
 }
