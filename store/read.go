@@ -419,29 +419,30 @@ func (db *DB) FindProjectsWith(ctx context.Context, filter ledger.ProjectFilter,
 	if l.pageFrom != "" {
 		from = l.pageFrom
 	}
-	head, where, ok := strings.Cut(from, " WHERE ")
-	if !ok {
-		return nil, nil, nil, 0, fmt.Errorf("store: a project listing without WHERE: %q", from)
+	if !strings.HasPrefix(from, " FROM projects p ") && !strings.HasPrefix(from, " FROM project_figures f CROSS JOIN projects p ") {
+		return nil, nil, nil, 0, fmt.Errorf("store: a project listing of another shape: %q", from)
 	}
+	// The page's projects are chosen first, then joined (listing.joinPage).
 	var cols strings.Builder
 	cols.WriteString("p.*")
+	join := ""
 	if undertakers {
 		if err := db.joinedCols(ctx, &cols, "organizations", "u"); err != nil {
 			return nil, nil, nil, 0, err
 		}
-		head += ` JOIN organizations u ON u.id = p.undertaker_id`
+		join += ` JOIN organizations u ON u.id = p.undertaker_id`
 	}
-	if figures {
-		if err := db.joinedCols(ctx, &cols, "project_figures", "f"); err != nil {
-			return nil, nil, nil, 0, err
+	// Every project has its figures row (the writes keep it), and an order
+	// by a figure names f: the figures are joined whenever either needs it.
+	if figures || strings.Contains(l.order, "f.") {
+		if figures {
+			if err := db.joinedCols(ctx, &cols, "project_figures", "f"); err != nil {
+				return nil, nil, nil, 0, err
+			}
 		}
-		if !strings.Contains(head, "project_figures f") {
-			// Every project has its figures row (the writes keep it), as
-			// the pages ordered by a figure already assume.
-			head += ` JOIN project_figures f ON f.project_id = p.id`
-		}
+		join += ` JOIN project_figures f ON f.project_id = p.id`
 	}
-	l.cols, l.pageFrom = cols.String(), head+" WHERE "+where
+	l.cols, l.joinPage = cols.String(), join
 	rows, total, err := findPage[projectRow](ctx, db, l, offset, limit)
 	if err != nil {
 		return nil, nil, nil, 0, err
@@ -576,6 +577,13 @@ type listing struct {
 	args     []any  // of from's placeholders; a slice fills an IN (?)
 	order    string // ORDER BY of the page, ending in a unique column so pages do not overlap
 	cache    []any  // when set, the key under which the total is kept in the aggregate cache
+	// joinPage, when set, joins the page's rows to other tables (" JOIN
+	// organizations u ON …") after the page is chosen: the page's project
+	// IDs are ordered and cut first, then only those rows are read and
+	// joined. Joining first would read and join every matching project
+	// before the sort (an approval notice of 22,222 projects: 52 ms instead
+	// of 12).
+	joinPage string
 }
 
 // findPage reads the page of l from offset (at most limit rows, never
@@ -607,7 +615,12 @@ func findPage[T any](ctx context.Context, db *DB, l listing, offset, limit int) 
 	if l.pageFrom != "" {
 		from = l.pageFrom
 	}
-	q, a, err := readIn(`SELECT `+l.cols+from+` ORDER BY `+l.order+` LIMIT ? OFFSET ?`, append(l.args[:len(l.args):len(l.args)], limit, offset)...)
+	page := `SELECT ` + l.cols + from + ` ORDER BY ` + l.order + ` LIMIT ? OFFSET ?`
+	if l.joinPage != "" {
+		page = `SELECT ` + l.cols + ` FROM (SELECT p.id AS page_id` + from + ` ORDER BY ` + l.order + ` LIMIT ? OFFSET ?) page
+			JOIN projects p ON p.id = page.page_id` + l.joinPage + ` ORDER BY ` + l.order
+	}
+	q, a, err := readIn(page, append(l.args[:len(l.args):len(l.args)], limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
