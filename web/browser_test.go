@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"civicledger/ledger"
 	"civicledger/store"
 )
 
@@ -152,18 +153,39 @@ func TestBrowserJourney(t *testing.T) {
 	if !strings.Contains(at, "/announcements/") && !strings.Contains(at, "/reports/") {
 		t.Errorf("the timeline's document link led to %s", at)
 	}
-	// Give feedback on the project (no code: kept as a comment) and get a
-	// receipt; then object to a project of the notice open today.
-	must("feedback", do(
+	// Give feedback on the project with a feedback code from the card the
+	// evaluator printed (issued here as the bureau would) and get a receipt
+	// that says it counts as verified; the same code again is refused next
+	// to its field. Then object to a project of the notice open today.
+	code := projectURL[strings.LastIndex(projectURL, "/projects/")+len("/projects/"):]
+	bureau := ledger.WithActor(context.Background(), ledger.Actor{AccountID: 1, Login: "browser-test", Roles: []ledger.Role{ledger.RoleBureau}})
+	batch, err := s.core.IssueFeedbackCodes(bureau, code, 1)
+	must("issue a feedback code", err)
+	giveFeedback := do(
 		chromedp.Navigate(projectURL),
 		chromedp.WaitVisible(css("#feedback")),
 		chromedp.Click(css(`#feedback input[name="rating"][value="5"]`)),
+		chromedp.SendKeys(css("#f-fcode"), batch.Codes[0]),
 		chromedp.SendKeys(css("#f-comment"), "社工很耐心，谢谢！"),
 		chromedp.Submit(css("#f-comment")),
 		chromedp.WaitVisible(css("#receipt-no")),
-	))
+	)
+	must("feedback", giveFeedback)
 	receipt, err := chromedp.Run(ctx, chromedp.Text(css("#receipt-no")))
 	must("feedback receipt", err)
+	page, err := chromedp.Run(ctx, chromedp.Text(css("main")))
+	must("feedback receipt page", err)
+	if !strings.Contains(page, "是（反馈码有效）") {
+		t.Errorf("the receipt of feedback with a valid code does not say it is verified: %.300q", page)
+	}
+	must("the same code again", do(
+		chromedp.Navigate(projectURL),
+		chromedp.WaitVisible(css("#feedback")),
+		chromedp.Click(css(`#feedback input[name="rating"][value="4"]`)),
+		chromedp.SendKeys(css("#f-fcode"), batch.Codes[0]),
+		chromedp.Submit(css("#f-fcode")),
+		chromedp.WaitVisible(css("#f-fcode-err")),
+	))
 	must("objection", do(
 		chromedp.Navigate(base+"/announcements/"+s.notice.Code),
 		chromedp.WaitVisible(css("#objection")),
