@@ -341,22 +341,9 @@ func (p *Publishing) Drafts(ctx context.Context, actor ledger.Actor) ([]*ledger.
 // PublishReportDraft publishes a draft of the actor's organization as a
 // report, through the same policy as any publication, and marks it published.
 func (p *Publishing) PublishReportDraft(ctx context.Context, actor ledger.Actor, id int64) (*ledger.Report, error) {
-	if actor.Anonymous() {
-		_, err := ledger.Authorize(actor, ledger.ActOpenRound, nil)
-		return nil, err
-	}
-	d, err := p.Store.Draft(ctx, actor.OrgID, id)
-	if err != nil {
-		return nil, ledger.InField("id", err)
-	}
-	if d.Kind != ledger.EntityReport {
-		return nil, ledger.Invalid("id", "draft %d is not a report", id)
-	}
-	if d.PublishedAt != nil {
-		return nil, ledger.Invalid("id", "draft %d was published already (report %s)", id, d.Code)
-	}
 	var in ReportDraft
-	if err := json.Unmarshal([]byte(d.Payload), &in); err != nil {
+	d, err := p.unpublishedDraft(ctx, actor, ledger.ActOpenRound, id, ledger.EntityReport, "a report", &in)
+	if err != nil {
 		return nil, err
 	}
 	pr, role, err := p.begin(ctx, actor, draftAction(in.Report.Kind), in.ProjectCode)
@@ -433,22 +420,9 @@ func (p *Publishing) SaveAnnouncementDraft(ctx context.Context, actor ledger.Act
 // PublishAnnouncementDraft publishes a draft announcement of the actor's
 // organization with the use case that publishes its kind, and marks it.
 func (p *Publishing) PublishAnnouncementDraft(ctx context.Context, actor ledger.Actor, id int64) (*ledger.Announcement, error) {
-	if actor.Anonymous() {
-		_, err := ledger.Authorize(actor, ledger.ActPublishApproval, nil)
-		return nil, err
-	}
-	d, err := p.Store.Draft(ctx, actor.OrgID, id)
-	if err != nil {
-		return nil, ledger.InField("id", err)
-	}
-	if d.Kind != ledger.EntityAnnouncement {
-		return nil, ledger.Invalid("id", "draft %d is not an announcement", id)
-	}
-	if d.PublishedAt != nil {
-		return nil, ledger.Invalid("id", "draft %d was published already (announcement %s)", id, d.Code)
-	}
 	var in AnnouncementDraft
-	if err := json.Unmarshal([]byte(d.Payload), &in); err != nil {
+	d, err := p.unpublishedDraft(ctx, actor, ledger.ActPublishApproval, id, ledger.EntityAnnouncement, "an announcement", &in)
+	if err != nil {
 		return nil, err
 	}
 	in.Notice.Announcement.ID = 0
@@ -465,4 +439,28 @@ func (p *Publishing) PublishAnnouncementDraft(ctx context.Context, actor ledger.
 		return nil, err
 	}
 	return a, p.Store.MarkDraftPublished(ctx, actor.OrgID, d.ID, a.ID)
+}
+
+// unpublishedDraft reads draft id of the actor's organization, of kind
+// (named what in errors), not yet published, and decodes its payload into
+// in. An anonymous caller is refused as act refuses it.
+func (p *Publishing) unpublishedDraft(ctx context.Context, actor ledger.Actor, act ledger.Action, id int64, kind ledger.Entity, what string, in any) (*ledger.Draft, error) {
+	if actor.Anonymous() {
+		_, err := ledger.Authorize(actor, act, nil)
+		return nil, err
+	}
+	d, err := p.Store.Draft(ctx, actor.OrgID, id)
+	if err != nil {
+		return nil, ledger.InField("id", err)
+	}
+	if d.Kind != kind {
+		return nil, ledger.Invalid("id", "draft %d is not %s", id, what)
+	}
+	if d.PublishedAt != nil {
+		return nil, ledger.Invalid("id", "draft %d was published already (%s %s)", id, strings.TrimPrefix(strings.TrimPrefix(what, "an "), "a "), d.Code)
+	}
+	if err := json.Unmarshal([]byte(d.Payload), in); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
