@@ -16,7 +16,7 @@ import (
 // verified ratings as the used ones, objections in every state on each
 // round's approval notice, and each year's ratings of the evaluation
 // agencies by the three parties with the published weights. None of it
-// changes DOMAIN.md's headline totals: no project, money or outcome
+// changes the headline totals of docs/domain.md: no project, money or outcome
 // figure moves, and the satisfaction figures keep counting the same
 // verified ratings.
 
