@@ -126,11 +126,33 @@ func redact(err error, addr string) string {
 	return s
 }
 
-// Subscribe records a pending subscription of email to a project (kind
-// PROJECT, target its code) or a saved search (kind SEARCH, target a query
-// string as the search feed takes) and mails the confirmation link. An
+// SubscribeTo follows a project (its code) or a saved search (its query
+// string): exactly one of the two, else it is refused naming "project".
+// The same rule for the HTTP endpoint and the GraphQL mutation. It records
+// a pending subscription of email to the project (kind PROJECT, target its
+// code) or the saved search (kind SEARCH, target a query string as the
+// search feed takes) and mails the confirmation link. An
 // address already confirmed for it gets no mail. client is charged one of
 // its subscription requests per hour (refused as UNAVAILABLE past them).
+func (a *Alerts) SubscribeTo(ctx context.Context, client, email, project, search string) error {
+	email, project = strings.TrimSpace(email), strings.TrimSpace(project)
+	switch {
+	case project != "" && search != "" && a.allow(client):
+		return ledger.Invalid("project", "follow a project or a search, not both in one request")
+	case project != "":
+		return a.Subscribe(ctx, client, email, ledger.AlertProject, project)
+	case search != "":
+		return a.Subscribe(ctx, client, email, ledger.AlertSearch, search)
+	case !a.allow(client):
+		return tooMany
+	}
+	if err := ledger.CheckEmail("email", email); err != nil {
+		return err
+	}
+	return ledger.Invalid("project", "name a project (project) or a saved search (search) to follow")
+}
+
+// Subscribe is SubscribeTo for a target of a given kind.
 func (a *Alerts) Subscribe(ctx context.Context, client, email string, kind ledger.AlertKind, target string) error {
 	if !a.allow(client) {
 		return tooMany
@@ -304,22 +326,7 @@ func (a *Alerts) subscribe(w http.ResponseWriter, r *http.Request) {
 		}
 		f = subscribeForm{Email: r.PostForm.Get("email"), Project: r.PostForm.Get("project"), Search: r.PostForm.Get("search")}
 	}
-	f.Email = strings.TrimSpace(f.Email)
-	var err error
-	switch {
-	case f.Project != "" && f.Search != "" && a.allow(client):
-		err = ledger.Invalid("project", "follow a project or a search, not both in one request")
-	case f.Project != "":
-		err = a.Subscribe(r.Context(), client, f.Email, ledger.AlertProject, strings.TrimSpace(f.Project))
-	case f.Search != "":
-		err = a.Subscribe(r.Context(), client, f.Email, ledger.AlertSearch, f.Search)
-	case !a.allow(client):
-		err = tooMany
-	default:
-		if err = ledger.CheckEmail("email", f.Email); err == nil {
-			err = ledger.Invalid("project", "name a project (project) or a saved search (search) to follow")
-		}
-	}
+	err := a.SubscribeTo(r.Context(), client, f.Email, f.Project, f.Search)
 	if err == tooMany {
 		w.Header().Set("Retry-After", "3600")
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": ledger.ErrorMessage(err)})

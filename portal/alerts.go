@@ -10,11 +10,11 @@ import (
 // implements it; nil on a portal without SMTP, whose doors then answer
 // UNAVAILABLE).
 type Alerts interface {
-	// Subscribe records a pending subscription of email to a project (kind
-	// PROJECT, target its code) or a saved search (kind SEARCH, target its
-	// query string) and mails the confirmation link; client is charged
-	// against the per-client limit.
-	Subscribe(ctx context.Context, client, email string, kind ledger.AlertKind, target string) error
+	// SubscribeTo records a pending subscription of email to a project (its
+	// code) or a saved search (its query string) — exactly one of the two,
+	// else refused naming "project" — and mails the confirmation link;
+	// client is charged against the per-client limit.
+	SubscribeTo(ctx context.Context, client, email, project, search string) error
 	// Confirm spends a confirmation token.
 	Confirm(ctx context.Context, token string) (*ledger.Subscription, error)
 	// Unsubscribe deletes the address of an unsubscribe token with all its

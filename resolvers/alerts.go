@@ -2,7 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"strings"
 
 	"civicledger/graph/model"
 	"civicledger/ledger"
@@ -28,19 +27,7 @@ func (r *mutationResolver) SubscribeAlert(ctx context.Context, in model.Subscrib
 	if err != nil {
 		return nil, err
 	}
-	project, search := strings.TrimSpace(str(in.Project)), str(in.Search)
-	email := strings.TrimSpace(in.Email)
-	client := ledger.ClientFrom(ctx)
-	switch {
-	case project != "" && search != "":
-		err = ledger.Invalid("input.project", "follow a project or a search, not both in one request")
-	case project != "":
-		err = al.Subscribe(ctx, client, email, ledger.AlertProject, project)
-	case search != "":
-		err = al.Subscribe(ctx, client, email, ledger.AlertSearch, search)
-	default:
-		err = ledger.Invalid("input.project", "name a project or a saved search to follow")
-	}
+	err = al.SubscribeTo(ctx, ledger.ClientFrom(ctx), in.Email, str(in.Project), str(in.Search))
 	return alertPayload(model.AlertStatusPending, "如地址有效，确认邮件已发送；请在 72 小时内点击邮件中的链接确认订阅。", err)
 }
 
