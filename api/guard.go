@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -89,6 +90,8 @@ func sizeOf(v any) int {
 	switch v := v.(type) {
 	case nil:
 		return 4
+	case json.RawMessage: // a subtree the lean writer wrote whole
+		return len(v)
 	case string:
 		return len(v) + 2
 	case *string:

@@ -36842,6 +36842,9 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAccountPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.AccountPayload) graphql.Marshaler {
+	if m := ec.leanTry_NAccountPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAccountPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AccountPayload!")
 		return graphql.Null
@@ -36865,6 +36868,9 @@ func (ec *executionContext) marshalNAgencyCriterion2civicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNAgencyRatingReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyRatingReceipt(ctx context.Context, sel ast.SelectionSet, v *model.AgencyRatingReceipt) graphql.Marshaler {
+	if m := ec.leanTry_NAgencyRatingReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyRatingReceipt(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AgencyRatingReceipt!")
 		return graphql.Null
@@ -36873,6 +36879,9 @@ func (ec *executionContext) marshalNAgencyRatingReceipt2ᚖcivicledgerᚋgraph�
 }
 
 func (ec *executionContext) marshalNAgencyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐAgencyScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgencyScore) graphql.Marshaler {
+	if m := ec.leanTry_NAgencyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐAgencyScoreᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -36889,6 +36898,9 @@ func (ec *executionContext) marshalNAgencyScore2ᚕᚖcivicledgerᚋgraphᚋmode
 }
 
 func (ec *executionContext) marshalNAgencyScore2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScore(ctx context.Context, sel ast.SelectionSet, v *model.AgencyScore) graphql.Marshaler {
+	if m := ec.leanTry_NAgencyScore2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScore(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AgencyScore!")
 		return graphql.Null
@@ -36897,6 +36909,9 @@ func (ec *executionContext) marshalNAgencyScore2ᚖcivicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNAgencyScores2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScores(ctx context.Context, sel ast.SelectionSet, v *model.AgencyScores) graphql.Marshaler {
+	if m := ec.leanTry_NAgencyScores2ᚖcivicledgerᚋgraphᚋmodelᚐAgencyScores(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AgencyScores!")
 		return graphql.Null
@@ -36905,6 +36920,9 @@ func (ec *executionContext) marshalNAgencyScores2ᚖcivicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNAlertPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAlertPayload(ctx context.Context, sel ast.SelectionSet, v *model.AlertPayload) graphql.Marshaler {
+	if m := ec.leanTry_NAlertPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAlertPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AlertPayload!")
 		return graphql.Null
@@ -36913,6 +36931,9 @@ func (ec *executionContext) marshalNAlertPayload2ᚖcivicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNAnnouncement2ᚕᚖcivicledgerᚋledgerᚐAnnouncementᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Announcement) graphql.Marshaler {
+	if m := ec.leanTry_NAnnouncement2ᚕᚖcivicledgerᚋledgerᚐAnnouncementᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -36929,6 +36950,9 @@ func (ec *executionContext) marshalNAnnouncement2ᚕᚖcivicledgerᚋledgerᚐAn
 }
 
 func (ec *executionContext) marshalNAnnouncement2ᚖcivicledgerᚋledgerᚐAnnouncement(ctx context.Context, sel ast.SelectionSet, v *ledger.Announcement) graphql.Marshaler {
+	if m := ec.leanTry_NAnnouncement2ᚖcivicledgerᚋledgerᚐAnnouncement(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Announcement!")
 		return graphql.Null
@@ -36937,6 +36961,9 @@ func (ec *executionContext) marshalNAnnouncement2ᚖcivicledgerᚋledgerᚐAnnou
 }
 
 func (ec *executionContext) marshalNAnnouncementConnection2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementConnection(ctx context.Context, sel ast.SelectionSet, v *model.AnnouncementConnection) graphql.Marshaler {
+	if m := ec.leanTry_NAnnouncementConnection2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementConnection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AnnouncementConnection!")
 		return graphql.Null
@@ -36945,6 +36972,9 @@ func (ec *executionContext) marshalNAnnouncementConnection2ᚖcivicledgerᚋgrap
 }
 
 func (ec *executionContext) marshalNAnnouncementEdge2ᚕᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AnnouncementEdge) graphql.Marshaler {
+	if m := ec.leanTry_NAnnouncementEdge2ᚕᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementEdgeᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -36961,6 +36991,9 @@ func (ec *executionContext) marshalNAnnouncementEdge2ᚕᚖcivicledgerᚋgraph�
 }
 
 func (ec *executionContext) marshalNAnnouncementEdge2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementEdge(ctx context.Context, sel ast.SelectionSet, v *model.AnnouncementEdge) graphql.Marshaler {
+	if m := ec.leanTry_NAnnouncementEdge2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementEdge(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AnnouncementEdge!")
 		return graphql.Null
@@ -36983,6 +37016,9 @@ func (ec *executionContext) marshalNAnnouncementKind2civicledgerᚋledgerᚐAnno
 }
 
 func (ec *executionContext) marshalNAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx context.Context, sel ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+	if m := ec.leanTry_NAnnouncementPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAnnouncementPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AnnouncementPayload!")
 		return graphql.Null
@@ -36996,6 +37032,9 @@ func (ec *executionContext) unmarshalNAnswerCommentInput2civicledgerᚋgraphᚋm
 }
 
 func (ec *executionContext) marshalNApiToken2ᚕᚖcivicledgerᚋledgerᚐTokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Token) graphql.Marshaler {
+	if m := ec.leanTry_NApiToken2ᚕᚖcivicledgerᚋledgerᚐTokenᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37012,6 +37051,9 @@ func (ec *executionContext) marshalNApiToken2ᚕᚖcivicledgerᚋledgerᚐToken�
 }
 
 func (ec *executionContext) marshalNApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx context.Context, sel ast.SelectionSet, v *ledger.Token) graphql.Marshaler {
+	if m := ec.leanTry_NApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiToken!")
 		return graphql.Null
@@ -37025,6 +37067,9 @@ func (ec *executionContext) unmarshalNAssignAgenciesInput2civicledgerᚋgraphᚋ
 }
 
 func (ec *executionContext) marshalNAudit2ᚕᚖcivicledgerᚋledgerᚐAuditᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Audit) graphql.Marshaler {
+	if m := ec.leanTry_NAudit2ᚕᚖcivicledgerᚋledgerᚐAuditᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37041,6 +37086,9 @@ func (ec *executionContext) marshalNAudit2ᚕᚖcivicledgerᚋledgerᚐAuditᚄ(
 }
 
 func (ec *executionContext) marshalNAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx context.Context, sel ast.SelectionSet, v *ledger.Audit) graphql.Marshaler {
+	if m := ec.leanTry_NAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Audit!")
 		return graphql.Null
@@ -37049,6 +37097,9 @@ func (ec *executionContext) marshalNAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx co
 }
 
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖcivicledgerᚋledgerᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.AuditEntry) graphql.Marshaler {
+	if m := ec.leanTry_NAuditEntry2ᚕᚖcivicledgerᚋledgerᚐAuditEntryᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37065,6 +37116,9 @@ func (ec *executionContext) marshalNAuditEntry2ᚕᚖcivicledgerᚋledgerᚐAudi
 }
 
 func (ec *executionContext) marshalNAuditEntry2ᚖcivicledgerᚋledgerᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *ledger.AuditEntry) graphql.Marshaler {
+	if m := ec.leanTry_NAuditEntry2ᚖcivicledgerᚋledgerᚐAuditEntry(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEntry!")
 		return graphql.Null
@@ -37073,6 +37127,9 @@ func (ec *executionContext) marshalNAuditEntry2ᚖcivicledgerᚋledgerᚐAuditEn
 }
 
 func (ec *executionContext) marshalNAuditEntryConnection2ᚖcivicledgerᚋgraphᚋmodelᚐAuditEntryConnection(ctx context.Context, sel ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+	if m := ec.leanTry_NAuditEntryConnection2ᚖcivicledgerᚋgraphᚋmodelᚐAuditEntryConnection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEntryConnection!")
 		return graphql.Null
@@ -37081,6 +37138,9 @@ func (ec *executionContext) marshalNAuditEntryConnection2ᚖcivicledgerᚋgraph�
 }
 
 func (ec *executionContext) marshalNAuditPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAuditPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuditPayload) graphql.Marshaler {
+	if m := ec.leanTry_NAuditPayload2ᚖcivicledgerᚋgraphᚋmodelᚐAuditPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditPayload!")
 		return graphql.Null
@@ -37117,6 +37177,9 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNCaseCollection2ᚕᚖcivicledgerᚋledgerᚐCaseCollectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.CaseCollection) graphql.Marshaler {
+	if m := ec.leanTry_NCaseCollection2ᚕᚖcivicledgerᚋledgerᚐCaseCollectionᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37133,6 +37196,9 @@ func (ec *executionContext) marshalNCaseCollection2ᚕᚖcivicledgerᚋledgerᚐ
 }
 
 func (ec *executionContext) marshalNCaseCollection2ᚖcivicledgerᚋledgerᚐCaseCollection(ctx context.Context, sel ast.SelectionSet, v *ledger.CaseCollection) graphql.Marshaler {
+	if m := ec.leanTry_NCaseCollection2ᚖcivicledgerᚋledgerᚐCaseCollection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CaseCollection!")
 		return graphql.Null
@@ -37141,6 +37207,9 @@ func (ec *executionContext) marshalNCaseCollection2ᚖcivicledgerᚋledgerᚐCas
 }
 
 func (ec *executionContext) marshalNCaseCollectionPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseCollectionPayload(ctx context.Context, sel ast.SelectionSet, v *model.CaseCollectionPayload) graphql.Marshaler {
+	if m := ec.leanTry_NCaseCollectionPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseCollectionPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CaseCollectionPayload!")
 		return graphql.Null
@@ -37149,6 +37218,9 @@ func (ec *executionContext) marshalNCaseCollectionPayload2ᚖcivicledgerᚋgraph
 }
 
 func (ec *executionContext) marshalNCaseStudy2ᚕᚖcivicledgerᚋledgerᚐCaseStudyᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.CaseStudy) graphql.Marshaler {
+	if m := ec.leanTry_NCaseStudy2ᚕᚖcivicledgerᚋledgerᚐCaseStudyᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37165,6 +37237,9 @@ func (ec *executionContext) marshalNCaseStudy2ᚕᚖcivicledgerᚋledgerᚐCaseS
 }
 
 func (ec *executionContext) marshalNCaseStudy2ᚖcivicledgerᚋledgerᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *ledger.CaseStudy) graphql.Marshaler {
+	if m := ec.leanTry_NCaseStudy2ᚖcivicledgerᚋledgerᚐCaseStudy(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CaseStudy!")
 		return graphql.Null
@@ -37173,6 +37248,9 @@ func (ec *executionContext) marshalNCaseStudy2ᚖcivicledgerᚋledgerᚐCaseStud
 }
 
 func (ec *executionContext) marshalNCaseStudyPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseStudyPayload(ctx context.Context, sel ast.SelectionSet, v *model.CaseStudyPayload) graphql.Marshaler {
+	if m := ec.leanTry_NCaseStudyPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCaseStudyPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CaseStudyPayload!")
 		return graphql.Null
@@ -37181,6 +37259,9 @@ func (ec *executionContext) marshalNCaseStudyPayload2ᚖcivicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNComment2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCommentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Comment) graphql.Marshaler {
+	if m := ec.leanTry_NComment2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCommentᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37197,6 +37278,9 @@ func (ec *executionContext) marshalNComment2ᚕᚖcivicledgerᚋgraphᚋmodelᚐ
 }
 
 func (ec *executionContext) marshalNComment2ᚖcivicledgerᚋgraphᚋmodelᚐComment(ctx context.Context, sel ast.SelectionSet, v *model.Comment) graphql.Marshaler {
+	if m := ec.leanTry_NComment2ᚖcivicledgerᚋgraphᚋmodelᚐComment(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Comment!")
 		return graphql.Null
@@ -37205,6 +37289,9 @@ func (ec *executionContext) marshalNComment2ᚖcivicledgerᚋgraphᚋmodelᚐCom
 }
 
 func (ec *executionContext) marshalNCommentConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCommentConnection(ctx context.Context, sel ast.SelectionSet, v *model.CommentConnection) graphql.Marshaler {
+	if m := ec.leanTry_NCommentConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCommentConnection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CommentConnection!")
 		return graphql.Null
@@ -37233,6 +37320,9 @@ func (ec *executionContext) marshalNCorrectedRecordKind2civicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNCorrection2ᚕᚖcivicledgerᚋledgerᚐCorrectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Correction) graphql.Marshaler {
+	if m := ec.leanTry_NCorrection2ᚕᚖcivicledgerᚋledgerᚐCorrectionᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37249,6 +37339,9 @@ func (ec *executionContext) marshalNCorrection2ᚕᚖcivicledgerᚋledgerᚐCorr
 }
 
 func (ec *executionContext) marshalNCorrection2ᚖcivicledgerᚋledgerᚐCorrection(ctx context.Context, sel ast.SelectionSet, v *ledger.Correction) graphql.Marshaler {
+	if m := ec.leanTry_NCorrection2ᚖcivicledgerᚋledgerᚐCorrection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Correction!")
 		return graphql.Null
@@ -37257,6 +37350,9 @@ func (ec *executionContext) marshalNCorrection2ᚖcivicledgerᚋledgerᚐCorrect
 }
 
 func (ec *executionContext) marshalNCorrectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCorrectionConnection(ctx context.Context, sel ast.SelectionSet, v *model.CorrectionConnection) graphql.Marshaler {
+	if m := ec.leanTry_NCorrectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐCorrectionConnection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CorrectionConnection!")
 		return graphql.Null
@@ -37290,6 +37386,9 @@ func (ec *executionContext) unmarshalNCreateApiTokenInput2civicledgerᚋgraphᚋ
 }
 
 func (ec *executionContext) marshalNCreateApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCreateAPITokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateAPITokenPayload) graphql.Marshaler {
+	if m := ec.leanTry_NCreateApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐCreateAPITokenPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CreateApiTokenPayload!")
 		return graphql.Null
@@ -37303,6 +37402,9 @@ func (ec *executionContext) unmarshalNCreateCaseCollectionInput2civicledgerᚋgr
 }
 
 func (ec *executionContext) marshalNCriterionScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCriterionScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CriterionScore) graphql.Marshaler {
+	if m := ec.leanTry_NCriterionScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐCriterionScoreᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37319,6 +37421,9 @@ func (ec *executionContext) marshalNCriterionScore2ᚕᚖcivicledgerᚋgraphᚋm
 }
 
 func (ec *executionContext) marshalNCriterionScore2ᚖcivicledgerᚋgraphᚋmodelᚐCriterionScore(ctx context.Context, sel ast.SelectionSet, v *model.CriterionScore) graphql.Marshaler {
+	if m := ec.leanTry_NCriterionScore2ᚖcivicledgerᚋgraphᚋmodelᚐCriterionScore(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CriterionScore!")
 		return graphql.Null
@@ -37327,6 +37432,9 @@ func (ec *executionContext) marshalNCriterionScore2ᚖcivicledgerᚋgraphᚋmode
 }
 
 func (ec *executionContext) marshalNDataset2ᚖcivicledgerᚋledgerᚐMeta(ctx context.Context, sel ast.SelectionSet, v *ledger.Meta) graphql.Marshaler {
+	if m := ec.leanTry_NDataset2ᚖcivicledgerᚋledgerᚐMeta(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Dataset!")
 		return graphql.Null
@@ -37368,6 +37476,9 @@ func (ec *executionContext) unmarshalNDecideApprovalInput2civicledgerᚋgraphᚋ
 }
 
 func (ec *executionContext) marshalNDimensionFigures2ᚕᚖcivicledgerᚋgraphᚋmodelᚐDimensionFiguresᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DimensionFigures) graphql.Marshaler {
+	if m := ec.leanTry_NDimensionFigures2ᚕᚖcivicledgerᚋgraphᚋmodelᚐDimensionFiguresᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37384,6 +37495,9 @@ func (ec *executionContext) marshalNDimensionFigures2ᚕᚖcivicledgerᚋgraph�
 }
 
 func (ec *executionContext) marshalNDimensionFigures2ᚖcivicledgerᚋgraphᚋmodelᚐDimensionFigures(ctx context.Context, sel ast.SelectionSet, v *model.DimensionFigures) graphql.Marshaler {
+	if m := ec.leanTry_NDimensionFigures2ᚖcivicledgerᚋgraphᚋmodelᚐDimensionFigures(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DimensionFigures!")
 		return graphql.Null
@@ -37407,6 +37521,9 @@ func (ec *executionContext) marshalNDownloadFormat2civicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNDraft2ᚕᚖcivicledgerᚋledgerᚐDraftᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Draft) graphql.Marshaler {
+	if m := ec.leanTry_NDraft2ᚕᚖcivicledgerᚋledgerᚐDraftᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37423,6 +37540,9 @@ func (ec *executionContext) marshalNDraft2ᚕᚖcivicledgerᚋledgerᚐDraftᚄ(
 }
 
 func (ec *executionContext) marshalNDraft2ᚖcivicledgerᚋledgerᚐDraft(ctx context.Context, sel ast.SelectionSet, v *ledger.Draft) graphql.Marshaler {
+	if m := ec.leanTry_NDraft2ᚖcivicledgerᚋledgerᚐDraft(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Draft!")
 		return graphql.Null
@@ -37431,6 +37551,9 @@ func (ec *executionContext) marshalNDraft2ᚖcivicledgerᚋledgerᚐDraft(ctx co
 }
 
 func (ec *executionContext) marshalNDraftPayload2ᚖcivicledgerᚋgraphᚋmodelᚐDraftPayload(ctx context.Context, sel ast.SelectionSet, v *model.DraftPayload) graphql.Marshaler {
+	if m := ec.leanTry_NDraftPayload2ᚖcivicledgerᚋgraphᚋmodelᚐDraftPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DraftPayload!")
 		return graphql.Null
@@ -37439,6 +37562,9 @@ func (ec *executionContext) marshalNDraftPayload2ᚖcivicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNEnumLabel2ᚕᚖcivicledgerᚋgraphᚋmodelᚐEnumLabelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnumLabel) graphql.Marshaler {
+	if m := ec.leanTry_NEnumLabel2ᚕᚖcivicledgerᚋgraphᚋmodelᚐEnumLabelᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37455,6 +37581,9 @@ func (ec *executionContext) marshalNEnumLabel2ᚕᚖcivicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNEnumLabel2ᚖcivicledgerᚋgraphᚋmodelᚐEnumLabel(ctx context.Context, sel ast.SelectionSet, v *model.EnumLabel) graphql.Marshaler {
+	if m := ec.leanTry_NEnumLabel2ᚖcivicledgerᚋgraphᚋmodelᚐEnumLabel(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EnumLabel!")
 		return graphql.Null
@@ -37463,6 +37592,9 @@ func (ec *executionContext) marshalNEnumLabel2ᚖcivicledgerᚋgraphᚋmodelᚐE
 }
 
 func (ec *executionContext) marshalNFacetCount2ᚕᚖcivicledgerᚋgraphᚋmodelᚐFacetCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FacetCount) graphql.Marshaler {
+	if m := ec.leanTry_NFacetCount2ᚕᚖcivicledgerᚋgraphᚋmodelᚐFacetCountᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37479,6 +37611,9 @@ func (ec *executionContext) marshalNFacetCount2ᚕᚖcivicledgerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) marshalNFacetCount2ᚖcivicledgerᚋgraphᚋmodelᚐFacetCount(ctx context.Context, sel ast.SelectionSet, v *model.FacetCount) graphql.Marshaler {
+	if m := ec.leanTry_NFacetCount2ᚖcivicledgerᚋgraphᚋmodelᚐFacetCount(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FacetCount!")
 		return graphql.Null
@@ -37487,6 +37622,9 @@ func (ec *executionContext) marshalNFacetCount2ᚖcivicledgerᚋgraphᚋmodelᚐ
 }
 
 func (ec *executionContext) marshalNFeedbackCodeBatch2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackCodeBatch(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackCodeBatch) graphql.Marshaler {
+	if m := ec.leanTry_NFeedbackCodeBatch2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackCodeBatch(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FeedbackCodeBatch!")
 		return graphql.Null
@@ -37500,6 +37638,9 @@ func (ec *executionContext) unmarshalNFeedbackInput2civicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNFeedbackReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackReceipt(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackReceipt) graphql.Marshaler {
+	if m := ec.leanTry_NFeedbackReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackReceipt(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FeedbackReceipt!")
 		return graphql.Null
@@ -37565,10 +37706,16 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) marshalNIndicator2civicledgerᚋledgerᚐIndicator(ctx context.Context, sel ast.SelectionSet, v ledger.Indicator) graphql.Marshaler {
+	if m := ec.leanTry_NIndicator2civicledgerᚋledgerᚐIndicator(ctx, sel, v); m != nil {
+		return m
+	}
 	return ec._Indicator(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNIndicator2ᚕcivicledgerᚋledgerᚐIndicatorᚄ(ctx context.Context, sel ast.SelectionSet, v []ledger.Indicator) graphql.Marshaler {
+	if m := ec.leanTry_NIndicator2ᚕcivicledgerᚋledgerᚐIndicatorᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37585,6 +37732,9 @@ func (ec *executionContext) marshalNIndicator2ᚕcivicledgerᚋledgerᚐIndicato
 }
 
 func (ec *executionContext) marshalNIndicator2ᚖcivicledgerᚋledgerᚐIndicator(ctx context.Context, sel ast.SelectionSet, v *ledger.Indicator) graphql.Marshaler {
+	if m := ec.leanTry_NIndicator2ᚖcivicledgerᚋledgerᚐIndicator(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Indicator!")
 		return graphql.Null
@@ -37612,6 +37762,9 @@ func (ec *executionContext) unmarshalNIndicatorInput2ᚖcivicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNIndicatorScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐIndicatorScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IndicatorScore) graphql.Marshaler {
+	if m := ec.leanTry_NIndicatorScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐIndicatorScoreᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37628,6 +37781,9 @@ func (ec *executionContext) marshalNIndicatorScore2ᚕᚖcivicledgerᚋgraphᚋm
 }
 
 func (ec *executionContext) marshalNIndicatorScore2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorScore(ctx context.Context, sel ast.SelectionSet, v *model.IndicatorScore) graphql.Marshaler {
+	if m := ec.leanTry_NIndicatorScore2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorScore(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "IndicatorScore!")
 		return graphql.Null
@@ -37636,6 +37792,9 @@ func (ec *executionContext) marshalNIndicatorScore2ᚖcivicledgerᚋgraphᚋmode
 }
 
 func (ec *executionContext) marshalNIndicatorSet2ᚕᚖcivicledgerᚋledgerᚐIndicatorSetᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.IndicatorSet) graphql.Marshaler {
+	if m := ec.leanTry_NIndicatorSet2ᚕᚖcivicledgerᚋledgerᚐIndicatorSetᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37652,6 +37811,9 @@ func (ec *executionContext) marshalNIndicatorSet2ᚕᚖcivicledgerᚋledgerᚐIn
 }
 
 func (ec *executionContext) marshalNIndicatorSet2ᚖcivicledgerᚋledgerᚐIndicatorSet(ctx context.Context, sel ast.SelectionSet, v *ledger.IndicatorSet) graphql.Marshaler {
+	if m := ec.leanTry_NIndicatorSet2ᚖcivicledgerᚋledgerᚐIndicatorSet(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "IndicatorSet!")
 		return graphql.Null
@@ -37660,6 +37822,9 @@ func (ec *executionContext) marshalNIndicatorSet2ᚖcivicledgerᚋledgerᚐIndic
 }
 
 func (ec *executionContext) marshalNIndicatorSetPayload2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorSetPayload(ctx context.Context, sel ast.SelectionSet, v *model.IndicatorSetPayload) graphql.Marshaler {
+	if m := ec.leanTry_NIndicatorSetPayload2ᚖcivicledgerᚋgraphᚋmodelᚐIndicatorSetPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "IndicatorSetPayload!")
 		return graphql.Null
@@ -37701,6 +37866,9 @@ func (ec *executionContext) unmarshalNIssueFeedbackCodesInput2civicledgerᚋgrap
 }
 
 func (ec *executionContext) marshalNMetric2ᚕᚖcivicledgerᚋledgerᚐMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Metric) graphql.Marshaler {
+	if m := ec.leanTry_NMetric2ᚕᚖcivicledgerᚋledgerᚐMetricᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37717,6 +37885,9 @@ func (ec *executionContext) marshalNMetric2ᚕᚖcivicledgerᚋledgerᚐMetric�
 }
 
 func (ec *executionContext) marshalNMetric2ᚖcivicledgerᚋledgerᚐMetric(ctx context.Context, sel ast.SelectionSet, v *ledger.Metric) graphql.Marshaler {
+	if m := ec.leanTry_NMetric2ᚖcivicledgerᚋledgerᚐMetric(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Metric!")
 		return graphql.Null
@@ -37763,6 +37934,9 @@ func (ec *executionContext) unmarshalNModerateCommentInput2civicledgerᚋgraph�
 }
 
 func (ec *executionContext) marshalNModerationConnection2ᚖcivicledgerᚋgraphᚋmodelᚐModerationConnection(ctx context.Context, sel ast.SelectionSet, v *model.ModerationConnection) graphql.Marshaler {
+	if m := ec.leanTry_NModerationConnection2ᚖcivicledgerᚋgraphᚋmodelᚐModerationConnection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ModerationConnection!")
 		return graphql.Null
@@ -37771,6 +37945,9 @@ func (ec *executionContext) marshalNModerationConnection2ᚖcivicledgerᚋgraph�
 }
 
 func (ec *executionContext) marshalNModerationItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐModerationItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ModerationItem) graphql.Marshaler {
+	if m := ec.leanTry_NModerationItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐModerationItemᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37787,6 +37964,9 @@ func (ec *executionContext) marshalNModerationItem2ᚕᚖcivicledgerᚋgraphᚋm
 }
 
 func (ec *executionContext) marshalNModerationItem2ᚖcivicledgerᚋgraphᚋmodelᚐModerationItem(ctx context.Context, sel ast.SelectionSet, v *model.ModerationItem) graphql.Marshaler {
+	if m := ec.leanTry_NModerationItem2ᚖcivicledgerᚋgraphᚋmodelᚐModerationItem(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ModerationItem!")
 		return graphql.Null
@@ -37839,6 +38019,9 @@ func (ec *executionContext) unmarshalNNoticeTextInput2ᚖcivicledgerᚋgraphᚋm
 }
 
 func (ec *executionContext) marshalNObjectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionConnection(ctx context.Context, sel ast.SelectionSet, v *model.ObjectionConnection) graphql.Marshaler {
+	if m := ec.leanTry_NObjectionConnection2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionConnection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ObjectionConnection!")
 		return graphql.Null
@@ -37852,6 +38035,9 @@ func (ec *executionContext) unmarshalNObjectionInput2civicledgerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) marshalNObjectionItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐObjectionItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ObjectionItem) graphql.Marshaler {
+	if m := ec.leanTry_NObjectionItem2ᚕᚖcivicledgerᚋgraphᚋmodelᚐObjectionItemᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37868,6 +38054,9 @@ func (ec *executionContext) marshalNObjectionItem2ᚕᚖcivicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNObjectionItem2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionItem(ctx context.Context, sel ast.SelectionSet, v *model.ObjectionItem) graphql.Marshaler {
+	if m := ec.leanTry_NObjectionItem2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionItem(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ObjectionItem!")
 		return graphql.Null
@@ -37876,6 +38065,9 @@ func (ec *executionContext) marshalNObjectionItem2ᚖcivicledgerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) marshalNObjectionReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionReceipt(ctx context.Context, sel ast.SelectionSet, v *model.ObjectionReceipt) graphql.Marshaler {
+	if m := ec.leanTry_NObjectionReceipt2ᚖcivicledgerᚋgraphᚋmodelᚐObjectionReceipt(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ObjectionReceipt!")
 		return graphql.Null
@@ -37899,6 +38091,9 @@ func (ec *executionContext) unmarshalNOpenRoundInput2civicledgerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) marshalNOpenRoundPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOpenRoundPayload(ctx context.Context, sel ast.SelectionSet, v *model.OpenRoundPayload) graphql.Marshaler {
+	if m := ec.leanTry_NOpenRoundPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOpenRoundPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OpenRoundPayload!")
 		return graphql.Null
@@ -37907,6 +38102,9 @@ func (ec *executionContext) marshalNOpenRoundPayload2ᚖcivicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖcivicledgerᚋledgerᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Organization) graphql.Marshaler {
+	if m := ec.leanTry_NOrganization2ᚕᚖcivicledgerᚋledgerᚐOrganizationᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37923,6 +38121,9 @@ func (ec *executionContext) marshalNOrganization2ᚕᚖcivicledgerᚋledgerᚐOr
 }
 
 func (ec *executionContext) marshalNOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+	if m := ec.leanTry_NOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Organization!")
 		return graphql.Null
@@ -37931,6 +38132,9 @@ func (ec *executionContext) marshalNOrganization2ᚖcivicledgerᚋledgerᚐOrgan
 }
 
 func (ec *executionContext) marshalNOrganizationConnection2ᚖcivicledgerᚋgraphᚋmodelᚐOrganizationConnection(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationConnection) graphql.Marshaler {
+	if m := ec.leanTry_NOrganizationConnection2ᚖcivicledgerᚋgraphᚋmodelᚐOrganizationConnection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrganizationConnection!")
 		return graphql.Null
@@ -37939,6 +38143,9 @@ func (ec *executionContext) marshalNOrganizationConnection2ᚖcivicledgerᚋgrap
 }
 
 func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖcivicledgerᚋgraphᚋmodelᚐOrganizationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationEdge) graphql.Marshaler {
+	if m := ec.leanTry_NOrganizationEdge2ᚕᚖcivicledgerᚋgraphᚋmodelᚐOrganizationEdgeᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -37955,6 +38162,9 @@ func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖcivicledgerᚋgraph�
 }
 
 func (ec *executionContext) marshalNOrganizationEdge2ᚖcivicledgerᚋgraphᚋmodelᚐOrganizationEdge(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationEdge) graphql.Marshaler {
+	if m := ec.leanTry_NOrganizationEdge2ᚖcivicledgerᚋgraphᚋmodelᚐOrganizationEdge(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrganizationEdge!")
 		return graphql.Null
@@ -37977,6 +38187,9 @@ func (ec *executionContext) marshalNOrganizationKind2civicledgerᚋledgerᚐOrgK
 }
 
 func (ec *executionContext) marshalNOrganizationPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationPayload) graphql.Marshaler {
+	if m := ec.leanTry_NOrganizationPayload2ᚖcivicledgerᚋgraphᚋmodelᚐOrganizationPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrganizationPayload!")
 		return graphql.Null
@@ -37999,6 +38212,9 @@ func (ec *executionContext) marshalNOutcome2civicledgerᚋledgerᚐOutcome(ctx c
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+	if m := ec.leanTry_NPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPageInfo(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
 		return graphql.Null
@@ -38007,6 +38223,9 @@ func (ec *executionContext) marshalNPageInfo2ᚖcivicledgerᚋgraphᚋmodelᚐPa
 }
 
 func (ec *executionContext) marshalNPartyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PartyScore) graphql.Marshaler {
+	if m := ec.leanTry_NPartyScore2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyScoreᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38023,6 +38242,9 @@ func (ec *executionContext) marshalNPartyScore2ᚕᚖcivicledgerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) marshalNPartyScore2ᚖcivicledgerᚋgraphᚋmodelᚐPartyScore(ctx context.Context, sel ast.SelectionSet, v *model.PartyScore) graphql.Marshaler {
+	if m := ec.leanTry_NPartyScore2ᚖcivicledgerᚋgraphᚋmodelᚐPartyScore(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PartyScore!")
 		return graphql.Null
@@ -38031,6 +38253,9 @@ func (ec *executionContext) marshalNPartyScore2ᚖcivicledgerᚋgraphᚋmodelᚐ
 }
 
 func (ec *executionContext) marshalNPartyWeight2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyWeightᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PartyWeight) graphql.Marshaler {
+	if m := ec.leanTry_NPartyWeight2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPartyWeightᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38047,6 +38272,9 @@ func (ec *executionContext) marshalNPartyWeight2ᚕᚖcivicledgerᚋgraphᚋmode
 }
 
 func (ec *executionContext) marshalNPartyWeight2ᚖcivicledgerᚋgraphᚋmodelᚐPartyWeight(ctx context.Context, sel ast.SelectionSet, v *model.PartyWeight) graphql.Marshaler {
+	if m := ec.leanTry_NPartyWeight2ᚖcivicledgerᚋgraphᚋmodelᚐPartyWeight(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PartyWeight!")
 		return graphql.Null
@@ -38060,6 +38288,9 @@ func (ec *executionContext) unmarshalNPartyWeightsInput2civicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNProject2ᚕᚖcivicledgerᚋledgerᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Project) graphql.Marshaler {
+	if m := ec.leanTry_NProject2ᚕᚖcivicledgerᚋledgerᚐProjectᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38076,6 +38307,9 @@ func (ec *executionContext) marshalNProject2ᚕᚖcivicledgerᚋledgerᚐProject
 }
 
 func (ec *executionContext) marshalNProject2ᚖcivicledgerᚋledgerᚐProject(ctx context.Context, sel ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+	if m := ec.leanTry_NProject2ᚖcivicledgerᚋledgerᚐProject(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Project!")
 		return graphql.Null
@@ -38084,6 +38318,9 @@ func (ec *executionContext) marshalNProject2ᚖcivicledgerᚋledgerᚐProject(ct
 }
 
 func (ec *executionContext) marshalNProjectConnection2ᚖcivicledgerᚋgraphᚋmodelᚐProjectConnection(ctx context.Context, sel ast.SelectionSet, v *model.ProjectConnection) graphql.Marshaler {
+	if m := ec.leanTry_NProjectConnection2ᚖcivicledgerᚋgraphᚋmodelᚐProjectConnection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProjectConnection!")
 		return graphql.Null
@@ -38092,6 +38329,9 @@ func (ec *executionContext) marshalNProjectConnection2ᚖcivicledgerᚋgraphᚋm
 }
 
 func (ec *executionContext) marshalNProjectEdge2ᚕᚖcivicledgerᚋgraphᚋmodelᚐProjectEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProjectEdge) graphql.Marshaler {
+	if m := ec.leanTry_NProjectEdge2ᚕᚖcivicledgerᚋgraphᚋmodelᚐProjectEdgeᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38108,6 +38348,9 @@ func (ec *executionContext) marshalNProjectEdge2ᚕᚖcivicledgerᚋgraphᚋmode
 }
 
 func (ec *executionContext) marshalNProjectEdge2ᚖcivicledgerᚋgraphᚋmodelᚐProjectEdge(ctx context.Context, sel ast.SelectionSet, v *model.ProjectEdge) graphql.Marshaler {
+	if m := ec.leanTry_NProjectEdge2ᚖcivicledgerᚋgraphᚋmodelᚐProjectEdge(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProjectEdge!")
 		return graphql.Null
@@ -38116,6 +38359,9 @@ func (ec *executionContext) marshalNProjectEdge2ᚖcivicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNProjectFigures2ᚖcivicledgerᚋledgerᚐFigures(ctx context.Context, sel ast.SelectionSet, v *ledger.Figures) graphql.Marshaler {
+	if m := ec.leanTry_NProjectFigures2ᚖcivicledgerᚋledgerᚐFigures(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProjectFigures!")
 		return graphql.Null
@@ -38138,6 +38384,9 @@ func (ec *executionContext) marshalNProjectOrderField2civicledgerᚋledgerᚐPro
 }
 
 func (ec *executionContext) marshalNProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
+	if m := ec.leanTry_NProjectPayload2ᚖcivicledgerᚋgraphᚋmodelᚐProjectPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProjectPayload!")
 		return graphql.Null
@@ -38175,6 +38424,9 @@ func (ec *executionContext) marshalNProvenance2civicledgerᚋledgerᚐProvenance
 }
 
 func (ec *executionContext) marshalNPublicObjection2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPublicObjectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PublicObjection) graphql.Marshaler {
+	if m := ec.leanTry_NPublicObjection2ᚕᚖcivicledgerᚋgraphᚋmodelᚐPublicObjectionᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38191,6 +38443,9 @@ func (ec *executionContext) marshalNPublicObjection2ᚕᚖcivicledgerᚋgraphᚋ
 }
 
 func (ec *executionContext) marshalNPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx context.Context, sel ast.SelectionSet, v *model.PublicObjection) graphql.Marshaler {
+	if m := ec.leanTry_NPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PublicObjection!")
 		return graphql.Null
@@ -38274,6 +38529,9 @@ func (ec *executionContext) unmarshalNRegisterOrganizationInput2civicledgerᚋgr
 }
 
 func (ec *executionContext) marshalNReport2ᚕᚖcivicledgerᚋledgerᚐReportᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Report) graphql.Marshaler {
+	if m := ec.leanTry_NReport2ᚕᚖcivicledgerᚋledgerᚐReportᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38290,6 +38548,9 @@ func (ec *executionContext) marshalNReport2ᚕᚖcivicledgerᚋledgerᚐReport�
 }
 
 func (ec *executionContext) marshalNReport2ᚖcivicledgerᚋledgerᚐReport(ctx context.Context, sel ast.SelectionSet, v *ledger.Report) graphql.Marshaler {
+	if m := ec.leanTry_NReport2ᚖcivicledgerᚋledgerᚐReport(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Report!")
 		return graphql.Null
@@ -38298,6 +38559,9 @@ func (ec *executionContext) marshalNReport2ᚖcivicledgerᚋledgerᚐReport(ctx 
 }
 
 func (ec *executionContext) marshalNReportConnection2ᚖcivicledgerᚋgraphᚋmodelᚐReportConnection(ctx context.Context, sel ast.SelectionSet, v *model.ReportConnection) graphql.Marshaler {
+	if m := ec.leanTry_NReportConnection2ᚖcivicledgerᚋgraphᚋmodelᚐReportConnection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReportConnection!")
 		return graphql.Null
@@ -38306,6 +38570,9 @@ func (ec *executionContext) marshalNReportConnection2ᚖcivicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNReportEdge2ᚕᚖcivicledgerᚋgraphᚋmodelᚐReportEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReportEdge) graphql.Marshaler {
+	if m := ec.leanTry_NReportEdge2ᚕᚖcivicledgerᚋgraphᚋmodelᚐReportEdgeᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38322,6 +38589,9 @@ func (ec *executionContext) marshalNReportEdge2ᚕᚖcivicledgerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) marshalNReportEdge2ᚖcivicledgerᚋgraphᚋmodelᚐReportEdge(ctx context.Context, sel ast.SelectionSet, v *model.ReportEdge) graphql.Marshaler {
+	if m := ec.leanTry_NReportEdge2ᚖcivicledgerᚋgraphᚋmodelᚐReportEdge(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReportEdge!")
 		return graphql.Null
@@ -38344,6 +38614,9 @@ func (ec *executionContext) marshalNReportKind2civicledgerᚋledgerᚐReportKind
 }
 
 func (ec *executionContext) marshalNReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+	if m := ec.leanTry_NReportPayload2ᚖcivicledgerᚋgraphᚋmodelᚐReportPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReportPayload!")
 		return graphql.Null
@@ -38362,6 +38635,9 @@ func (ec *executionContext) marshalNRespondent2civicledgerᚋgraphᚋmodelᚐRes
 }
 
 func (ec *executionContext) marshalNResponseFigures2ᚖcivicledgerᚋgraphᚋmodelᚐResponseFigures(ctx context.Context, sel ast.SelectionSet, v *model.ResponseFigures) graphql.Marshaler {
+	if m := ec.leanTry_NResponseFigures2ᚖcivicledgerᚋgraphᚋmodelᚐResponseFigures(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ResponseFigures!")
 		return graphql.Null
@@ -38380,6 +38656,9 @@ func (ec *executionContext) marshalNResponseGrouping2civicledgerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) marshalNResponseTimeGroup2ᚕᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResponseTimeGroup) graphql.Marshaler {
+	if m := ec.leanTry_NResponseTimeGroup2ᚕᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroupᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38396,6 +38675,9 @@ func (ec *executionContext) marshalNResponseTimeGroup2ᚕᚖcivicledgerᚋgraph�
 }
 
 func (ec *executionContext) marshalNResponseTimeGroup2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroup(ctx context.Context, sel ast.SelectionSet, v *model.ResponseTimeGroup) graphql.Marshaler {
+	if m := ec.leanTry_NResponseTimeGroup2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimeGroup(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ResponseTimeGroup!")
 		return graphql.Null
@@ -38404,6 +38686,9 @@ func (ec *executionContext) marshalNResponseTimeGroup2ᚖcivicledgerᚋgraphᚋm
 }
 
 func (ec *executionContext) marshalNResponseTimes2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimes(ctx context.Context, sel ast.SelectionSet, v *model.ResponseTimes) graphql.Marshaler {
+	if m := ec.leanTry_NResponseTimes2ᚖcivicledgerᚋgraphᚋmodelᚐResponseTimes(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ResponseTimes!")
 		return graphql.Null
@@ -38412,6 +38697,9 @@ func (ec *executionContext) marshalNResponseTimes2ᚖcivicledgerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) marshalNReviewAverage2ᚕᚖcivicledgerᚋgraphᚋmodelᚐReviewAverageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReviewAverage) graphql.Marshaler {
+	if m := ec.leanTry_NReviewAverage2ᚕᚖcivicledgerᚋgraphᚋmodelᚐReviewAverageᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38428,6 +38716,9 @@ func (ec *executionContext) marshalNReviewAverage2ᚕᚖcivicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNReviewAverage2ᚖcivicledgerᚋgraphᚋmodelᚐReviewAverage(ctx context.Context, sel ast.SelectionSet, v *model.ReviewAverage) graphql.Marshaler {
+	if m := ec.leanTry_NReviewAverage2ᚖcivicledgerᚋgraphᚋmodelᚐReviewAverage(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReviewAverage!")
 		return graphql.Null
@@ -38450,6 +38741,9 @@ func (ec *executionContext) marshalNReviewKind2civicledgerᚋledgerᚐReviewKind
 }
 
 func (ec *executionContext) marshalNRevision2ᚕᚖcivicledgerᚋledgerᚐRevisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Revision) graphql.Marshaler {
+	if m := ec.leanTry_NRevision2ᚕᚖcivicledgerᚋledgerᚐRevisionᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38466,6 +38760,9 @@ func (ec *executionContext) marshalNRevision2ᚕᚖcivicledgerᚋledgerᚐRevisi
 }
 
 func (ec *executionContext) marshalNRevision2ᚖcivicledgerᚋledgerᚐRevision(ctx context.Context, sel ast.SelectionSet, v *ledger.Revision) graphql.Marshaler {
+	if m := ec.leanTry_NRevision2ᚖcivicledgerᚋledgerᚐRevision(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Revision!")
 		return graphql.Null
@@ -38479,6 +38776,9 @@ func (ec *executionContext) unmarshalNRevokeApiTokenInput2civicledgerᚋgraphᚋ
 }
 
 func (ec *executionContext) marshalNRevokeApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐRevokeAPITokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeAPITokenPayload) graphql.Marshaler {
+	if m := ec.leanTry_NRevokeApiTokenPayload2ᚖcivicledgerᚋgraphᚋmodelᚐRevokeAPITokenPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RevokeApiTokenPayload!")
 		return graphql.Null
@@ -38531,6 +38831,9 @@ func (ec *executionContext) marshalNRole2ᚕcivicledgerᚋledgerᚐRoleᚄ(ctx c
 }
 
 func (ec *executionContext) marshalNRound2ᚕᚖcivicledgerᚋledgerᚐRoundᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Round) graphql.Marshaler {
+	if m := ec.leanTry_NRound2ᚕᚖcivicledgerᚋledgerᚐRoundᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38547,6 +38850,9 @@ func (ec *executionContext) marshalNRound2ᚕᚖcivicledgerᚋledgerᚐRoundᚄ(
 }
 
 func (ec *executionContext) marshalNRound2ᚖcivicledgerᚋledgerᚐRound(ctx context.Context, sel ast.SelectionSet, v *ledger.Round) graphql.Marshaler {
+	if m := ec.leanTry_NRound2ᚖcivicledgerᚋledgerᚐRound(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Round!")
 		return graphql.Null
@@ -38555,6 +38861,9 @@ func (ec *executionContext) marshalNRound2ᚖcivicledgerᚋledgerᚐRound(ctx co
 }
 
 func (ec *executionContext) marshalNSatisfaction2ᚖcivicledgerᚋgraphᚋmodelᚐSatisfaction(ctx context.Context, sel ast.SelectionSet, v *model.Satisfaction) graphql.Marshaler {
+	if m := ec.leanTry_NSatisfaction2ᚖcivicledgerᚋgraphᚋmodelᚐSatisfaction(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Satisfaction!")
 		return graphql.Null
@@ -38592,6 +38901,9 @@ func (ec *executionContext) unmarshalNScoreInput2ᚖcivicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNScorecard2ᚕᚖcivicledgerᚋledgerᚐScorecardᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Scorecard) graphql.Marshaler {
+	if m := ec.leanTry_NScorecard2ᚕᚖcivicledgerᚋledgerᚐScorecardᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38608,6 +38920,9 @@ func (ec *executionContext) marshalNScorecard2ᚕᚖcivicledgerᚋledgerᚐScore
 }
 
 func (ec *executionContext) marshalNScorecard2ᚖcivicledgerᚋledgerᚐScorecard(ctx context.Context, sel ast.SelectionSet, v *ledger.Scorecard) graphql.Marshaler {
+	if m := ec.leanTry_NScorecard2ᚖcivicledgerᚋledgerᚐScorecard(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Scorecard!")
 		return graphql.Null
@@ -38616,6 +38931,9 @@ func (ec *executionContext) marshalNScorecard2ᚖcivicledgerᚋledgerᚐScorecar
 }
 
 func (ec *executionContext) marshalNScorecardPayload2ᚖcivicledgerᚋgraphᚋmodelᚐScorecardPayload(ctx context.Context, sel ast.SelectionSet, v *model.ScorecardPayload) graphql.Marshaler {
+	if m := ec.leanTry_NScorecardPayload2ᚖcivicledgerᚋgraphᚋmodelᚐScorecardPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ScorecardPayload!")
 		return graphql.Null
@@ -38624,6 +38942,9 @@ func (ec *executionContext) marshalNScorecardPayload2ᚖcivicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNSearchConnection2ᚖcivicledgerᚋgraphᚋmodelᚐSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
+	if m := ec.leanTry_NSearchConnection2ᚖcivicledgerᚋgraphᚋmodelᚐSearchConnection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SearchConnection!")
 		return graphql.Null
@@ -38632,6 +38953,9 @@ func (ec *executionContext) marshalNSearchConnection2ᚖcivicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNSearchEdge2ᚕᚖcivicledgerᚋgraphᚋmodelᚐSearchEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchEdge) graphql.Marshaler {
+	if m := ec.leanTry_NSearchEdge2ᚕᚖcivicledgerᚋgraphᚋmodelᚐSearchEdgeᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38648,6 +38972,9 @@ func (ec *executionContext) marshalNSearchEdge2ᚕᚖcivicledgerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) marshalNSearchEdge2ᚖcivicledgerᚋgraphᚋmodelᚐSearchEdge(ctx context.Context, sel ast.SelectionSet, v *model.SearchEdge) graphql.Marshaler {
+	if m := ec.leanTry_NSearchEdge2ᚖcivicledgerᚋgraphᚋmodelᚐSearchEdge(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SearchEdge!")
 		return graphql.Null
@@ -38656,6 +38983,9 @@ func (ec *executionContext) marshalNSearchEdge2ᚖcivicledgerᚋgraphᚋmodelᚐ
 }
 
 func (ec *executionContext) marshalNSearchExpansion2ᚕᚖcivicledgerᚋsearchᚐExpansionᚄ(ctx context.Context, sel ast.SelectionSet, v []*search.Expansion) graphql.Marshaler {
+	if m := ec.leanTry_NSearchExpansion2ᚕᚖcivicledgerᚋsearchᚐExpansionᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38672,6 +39002,9 @@ func (ec *executionContext) marshalNSearchExpansion2ᚕᚖcivicledgerᚋsearch�
 }
 
 func (ec *executionContext) marshalNSearchExpansion2ᚖcivicledgerᚋsearchᚐExpansion(ctx context.Context, sel ast.SelectionSet, v *search.Expansion) graphql.Marshaler {
+	if m := ec.leanTry_NSearchExpansion2ᚖcivicledgerᚋsearchᚐExpansion(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SearchExpansion!")
 		return graphql.Null
@@ -38695,6 +39028,9 @@ func (ec *executionContext) marshalNSearchExpansionKind2civicledgerᚋsearchᚐV
 }
 
 func (ec *executionContext) marshalNSearchFacets2ᚖcivicledgerᚋgraphᚋmodelᚐSearchFacets(ctx context.Context, sel ast.SelectionSet, v *model.SearchFacets) graphql.Marshaler {
+	if m := ec.leanTry_NSearchFacets2ᚖcivicledgerᚋgraphᚋmodelᚐSearchFacets(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SearchFacets!")
 		return graphql.Null
@@ -38703,6 +39039,9 @@ func (ec *executionContext) marshalNSearchFacets2ᚖcivicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNSearchHit2ᚕᚖcivicledgerᚋsearchᚐHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*search.Hit) graphql.Marshaler {
+	if m := ec.leanTry_NSearchHit2ᚕᚖcivicledgerᚋsearchᚐHitᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38719,6 +39058,9 @@ func (ec *executionContext) marshalNSearchHit2ᚕᚖcivicledgerᚋsearchᚐHit�
 }
 
 func (ec *executionContext) marshalNSearchHit2ᚖcivicledgerᚋsearchᚐHit(ctx context.Context, sel ast.SelectionSet, v *search.Hit) graphql.Marshaler {
+	if m := ec.leanTry_NSearchHit2ᚖcivicledgerᚋsearchᚐHit(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SearchHit!")
 		return graphql.Null
@@ -38760,6 +39102,9 @@ func (ec *executionContext) unmarshalNSignInInput2civicledgerᚋgraphᚋmodelᚐ
 }
 
 func (ec *executionContext) marshalNSignInPayload2ᚖcivicledgerᚋgraphᚋmodelᚐSignInPayload(ctx context.Context, sel ast.SelectionSet, v *model.SignInPayload) graphql.Marshaler {
+	if m := ec.leanTry_NSignInPayload2ᚖcivicledgerᚋgraphᚋmodelᚐSignInPayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SignInPayload!")
 		return graphql.Null
@@ -38782,6 +39127,9 @@ func (ec *executionContext) marshalNStage2civicledgerᚋledgerᚐStage(ctx conte
 }
 
 func (ec *executionContext) marshalNStageEvent2ᚕᚖcivicledgerᚋledgerᚐStageEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.StageEvent) graphql.Marshaler {
+	if m := ec.leanTry_NStageEvent2ᚕᚖcivicledgerᚋledgerᚐStageEventᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38798,6 +39146,9 @@ func (ec *executionContext) marshalNStageEvent2ᚕᚖcivicledgerᚋledgerᚐStag
 }
 
 func (ec *executionContext) marshalNStageEvent2ᚖcivicledgerᚋledgerᚐStageEvent(ctx context.Context, sel ast.SelectionSet, v *ledger.StageEvent) graphql.Marshaler {
+	if m := ec.leanTry_NStageEvent2ᚖcivicledgerᚋledgerᚐStageEvent(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "StageEvent!")
 		return graphql.Null
@@ -38806,6 +39157,9 @@ func (ec *executionContext) marshalNStageEvent2ᚖcivicledgerᚋledgerᚐStageEv
 }
 
 func (ec *executionContext) marshalNStats2ᚖcivicledgerᚋgraphᚋmodelᚐStats(ctx context.Context, sel ast.SelectionSet, v *model.Stats) graphql.Marshaler {
+	if m := ec.leanTry_NStats2ᚖcivicledgerᚋgraphᚋmodelᚐStats(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Stats!")
 		return graphql.Null
@@ -38838,6 +39192,9 @@ func (ec *executionContext) marshalNStatsOrderField2civicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNStatsRow2ᚕᚖcivicledgerᚋledgerᚐStatsRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.StatsRow) graphql.Marshaler {
+	if m := ec.leanTry_NStatsRow2ᚕᚖcivicledgerᚋledgerᚐStatsRowᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38854,6 +39211,9 @@ func (ec *executionContext) marshalNStatsRow2ᚕᚖcivicledgerᚋledgerᚐStatsR
 }
 
 func (ec *executionContext) marshalNStatsRow2ᚖcivicledgerᚋledgerᚐStatsRow(ctx context.Context, sel ast.SelectionSet, v *ledger.StatsRow) graphql.Marshaler {
+	if m := ec.leanTry_NStatsRow2ᚖcivicledgerᚋledgerᚐStatsRow(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "StatsRow!")
 		return graphql.Null
@@ -38920,6 +39280,9 @@ func (ec *executionContext) unmarshalNTerminateProjectInput2civicledgerᚋgraph�
 }
 
 func (ec *executionContext) marshalNTranche2ᚕᚖcivicledgerᚋledgerᚐTrancheᚄ(ctx context.Context, sel ast.SelectionSet, v []*ledger.Tranche) graphql.Marshaler {
+	if m := ec.leanTry_NTranche2ᚕᚖcivicledgerᚋledgerᚐTrancheᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38936,6 +39299,9 @@ func (ec *executionContext) marshalNTranche2ᚕᚖcivicledgerᚋledgerᚐTranche
 }
 
 func (ec *executionContext) marshalNTranche2ᚖcivicledgerᚋledgerᚐTranche(ctx context.Context, sel ast.SelectionSet, v *ledger.Tranche) graphql.Marshaler {
+	if m := ec.leanTry_NTranche2ᚖcivicledgerᚋledgerᚐTranche(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Tranche!")
 		return graphql.Null
@@ -38958,6 +39324,9 @@ func (ec *executionContext) marshalNTrancheKind2civicledgerᚋledgerᚐTrancheKi
 }
 
 func (ec *executionContext) marshalNTranchePayload2ᚖcivicledgerᚋgraphᚋmodelᚐTranchePayload(ctx context.Context, sel ast.SelectionSet, v *model.TranchePayload) graphql.Marshaler {
+	if m := ec.leanTry_NTranchePayload2ᚖcivicledgerᚋgraphᚋmodelᚐTranchePayload(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TranchePayload!")
 		return graphql.Null
@@ -38966,6 +39335,9 @@ func (ec *executionContext) marshalNTranchePayload2ᚖcivicledgerᚋgraphᚋmode
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+	if m := ec.leanTry_NUserError2ᚕᚖcivicledgerᚋgraphᚋmodelᚐUserErrorᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -38982,6 +39354,9 @@ func (ec *executionContext) marshalNUserError2ᚕᚖcivicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNUserError2ᚖcivicledgerᚋgraphᚋmodelᚐUserError(ctx context.Context, sel ast.SelectionSet, v *model.UserError) graphql.Marshaler {
+	if m := ec.leanTry_NUserError2ᚖcivicledgerᚋgraphᚋmodelᚐUserError(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UserError!")
 		return graphql.Null
@@ -39000,6 +39375,9 @@ func (ec *executionContext) unmarshalNWithdrawInput2civicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNYearAmount2ᚕᚖcivicledgerᚋgraphᚋmodelᚐYearAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.YearAmount) graphql.Marshaler {
+	if m := ec.leanTry_NYearAmount2ᚕᚖcivicledgerᚋgraphᚋmodelᚐYearAmountᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -39016,6 +39394,9 @@ func (ec *executionContext) marshalNYearAmount2ᚕᚖcivicledgerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) marshalNYearAmount2ᚖcivicledgerᚋgraphᚋmodelᚐYearAmount(ctx context.Context, sel ast.SelectionSet, v *model.YearAmount) graphql.Marshaler {
+	if m := ec.leanTry_NYearAmount2ᚖcivicledgerᚋgraphᚋmodelᚐYearAmount(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "YearAmount!")
 		return graphql.Null
@@ -39024,10 +39405,16 @@ func (ec *executionContext) marshalNYearAmount2ᚖcivicledgerᚋgraphᚋmodelᚐ
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
+	if m := ec.leanTry_N__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v); m != nil {
+		return m
+	}
 	return ec.___Directive(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
+	if m := ec.leanTry_N__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -39088,18 +39475,30 @@ func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context
 }
 
 func (ec *executionContext) marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx context.Context, sel ast.SelectionSet, v introspection.EnumValue) graphql.Marshaler {
+	if m := ec.leanTry_N__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v); m != nil {
+		return m
+	}
 	return ec.___EnumValue(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx context.Context, sel ast.SelectionSet, v introspection.Field) graphql.Marshaler {
+	if m := ec.leanTry_N__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v); m != nil {
+		return m
+	}
 	return ec.___Field(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx context.Context, sel ast.SelectionSet, v introspection.InputValue) graphql.Marshaler {
+	if m := ec.leanTry_N__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v); m != nil {
+		return m
+	}
 	return ec.___InputValue(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
+	if m := ec.leanTry_N__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -39116,6 +39515,9 @@ func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 }
 
 func (ec *executionContext) marshalN__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx context.Context, sel ast.SelectionSet, v *introspection.Schema) graphql.Marshaler {
+	if m := ec.leanTry_N__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "__Schema!")
 		return graphql.Null
@@ -39124,10 +39526,16 @@ func (ec *executionContext) marshalN__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx context.Context, sel ast.SelectionSet, v introspection.Type) graphql.Marshaler {
+	if m := ec.leanTry_N__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v); m != nil {
+		return m
+	}
 	return ec.___Type(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
+	if m := ec.leanTry_N__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	ret := scalars.MarshalSliceInline(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -39144,6 +39552,9 @@ func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 }
 
 func (ec *executionContext) marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx context.Context, sel ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
+	if m := ec.leanTry_N__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "__Type!")
 		return graphql.Null
@@ -39166,6 +39577,9 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 }
 
 func (ec *executionContext) marshalOAccount2ᚖcivicledgerᚋledgerᚐAccount(ctx context.Context, sel ast.SelectionSet, v *ledger.Account) graphql.Marshaler {
+	if m := ec.leanTry_OAccount2ᚖcivicledgerᚋledgerᚐAccount(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39189,6 +39603,9 @@ func (ec *executionContext) marshalOAlertStatus2ᚖcivicledgerᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalOAnnouncement2ᚖcivicledgerᚋledgerᚐAnnouncement(ctx context.Context, sel ast.SelectionSet, v *ledger.Announcement) graphql.Marshaler {
+	if m := ec.leanTry_OAnnouncement2ᚖcivicledgerᚋledgerᚐAnnouncement(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39258,6 +39675,9 @@ func (ec *executionContext) marshalOAnnouncementKind2ᚖcivicledgerᚋledgerᚐA
 }
 
 func (ec *executionContext) marshalOApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx context.Context, sel ast.SelectionSet, v *ledger.Token) graphql.Marshaler {
+	if m := ec.leanTry_OApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39265,6 +39685,9 @@ func (ec *executionContext) marshalOApiToken2ᚖcivicledgerᚋledgerᚐToken(ctx
 }
 
 func (ec *executionContext) marshalOAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx context.Context, sel ast.SelectionSet, v *ledger.Audit) graphql.Marshaler {
+	if m := ec.leanTry_OAudit2ᚖcivicledgerᚋledgerᚐAudit(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39302,6 +39725,9 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) marshalOCaseCollection2ᚖcivicledgerᚋledgerᚐCaseCollection(ctx context.Context, sel ast.SelectionSet, v *ledger.CaseCollection) graphql.Marshaler {
+	if m := ec.leanTry_OCaseCollection2ᚖcivicledgerᚋledgerᚐCaseCollection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39309,6 +39735,9 @@ func (ec *executionContext) marshalOCaseCollection2ᚖcivicledgerᚋledgerᚐCas
 }
 
 func (ec *executionContext) marshalOCaseStudy2ᚖcivicledgerᚋledgerᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *ledger.CaseStudy) graphql.Marshaler {
+	if m := ec.leanTry_OCaseStudy2ᚖcivicledgerᚋledgerᚐCaseStudy(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39468,6 +39897,9 @@ func (ec *executionContext) marshalODownloadLanguage2ᚖcivicledgerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalODraft2ᚖcivicledgerᚋledgerᚐDraft(ctx context.Context, sel ast.SelectionSet, v *ledger.Draft) graphql.Marshaler {
+	if m := ec.leanTry_ODraft2ᚖcivicledgerᚋledgerᚐDraft(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39475,6 +39907,9 @@ func (ec *executionContext) marshalODraft2ᚖcivicledgerᚋledgerᚐDraft(ctx co
 }
 
 func (ec *executionContext) marshalOFeedbackFigures2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackFigures(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackFigures) graphql.Marshaler {
+	if m := ec.leanTry_OFeedbackFigures2ᚖcivicledgerᚋgraphᚋmodelᚐFeedbackFigures(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39517,6 +39952,9 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalOIndicatorSet2ᚖcivicledgerᚋledgerᚐIndicatorSet(ctx context.Context, sel ast.SelectionSet, v *ledger.IndicatorSet) graphql.Marshaler {
+	if m := ec.leanTry_OIndicatorSet2ᚖcivicledgerᚋledgerᚐIndicatorSet(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39706,6 +40144,9 @@ func (ec *executionContext) marshalONode2civicledgerᚋledgerᚐNode(ctx context
 }
 
 func (ec *executionContext) marshalONoticeWorkingDays2ᚖcivicledgerᚋgraphᚋmodelᚐNoticeWorkingDays(ctx context.Context, sel ast.SelectionSet, v *model.NoticeWorkingDays) graphql.Marshaler {
+	if m := ec.leanTry_ONoticeWorkingDays2ᚖcivicledgerᚋgraphᚋmodelᚐNoticeWorkingDays(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39765,6 +40206,9 @@ func (ec *executionContext) marshalOOrderDirection2ᚖcivicledgerᚋgraphᚋmode
 }
 
 func (ec *executionContext) marshalOOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *ledger.Organization) graphql.Marshaler {
+	if m := ec.leanTry_OOrganization2ᚖcivicledgerᚋledgerᚐOrganization(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39880,6 +40324,9 @@ func (ec *executionContext) marshalOOutcome2ᚖcivicledgerᚋledgerᚐOutcome(ct
 }
 
 func (ec *executionContext) marshalOProject2ᚖcivicledgerᚋledgerᚐProject(ctx context.Context, sel ast.SelectionSet, v *ledger.Project) graphql.Marshaler {
+	if m := ec.leanTry_OProject2ᚖcivicledgerᚋledgerᚐProject(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39922,6 +40369,9 @@ func (ec *executionContext) marshalOProjectScope2ᚖcivicledgerᚋledgerᚐProje
 }
 
 func (ec *executionContext) marshalOPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx context.Context, sel ast.SelectionSet, v *model.PublicObjection) graphql.Marshaler {
+	if m := ec.leanTry_OPublicObjection2ᚖcivicledgerᚋgraphᚋmodelᚐPublicObjection(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -39929,6 +40379,9 @@ func (ec *executionContext) marshalOPublicObjection2ᚖcivicledgerᚋgraphᚋmod
 }
 
 func (ec *executionContext) marshalOReport2ᚖcivicledgerᚋledgerᚐReport(ctx context.Context, sel ast.SelectionSet, v *ledger.Report) graphql.Marshaler {
+	if m := ec.leanTry_OReport2ᚖcivicledgerᚋledgerᚐReport(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -40028,6 +40481,9 @@ func (ec *executionContext) marshalORole2civicledgerᚋledgerᚐRole(ctx context
 }
 
 func (ec *executionContext) marshalORound2ᚖcivicledgerᚋledgerᚐRound(ctx context.Context, sel ast.SelectionSet, v *ledger.Round) graphql.Marshaler {
+	if m := ec.leanTry_ORound2ᚖcivicledgerᚋledgerᚐRound(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -40035,6 +40491,9 @@ func (ec *executionContext) marshalORound2ᚖcivicledgerᚋledgerᚐRound(ctx co
 }
 
 func (ec *executionContext) marshalOScorecard2ᚖcivicledgerᚋledgerᚐScorecard(ctx context.Context, sel ast.SelectionSet, v *ledger.Scorecard) graphql.Marshaler {
+	if m := ec.leanTry_OScorecard2ᚖcivicledgerᚋledgerᚐScorecard(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -40253,6 +40712,9 @@ func (ec *executionContext) marshalOStatsGroup2ᚕcivicledgerᚋledgerᚐStatsGr
 }
 
 func (ec *executionContext) marshalOStatsKey2ᚖcivicledgerᚋgraphᚋmodelᚐStatsKey(ctx context.Context, sel ast.SelectionSet, v *model.StatsKey) graphql.Marshaler {
+	if m := ec.leanTry_OStatsKey2ᚖcivicledgerᚋgraphᚋmodelᚐStatsKey(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -40321,6 +40783,9 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 }
 
 func (ec *executionContext) marshalOTranche2ᚖcivicledgerᚋledgerᚐTranche(ctx context.Context, sel ast.SelectionSet, v *ledger.Tranche) graphql.Marshaler {
+	if m := ec.leanTry_OTranche2ᚖcivicledgerᚋledgerᚐTranche(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -40328,6 +40793,9 @@ func (ec *executionContext) marshalOTranche2ᚖcivicledgerᚋledgerᚐTranche(ct
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {
+	if m := ec.leanTry_O__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -40347,6 +40815,9 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 }
 
 func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Field) graphql.Marshaler {
+	if m := ec.leanTry_O__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐFieldᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -40366,6 +40837,9 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 }
 
 func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
+	if m := ec.leanTry_O__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -40385,6 +40859,9 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 }
 
 func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
+	if m := ec.leanTry_O__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}
@@ -40404,6 +40881,9 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 }
 
 func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx context.Context, sel ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
+	if m := ec.leanTry_O__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v); m != nil {
+		return m
+	}
 	if v == nil {
 		return graphql.Null
 	}

@@ -24,16 +24,22 @@ import (
 // quoted is an enum value, written as a JSON string.
 type quoted string
 
-func (q quoted) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(q))) }
+func (q quoted) MarshalGQL(w io.Writer) { _, _ = w.Write(q.AppendGQL(make([]byte, 0, len(q)+2))) }
+
+// AppendGQL appends what MarshalGQL writes (the lean writer's way, with
+// no allocation of its own).
+func (q quoted) AppendGQL(b []byte) []byte { return strconv.AppendQuote(b, string(q)) }
 
 // yuan is an amount, written as a JSON string of yuan.
 type yuan ledger.Money
 
 // MarshalGQL writes what quoted(ledger.Money(m).String()) would, in one
 // allocation instead of five (a page of projects writes hundreds).
-func (m yuan) MarshalGQL(w io.Writer) {
+func (m yuan) MarshalGQL(w io.Writer) { _, _ = w.Write(m.AppendGQL(make([]byte, 0, 26))) }
+
+// AppendGQL appends what MarshalGQL writes.
+func (m yuan) AppendGQL(b []byte) []byte {
 	u := uint64(m)
-	b := make([]byte, 0, 26)
 	b = append(b, '"')
 	if m < 0 {
 		u = -u
@@ -41,19 +47,20 @@ func (m yuan) MarshalGQL(w io.Writer) {
 	}
 	b = strconv.AppendUint(b, u/100, 10)
 	c := u % 100
-	b = append(b, '.', byte('0'+c/10), byte('0'+c%10), '"')
-	_, _ = w.Write(b)
+	return append(b, '.', byte('0'+c/10), byte('0'+c%10), '"')
 }
 
 // date is a date, written as "YYYY-MM-DD" or null when it is empty.
 type date ledger.Date
 
-func (d date) MarshalGQL(w io.Writer) {
+func (d date) MarshalGQL(w io.Writer) { _, _ = w.Write(d.AppendGQL(make([]byte, 0, 12))) }
+
+// AppendGQL appends what MarshalGQL writes.
+func (d date) AppendGQL(b []byte) []byte {
 	if d == "" {
-		_, _ = io.WriteString(w, "null")
-		return
+		return append(b, "null"...)
 	}
-	quoted(d).MarshalGQL(w)
+	return quoted(d).AppendGQL(b)
 }
 
 // enum reads an enumeration value named name, refusing one valid does not

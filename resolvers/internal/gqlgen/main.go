@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 
 	"github.com/99designs/gqlgen/api"
@@ -63,7 +64,11 @@ func set(names ...string) map[string]bool {
 	return m
 }
 
-type lean struct{ inlineLists map[string]bool }
+type lean struct {
+	inlineLists map[string]bool
+	writer      leanGen
+	writerSrc   []byte
+}
 
 func (lean) Name() string { return "lean" }
 
@@ -144,6 +149,14 @@ func (l *lean) GenerateCode(data *codegen.Data) error {
 			l.inlineLists[o.Name] = true
 		}
 	}
+	l.writer.calm = func(object, field string) bool {
+		return pure[object+"."+field] || prefetched[object+"."+field]
+	}
+	src, err := l.writer.generate(data)
+	if err != nil {
+		return err
+	}
+	l.writerSrc = src
 	return nil
 }
 
@@ -196,6 +209,14 @@ func main() {
 		os.Exit(3)
 	}
 	src, _ = inlineLists(src, l.inlineLists)
+	if src, err = l.writer.hookInto(src); err != nil {
+		fmt.Fprintln(os.Stderr, "gqlgen:", err)
+		os.Exit(3)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(cfg.Exec.Filename), "lean_gen.go"), l.writerSrc, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "gqlgen:", err)
+		os.Exit(3)
+	}
 	if err := os.WriteFile(cfg.Exec.Filename, src, 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "gqlgen:", err)
 		os.Exit(3)
