@@ -564,9 +564,15 @@ func (h *handler) write(w http.ResponseWriter, r *http.Request, rep *reply) {
 		hdr.Set("Cache-Control", "no-store")
 	}
 
-	var buf bytes.Buffer
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			encodeBuffers.Put(buf)
+		}
+	}()
 	buf.Grow(len(rep.body.Data) + 512) // the data and the envelope, in one allocation
-	if err := rep.body.encode(&buf); err != nil {
+	if err := rep.body.encode(buf); err != nil {
 		h.log.Error("graphql: cannot encode response", "err", err.Error())
 		buf.Reset()
 		buf.WriteString(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
@@ -578,6 +584,12 @@ func (h *handler) write(w http.ResponseWriter, r *http.Request, rep *reply) {
 		_, _ = w.Write(buf.Bytes())
 	}
 }
+
+// encodeBuffers are the buffers answers are encoded into; one larger than
+// maxPooledBuffer is left to the collector rather than kept.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBuffer = 1 << 20
 
 // etagMatch applies the weak comparison of If-None-Match.
 func etagMatch(values []string, etag string) bool {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -201,7 +200,7 @@ func runQuery(b *testing.B, env benchEnv, query string, vars map[string]any) {
 		start := time.Now()
 		env.h.ServeHTTP(rec, req)
 		durs = append(durs, time.Since(start))
-		if rec.Code != 200 || strings.Contains(rec.Body.String(), `"errors"`) {
+		if rec.Code != 200 || bytes.Contains(out.Bytes(), []byte(`"errors"`)) {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body.String())
 		}
 	}
