@@ -1,6 +1,8 @@
 package main
 
 import (
+	"civicledger/ledger"
+
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -239,13 +241,12 @@ func (n num) fen() int64 {
 
 // average and ratio compute from PostGraphile's raw figures what the portal
 // derives (ledger.Figures.Satisfaction, ledger.Ratio).
+// average is the portal's published satisfaction from PostGraphile's raw
+// count and sum: the ledger's own rule (nil below the minimum number of
+// responses, so that no single rating can be read off).
 func average(count, sum int64) *float64 {
-	if count == 0 {
-		return nil
-	}
-	v := float64(sum) / float64(count)
-	v = float64(int64(v*100+0.5)) / 100
-	return &v
+	f := ledger.Figures{FeedbackCount: count, FeedbackSum: sum}
+	return f.Satisfaction()
 }
 
 func ratio(leveraged, awarded int64) string {
