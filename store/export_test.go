@@ -8,3 +8,24 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) error {
 	_, err := db.write.ExecContext(ctx, db.q(query), args...)
 	return err
 }
+
+// OneReadConnection makes the reader pool a single connection, so that a
+// test can ask PostgreSQL about the session its reads ran in.
+func (db *DB) OneReadConnection() { db.read.SetMaxOpenConns(1) }
+
+// PlanCounts returns how often PostgreSQL used the generic plan of the
+// reader session's prepared statements whose text contains like, how often
+// it planned them anew (pg_prepared_statements), and their texts.
+func (db *DB) PlanCounts(ctx context.Context, like string) (generic, custom int64, texts []string, err error) {
+	var rows []struct {
+		Statement string `db:"statement"`
+		Generic   int64  `db:"generic_plans"`
+		Custom    int64  `db:"custom_plans"`
+	}
+	err = db.read.SelectContext(ctx, &rows, `SELECT statement, generic_plans, custom_plans
+		FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '%'`, like)
+	for _, r := range rows {
+		generic, custom, texts = generic+r.Generic, custom+r.Custom, append(texts, r.Statement)
+	}
+	return generic, custom, texts, err
+}
