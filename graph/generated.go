@@ -1033,6 +1033,8 @@ type OrganizationResolver interface {
 
 	KindLabel(ctx context.Context, obj *ledger.Organization) (string, error)
 
+	Description(ctx context.Context, obj *ledger.Organization) (string, error)
+	FoundedOn(ctx context.Context, obj *ledger.Organization) (*ledger.Date, error)
 	Projects(ctx context.Context, obj *ledger.Organization, role *ledger.OrgKind, orderBy *model.ProjectOrder, first *int, after *string, last *int, before *string) (*model.ProjectConnection, error)
 	Stats(ctx context.Context, obj *ledger.Organization) (*ledger.StatsRow, error)
 	AwardedByYear(ctx context.Context, obj *ledger.Organization) ([]*model.YearAmount, error)
@@ -1049,6 +1051,8 @@ type ProjectResolver interface {
 
 	ServiceAreaLabel(ctx context.Context, obj *ledger.Project) (string, error)
 
+	TargetGroup(ctx context.Context, obj *ledger.Project) (string, error)
+	Summary(ctx context.Context, obj *ledger.Project) (string, error)
 	Undertaker(ctx context.Context, obj *ledger.Project) (*ledger.Organization, error)
 	Evaluator(ctx context.Context, obj *ledger.Project) (*ledger.Organization, error)
 	Auditor(ctx context.Context, obj *ledger.Project) (*ledger.Organization, error)
@@ -18530,7 +18534,7 @@ func (ec *executionContext) _Organization_description(ctx context.Context, field
 			return ec.fieldContext_Organization_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
+			return ec.Resolvers.Organization().Description(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -18541,7 +18545,7 @@ func (ec *executionContext) _Organization_description(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Organization_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Organization", field, true, true, "String")
 }
 
 func (ec *executionContext) _Organization_foundedOn(ctx context.Context, field graphql.CollectedField, obj *ledger.Organization) (ret graphql.Marshaler) {
@@ -18553,18 +18557,18 @@ func (ec *executionContext) _Organization_foundedOn(ctx context.Context, field g
 			return ec.fieldContext_Organization_foundedOn(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.FoundedOn, nil
+			return ec.Resolvers.Organization().FoundedOn(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v ledger.Date) graphql.Marshaler {
-			return ec.marshalODate2civicledgerᚋledgerᚐDate(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ledger.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖcivicledgerᚋledgerᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Organization_foundedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organization", field, false, false, "Date")
+	return graphql.NewScalarFieldContext("Organization", field, true, true, "Date")
 }
 
 func (ec *executionContext) _Organization_projects(ctx context.Context, field graphql.CollectedField, obj *ledger.Organization) (ret graphql.Marshaler) {
@@ -19566,7 +19570,7 @@ func (ec *executionContext) _Project_targetGroup(ctx context.Context, field grap
 			return ec.fieldContext_Project_targetGroup(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TargetGroup, nil
+			return ec.Resolvers.Project().TargetGroup(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19577,7 +19581,7 @@ func (ec *executionContext) _Project_targetGroup(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Project_targetGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Project", field, true, true, "String")
 }
 
 func (ec *executionContext) _Project_summary(ctx context.Context, field graphql.CollectedField, obj *ledger.Project) (ret graphql.Marshaler) {
@@ -19589,7 +19593,7 @@ func (ec *executionContext) _Project_summary(ctx context.Context, field graphql.
 			return ec.fieldContext_Project_summary(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Summary, nil
+			return ec.Resolvers.Project().Summary(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19600,7 +19604,7 @@ func (ec *executionContext) _Project_summary(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Project_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Project", field, true, true, "String")
 }
 
 func (ec *executionContext) _Project_undertaker(ctx context.Context, field graphql.CollectedField, obj *ledger.Project) (ret graphql.Marshaler) {

@@ -7075,13 +7075,19 @@ func (ec *executionContext) leanObject_Organization(ctx context.Context, w *lean
 				return false
 			}
 		case "description":
-			v := obj.Description
+			v, err := ec.Resolvers.Organization().Description(ctx, obj)
+			if err != nil {
+				return false
+			}
 			if !ec.lean_NString2string(ctx, w, f.SelectionSet, v) {
 				return false
 			}
 		case "foundedOn":
-			v := obj.FoundedOn
-			if !ec.lean_ODate2civicledgerᚋledgerᚐDate(ctx, w, f.SelectionSet, v) {
+			v, err := ec.Resolvers.Organization().FoundedOn(ctx, obj)
+			if err != nil {
+				return false
+			}
+			if !ec.lean_ODate2ᚖcivicledgerᚋledgerᚐDate(ctx, w, f.SelectionSet, v) {
 				return false
 			}
 		case "projects":
@@ -7368,12 +7374,18 @@ func (ec *executionContext) leanObject_Project(ctx context.Context, w *lean.Writ
 				return false
 			}
 		case "targetGroup":
-			v := obj.TargetGroup
+			v, err := ec.Resolvers.Project().TargetGroup(ctx, obj)
+			if err != nil {
+				return false
+			}
 			if !ec.lean_NString2string(ctx, w, f.SelectionSet, v) {
 				return false
 			}
 		case "summary":
-			v := obj.Summary
+			v, err := ec.Resolvers.Project().Summary(ctx, obj)
+			if err != nil {
+				return false
+			}
 			if !ec.lean_NString2string(ctx, w, f.SelectionSet, v) {
 				return false
 			}

@@ -59,6 +59,10 @@ type Organization struct {
 	Description string  `db:"description" json:"description"`
 	FoundedOn   Date    `db:"founded_on" json:"foundedOn"`
 	Versioned
+	// Abridged is set on an organization read for a list that did not ask
+	// for its description and founding date, which are then empty; a door
+	// that shows them reads the organization again (see Project.Abridged).
+	Abridged bool `db:"-" json:"-"`
 }
 
 // Validate checks an organization before it is written.
@@ -96,6 +100,12 @@ type Project struct {
 	AppliedOn    Date        `db:"applied_on" json:"appliedOn"`
 	ApprovedOn   Date        `db:"approved_on" json:"approvedOn"` // "" until approved
 	Versioned
+	// Abridged is set on a project read for a list that did not ask for its
+	// long texts (summary, target group), which are then empty: a page of 50
+	// read without them is half the bytes to read, decode and collect. A
+	// door that shows them reads the project again when it meets an
+	// abridged one (another part of the same request may).
+	Abridged bool `db:"-" json:"-"`
 }
 
 // Validate checks a project's own fields before it is written. References to

@@ -10,7 +10,19 @@ import (
 // with their undertakers and figures in one statement (store.DB does).
 type projectPageReader interface {
 	FindProjectsWith(ctx context.Context, f ledger.ProjectFilter, o ledger.ProjectOrder, offset, limit int,
-		undertakers, figures bool) ([]*ledger.Project, []*ledger.Organization, []*ledger.Figures, int, error)
+		undertakers, figures, abridged bool) ([]*ledger.Project, []*ledger.Organization, []*ledger.Figures, int, error)
+}
+
+// Abridge in a Want says that it names every field the door will read:
+// the long texts it does not name (a project's summary and target group,
+// an organization's description and founding date) may be left out of the
+// page, whose records are then marked Abridged. GraphQL knows exactly what
+// a query selects and says so; a page template does not.
+const Abridge = "-abridge"
+
+// abridged reports whether a page for want may leave the long texts out.
+func abridged(want Want) bool {
+	return want[Abridge] && !want["summary"] && !want["targetGroup"] && !want["description"] && !want["foundedOn"]
 }
 
 // Projects returns a page of the projects matching f in order o, with what
@@ -21,10 +33,10 @@ func (p *Portal) Projects(ctx context.Context, f ledger.ProjectFilter, o ledger.
 	fetch := func(offset, limit int) ([]*ledger.Project, int, error) {
 		return p.Reader.FindProjects(ctx, f, o, offset, limit)
 	}
-	undertakers, figures := want["undertaker"], want["figures"] || want["satisfaction"]
-	if r, ok := p.Reader.(projectPageReader); ok && (undertakers || figures) {
+	undertakers, figures, abridge := want["undertaker"], want["figures"] || want["satisfaction"], abridged(want)
+	if r, ok := p.Reader.(projectPageReader); ok && (undertakers || figures || abridge) {
 		fetch = func(offset, limit int) ([]*ledger.Project, int, error) {
-			ps, orgs, figs, n, err := r.FindProjectsWith(ctx, f, o, offset, limit, undertakers, figures)
+			ps, orgs, figs, n, err := r.FindProjectsWith(ctx, f, o, offset, limit, undertakers, figures, abridge)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -83,4 +95,29 @@ func (p *Portal) Reports(ctx context.Context, f ledger.ReportFilter, a PageArgs)
 	return Paginate(ReportList, a, func(offset, limit int) ([]*ledger.Report, int, error) {
 		return p.Reader.FindReports(ctx, f, offset, limit)
 	})
+}
+
+// WholeProject returns pr, or, when pr was read abridged (see Abridge), the
+// project read again with its long texts.
+func (p *Portal) WholeProject(ctx context.Context, pr *ledger.Project) (*ledger.Project, error) {
+	if !pr.Abridged {
+		return pr, nil
+	}
+	whole, err := first(p.Reader.ProjectsByIDs(ctx, []int64{pr.ID}))
+	if err != nil || whole == nil {
+		return pr, err
+	}
+	return whole, nil
+}
+
+// WholeOrganization is WholeProject for an organization.
+func (p *Portal) WholeOrganization(ctx context.Context, o *ledger.Organization) (*ledger.Organization, error) {
+	if !o.Abridged {
+		return o, nil
+	}
+	whole, err := first(p.Reader.OrganizationsByIDs(ctx, []int64{o.ID}))
+	if err != nil || whole == nil {
+		return o, err
+	}
+	return whole, nil
 }

@@ -40,5 +40,6 @@ func requestedFields(ctx context.Context) portal.Want {
 		}
 	}
 	walk(fc.Field.Selections)
+	names[portal.Abridge] = true // every field read below is named
 	return names
 }

@@ -313,3 +313,17 @@ func filter[T any](vs []T, keep func(T) bool) []T {
 	}
 	return out
 }
+
+// The long texts of a project and an organization: as read, unless the
+// record was read abridged by a page another part of the query asked for
+// (portal.Abridge), when it is read again.
+
+func (r *projectResolver) Summary(ctx context.Context, obj *ledger.Project) (string, error) {
+	p, err := r.WholeProject(ctx, obj)
+	return p.Summary, err
+}
+
+func (r *projectResolver) TargetGroup(ctx context.Context, obj *ledger.Project) (string, error) {
+	p, err := r.WholeProject(ctx, obj)
+	return p.TargetGroup, err
+}

@@ -329,3 +329,14 @@ func (r *organizationResolver) Reports(ctx context.Context, obj *ledger.Organiza
 	}
 	return reportConnection(pg), nil
 }
+
+func (r *organizationResolver) Description(ctx context.Context, obj *ledger.Organization) (string, error) {
+	o, err := r.WholeOrganization(ctx, obj)
+	return o.Description, err
+}
+
+// FoundedOn is never nil: an empty date is written as null by its marshaler.
+func (r *organizationResolver) FoundedOn(ctx context.Context, obj *ledger.Organization) (*ledger.Date, error) {
+	o, err := r.WholeOrganization(ctx, obj)
+	return &o.FoundedOn, err
+}

@@ -34,7 +34,7 @@ func TestPageStatementIsPlannedOnce(t *testing.T) {
 	order := ledger.ProjectOrder{Field: ledger.OrderByAwarded, Desc: true}
 	const runs = 12
 	for range runs {
-		ps, _, _, _, err := db.FindProjectsWith(ctx, filter, order, 0, 50, true, true)
+		ps, _, _, _, err := db.FindProjectsWith(ctx, filter, order, 0, 50, true, true, false)
 		if err != nil {
 			t.Fatal(err)
 		}

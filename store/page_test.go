@@ -42,7 +42,7 @@ func TestFindProjectsWithMatchesLookups(t *testing.T) {
 			wantFigs, err := db.FiguresByProjectIDs(ctx, ids)
 			must(t, err)
 			before := db.ReadStatements()
-			ps, orgs, figs, n, err := db.FindProjectsWith(ctx, c.filter, c.order, 0, 10, true, true)
+			ps, orgs, figs, n, err := db.FindProjectsWith(ctx, c.filter, c.order, 0, 10, true, true, false)
 			must(t, err)
 			if d := cmp.Diff(want, ps); d != "" || n != wantN {
 				t.Fatalf("%s: projects differ (total %d, want %d):\n%s", c.name, n, wantN, d)

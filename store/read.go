@@ -352,12 +352,47 @@ type projectRow struct {
 // joinedCols appends to cols the columns of table under alias, named
 // "alias.column" for projectRow.
 func (db *DB) joinedCols(ctx context.Context, cols *strings.Builder, table, alias string) error {
+	return db.joinedColsOmitting(ctx, cols, table, alias, nil)
+}
+
+// The text columns an abridged page leaves out (read as empty strings).
+var (
+	abridgedProject      = map[string]bool{"summary": true, "target_group": true}
+	abridgedOrganization = map[string]bool{"description": true, "founded_on": true}
+)
+
+// joinedColsOmitting is joinedCols with the columns in omit read as ''.
+func (db *DB) joinedColsOmitting(ctx context.Context, cols *strings.Builder, table, alias string, omit map[string]bool) error {
 	cs, err := db.columns(ctx, table)
 	if err != nil {
 		return err
 	}
 	for _, c := range cs {
+		if omit[c] {
+			cols.WriteString(`, '' AS "` + alias + `.` + c + `"`)
+			continue
+		}
 		cols.WriteString(`, ` + alias + `.` + c + ` AS "` + alias + `.` + c + `"`)
+	}
+	return nil
+}
+
+// listCols writes table's columns under alias, by their own names, with
+// the columns in omit read as ''.
+func (db *DB) listCols(ctx context.Context, cols *strings.Builder, table, alias string, omit map[string]bool) error {
+	cs, err := db.columns(ctx, table)
+	if err != nil {
+		return err
+	}
+	for i, c := range cs {
+		if i > 0 {
+			cols.WriteString(", ")
+		}
+		if omit[c] {
+			cols.WriteString(`'' AS ` + c)
+			continue
+		}
+		cols.WriteString(alias + `.` + c)
 	}
 	return nil
 }
@@ -408,10 +443,14 @@ func (db *DB) ProjectWith(ctx context.Context, code string, undertaker, figures,
 // figures (when figures is set): a page with what a list shows in one
 // statement instead of three. The organizations and figures are in the
 // order of the projects.
+//
+// With abridged, the projects' summary and target group and the
+// undertakers' description and founding date are left out (read as empty)
+// and the records marked Abridged.
 func (db *DB) FindProjectsWith(ctx context.Context, filter ledger.ProjectFilter, order ledger.ProjectOrder, offset, limit int,
-	undertakers, figures bool) ([]*ledger.Project, []*ledger.Organization, []*ledger.Figures, int, error) {
+	undertakers, figures, abridged bool) ([]*ledger.Project, []*ledger.Organization, []*ledger.Figures, int, error) {
 	l := db.projectListing(filter, order)
-	if !undertakers && !figures {
+	if !undertakers && !figures && !abridged {
 		ps, n, err := findPage[ledger.Project](ctx, db, l, offset, limit)
 		return ps, nil, nil, n, err
 	}
@@ -424,10 +463,20 @@ func (db *DB) FindProjectsWith(ctx context.Context, filter ledger.ProjectFilter,
 	}
 	// The page's projects are chosen first, then joined (listing.joinPage).
 	var cols strings.Builder
-	cols.WriteString("p.*")
+	if abridged {
+		if err := db.listCols(ctx, &cols, "projects", "p", abridgedProject); err != nil {
+			return nil, nil, nil, 0, err
+		}
+	} else {
+		cols.WriteString("p.*")
+	}
 	join := ""
 	if undertakers {
-		if err := db.joinedCols(ctx, &cols, "organizations", "u"); err != nil {
+		omit := map[string]bool(nil)
+		if abridged {
+			omit = abridgedOrganization
+		}
+		if err := db.joinedColsOmitting(ctx, &cols, "organizations", "u", omit); err != nil {
 			return nil, nil, nil, 0, err
 		}
 		join += ` JOIN organizations u ON u.id = p.undertaker_id`
@@ -452,6 +501,8 @@ func (db *DB) FindProjectsWith(ctx context.Context, filter ledger.ProjectFilter,
 	var figs []*ledger.Figures
 	for i, r := range rows {
 		ps[i] = &r.Project
+		r.Project.Abridged = abridged
+		r.U.Abridged = abridged
 		if undertakers {
 			orgs = append(orgs, &r.U)
 		}

@@ -54,6 +54,9 @@ var prefetched = set(
 	"Project.undertaker", "Project.evaluator", "Project.auditor", "Project.round",
 	"Project.figures", "Project.satisfaction",
 	"ProjectFigures.leverageRatio", // the Project loader, primed by Prefetch
+	// The long texts: a page reads them when its query selects them (an
+	// abridged record, read again, can only come from another root field).
+	"Project.summary", "Project.targetGroup", "Organization.description", "Organization.foundedOn",
 )
 
 func set(names ...string) map[string]bool {
