@@ -361,7 +361,7 @@ var (
 	abridgedOrganization = map[string]bool{"description": true, "founded_on": true}
 )
 
-// joinedColsOmitting is joinedCols with the columns in omit read as ''.
+// joinedColsOmitting is joinedCols with the columns in omit read as ”.
 func (db *DB) joinedColsOmitting(ctx context.Context, cols *strings.Builder, table, alias string, omit map[string]bool) error {
 	cs, err := db.columns(ctx, table)
 	if err != nil {
@@ -378,7 +378,7 @@ func (db *DB) joinedColsOmitting(ctx context.Context, cols *strings.Builder, tab
 }
 
 // listCols writes table's columns under alias, by their own names, with
-// the columns in omit read as ''.
+// the columns in omit read as ”.
 func (db *DB) listCols(ctx context.Context, cols *strings.Builder, table, alias string, omit map[string]bool) error {
 	cs, err := db.columns(ctx, table)
 	if err != nil {

@@ -66,7 +66,7 @@ func TestCollect(t *testing.T) {
 		{`{ p { x: a ...F ... on N { id } } } fragment F on P { b c }`, nil, true, "x b c id"},
 		{`query($s: Boolean!) { p { a @skip(if: $s) b @include(if: $s) } }`, map[string]any{"s": true}, true, "b"},
 		{`query($s: Boolean!) { p { a @skip(if: $s) b @include(if: $s) } }`, map[string]any{"s": false}, true, "a"},
-		{`{ p { a a } }`, nil, false, ""},             // merged by GraphQL: gqlgen's
+		{`{ p { a a } }`, nil, false, ""}, // merged by GraphQL: gqlgen's
 		{`{ p { a ...F } } fragment F on P { a }`, nil, false, ""},
 		{`{ p { ...F ...F } } fragment F on P { a }`, nil, false, ""},
 	} {
