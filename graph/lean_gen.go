@@ -9192,3 +9192,6 @@ func (ec *executionContext) leanObject___Type(ctx context.Context, w *lean.Write
 	w.Byte('}')
 	return true
 }
+
+// leanMarshalData is where gqlgen's executor writes a query's data.
+func leanMarshalData(data graphql.Marshaler) []byte { return lean.MarshalData(data) }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"civicledger/ledger"
 )
 
@@ -342,6 +344,14 @@ func (db *DB) projectListing(filter ledger.ProjectFilter, order ledger.ProjectOr
 
 // projectRow is a project read with its undertaker (columns "u.…"),
 // figures ("f.…") and round ("r.…") by FindProjectsWith and ProjectWith.
+// pageRow is a row of a page of projects: projectRow without the round,
+// 576 bytes a row instead of 768.
+type pageRow struct {
+	ledger.Project
+	U ledger.Organization `db:"u"`
+	F ledger.Figures      `db:"f"`
+}
+
 type projectRow struct {
 	ledger.Project
 	U ledger.Organization `db:"u"`
@@ -492,7 +502,7 @@ func (db *DB) FindProjectsWith(ctx context.Context, filter ledger.ProjectFilter,
 		join += ` JOIN project_figures f ON f.project_id = p.id`
 	}
 	l.cols, l.joinPage = cols.String(), join
-	rows, total, err := findPage[projectRow](ctx, db, l, offset, limit)
+	rows, total, err := findPage[pageRow](ctx, db, l, offset, limit)
 	if err != nil {
 		return nil, nil, nil, 0, err
 	}
@@ -648,19 +658,16 @@ func findPage[T any](ctx context.Context, db *DB, l listing, offset, limit int) 
 		}
 		return n, db.get(ctx, &n, q, a...)
 	}
-	var total int
-	var err error
-	if l.cache != nil {
-		total, err = cachedAggregate(ctx, db, count, func(int) int64 { return 8 }, l.cache...)
-	} else {
-		total, err = count()
-	}
-	if err != nil {
-		return nil, 0, err
+	total := func() (int, error) {
+		if l.cache != nil {
+			return cachedAggregate(ctx, db, count, func(int) int64 { return 8 }, l.cache...)
+		}
+		return count()
 	}
 	rows := []*T{}
-	if limit <= 0 || offset >= total {
-		return rows, total, nil
+	if limit <= 0 {
+		n, err := total()
+		return rows, n, err
 	}
 	from := l.from
 	if l.pageFrom != "" {
@@ -688,7 +695,23 @@ func findPage[T any](ctx context.Context, db *DB, l listing, offset, limit int) 
 	if err != nil {
 		return nil, 0, err
 	}
-	return rows, total, db.sel(ctx, &rows, q, a...)
+	// The total (a cached count, whose currency is one more read) and the
+	// page are read at once, on two connections: one round trip of latency
+	// instead of two. A page past the end is read for nothing, and dropped.
+	var n int
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		n, err = total()
+		return err
+	})
+	g.Go(func() error { return db.sel(ctx, &rows, q, a...) })
+	if err := g.Wait(); err != nil {
+		return nil, 0, err
+	}
+	if offset >= n {
+		rows = rows[:0]
+	}
+	return rows, n, nil
 }
 
 // loadByIDs runs query (with one IN (?) for ids) and returns the rows in

@@ -17,6 +17,7 @@
 package lean
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -102,6 +103,23 @@ func Done(ctx context.Context, oc *graphql.OperationContext, w *Writer) bool {
 func (w *Writer) MarshalGQL(out io.Writer) {
 	_, _ = out.Write(w.B)
 	w.release()
+}
+
+// MarshalData writes an operation's data into a buffer sized from what the
+// lean writer already wrote of it (gqlgen grows an empty one, doubling,
+// which allocates twice the answer), and returns the bytes.
+func MarshalData(data graphql.Marshaler) []byte {
+	n := 256
+	if fs, ok := data.(*graphql.FieldSet); ok {
+		for _, v := range fs.Values {
+			if w, ok := v.(*Writer); ok {
+				n += len(w.B) + 64
+			}
+		}
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, n))
+	data.MarshalGQL(buf)
+	return buf.Bytes()
 }
 
 // Write appends p (a scalar's own MarshalGQL writes through it).

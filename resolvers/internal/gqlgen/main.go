@@ -212,6 +212,13 @@ func main() {
 		os.Exit(3)
 	}
 	src, _ = inlineLists(src, l.inlineLists)
+	// A query's data go into a buffer sized from its lean subtrees.
+	dataBuf := []byte("\t\t\tvar buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n\t\t\tresponse.Data = buf.Bytes()\n")
+	if bytes.Count(src, dataBuf) != 1 {
+		fmt.Fprintln(os.Stderr, "gqlgen: the query's data buffer is not where the lean writer expects it")
+		os.Exit(3)
+	}
+	src = bytes.Replace(src, dataBuf, []byte("\t\t\tresponse.Data = leanMarshalData(data)\n"), 1)
 	if src, err = l.writer.hookInto(src); err != nil {
 		fmt.Fprintln(os.Stderr, "gqlgen:", err)
 		os.Exit(3)
