@@ -665,10 +665,33 @@ func findPage[T any](ctx context.Context, db *DB, l listing, offset, limit int) 
 		return count()
 	}
 	rows := []*T{}
-	if limit <= 0 {
+	if limit <= 0 || offset > 0 {
+		// A later page may be past the end: the total first, then the
+		// page only when there is one.
 		n, err := total()
-		return rows, n, err
+		if err != nil || limit <= 0 || offset >= n {
+			return rows, n, err
+		}
+		return rows, n, findRows(ctx, db, l, offset, limit, &rows)
 	}
+	// The first page: its total (a cached count, whose currency is one
+	// more read) and its rows are read at once, on two connections, one
+	// round trip of latency instead of two.
+	var n int
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		n, err = total()
+		return err
+	})
+	g.Go(func() error { return findRows(ctx, db, l, offset, limit, &rows) })
+	if err := g.Wait(); err != nil {
+		return nil, 0, err
+	}
+	return rows, n, nil
+}
+
+// findRows reads the rows of one page of l.
+func findRows[T any](ctx context.Context, db *DB, l listing, offset, limit int, rows *[]*T) error {
 	from := l.from
 	if l.pageFrom != "" {
 		from = l.pageFrom
@@ -693,25 +716,9 @@ func findPage[T any](ctx context.Context, db *DB, l listing, offset, limit int) 
 	}
 	q, a, err := readIn(page, args...)
 	if err != nil {
-		return nil, 0, err
-	}
-	// The total (a cached count, whose currency is one more read) and the
-	// page are read at once, on two connections: one round trip of latency
-	// instead of two. A page past the end is read for nothing, and dropped.
-	var n int
-	var g errgroup.Group
-	g.Go(func() (err error) {
-		n, err = total()
 		return err
-	})
-	g.Go(func() error { return db.sel(ctx, &rows, q, a...) })
-	if err := g.Wait(); err != nil {
-		return nil, 0, err
 	}
-	if offset >= n {
-		rows = rows[:0]
-	}
-	return rows, n, nil
+	return db.sel(ctx, rows, q, a...)
 }
 
 // loadByIDs runs query (with one IN (?) for ids) and returns the rows in
