@@ -472,6 +472,12 @@ func (db *DB) FindProjectsWith(ctx context.Context, filter ledger.ProjectFilter,
 		return nil, nil, nil, 0, fmt.Errorf("store: a project listing of another shape: %q", from)
 	}
 	// The page's projects are chosen first, then joined (listing.joinPage).
+	key := [4]bool{undertakers, figures, abridged, strings.Contains(l.order, "f.")}
+	if v, ok := db.pageCols.Load(key); ok {
+		pc := v.([2]string)
+		l.cols, l.joinPage = pc[0], pc[1]
+		return db.readPage(ctx, l, offset, limit, undertakers, figures, abridged)
+	}
 	var cols strings.Builder
 	if abridged {
 		if err := db.listCols(ctx, &cols, "projects", "p", abridgedProject); err != nil {
@@ -502,6 +508,12 @@ func (db *DB) FindProjectsWith(ctx context.Context, filter ledger.ProjectFilter,
 		join += ` JOIN project_figures f ON f.project_id = p.id`
 	}
 	l.cols, l.joinPage = cols.String(), join
+	db.pageCols.Store(key, [2]string{l.cols, l.joinPage})
+	return db.readPage(ctx, l, offset, limit, undertakers, figures, abridged)
+}
+
+// readPage reads a page of projects with its joined columns.
+func (db *DB) readPage(ctx context.Context, l listing, offset, limit int, undertakers, figures, abridged bool) ([]*ledger.Project, []*ledger.Organization, []*ledger.Figures, int, error) {
 	rows, total, err := findPage[pageRow](ctx, db, l, offset, limit)
 	if err != nil {
 		return nil, nil, nil, 0, err

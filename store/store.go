@@ -69,6 +69,11 @@ type DB struct {
 	commits atomic.Int64
 	// tableColumns caches the column names of tables (columns).
 	tableColumns sync.Map
+	// rebound remembers PostgreSQL's text of ?-queries (q).
+	rebound  sync.Map
+	reboundN atomic.Int64
+	// pageCols remembers the column lists of pages of projects.
+	pageCols sync.Map
 	// readStmts and bulkStmts keep the prepared reads of the reader and
 	// bulk pools (stmts.go); nil when reads are not prepared.
 	readStmts, bulkStmts *stmtCache
@@ -315,13 +320,24 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	return err
 }
 
-// q rebinds a ?-query for the dialect.
+// q rebinds a ?-query for the dialect. PostgreSQL's are remembered (up to
+// maxRebound texts; reads have a bounded number of shapes): a page's
+// statement is a few kilobytes, rebound on every request otherwise.
 func (db *DB) q(query string) string {
-	if db.dialect == Postgres {
-		return sqlx.Rebind(sqlx.DOLLAR, query)
+	if db.dialect != Postgres {
+		return query
 	}
-	return query
+	if r, ok := db.rebound.Load(query); ok {
+		return r.(string)
+	}
+	r := sqlx.Rebind(sqlx.DOLLAR, query)
+	if db.reboundN.Add(1) <= maxRebound {
+		db.rebound.Store(query, r)
+	}
+	return r
 }
+
+const maxRebound = 4096
 
 // reader returns the pool a read in ctx runs on: the bulk pool for a dear
 // operation's reads, the reader pool for every other.
