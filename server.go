@@ -38,6 +38,7 @@ import (
 	"civicledger/metrics"
 	"civicledger/portal"
 	"civicledger/resolvers"
+	"civicledger/resolvers/lean"
 	"civicledger/search"
 	"civicledger/store"
 	"civicledger/web"
@@ -57,6 +58,9 @@ type config struct {
 	// ResponseCacheMB is the -response-cache-mb setting: 0 switches the
 	// GraphQL response cache off.
 	ResponseCacheMB int
+	// NoLeanWriter is -lean-writer=false: every GraphQL answer is written
+	// by gqlgen's executor alone (to measure what the lean writer buys).
+	NoLeanWriter bool
 	// TrustedProxies is the -trusted-proxies setting: reverse proxies
 	// whose X-Forwarded-For names the client.
 	TrustedProxies string
@@ -145,6 +149,12 @@ func limitFlags(fs *flag.FlagSet, c *config, bad *[]string) {
 	fs.DurationVar(&a.RefuseDelay, "refuse-delay", envDuration("CIVICLEDGER_REFUSE_DELAY", api.DefaultRefuseDelay, bad), "how long a 429 answer is held before it is sent; 0 sends at once (CIVICLEDGER_REFUSE_DELAY)")
 	fs.IntVar(&c.Listen.PerAddr, "max-conns-per-addr", envInt("CIVICLEDGER_MAX_CONNS_PER_ADDR", api.DefaultMaxConnsPerAddr, bad), "open connections per client address (CIVICLEDGER_MAX_CONNS_PER_ADDR)")
 	fs.IntVar(&c.Listen.Total, "max-conns", envInt("CIVICLEDGER_MAX_CONNS", api.DefaultMaxConns, bad), "open connections in all (CIVICLEDGER_MAX_CONNS)")
+	fs.BoolFunc("lean-writer", "write GraphQL answers with the lean writer where it can (default true); false leaves every answer to gqlgen's executor, for comparisons (CIVICLEDGER_LEAN_WRITER)", func(v string) error {
+		on, err := strconv.ParseBool(v)
+		c.NoLeanWriter = !on
+		return err
+	})
+	c.NoLeanWriter = !envBool("CIVICLEDGER_LEAN_WRITER", true, bad)
 	fs.IntVar(&c.ResponseCacheMB, "response-cache-mb", envInt("CIVICLEDGER_RESPONSE_CACHE_MB", 64, bad), "megabytes of answers to repeated anonymous GraphQL queries kept until the data change; 0 switches the response cache off (CIVICLEDGER_RESPONSE_CACHE_MB)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("CIVICLEDGER_TRUSTED_PROXIES", ""), "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (CIVICLEDGER_TRUSTED_PROXIES)")
 }
@@ -357,10 +367,12 @@ type app struct {
 	handler  http.Handler
 	metrics  *metrics.Metrics // nil without -metrics-addr
 	od       openDataConfig
-	dataDir  string
-	addr     string
-	alerts   alertConfig
-	digests  *alerts.Alerts // nil without -smtp-addr
+	// noLeanWriter leaves every GraphQL answer to gqlgen (-lean-writer=false).
+	noLeanWriter bool
+	dataDir      string
+	addr         string
+	alerts       alertConfig
+	digests      *alerts.Alerts // nil without -smtp-addr
 	// participation configures the public's submissions.
 	participation participationConfig
 }
@@ -519,6 +531,7 @@ func open(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 			})
 		}
 	}
+	a.noLeanWriter = cfg.NoLeanWriter
 	a.handler = a.routes(cfg.API, log)
 	return a, nil
 }
@@ -537,7 +550,14 @@ func (a *app) routes(apiCfg api.Config, log *slog.Logger) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", publicCORS(api.Authenticate(core.Publishing.Authenticate, apiCfg)(resolvers.WithLoaders(core, gql))))
+	graphqlHandler := resolvers.WithLoaders(core, gql)
+	if a.noLeanWriter {
+		inner := graphqlHandler
+		graphqlHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inner.ServeHTTP(w, r.WithContext(lean.Off(r.Context())))
+		})
+	}
+	mux.Handle("/graphql", publicCORS(api.Authenticate(core.Publishing.Authenticate, apiCfg)(graphqlHandler)))
 	mux.Handle("/graphiql", api.GraphiQL())
 	mux.Handle("/graphiql/", api.GraphiQL())
 	mux.Handle("/download/", publicCORS(a.openData(core, log)))
