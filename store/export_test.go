@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"reflect"
+)
 
 // Exec runs a statement on the write connection, for tests that check what
 // the database itself refuses.
@@ -28,4 +31,23 @@ func (db *DB) PlanCounts(ctx context.Context, like string) (generic, custom int6
 		generic, custom, texts = generic+r.Generic, custom+r.Custom, append(texts, r.Statement)
 	}
 	return generic, custom, texts, err
+}
+
+// SelRows is the page scanner's read (selRows), and Sel sqlx's, for tests
+// that compare the two.
+func SelRows[T any](ctx context.Context, db *DB, dest *[]*T, query string) error {
+	return selRows(ctx, db, dest, query)
+}
+
+func (db *DB) Sel(ctx context.Context, dest any, query string) error { return db.sel(ctx, dest, query) }
+
+// ScansFast reports whether the page scanner takes T for query's columns.
+func ScansFast[T any](ctx context.Context, db *DB, query string) (bool, error) {
+	rows, err := db.read.QueryxContext(ctx, db.q(query))
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	return planFor(db.read, reflect.TypeFor[T](), cols) != nil, err
 }

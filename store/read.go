@@ -411,28 +411,37 @@ func (db *DB) listCols(ctx context.Context, cols *strings.Builder, table, alias 
 // project's undertaker, figures and round, each when asked: one project
 // with what its page shows in one statement instead of four.
 func (db *DB) ProjectWith(ctx context.Context, code string, undertaker, figures, round bool) (*ledger.Project, *ledger.Organization, *ledger.Figures, *ledger.Round, error) {
-	var cols strings.Builder
-	cols.WriteString("p.*")
-	from := ` FROM projects p`
-	join := func(on bool, table, alias, cond string) error {
-		if !on {
-			return nil
+	key := [3]bool{undertaker, figures, round}
+	var query string
+	if v, ok := db.projectWith.Load(key); ok {
+		query = v.(string)
+	} else {
+		var cols strings.Builder
+		cols.WriteString("p.*")
+		from := ` FROM projects p`
+		join := func(on bool, table, alias, cond string) error {
+			if !on {
+				return nil
+			}
+			from += ` JOIN ` + table + ` ` + alias + ` ON ` + cond
+			return db.joinedCols(ctx, &cols, table, alias)
 		}
-		from += ` JOIN ` + table + ` ` + alias + ` ON ` + cond
-		return db.joinedCols(ctx, &cols, table, alias)
+		if err := errors.Join(join(undertaker, "organizations", "u", "u.id = p.undertaker_id"),
+			join(figures, "project_figures", "f", "f.project_id = p.id"),
+			join(round, "rounds", "r", "r.id = p.round_id")); err != nil {
+			return nil, nil, nil, nil, err
+		}
+		query = `SELECT ` + cols.String() + from + ` WHERE p.code = ?`
+		db.projectWith.Store(key, query)
 	}
-	if err := errors.Join(join(undertaker, "organizations", "u", "u.id = p.undertaker_id"),
-		join(figures, "project_figures", "f", "f.project_id = p.id"),
-		join(round, "rounds", "r", "r.id = p.round_id")); err != nil {
+	var rows []*projectRow
+	if err := selRows(ctx, db, &rows, query, strings.TrimSpace(code)); err != nil {
 		return nil, nil, nil, nil, err
 	}
-	var row projectRow
-	if err := db.get(ctx, &row, `SELECT `+cols.String()+from+` WHERE p.code = ?`, strings.TrimSpace(code)); err != nil {
-		if ledger.ErrorCode(err) == ledger.ENOTFOUND {
-			return nil, nil, nil, nil, ledger.NotFound("project", code)
-		}
-		return nil, nil, nil, nil, err
+	if len(rows) == 0 {
+		return nil, nil, nil, nil, ledger.NotFound("project", code)
 	}
+	row := rows[0]
 	var o *ledger.Organization
 	var f *ledger.Figures
 	var r *ledger.Round
@@ -730,7 +739,7 @@ func findRows[T any](ctx context.Context, db *DB, l listing, offset, limit int, 
 	if err != nil {
 		return err
 	}
-	return db.sel(ctx, rows, q, a...)
+	return selRows(ctx, db, rows, q, a...)
 }
 
 // loadByIDs runs query (with one IN (?) for ids) and returns the rows in

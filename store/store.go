@@ -74,6 +74,8 @@ type DB struct {
 	reboundN atomic.Int64
 	// pageCols remembers the column lists of pages of projects.
 	pageCols sync.Map
+	// projectWith remembers ProjectWith's statements.
+	projectWith sync.Map
 	// readStmts and bulkStmts keep the prepared reads of the reader and
 	// bulk pools (stmts.go); nil when reads are not prepared.
 	readStmts, bulkStmts *stmtCache
