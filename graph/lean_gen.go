@@ -8634,7 +8634,13 @@ func (ec *executionContext) leanObject_Stats(ctx context.Context, w *lean.Writer
 				return false
 			}
 		case "groupCount":
-			return false
+			v, err := ec.Resolvers.Stats().GroupCount(ctx, obj)
+			if err != nil {
+				return false
+			}
+			if !ec.lean_NInt2int(ctx, w, f.SelectionSet, v) {
+				return false
+			}
 		case "groups":
 			return false
 		default:
@@ -8710,7 +8716,13 @@ func (ec *executionContext) leanObject_StatsRow(ctx context.Context, w *lean.Wri
 		case "__typename":
 			w.String("StatsRow")
 		case "key":
-			return false
+			v, err := ec.Resolvers.StatsRow().Key(ctx, obj)
+			if err != nil {
+				return false
+			}
+			if !ec.lean_OStatsKey2ᚖcivicledgerᚋgraphᚋmodelᚐStatsKey(ctx, w, f.SelectionSet, v) {
+				return false
+			}
 		case "projects":
 			v := obj.Projects
 			if !ec.lean_NInt642int64(ctx, w, f.SelectionSet, v) {

@@ -43,7 +43,7 @@ var pure = set(
 	"Report.id", "Report.kindLabel",
 	"CaseCollection.id",
 	"Dataset.currency", "Dataset.loadedAt",
-	"StatsRow.leverageRatio", "StatsRow.satisfaction",
+	"StatsRow.leverageRatio", "StatsRow.satisfaction", "StatsRow.key", "Stats.groupCount",
 	"SearchHit.kindLabel", "SearchHit.projectCode",
 )
 
