@@ -60,8 +60,9 @@ type Organization struct {
 	FoundedOn   Date    `db:"founded_on" json:"foundedOn"`
 	Versioned
 	// Abridged is set on an organization read for a list that did not ask
-	// for its description and founding date, which are then empty; a door
-	// that shows them reads the organization again (see Project.Abridged).
+	// for its description and founding date, which are then empty, as is
+	// the attribution of its version (Versioned); a door that shows them
+	// reads the organization again (see Project.Abridged).
 	Abridged bool `db:"-" json:"-"`
 }
 
@@ -101,7 +102,8 @@ type Project struct {
 	ApprovedOn   Date        `db:"approved_on" json:"approvedOn"` // "" until approved
 	Versioned
 	// Abridged is set on a project read for a list that did not ask for its
-	// long texts (summary, target group), which are then empty: a page of 50
+	// long texts (summary, target group), which are then empty, as are
+	// RecordedBy, RecordedAs and RecordedAt (Version is kept): a page of 50
 	// read without them is half the bytes to read, decode and collect. A
 	// door that shows them reads the project again when it meets an
 	// abridged one (another part of the same request may).

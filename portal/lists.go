@@ -42,10 +42,10 @@ func (p *Portal) Projects(ctx context.Context, f ledger.ProjectFilter, o ledger.
 			}
 			l := p.Loaders(ctx)
 			for _, o := range orgs {
-				l.Organization.Prime(o.ID, o)
+				l.primeOrganization(o)
 			}
 			for _, fg := range figs {
-				l.Figures.Prime(fg.ProjectID, fg)
+				l.primeFigures(fg.ProjectID, fg)
 			}
 			return ps, n, nil
 		}

@@ -92,13 +92,13 @@ func (p *Portal) ProjectFor(ctx context.Context, code string, want Want) (*ledge
 	}
 	l := p.Loaders(ctx)
 	if o != nil {
-		l.Organization.Prime(o.ID, o)
+		l.primeOrganization(o)
 	}
 	if f != nil {
-		l.Figures.Prime(pr.ID, f)
+		l.primeFigures(pr.ID, f)
 	}
 	if rd != nil {
-		l.Round.Prime(rd.ID, rd)
+		l.primeRound(rd)
 	}
 	return pr, p.Prefetch(ctx, []*ledger.Project{pr}, want)
 }
