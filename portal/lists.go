@@ -100,24 +100,21 @@ func (p *Portal) Reports(ctx context.Context, f ledger.ReportFilter, a PageArgs)
 // WholeProject returns pr, or, when pr was read abridged (see Abridge), the
 // project read again with its long texts.
 func (p *Portal) WholeProject(ctx context.Context, pr *ledger.Project) (*ledger.Project, error) {
-	if !pr.Abridged {
-		return pr, nil
-	}
-	whole, err := first(p.Reader.ProjectsByIDs(ctx, []int64{pr.ID}))
-	if err != nil || whole == nil {
-		return pr, err
-	}
-	return whole, nil
+	return whole(ctx, pr, pr.Abridged, pr.ID, p.Reader.ProjectsByIDs)
 }
 
 // WholeOrganization is WholeProject for an organization.
 func (p *Portal) WholeOrganization(ctx context.Context, o *ledger.Organization) (*ledger.Organization, error) {
-	if !o.Abridged {
-		return o, nil
+	return whole(ctx, o, o.Abridged, o.ID, p.Reader.OrganizationsByIDs)
+}
+
+func whole[T any](ctx context.Context, v *T, abridged bool, id int64, read func(context.Context, []int64) ([]*T, error)) (*T, error) {
+	if !abridged {
+		return v, nil
 	}
-	whole, err := first(p.Reader.OrganizationsByIDs(ctx, []int64{o.ID}))
-	if err != nil || whole == nil {
-		return o, err
+	w, err := first(read(ctx, []int64{id}))
+	if err != nil || w == nil {
+		return v, err
 	}
-	return whole, nil
+	return w, nil
 }

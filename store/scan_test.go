@@ -22,68 +22,34 @@ func TestPageScannerReadsAsSqlx(t *testing.T) {
 		if _, err := demo.Load(ctx, db, demo.Options{Projects: 60}); err != nil {
 			t.Fatal(err)
 		}
-		check := func(name string, got, want any, fast bool, err error) {
-			t.Helper()
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			if !fast {
-				t.Errorf("%s: the page scanner does not take it", name)
-			}
-			if d := cmp.Diff(want, got); d != "" {
-				t.Errorf("%s: page scanner vs sqlx (-sqlx +scanner):\n%s", name, d)
-			}
-		}
-		same := func(name, query string, scan func() (any, any, bool, error)) {
-			got, want, fast, err := scan()
-			check(name, got, want, fast, err)
-		}
-		same("projects", `SELECT * FROM projects ORDER BY id`, func() (any, any, bool, error) {
-			var got, want []*ledger.Project
-			fast, err := store.ScansFast[ledger.Project](ctx, db, `SELECT * FROM projects ORDER BY id`)
-			if err == nil {
-				err = store.SelRows(ctx, db, &got, `SELECT * FROM projects ORDER BY id`)
-			}
-			if err == nil {
-				err = db.Sel(ctx, &want, `SELECT * FROM projects ORDER BY id`)
-			}
-			return got, want, fast, err
-		})
-		same("organizations", ``, func() (any, any, bool, error) {
-			var got, want []*ledger.Organization
-			q := `SELECT * FROM organizations ORDER BY id`
-			fast, err := store.ScansFast[ledger.Organization](ctx, db, q)
-			if err == nil {
-				err = store.SelRows(ctx, db, &got, q)
-			}
-			if err == nil {
-				err = db.Sel(ctx, &want, q)
-			}
-			return got, want, fast, err
-		})
-		same("figures", ``, func() (any, any, bool, error) {
-			var got, want []*ledger.Figures
-			q := `SELECT * FROM project_figures ORDER BY project_id`
-			fast, err := store.ScansFast[ledger.Figures](ctx, db, q)
-			if err == nil {
-				err = store.SelRows(ctx, db, &got, q)
-			}
-			if err == nil {
-				err = db.Sel(ctx, &want, q)
-			}
-			return got, want, fast, err
-		})
-		same("rounds", ``, func() (any, any, bool, error) {
-			var got, want []*ledger.Round
-			q := `SELECT * FROM rounds ORDER BY id`
-			fast, err := store.ScansFast[ledger.Round](ctx, db, q)
-			if err == nil {
-				err = store.SelRows(ctx, db, &got, q)
-			}
-			if err == nil {
-				err = db.Sel(ctx, &want, q)
-			}
-			return got, want, fast, err
-		})
+		scansAsSqlx[ledger.Project](t, db, `SELECT * FROM projects ORDER BY id`)
+		scansAsSqlx[ledger.Organization](t, db, `SELECT * FROM organizations ORDER BY id`)
+		scansAsSqlx[ledger.Figures](t, db, `SELECT * FROM project_figures ORDER BY project_id`)
+		scansAsSqlx[ledger.Round](t, db, `SELECT * FROM rounds ORDER BY id`)
 	})
+}
+
+func scansAsSqlx[T any](t *testing.T, db *store.DB, query string) {
+	t.Helper()
+	ctx := context.Background()
+	fast, err := store.ScansFast[T](ctx, db, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fast {
+		t.Errorf("%s: the page scanner does not take it", query)
+	}
+	var got, want []*T
+	if err := store.SelRows(ctx, db, &got, query); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Sel(ctx, &want, query); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 {
+		t.Fatalf("%s: no rows", query)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("%s: page scanner vs sqlx (-sqlx +scanner):\n%s", query, d)
+	}
 }
