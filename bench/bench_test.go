@@ -39,12 +39,12 @@ func TestMoneyToFen(t *testing.T) {
 func TestNormalizeQ1(t *testing.T) {
 	portal := `{"projects":{"totalCount":2,"nodes":[
 	 {"code":"FC1","title":"助餐","awarded":"1234.56","stage":"CLOSING","outcome":"COMPLETED","undertaker":{"name":"甲","creditCode":"X1"},
-	  "figures":{"beneficiaries":10,"volunteers":3,"experts":1,"leveraged":"617.28","leverageRatio":"0.5000"},"satisfaction":{"responses":3,"average":4.33}},
+	  "figures":{"beneficiaries":10,"volunteers":3,"experts":1,"leveraged":"617.28","leverageRatio":"0.5000"},"satisfaction":{"responses":5,"average":4.4}},
 	 {"code":"FC2","title":"助残","awarded":"100","stage":"EXECUTION","outcome":null,"undertaker":{"name":"乙","creditCode":"X2"},
 	  "figures":{"beneficiaries":0,"volunteers":0,"experts":0,"leveraged":"0","leverageRatio":"0.0000"},"satisfaction":{"responses":0,"average":null}}]}}`
 	pgl := `{"allProjects":{"totalCount":"2","nodes":[
 	 {"code":"FC1","title":"助餐","awardedFen":"123456","stage":"CLOSING","outcome":"COMPLETED","organizationByUndertakerId":{"name":"甲","creditCode":"X1"},
-	  "projectFigureByProjectId":{"beneficiaryVisits":"10","volunteerVisits":"3","expertVisits":"1","leveragedFen":"61728","feedbackCount":"3","feedbackSum":"13"}},
+	  "projectFigureByProjectId":{"beneficiaryVisits":"10","volunteerVisits":"3","expertVisits":"1","leveragedFen":"61728","feedbackCount":"5","feedbackSum":"22"}},
 	 {"code":"FC2","title":"助残","awardedFen":"10000","stage":"EXECUTION","outcome":"","organizationByUndertakerId":{"name":"乙","creditCode":"X2"},
 	  "projectFigureByProjectId":{"beneficiaryVisits":"0","volunteerVisits":"0","expertVisits":"0","leveragedFen":"0","feedbackCount":"0","feedbackSum":"0"}}]}}`
 	a, err := normPortalQ1([]byte(portal))
@@ -58,7 +58,7 @@ func TestNormalizeQ1(t *testing.T) {
 	if d := cmp.Diff(a, b); d != "" {
 		t.Fatalf("same data, different normal forms:\n%s", d)
 	}
-	c, _ := normPGLQ1([]byte(strings.Replace(pgl, `"feedbackSum":"13"`, `"feedbackSum":"14"`, 1)))
+	c, _ := normPGLQ1([]byte(strings.Replace(pgl, `"feedbackSum":"22"`, `"feedbackSum":"23"`, 1)))
 	if cmp.Equal(a, c) {
 		t.Fatal("a different satisfaction sum went unnoticed")
 	}
@@ -69,9 +69,9 @@ func TestNormalizeQ3(t *testing.T) {
 	 "groups":[{"key":{"year":2011,"serviceArea":"POVERTY_RELIEF"},"projects":1,"awarded":"10","leveraged":"1","beneficiaries":3,"volunteers":2,"experts":1,"satisfaction":null},
 	           {"key":{"year":2010,"serviceArea":"ELDERLY_SUPPORT"},"projects":2,"awarded":"20","leveraged":"2","beneficiaries":6,"volunteers":4,"experts":2,"satisfaction":4.5}]}}`
 	pgl := `{"statsByYearArea":{"nodes":[
-	 {"year":null,"serviceArea":null,"projects":"3","awardedFen":"3000","leveragedFen":"300","beneficiaries":"9","volunteers":"6","experts":"3","feedbackCount":"2","feedbackSum":"9"},
-	 {"year":2010,"serviceArea":"ELDERLY_SUPPORT","projects":"2","awardedFen":"2000","leveragedFen":"200","beneficiaries":"6","volunteers":"4","experts":"2","feedbackCount":"2","feedbackSum":"9"},
-	 {"year":2011,"serviceArea":"POVERTY_RELIEF","projects":"1","awardedFen":"1000","leveragedFen":"100","beneficiaries":"3","volunteers":"2","experts":"1","feedbackCount":"0","feedbackSum":"0"}]}}`
+	 {"year":null,"serviceArea":null,"projects":"3","awardedFen":"3000","leveragedFen":"300","beneficiaries":"9","volunteers":"6","experts":"3","feedbackCount":"8","feedbackSum":"36"},
+	 {"year":2010,"serviceArea":"ELDERLY_SUPPORT","projects":"2","awardedFen":"2000","leveragedFen":"200","beneficiaries":"6","volunteers":"4","experts":"2","feedbackCount":"6","feedbackSum":"27"},
+	 {"year":2011,"serviceArea":"POVERTY_RELIEF","projects":"1","awardedFen":"1000","leveragedFen":"100","beneficiaries":"3","volunteers":"2","experts":"1","feedbackCount":"2","feedbackSum":"9"}]}}`
 	a, err := normPortalQ3([]byte(portal))
 	if err != nil {
 		t.Fatal(err)
