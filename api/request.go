@@ -108,15 +108,17 @@ func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.Raw
 		return nil, &httpError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
 			"unsupported charset; send utf-8"}
 	}
-	tooLarge := &httpError{http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
-		fmt.Sprintf("request body exceeds the limit of %d bytes", limit)}
+	tooLarge := func() *httpError {
+		return &httpError{http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+			fmt.Sprintf("request body exceeds the limit of %d bytes", limit)}
+	}
 	if r.ContentLength > limit {
-		return nil, tooLarge
+		return nil, tooLarge()
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, tooLarge
+			return nil, tooLarge()
 		}
 		return nil, badRequest("could not read the request body")
 	}

@@ -49,7 +49,7 @@ func TestAbridgedPages(t *testing.T) {
 		portal.Want{portal.Abridge: true, "undertaker": true}); err != nil {
 		t.Fatal(err)
 	}
-	u, err := p.Loaders(lctx).Organization.Load(lctx, ab.UndertakerID)
+	u, err := p.Loaders(lctx).Organization().Load(lctx, ab.UndertakerID)
 	if err != nil || !u.Abridged || u.Description != "" {
 		t.Fatalf("the page's undertaker: %+v %v", u, err)
 	}

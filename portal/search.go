@@ -156,27 +156,27 @@ func (p *Portal) HitRecord(ctx context.Context, h *search.Hit) (ledger.SearchRec
 	switch e {
 	case ledger.EntityReport:
 		var x *ledger.Report
-		if x, err = l.Report.Load(ctx, id); x != nil {
+		if x, err = l.Report().Load(ctx, id); x != nil {
 			v = x
 		}
 	case ledger.EntityAnnouncement:
 		var x *ledger.Announcement
-		if x, err = l.Announcement.Load(ctx, id); x != nil {
+		if x, err = l.Announcement().Load(ctx, id); x != nil {
 			v = x
 		}
 	case ledger.EntityProject:
 		var x *ledger.Project
-		if x, err = l.Project.Load(ctx, id); x != nil {
+		if x, err = l.Project().Load(ctx, id); x != nil {
 			v = x
 		}
 	case ledger.EntityOrganization:
 		var x *ledger.Organization
-		if x, err = l.Organization.Load(ctx, id); x != nil {
+		if x, err = l.Organization().Load(ctx, id); x != nil {
 			v = x
 		}
 	case ledger.EntityCaseStudy:
 		var x *ledger.CaseStudy
-		if x, err = l.CaseStudy.Load(ctx, id); x != nil {
+		if x, err = l.CaseStudy().Load(ctx, id); x != nil {
 			v = x
 		}
 	}

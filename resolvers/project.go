@@ -13,7 +13,7 @@ func (r *projectResolver) ID(ctx context.Context, obj *ledger.Project) (string, 
 }
 
 func (r *projectResolver) Round(ctx context.Context, obj *ledger.Project) (*ledger.Round, error) {
-	return r.Loaders(ctx).Round.Load(ctx, obj.RoundID)
+	return r.Loaders(ctx).Round().Load(ctx, obj.RoundID)
 }
 
 func (r *projectResolver) ServiceAreaLabel(ctx context.Context, obj *ledger.Project) (string, error) {
@@ -45,7 +45,7 @@ func (r *projectResolver) OutcomeLabel(ctx context.Context, obj *ledger.Project)
 }
 
 func (r *projectResolver) figures(ctx context.Context, obj *ledger.Project) (*ledger.Figures, error) {
-	f, err := r.Loaders(ctx).Figures.Load(ctx, obj.ID)
+	f, err := r.Loaders(ctx).Figures().Load(ctx, obj.ID)
 	if err == nil && f == nil {
 		f = &ledger.Figures{ProjectID: obj.ID}
 	}
@@ -65,19 +65,19 @@ func (r *projectResolver) Satisfaction(ctx context.Context, obj *ledger.Project)
 }
 
 func (r *projectResolver) Timeline(ctx context.Context, obj *ledger.Project) ([]*ledger.StageEvent, error) {
-	return nonNil(r.Loaders(ctx).Timeline.Load(ctx, obj.ID))
+	return nonNil(r.Loaders(ctx).Timeline().Load(ctx, obj.ID))
 }
 
 func (r *projectResolver) Tranches(ctx context.Context, obj *ledger.Project) ([]*ledger.Tranche, error) {
-	return nonNil(r.Loaders(ctx).Tranches.Load(ctx, obj.ID))
+	return nonNil(r.Loaders(ctx).Tranches().Load(ctx, obj.ID))
 }
 
 func (r *projectResolver) Audits(ctx context.Context, obj *ledger.Project) ([]*ledger.Audit, error) {
-	return nonNil(r.Loaders(ctx).Audits.Load(ctx, obj.ID))
+	return nonNil(r.Loaders(ctx).Audits().Load(ctx, obj.ID))
 }
 
 func (r *projectResolver) Metrics(ctx context.Context, obj *ledger.Project, kind *ledger.MetricKind) ([]*ledger.Metric, error) {
-	ms, err := nonNil(r.Loaders(ctx).Metrics.Load(ctx, obj.ID))
+	ms, err := nonNil(r.Loaders(ctx).Metrics().Load(ctx, obj.ID))
 	if err != nil || kind == nil {
 		return ms, err
 	}
@@ -85,7 +85,7 @@ func (r *projectResolver) Metrics(ctx context.Context, obj *ledger.Project, kind
 }
 
 func (r *projectResolver) Scorecards(ctx context.Context, obj *ledger.Project, kind *ledger.ReviewKind) ([]*ledger.Scorecard, error) {
-	ss, err := nonNil(r.Loaders(ctx).Scorecards.Load(ctx, obj.ID))
+	ss, err := nonNil(r.Loaders(ctx).Scorecards().Load(ctx, obj.ID))
 	if err != nil || kind == nil {
 		return ss, err
 	}
@@ -93,11 +93,11 @@ func (r *projectResolver) Scorecards(ctx context.Context, obj *ledger.Project, k
 }
 
 func (r *projectResolver) Announcements(ctx context.Context, obj *ledger.Project) ([]*ledger.Announcement, error) {
-	return nonNil(r.Loaders(ctx).ProjectAnns.Load(ctx, obj.ID))
+	return nonNil(r.Loaders(ctx).ProjectAnns().Load(ctx, obj.ID))
 }
 
 func (r *projectResolver) Reports(ctx context.Context, obj *ledger.Project, kinds []ledger.ReportKind) ([]*ledger.Report, error) {
-	rs, err := nonNil(r.Loaders(ctx).ProjectReps.Load(ctx, obj.ID))
+	rs, err := nonNil(r.Loaders(ctx).ProjectReps().Load(ctx, obj.ID))
 	if err != nil || len(kinds) == 0 {
 		return rs, err
 	}
@@ -109,7 +109,7 @@ func (r *projectResolver) Reports(ctx context.Context, obj *ledger.Project, kind
 }
 
 func (r *projectResolver) CaseStudies(ctx context.Context, obj *ledger.Project) ([]*ledger.CaseStudy, error) {
-	return nonNil(r.Loaders(ctx).ProjectCases.Load(ctx, obj.ID))
+	return nonNil(r.Loaders(ctx).ProjectCases().Load(ctx, obj.ID))
 }
 
 func (r *projectResolver) History(ctx context.Context, obj *ledger.Project) ([]*ledger.Revision, error) {
@@ -117,7 +117,7 @@ func (r *projectResolver) History(ctx context.Context, obj *ledger.Project) ([]*
 }
 
 func (r *figuresResolver) LeverageRatio(ctx context.Context, obj *ledger.Figures) (*string, error) {
-	ps, err := r.Loaders(ctx).Project.Load(ctx, obj.ProjectID)
+	ps, err := r.Loaders(ctx).Project().Load(ctx, obj.ProjectID)
 	if err != nil || ps == nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (r *auditResolver) Report(ctx context.Context, obj *ledger.Audit) (*ledger.
 	if obj.ReportID == nil {
 		return nil, nil
 	}
-	return r.Loaders(ctx).Report.Load(ctx, *obj.ReportID)
+	return r.Loaders(ctx).Report().Load(ctx, *obj.ReportID)
 }
 
 func (r *metricResolver) KindLabel(ctx context.Context, obj *ledger.Metric) (string, error) {
@@ -184,7 +184,7 @@ func (r *scorecardResolver) KindLabel(ctx context.Context, obj *ledger.Scorecard
 }
 
 func (r *scorecardResolver) IndicatorSet(ctx context.Context, obj *ledger.Scorecard) (*ledger.IndicatorSet, error) {
-	return r.Loaders(ctx).IndicatorSet.Load(ctx, obj.SetID)
+	return r.Loaders(ctx).IndicatorSet().Load(ctx, obj.SetID)
 }
 
 func (r *scorecardResolver) Reviewer(ctx context.Context, obj *ledger.Scorecard) (*ledger.Organization, error) {
@@ -192,7 +192,7 @@ func (r *scorecardResolver) Reviewer(ctx context.Context, obj *ledger.Scorecard)
 }
 
 func (r *scorecardResolver) WeightedTotal(ctx context.Context, obj *ledger.Scorecard) (float64, error) {
-	set, err := r.Loaders(ctx).IndicatorSet.Load(ctx, obj.SetID)
+	set, err := r.Loaders(ctx).IndicatorSet().Load(ctx, obj.SetID)
 	if err != nil || set == nil {
 		return 0, err
 	}
@@ -200,7 +200,7 @@ func (r *scorecardResolver) WeightedTotal(ctx context.Context, obj *ledger.Score
 }
 
 func (r *scorecardResolver) Scores(ctx context.Context, obj *ledger.Scorecard) ([]*model.IndicatorScore, error) {
-	set, err := r.Loaders(ctx).IndicatorSet.Load(ctx, obj.SetID)
+	set, err := r.Loaders(ctx).IndicatorSet().Load(ctx, obj.SetID)
 	if err != nil || set == nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func (r *announcementResolver) Round(ctx context.Context, obj *ledger.Announceme
 	if obj.RoundID == nil {
 		return nil, nil
 	}
-	return r.Loaders(ctx).Round.Load(ctx, *obj.RoundID)
+	return r.Loaders(ctx).Round().Load(ctx, *obj.RoundID)
 }
 
 func (r *announcementResolver) Publisher(ctx context.Context, obj *ledger.Announcement) (*ledger.Organization, error) {
@@ -268,7 +268,7 @@ func (r *reportResolver) Project(ctx context.Context, obj *ledger.Report) (*ledg
 	if obj.ProjectID == nil {
 		return nil, nil
 	}
-	p, err := r.Loaders(ctx).Project.Load(ctx, *obj.ProjectID)
+	p, err := r.Loaders(ctx).Project().Load(ctx, *obj.ProjectID)
 	return r.prefetched(ctx, p, err)
 }
 
@@ -276,7 +276,7 @@ func (r *reportResolver) Round(ctx context.Context, obj *ledger.Report) (*ledger
 	if obj.RoundID == nil {
 		return nil, nil
 	}
-	return r.Loaders(ctx).Round.Load(ctx, *obj.RoundID)
+	return r.Loaders(ctx).Round().Load(ctx, *obj.RoundID)
 }
 
 func (r *caseCollectionResolver) ID(ctx context.Context, obj *ledger.CaseCollection) (string, error) {
@@ -284,16 +284,16 @@ func (r *caseCollectionResolver) ID(ctx context.Context, obj *ledger.CaseCollect
 }
 
 func (r *caseCollectionResolver) Cases(ctx context.Context, obj *ledger.CaseCollection) ([]*ledger.CaseStudy, error) {
-	return nonNil(r.Loaders(ctx).Cases.Load(ctx, obj.ID))
+	return nonNil(r.Loaders(ctx).Cases().Load(ctx, obj.ID))
 }
 
 func (r *caseStudyResolver) Project(ctx context.Context, obj *ledger.CaseStudy) (*ledger.Project, error) {
-	p, err := r.Loaders(ctx).Project.Load(ctx, obj.ProjectID)
+	p, err := r.Loaders(ctx).Project().Load(ctx, obj.ProjectID)
 	return r.prefetched(ctx, p, err)
 }
 
 func (r *caseStudyResolver) Collection(ctx context.Context, obj *ledger.CaseStudy) (*ledger.CaseCollection, error) {
-	return r.Loaders(ctx).Collection.Load(ctx, obj.CollectionID)
+	return r.Loaders(ctx).Collection().Load(ctx, obj.CollectionID)
 }
 
 // nonNil turns a nil list into an empty one for non-null list fields.

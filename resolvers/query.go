@@ -254,7 +254,7 @@ func (r *statsRowResolver) Key(ctx context.Context, obj *ledger.StatsRow) (*mode
 			if id == 0 {
 				continue
 			}
-			o, err := r.Loaders(ctx).Organization.Load(ctx, id)
+			o, err := r.Loaders(ctx).Organization().Load(ctx, id)
 			if err != nil {
 				return nil, err
 			}

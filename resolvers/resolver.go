@@ -140,7 +140,7 @@ func (r *Resolver) org(ctx context.Context, id *int64) (*ledger.Organization, er
 	if id == nil {
 		return nil, nil
 	}
-	return r.Loaders(ctx).Organization.Load(ctx, *id)
+	return r.Loaders(ctx).Organization().Load(ctx, *id)
 }
 
 func outcome(o ledger.Outcome) *ledger.Outcome {

@@ -224,10 +224,10 @@ func (h *Handler) projects(w http.ResponseWriter, r *http.Request, v *view) erro
 	l := h.core.Loaders(ctx)
 	for _, p := range pg.Items {
 		row := projectRow{P: p}
-		if row.Undertaker, err = l.Organization.Load(ctx, p.UndertakerID); err != nil {
+		if row.Undertaker, err = l.Organization().Load(ctx, p.UndertakerID); err != nil {
 			return err
 		}
-		if row.Fig, err = l.Figures.Load(ctx, p.ID); err != nil {
+		if row.Fig, err = l.Figures().Load(ctx, p.ID); err != nil {
 			return err
 		}
 		d.Rows = append(d.Rows, row)
@@ -336,9 +336,9 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, v *view,
 		if id == nil {
 			return nil, nil
 		}
-		return l.Organization.Load(ctx, *id)
+		return l.Organization().Load(ctx, *id)
 	}
-	if d.Round, err = l.Round.Load(ctx, p.RoundID); err != nil {
+	if d.Round, err = l.Round().Load(ctx, p.RoundID); err != nil {
 		return err
 	}
 	if d.Undertaker, err = org(&p.UndertakerID); err != nil {
@@ -350,7 +350,7 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, v *view,
 	if d.Auditor, err = org(p.AuditorID); err != nil {
 		return err
 	}
-	if d.Fig, err = l.Figures.Load(ctx, p.ID); err != nil {
+	if d.Fig, err = l.Figures().Load(ctx, p.ID); err != nil {
 		return err
 	}
 	if d.Fig == nil {
@@ -358,34 +358,34 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, v *view,
 	}
 	d.Satisfaction = d.Fig.Satisfaction()
 	d.LeverageRatio = ledger.Ratio(d.Fig.Leveraged, p.Awarded)
-	events, err := l.Timeline.Load(ctx, p.ID)
+	events, err := l.Timeline().Load(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	reps, err := l.ProjectReps.Load(ctx, p.ID)
+	reps, err := l.ProjectReps().Load(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	anns, err := l.ProjectAnns.Load(ctx, p.ID)
+	anns, err := l.ProjectAnns().Load(ctx, p.ID)
 	if err != nil {
 		return err
 	}
 	d.Stages = timeline(p, events, reps, anns)
-	cards, err := l.Scorecards.Load(ctx, p.ID)
+	cards, err := l.Scorecards().Load(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	if d.Tranches, err = l.Tranches.Load(ctx, p.ID); err != nil {
+	if d.Tranches, err = l.Tranches().Load(ctx, p.ID); err != nil {
 		return err
 	}
-	audits, err := l.Audits.Load(ctx, p.ID)
+	audits, err := l.Audits().Load(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	if d.Metrics, err = l.Metrics.Load(ctx, p.ID); err != nil {
+	if d.Metrics, err = l.Metrics().Load(ctx, p.ID); err != nil {
 		return err
 	}
-	cases, err := l.ProjectCases.Load(ctx, p.ID)
+	cases, err := l.ProjectCases().Load(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -409,8 +409,8 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, v *view,
 	for _, c := range cases {
 		collIDs = append(collIDs, c.CollectionID)
 	}
-	setsT, orgsT := l.IndicatorSet.LoadAllThunk(ctx, setIDs), l.Organization.LoadAllThunk(ctx, orgIDs)
-	repsT, collsT := l.Report.LoadAllThunk(ctx, reportIDs), l.Collection.LoadAllThunk(ctx, collIDs)
+	setsT, orgsT := l.IndicatorSet().LoadAllThunk(ctx, setIDs), l.Organization().LoadAllThunk(ctx, orgIDs)
+	repsT, collsT := l.Report().LoadAllThunk(ctx, reportIDs), l.Collection().LoadAllThunk(ctx, collIDs)
 	sets, err := setsT()
 	if err != nil {
 		return err
@@ -452,7 +452,7 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, v *view,
 			return err
 		}
 		if a.ReportID != nil {
-			if av.Report, err = l.Report.Load(ctx, *a.ReportID); err != nil {
+			if av.Report, err = l.Report().Load(ctx, *a.ReportID); err != nil {
 				return err
 			}
 		}
@@ -460,7 +460,7 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, v *view,
 	}
 	for _, c := range cases {
 		cv := caseView{C: c}
-		if cv.Collection, err = l.Collection.Load(ctx, c.CollectionID); err != nil {
+		if cv.Collection, err = l.Collection().Load(ctx, c.CollectionID); err != nil {
 			return err
 		}
 		d.Cases = append(d.Cases, cv)
@@ -599,10 +599,10 @@ func (h *Handler) organization(w http.ResponseWriter, r *http.Request, v *view) 
 	l := h.core.Loaders(ctx)
 	for _, p := range pg.Items {
 		row := projectRow{P: p}
-		if row.Undertaker, err = l.Organization.Load(ctx, p.UndertakerID); err != nil {
+		if row.Undertaker, err = l.Organization().Load(ctx, p.UndertakerID); err != nil {
 			return err
 		}
-		if row.Fig, err = l.Figures.Load(ctx, p.ID); err != nil {
+		if row.Fig, err = l.Figures().Load(ctx, p.ID); err != nil {
 			return err
 		}
 		d.Projects = append(d.Projects, row)
@@ -696,10 +696,10 @@ func (h *Handler) renderAnnouncement(w http.ResponseWriter, r *http.Request, v *
 	var publisher func() (*ledger.Organization, error)
 	var round func() (*ledger.Round, error)
 	if a.PublisherID != nil {
-		publisher = l.Organization.LoadThunk(ctx, *a.PublisherID)
+		publisher = l.Organization().LoadThunk(ctx, *a.PublisherID)
 	}
 	if a.RoundID != nil {
-		round = l.Round.LoadThunk(ctx, *a.RoundID)
+		round = l.Round().LoadThunk(ctx, *a.RoundID)
 	}
 	if publisher != nil {
 		if d.Publisher, err = publisher(); err != nil {
@@ -718,7 +718,7 @@ func (h *Handler) renderAnnouncement(w http.ResponseWriter, r *http.Request, v *
 	}
 	for _, p := range pg.Items {
 		row := projectRow{P: p}
-		if row.Undertaker, err = l.Organization.Load(ctx, p.UndertakerID); err != nil {
+		if row.Undertaker, err = l.Organization().Load(ctx, p.UndertakerID); err != nil {
 			return err
 		}
 		d.Projects = append(d.Projects, row)
@@ -754,10 +754,10 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, v *view) error 
 	var author func() (*ledger.Organization, error)
 	var project func() (*ledger.Project, error)
 	if rp.AuthorID != nil {
-		author = l.Organization.LoadThunk(ctx, *rp.AuthorID)
+		author = l.Organization().LoadThunk(ctx, *rp.AuthorID)
 	}
 	if rp.ProjectID != nil {
-		project = l.Project.LoadThunk(ctx, *rp.ProjectID)
+		project = l.Project().LoadThunk(ctx, *rp.ProjectID)
 	}
 	if author != nil {
 		if d.Author, err = author(); err != nil {
@@ -932,7 +932,7 @@ func (h *Handler) collection(w http.ResponseWriter, r *http.Request, v *view) er
 		return ledger.NotFound("case collection", r.PathValue("id"))
 	}
 	l := h.core.Loaders(ctx)
-	studies, err := l.Cases.Load(ctx, c.ID)
+	studies, err := l.Cases().Load(ctx, c.ID)
 	if err != nil {
 		return err
 	}
@@ -962,7 +962,7 @@ func (h *Handler) collection(w http.ResponseWriter, r *http.Request, v *view) er
 	for i, s := range studies {
 		ids[i] = s.ProjectID
 	}
-	ps, err := l.Project.LoadAll(ctx, ids)
+	ps, err := l.Project().LoadAll(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -1040,7 +1040,7 @@ func (h *Handler) corrections(w http.ResponseWriter, r *http.Request, v *view) e
 			projects = append(projects, c.ProjectID)
 		}
 	}
-	orgsT, projT := l.Organization.LoadAllThunk(ctx, orgs), l.Project.LoadAllThunk(ctx, projects)
+	orgsT, projT := l.Organization().LoadAllThunk(ctx, orgs), l.Project().LoadAllThunk(ctx, projects)
 	if _, err := orgsT(); err != nil {
 		return err
 	}
@@ -1049,21 +1049,21 @@ func (h *Handler) corrections(w http.ResponseWriter, r *http.Request, v *view) e
 	}
 	for _, c := range cs {
 		row := correctionRow{C: c}
-		if row.Org, err = l.Organization.Load(ctx, c.OrgID); err != nil {
+		if row.Org, err = l.Organization().Load(ctx, c.OrgID); err != nil {
 			return err
 		}
 		if c.ProjectID != 0 {
-			if row.Project, err = l.Project.Load(ctx, c.ProjectID); err != nil {
+			if row.Project, err = l.Project().Load(ctx, c.ProjectID); err != nil {
 				return err
 			}
 		}
 		switch c.Entity {
 		case ledger.EntityReport:
-			if rp, err := l.Report.Load(ctx, c.EntityID); err == nil && rp != nil {
+			if rp, err := l.Report().Load(ctx, c.EntityID); err == nil && rp != nil {
 				row.Href = "/reports/" + url.PathEscape(rp.Code)
 			}
 		case ledger.EntityAnnouncement:
-			if a, err := l.Announcement.Load(ctx, c.EntityID); err == nil && a != nil {
+			if a, err := l.Announcement().Load(ctx, c.EntityID); err == nil && a != nil {
 				row.Href = "/announcements/" + url.PathEscape(a.Code)
 			}
 		}

@@ -109,7 +109,7 @@ func pageTypes(t testing.TB, s *site) map[string]string {
 		t.Fatal("no completed project", err)
 	}
 	p := ps.Items[0]
-	org, err := s.core.Loaders(ctx).Organization.Load(ctx, p.UndertakerID)
+	org, err := s.core.Loaders(ctx).Organization().Load(ctx, p.UndertakerID)
 	if err != nil {
 		t.Fatal(err)
 	}
