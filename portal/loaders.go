@@ -75,15 +75,18 @@ func (l *Loaders) note(m *map[int64]bool, id int64) {
 	(*m)[id] = true
 }
 
-// unknown returns ids without repeats and without those in known.
-func (l *Loaders) unknown(known map[int64]bool, ids []int64) []int64 {
+// unknown returns ids without repeats and without those in *known, and
+// notes them in *known: they are about to be read and primed.
+func (l *Loaders) unknown(known *map[int64]bool, ids []int64) []int64 {
 	l.known.Lock()
 	defer l.known.Unlock()
+	if *known == nil {
+		*known = map[int64]bool{}
+	}
 	out := make([]int64, 0, len(ids))
-	seen := make(map[int64]bool, len(ids))
 	for _, id := range ids {
-		if !known[id] && !seen[id] {
-			seen[id] = true
+		if !(*known)[id] {
+			(*known)[id] = true
 			out = append(out, id)
 		}
 	}
@@ -255,11 +258,13 @@ func (p *Portal) Prefetch(ctx context.Context, ps []*ledger.Project, want Want) 
 	}
 	l := p.Loaders(ctx)
 	ids := make([]int64, len(ps))
-	var orgs, rounds []int64
+	var orgs, rounds, figures []int64
 	for i, p := range ps {
 		ids[i] = p.ID
 		l.Project().Prime(p.ID, p)
-		rounds = append(rounds, p.RoundID)
+		if want["round"] {
+			rounds = append(rounds, p.RoundID)
+		}
 		if want["undertaker"] {
 			orgs = append(orgs, p.UndertakerID)
 		}
@@ -271,17 +276,9 @@ func (p *Portal) Prefetch(ctx context.Context, ps []*ledger.Project, want Want) 
 		}
 	}
 	r := p.Reader
-	orgs = l.unknown(l.known.orgs, orgs)
-	if want["round"] {
-		rounds = l.unknown(l.known.rounds, rounds)
-	} else {
-		rounds = nil
-	}
-	figures := ids
+	orgs, rounds = l.unknown(&l.known.orgs, orgs), l.unknown(&l.known.rounds, rounds)
 	if want["figures"] || want["satisfaction"] {
-		figures = l.unknown(l.known.figures, ids)
-	} else {
-		figures = nil
+		figures = l.unknown(&l.known.figures, ids)
 	}
 	var g errgroup.Group
 	load := func(on bool, fn func() error) {
