@@ -342,16 +342,17 @@ func (db *DB) projectListing(filter ledger.ProjectFilter, order ledger.ProjectOr
 	return l
 }
 
-// projectRow is a project read with its undertaker (columns "u.…"),
-// figures ("f.…") and round ("r.…") by FindProjectsWith and ProjectWith.
-// pageRow is a row of a page of projects: projectRow without the round,
-// 576 bytes a row instead of 768.
+// pageRow is a project of a page read with its undertaker (columns
+// "u.…") and figures ("f.…") by FindProjectsWith: projectRow without the
+// round, 576 bytes a row instead of 768.
 type pageRow struct {
 	ledger.Project
 	U ledger.Organization `db:"u"`
 	F ledger.Figures      `db:"f"`
 }
 
+// projectRow is a project read with its undertaker (columns "u.…"),
+// figures ("f.…") and round ("r.…") by ProjectWith.
 type projectRow struct {
 	ledger.Project
 	U ledger.Organization `db:"u"`
@@ -467,9 +468,8 @@ func (db *DB) ProjectWith(ctx context.Context, code string, undertaker, figures,
 // statement instead of three. The organizations and figures are in the
 // order of the projects.
 //
-// With abridged, the projects' summary and target group and the
-// undertakers' description and founding date are left out (read as empty)
-// and the records marked Abridged.
+// With abridged, the columns of abridgedProject and abridgedOrganization
+// are left out (their fields stay empty) and the records marked Abridged.
 func (db *DB) FindProjectsWith(ctx context.Context, filter ledger.ProjectFilter, order ledger.ProjectOrder, offset, limit int,
 	undertakers, figures, abridged bool) ([]*ledger.Project, []*ledger.Organization, []*ledger.Figures, int, error) {
 	l := db.projectListing(filter, order)
