@@ -51,3 +51,12 @@ func ScansFast[T any](ctx context.Context, db *DB, query string) (bool, error) {
 	cols, err := rows.Columns()
 	return planFor(db.read, reflect.TypeFor[T](), cols) != nil, err
 }
+
+// Get runs a single-row read on the reader pool as the store's reads run
+// (prepared, and detached on PostgreSQL: pgcancel.go).
+func (db *DB) Get(ctx context.Context, dest any, query string, args ...any) error {
+	return db.get(ctx, dest, query, args...)
+}
+
+// ReadConnections bounds the reader pool to n connections.
+func (db *DB) ReadConnections(n int) { db.read.SetMaxOpenConns(n) }

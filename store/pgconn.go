@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,7 +67,7 @@ func openPostgres(dsn string, relaxed *atomic.Int32) (*sqlx.DB, error) {
 		return nil, redactError(err, dsn)
 	}
 	c.Dialer(pgDialer{d: net.Dialer{KeepAlive: pgKeepAlive, Control: tcpUserTimeout(pgUserTimeout)}, io: pgIOTimeout, relaxed: relaxed})
-	return sqlx.NewDb(sql.OpenDB(c), "postgres"), nil
+	return sqlx.NewDb(sql.OpenDB(&pgConnector{inner: c}), "postgres"), nil
 }
 
 // pgDialer dials PostgreSQL honouring the caller's context, and wraps each
@@ -92,7 +93,11 @@ func (p pgDialer) DialContext(ctx context.Context, network, addr string) (net.Co
 	if err != nil {
 		return nil, err
 	}
-	return &deadlineConn{Conn: c, io: p.io, relaxed: p.relaxed}, nil
+	dc := &deadlineConn{Conn: c, io: p.io, relaxed: p.relaxed}
+	if d, ok := ctx.Value(dialedKey{}).(*dialed); ok {
+		d.c = dc
+	}
+	return dc, nil
 }
 
 // deadlineConn gives every exchange with the server a deadline: each write
@@ -106,6 +111,12 @@ type deadlineConn struct {
 	io      time.Duration
 	fixed   atomic.Bool
 	relaxed *atomic.Int32
+
+	// The watch of detached statements (pgcancel.go): turn counts the
+	// statements begun, cut says the connection was broken off.
+	mu   sync.Mutex
+	turn uint64
+	cut  bool
 }
 
 func (c *deadlineConn) SetDeadline(t time.Time) error {
@@ -113,8 +124,16 @@ func (c *deadlineConn) SetDeadline(t time.Time) error {
 	return c.Conn.SetDeadline(t)
 }
 
+// past is a deadline already gone: it fails every read and write.
+var past = time.Unix(1, 0)
+
 func (c *deadlineConn) Write(b []byte) (int, error) {
-	if !c.fixed.Load() {
+	c.mu.Lock()
+	cut := c.cut
+	c.mu.Unlock()
+	if cut {
+		_ = c.Conn.SetDeadline(past) // the write fails as a timeout (*net.OpError), which lib/pq treats as a bad connection
+	} else if !c.fixed.Load() {
 		d := time.Now().Add(c.io)
 		if c.relaxed != nil && c.relaxed.Load() > 0 {
 			d = time.Time{} // a bulk copy: its last statement may check millions of rows
@@ -124,6 +143,44 @@ func (c *deadlineConn) Write(b []byte) (int, error) {
 		}
 	}
 	return c.Conn.Write(b)
+}
+
+// begin starts a watched statement and returns its turn.
+func (c *deadlineConn) begin() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.turn++
+	return c.turn
+}
+
+// end ends turn's watch: a later breakOff of it does nothing.
+func (c *deadlineConn) end(turn uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.turn == turn {
+		c.turn++
+	}
+}
+
+// breakOff breaks the connection off if turn's statement is still in
+// progress: every read and write fails from now on. It reports whether it
+// did.
+func (c *deadlineConn) breakOff(turn uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.turn != turn || c.cut {
+		return false
+	}
+	c.cut = true
+	_ = c.Conn.SetDeadline(past)
+	return true
+}
+
+// broken reports whether the connection was broken off.
+func (c *deadlineConn) broken() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cut
 }
 
 // dsnPassword finds the password of a postgres:// URL or of a key=value

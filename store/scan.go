@@ -276,7 +276,7 @@ func selRows[T any](ctx context.Context, db *DB, dest *[]*T, query string, args 
 		return rows.Err()
 	}
 	if sc := db.stmts(ctx); sc != nil {
-		return mapError(sc.run(ctx, db.q(query), func(st *sqlx.Stmt) error {
+		return mapError(sc.run(ctx, db.q(query), func(ctx context.Context, st *sqlx.Stmt) error {
 			rows, err := st.QueryxContext(ctx, args...)
 			if err != nil {
 				return err

@@ -29,14 +29,15 @@ const stmtCacheSize = 512
 
 // stmtCache is the prepared statements of one pool, by query text.
 type stmtCache struct {
-	pool *sqlx.DB
-	mu   sync.Mutex
-	c    *lru.Cache[string, *sqlx.Stmt]
+	pool   *sqlx.DB
+	detach bool // run statements detached (pgcancel.go): PostgreSQL's pools
+	mu     sync.Mutex
+	c      *lru.Cache[string, *sqlx.Stmt]
 }
 
-func newStmtCache(pool *sqlx.DB) *stmtCache {
+func newStmtCache(pool *sqlx.DB, d Dialect) *stmtCache {
 	c, _ := lru.NewWithEvict[string, *sqlx.Stmt](stmtCacheSize, func(_ string, s *sqlx.Stmt) { _ = s.Close() })
-	return &stmtCache{pool: pool, c: c}
+	return &stmtCache{pool: pool, c: c, detach: d == Postgres}
 }
 
 // stmt returns the prepared statement of query, preparing it on first use.
@@ -68,16 +69,21 @@ func (s *stmtCache) forget(query string) {
 	s.c.Remove(query)
 }
 
-// run runs fn with query's prepared statement, once more with a fresh one
-// when PostgreSQL refuses a cached plan because a table changed under it
-// (a migration run by another node adds a column to a SELECT *).
-func (s *stmtCache) run(ctx context.Context, query string, fn func(*sqlx.Stmt) error) error {
+// run runs fn with query's prepared statement and the context to run it
+// under (detached on PostgreSQL), once more with a fresh statement when
+// PostgreSQL refuses a cached plan because a table changed under it (a
+// migration run by another node adds a column to a SELECT *).
+func (s *stmtCache) run(ctx context.Context, query string, fn func(context.Context, *sqlx.Stmt) error) error {
+	qctx := ctx
+	if s.detach {
+		qctx = detach(ctx)
+	}
 	for attempt := 0; ; attempt++ {
-		st, err := s.stmt(ctx, query)
+		st, err := s.stmt(qctx, query)
 		if err != nil {
 			return err
 		}
-		err = fn(st)
+		err = fn(qctx, st)
 		if attempt == 0 && staleplan(err) {
 			s.forget(query)
 			continue

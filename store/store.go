@@ -151,7 +151,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	db.readStmts, db.bulkStmts = newStmtCache(db.read), newStmtCache(db.bulk)
+	db.readStmts, db.bulkStmts = newStmtCache(db.read, db.dialect), newStmtCache(db.bulk, db.dialect)
 	return db, nil
 }
 
@@ -354,7 +354,7 @@ func (db *DB) reader(ctx context.Context) *sqlx.DB {
 func (db *DB) get(ctx context.Context, dest any, query string, args ...any) error {
 	db.reads.Add(1)
 	if sc := db.stmts(ctx); sc != nil {
-		return mapError(sc.run(ctx, db.q(query), func(st *sqlx.Stmt) error { return st.GetContext(ctx, dest, args...) }))
+		return mapError(sc.run(ctx, db.q(query), func(ctx context.Context, st *sqlx.Stmt) error { return st.GetContext(ctx, dest, args...) }))
 	}
 	return mapError(db.reader(ctx).GetContext(ctx, dest, db.q(query), args...))
 }
@@ -363,7 +363,7 @@ func (db *DB) get(ctx context.Context, dest any, query string, args ...any) erro
 func (db *DB) sel(ctx context.Context, dest any, query string, args ...any) error {
 	db.reads.Add(1)
 	if sc := db.stmts(ctx); sc != nil {
-		return mapError(sc.run(ctx, db.q(query), func(st *sqlx.Stmt) error { return st.SelectContext(ctx, dest, args...) }))
+		return mapError(sc.run(ctx, db.q(query), func(ctx context.Context, st *sqlx.Stmt) error { return st.SelectContext(ctx, dest, args...) }))
 	}
 	return mapError(db.reader(ctx).SelectContext(ctx, dest, db.q(query), args...))
 }
