@@ -37,6 +37,7 @@ type handler struct {
 	dear    *semaphore.Weighted // operations dearer than CheapCost
 	clients *clientSlots        // operations in flight per client
 	limiter *rateLimiter        // nil when rate limiting is off
+	runner  *runner             // the goroutines operations run on
 	now     func() time.Time
 }
 
@@ -53,7 +54,7 @@ func NewHandler(es graphql.ExecutableSchema, cfg Config, log *slog.Logger) http.
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &handler{cfg: cfg.withDefaults(), log: log, now: time.Now}
+	h := &handler{cfg: cfg.withDefaults(), log: log, now: time.Now, runner: newRunner()}
 	h.workers = semaphore.NewWeighted(int64(h.cfg.MaxConcurrent))
 	h.dear = semaphore.NewWeighted(int64(h.cfg.MaxExpensive))
 	h.clients = newClientSlots(h.cfg.MaxPerClient)
@@ -397,12 +398,12 @@ func (h *handler) execute(ctx context.Context, opCtx *graphql.OperationContext, 
 	opCtx.ResolverMiddleware = b.middleware
 	done := make(chan *graphql.Response, 1)
 	owned := held.detach()
-	go func() {
+	h.runner.run(func() {
 		defer owned.release()
 		defer cancel(nil)
 		responses, rctx := h.exec.DispatchOperation(octx, opCtx)
 		done <- responses(rctx)
-	}()
+	})
 	var resp *graphql.Response
 	select {
 	case resp = <-done:
