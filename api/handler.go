@@ -99,6 +99,29 @@ type response struct {
 	Extensions map[string]any  `json:"extensions,omitempty"`
 }
 
+// costExtension is the "cost" extension of an answer: what the operation
+// cost and, when a rate limit applies, the client's budget.
+type costExtension struct {
+	Requested, Limit, Remaining int
+	ResetAt                     string
+	budget                      bool // Limit, Remaining and ResetAt are set
+}
+
+// appendJSON appends c as a JSON object to b, its members in the order
+// encoding/json gives a map's.
+func (c *costExtension) appendJSON(b []byte) []byte {
+	if !c.budget {
+		return append(strconv.AppendInt(append(b, `{"requested":`...), int64(c.Requested), 10), '}')
+	}
+	b = strconv.AppendInt(append(b, `{"limit":`...), int64(c.Limit), 10)
+	b = strconv.AppendInt(append(b, `,"remaining":`...), int64(c.Remaining), 10)
+	b = strconv.AppendInt(append(b, `,"requested":`...), int64(c.Requested), 10)
+	b = strconv.AppendQuote(append(b, `,"resetAt":`...), c.ResetAt)
+	return append(b, '}')
+}
+
+func (c *costExtension) MarshalJSON() ([]byte, error) { return c.appendJSON(nil), nil }
+
 // encode writes r as JSON followed by a newline. The executor's data is
 // already compact JSON and is copied as it is: encoding/json would parse
 // and compact it again, which costs about a millisecond for a page of a
@@ -126,7 +149,13 @@ func (r *response) encode(buf *bytes.Buffer) error {
 		buf.Write(r.Data)
 		sep = ","
 	}
-	if len(r.Extensions) > 0 {
+	if c, ok := r.Extensions["cost"].(*costExtension); ok && len(r.Extensions) == 1 {
+		// The usual extensions, the cost alone, written without reflection.
+		buf.WriteString(sep + `"extensions":{"cost":`)
+		buf.Write(c.appendJSON(buf.AvailableBuffer()))
+		buf.WriteString("}")
+		sep = ","
+	} else if len(r.Extensions) > 0 {
 		if err := member("extensions", r.Extensions); err != nil {
 			return err
 		}
@@ -201,8 +230,8 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 		if bg != nil {
 			bg.setHeaders(rep.header)
 			if rep.body != nil {
-				c := map[string]any{"requested": max(cost, charged), "remaining": bg.remaining,
-					"limit": bg.limit, "resetAt": bg.reset.UTC().Format(time.RFC3339)}
+				c := &costExtension{Requested: max(cost, charged), Remaining: bg.remaining,
+					Limit: bg.limit, ResetAt: bg.reset.UTC().Format(time.RFC3339), budget: true}
 				if rep.body.Extensions == nil {
 					rep.body.Extensions = map[string]any{}
 				}
@@ -212,7 +241,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (rep *reply) {
 			if rep.body.Extensions == nil {
 				rep.body.Extensions = map[string]any{}
 			}
-			rep.body.Extensions["cost"] = map[string]any{"requested": cost}
+			rep.body.Extensions["cost"] = &costExtension{Requested: cost}
 		}
 	}()
 	charge := func(n int) bool {

@@ -136,20 +136,18 @@ func decodeBody(body []byte) (*graphql.RawParams, *httpError) {
 		// for them would quietly find everything or nothing.
 		return nil, badRequest("the request body is not valid UTF-8 (at byte %d); send UTF-8 text", at)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
 	var fields map[string]json.RawMessage
-	if err := dec.Decode(&fields); err != nil {
+	if err := json.Unmarshal(body, &fields); err != nil {
 		if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+			if strings.Contains(se.Error(), "after top-level value") {
+				return nil, badRequest("the request body is not valid JSON (data after the object)")
+			}
 			return nil, badRequest("the request body is not valid JSON (syntax error at byte %d)", se.Offset)
 		}
 		if _, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 			return nil, badRequest("the request body must be a JSON object; batches are not supported")
 		}
 		return nil, badRequest("the request body is not valid JSON")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, badRequest("the request body is not valid JSON (data after the object)")
 	}
 	if fields == nil {
 		return nil, badRequest("the request body must be a JSON object")
