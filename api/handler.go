@@ -54,9 +54,10 @@ func NewHandler(es graphql.ExecutableSchema, cfg Config, log *slog.Logger) http.
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &handler{cfg: cfg.withDefaults(), log: log, now: time.Now, runner: newRunner()}
+	h := &handler{cfg: cfg.withDefaults(), log: log, now: time.Now}
 	h.workers = semaphore.NewWeighted(int64(h.cfg.MaxConcurrent))
 	h.dear = semaphore.NewWeighted(int64(h.cfg.MaxExpensive))
+	h.runner = newRunner(h.cfg.MaxConcurrent + h.cfg.MaxExpensive)
 	h.clients = newClientSlots(h.cfg.MaxPerClient)
 	h.limiter = newRateLimiter(&h.cfg)
 

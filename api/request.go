@@ -136,6 +136,15 @@ func decodeBody(body []byte) (*graphql.RawParams, *httpError) {
 		// for them would quietly find everything or nothing.
 		return nil, badRequest("the request body is not valid UTF-8 (at byte %d); send UTF-8 text", at)
 	}
+	if p, ok := scanBody(body); ok {
+		return p, checkQuery(p)
+	}
+	return decodeMembers(body)
+}
+
+// decodeMembers decodes a JSON request body, valid UTF-8, through a map of
+// its members: any shape, and the wording of every refusal.
+func decodeMembers(body []byte) (*graphql.RawParams, *httpError) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
 		if se, ok := errors.AsType[*json.SyntaxError](err); ok {
