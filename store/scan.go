@@ -4,9 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/maphash"
 	"reflect"
+	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -50,14 +51,64 @@ type scanField struct {
 type scanPlan struct {
 	size   uintptr
 	fields []scanField
+	cols   []string
+	bufs   sync.Pool // of *scanBuf
 }
 
+// scanBuf is what a read scans its rows with, kept for the next read of
+// the plan (2–3 KB for a row of 60 columns).
+type scanBuf struct {
+	scanners []columnScanner
+	targets  []any
+}
+
+// buf returns a scanBuf for p; put gives it back.
+func (p *scanPlan) buf() *scanBuf {
+	if b, ok := p.bufs.Get().(*scanBuf); ok {
+		return b
+	}
+	b := &scanBuf{scanners: make([]columnScanner, len(p.fields)), targets: make([]any, len(p.fields))}
+	for i := range p.fields {
+		b.scanners[i] = columnScanner{f: &p.fields[i], col: p.cols[i]}
+		b.targets[i] = &b.scanners[i]
+	}
+	return b
+}
+
+func (p *scanPlan) put(b *scanBuf) {
+	for i := range b.scanners {
+		b.scanners[i].base = nil // not to keep the last row alive
+	}
+	p.bufs.Put(b)
+}
+
+// planKey finds a plan without building a key of the column names: their
+// hash and count; the entry keeps the names to check them.
 type planKey struct {
 	t    reflect.Type
-	cols string
+	hash uint64
+	n    int
 }
 
-var scanPlans sync.Map // planKey → *scanPlan (nil: sqlx scans it)
+type planEntry struct {
+	cols []string
+	plan *scanPlan // nil: sqlx scans it
+}
+
+var (
+	scanPlans sync.Map // planKey → *planEntry
+	planSeed  = maphash.MakeSeed()
+)
+
+func colsHash(cols []string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(planSeed)
+	for _, c := range cols {
+		h.WriteString(c)
+		h.WriteByte(0)
+	}
+	return h.Sum64()
+}
 
 func kindOf(t reflect.Type) (scanKind, uintptr) {
 	if t == reflect.TypeFor[time.Time]() {
@@ -81,11 +132,21 @@ func kindOf(t reflect.Type) (scanKind, uintptr) {
 // planFor returns the plan of struct type t for cols, or nil when the
 // scanner cannot take it.
 func planFor(m *sqlx.DB, t reflect.Type, cols []string) *scanPlan {
-	key := planKey{t, strings.Join(cols, "\x00")}
-	if p, ok := scanPlans.Load(key); ok {
-		return p.(*scanPlan)
+	key := planKey{t, colsHash(cols), len(cols)}
+	if e, ok := scanPlans.Load(key); ok {
+		if e := e.(*planEntry); slices.Equal(e.cols, cols) {
+			return e.plan
+		}
+		return makePlan(m, t, cols) // another list with the same hash: planned each time
 	}
-	p := &scanPlan{size: t.Size()}
+	p := makePlan(m, t, cols)
+	scanPlans.Store(key, &planEntry{cols: slices.Clone(cols), plan: p})
+	return p
+}
+
+// makePlan plans t for cols, or returns nil.
+func makePlan(m *sqlx.DB, t reflect.Type, cols []string) *scanPlan {
+	p := &scanPlan{size: t.Size(), cols: slices.Clone(cols)}
 	for _, path := range m.Mapper.TraversalsByName(t, cols) {
 		if len(path) == 0 {
 			p = nil // a column with no field
@@ -117,7 +178,6 @@ func planFor(m *sqlx.DB, t reflect.Type, cols []string) *scanPlan {
 		}
 		p.fields = append(p.fields, sf)
 	}
-	scanPlans.Store(key, p)
 	return p
 }
 
@@ -257,12 +317,9 @@ func selRows[T any](ctx context.Context, db *DB, dest *[]*T, query string, args 
 			}
 			return rows.Err()
 		}
-		scanners := make([]columnScanner, len(plan.fields))
-		targets := make([]any, len(plan.fields))
-		for i := range plan.fields {
-			scanners[i] = columnScanner{f: &plan.fields[i], col: cols[i]}
-			targets[i] = &scanners[i]
-		}
+		b := plan.buf()
+		defer plan.put(b)
+		scanners, targets := b.scanners, b.targets
 		for rows.Next() {
 			v := new(T)
 			for i := range scanners {
