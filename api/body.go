@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+
 	"github.com/99designs/gqlgen/graphql"
 )
 
@@ -57,6 +59,10 @@ func scanBody(body []byte) (p *graphql.RawParams, ok bool) {
 			}
 			if s.null() {
 				*dst = nil
+				break
+			}
+			if m, ok := s.flatObject(); ok {
+				*dst = m
 				break
 			}
 			raw, ok := s.object()
@@ -212,4 +218,96 @@ func (s *bodyScanner) object() ([]byte, bool) {
 		s.i++
 	}
 	return nil, false
+}
+
+// flatObject reads an object whose values are all strings (with no \u
+// escape), integers, true, false or null, as decodeBody's decoder would
+// (integers as json.Number); any other, and it reads nothing.
+func (s *bodyScanner) flatObject() (map[string]any, bool) {
+	start := s.i
+	fail := func() (map[string]any, bool) { s.i = start; return nil, false }
+	if !s.eat('{') {
+		return fail()
+	}
+	m := map[string]any{}
+	s.space()
+	if s.eat('}') {
+		return m, true
+	}
+	for {
+		s.space()
+		k, ok := s.str()
+		if !ok {
+			return fail()
+		}
+		s.space()
+		if !s.eat(':') {
+			return fail()
+		}
+		s.space()
+		if s.i >= len(s.b) {
+			return fail()
+		}
+		switch c := s.b[s.i]; {
+		case c == '"':
+			v, ok := s.str()
+			if !ok {
+				return fail()
+			}
+			m[k] = v
+		case c == '-' || c >= '0' && c <= '9':
+			n, ok := s.integer()
+			if !ok {
+				return fail()
+			}
+			m[k] = n
+		case s.literal("true"):
+			m[k] = true
+		case s.literal("false"):
+			m[k] = false
+		case s.null():
+			m[k] = nil
+		default:
+			return fail()
+		}
+		s.space()
+		if s.eat('}') {
+			return m, true
+		}
+		if !s.eat(',') {
+			return fail()
+		}
+	}
+}
+
+// integer reads -?(0|[1-9][0-9]*) followed by a delimiter (a fraction or
+// an exponent is not read).
+func (s *bodyScanner) integer() (json.Number, bool) {
+	start := s.i
+	s.eat('-')
+	digits := s.i
+	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		s.i++
+	}
+	n := s.i - digits
+	if n == 0 || n > 1 && s.b[digits] == '0' {
+		return "", false
+	}
+	if s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ',', '}', ' ', '\t', '\n', '\r':
+		default:
+			return "", false
+		}
+	}
+	return json.Number(s.b[start:s.i]), true
+}
+
+// literal reads word if it comes next.
+func (s *bodyScanner) literal(word string) bool {
+	if len(s.b)-s.i >= len(word) && string(s.b[s.i:s.i+len(word)]) == word {
+		s.i += len(word)
+		return true
+	}
+	return false
 }

@@ -16,6 +16,8 @@ func FuzzScanBody(f *testing.F) {
 		`{"query":"a\"b\\c\/d\b\f\n\r\t","variables":null,"extensions":{}}`,
 		`{"query":"x","query":"y","variables":{"a":1},"variables":{"b":2}}`,
 		`{}`,
+		`{"query":"q","variables":{"a":-12,"b":0,"c":true,"d":false,"e":null,"f":"x\ny","g":"h"}}`,
+		`{"query":"q","variables":{"a":1.5,"b":1e3,"c":[1],"d":{"e":1}}}`,
 	}
 	for _, b := range usual {
 		if _, ok := scanBody([]byte(b)); !ok {
@@ -27,7 +29,8 @@ func FuzzScanBody(f *testing.F) {
 		`{"query":"\u0041"}`, `{"query":1}`, `{"query":"x"} x`, `{"query":"x",}`, `{"variables":[1]}`,
 		`{"variables":{"a":}}`, `{"variables":{"a":1}`, `{"query":"x" "operationName":"y"}`, `{"other":1}`,
 		`[{"query":"x"}]`, "{\"query\":\"a\tb\"}", `{"query":nul}`, `{"variables":{"a":"\q"}}`, `{"query":"x"}}`,
-		`{"variables":{"a":"]"}}`, `{"variables":{"a":[}]}}`, `{"query":"x\`,
+		`{"variables":{"a":"]"}}`, `{"variables":{"a":01}}`, `{"variables":{"a":-}}`, `{"variables":{"a":tru}}`,
+		`{"variables":{"a":1,}}`, `{"variables":{"a":"x","a":2}}`, `{"variables":{"a":1 "b":2}}`, `{"variables":{"a":[}]}}`, `{"query":"x\`,
 	} {
 		f.Add(b)
 	}
