@@ -2,7 +2,7 @@ package resolvers
 
 import (
 	"context"
-	"unsafe"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -14,8 +14,8 @@ import (
 // wantCache remembers requestedFields by the field of a parsed document
 // (gqlgen keeps parsed documents, so a query asked again has the same
 // fields): the walk and its map were 1.8 KB of every Q2. Only a field whose
-// selections are the document's own is kept; a field merged with another
-// of the same name has selections made for the request.
+// selections are its own in the document is kept; a field merged with
+// another of the same name has the other's selections too.
 var wantCache, _ = lru.New[*ast.Field, portal.Want](4096)
 
 // requestedFields returns the names of every field selected below the
@@ -31,9 +31,7 @@ func requestedFields(ctx context.Context) portal.Want {
 	if fc == nil {
 		return names
 	}
-	own := fc.Field.Field != nil && len(fc.Field.Selections) > 0 &&
-		unsafe.SliceData(fc.Field.Selections) == unsafe.SliceData(fc.Field.Field.SelectionSet)
-	if own {
+	if fc.Field.Field != nil && slices.Equal(fc.Field.Selections, fc.Field.Field.SelectionSet) {
 		if w, ok := wantCache.Get(fc.Field.Field); ok {
 			return w
 		}

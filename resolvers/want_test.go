@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -25,7 +26,7 @@ func TestRequestedFieldsRemembered(t *testing.T) {
 	}
 	field := func(i int, merged ast.SelectionSet) context.Context {
 		f := doc.Operations[0].SelectionSet[i].(*ast.Field)
-		sel := f.SelectionSet
+		sel := append(ast.SelectionSet{}, f.SelectionSet...) // gqlgen collects into a new slice
 		if merged != nil {
 			sel = append(append(ast.SelectionSet{}, f.SelectionSet...), merged...)
 		}
@@ -34,6 +35,9 @@ func TestRequestedFieldsRemembered(t *testing.T) {
 	}
 	first := requestedFields(field(0, nil))
 	again := requestedFields(field(0, nil))
+	if reflect.ValueOf(first).UnsafePointer() != reflect.ValueOf(again).UnsafePointer() {
+		t.Fatal("the field asked again was walked again")
+	}
 	for _, name := range []string{"code", "undertaker", "name"} {
 		if !first[name] || !again[name] {
 			t.Fatalf("%q missing: %v then %v", name, first, again)
