@@ -22,7 +22,13 @@ const Abridge = "-abridge"
 
 // abridged reports whether a page for want may leave the long texts out.
 func abridged(want Want) bool {
-	return want[Abridge] && !want["summary"] && !want["targetGroup"] && !want["description"] && !want["foundedOn"]
+	return abridgedOrganization(want) && !want["summary"] && !want["targetGroup"]
+}
+
+// abridgedOrganization reports whether an organization read for want may
+// leave its long texts out (a project's undertaker read with the project).
+func abridgedOrganization(want Want) bool {
+	return want[Abridge] && !want["description"] && !want["foundedOn"]
 }
 
 // Projects returns a page of the projects matching f in order o, with what

@@ -70,7 +70,7 @@ func (p *Portal) Project(ctx context.Context, code string) (*ledger.Project, err
 // projectWithReader is a Reader that reads a project with its undertaker,
 // figures and round in one statement (store.DB does).
 type projectWithReader interface {
-	ProjectWith(ctx context.Context, code string, undertaker, figures, round bool) (*ledger.Project, *ledger.Organization, *ledger.Figures, *ledger.Round, error)
+	ProjectWith(ctx context.Context, code string, undertaker, figures, round, abridged bool) (*ledger.Project, *ledger.Organization, *ledger.Figures, *ledger.Round, error)
 }
 
 // ProjectFor returns the project with a code, or nil, with what want asks
@@ -86,7 +86,7 @@ func (p *Portal) ProjectFor(ctx context.Context, code string, want Want) (*ledge
 		}
 		return pr, p.Prefetch(ctx, []*ledger.Project{pr}, want)
 	}
-	pr, o, f, rd, err := r.ProjectWith(ctx, code, undertaker, figures, round)
+	pr, o, f, rd, err := r.ProjectWith(ctx, code, undertaker, figures, round, abridgedOrganization(want))
 	if pr, err = notFoundNil(pr, err); err != nil || pr == nil {
 		return pr, err
 	}

@@ -70,6 +70,20 @@ func TestAbridgedPageNeverShowsEmptyTexts(t *testing.T) {
 				got.Undertaker.Description != w.Undertaker.Description || (got.Undertaker.FoundedOn == nil) != (w.Undertaker.FoundedOn == nil) {
 				t.Fatalf("run %d: %+v, want %+v", i, got, w)
 			}
+			// One project read with its undertaker abridged (no text of an
+			// organization asked of it), the same undertaker's texts asked
+			// through the report.
+			var one struct {
+				Project struct{ Code string }
+				Report  struct{ Project texts }
+			}
+			c.must(`query($r: String!, $p: String!) { project(code: $p) { code summary undertaker { name } }
+				report(code: $r) { project { code summary targetGroup undertaker { description foundedOn } } } }`,
+				map[string]any{"r": report, "p": w.Code}, &one)
+			if got := one.Report.Project; got.Undertaker.Description != w.Undertaker.Description ||
+				(got.Undertaker.FoundedOn == nil) != (w.Undertaker.FoundedOn == nil) {
+				t.Fatalf("run %d, with the project's own read: %+v, want %+v", i, got, w)
+			}
 		}
 	})
 }

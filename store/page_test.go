@@ -75,7 +75,7 @@ func TestProjectWithMatchesLookups(t *testing.T) {
 		rounds, err := db.RoundsByIDs(ctx, []int64{want.RoundID})
 		must(t, err)
 		before := db.ReadStatements()
-		p, o, f, r, err := db.ProjectWith(ctx, fx.p1.Code, true, true, true)
+		p, o, f, r, err := db.ProjectWith(ctx, fx.p1.Code, true, true, true, false)
 		must(t, err)
 		if got := db.ReadStatements() - before; got != 1 {
 			t.Fatalf("%d statements, want 1", got)
@@ -86,12 +86,12 @@ func TestProjectWithMatchesLookups(t *testing.T) {
 				t.Fatalf("%s differs:\n%s", name, d)
 			}
 		}
-		p, o, f, r, err = db.ProjectWith(ctx, fx.p1.Code, false, true, false)
+		p, o, f, r, err = db.ProjectWith(ctx, fx.p1.Code, false, true, false, false)
 		must(t, err)
 		if d := cmp.Diff(want, p); d != "" || o != nil || r != nil || cmp.Diff(figs[0], f) != "" {
 			t.Fatalf("figures only: project diff %s, undertaker %v, round %v, figures %+v", d, o, r, f)
 		}
-		if _, _, _, _, err := db.ProjectWith(ctx, "FC1999-NONE-0000", true, true, true); ledger.ErrorCode(err) != ledger.ENOTFOUND {
+		if _, _, _, _, err := db.ProjectWith(ctx, "FC1999-NONE-0000", true, true, true, false); ledger.ErrorCode(err) != ledger.ENOTFOUND {
 			t.Fatalf("a missing code: %v, want not found", err)
 		}
 	})

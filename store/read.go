@@ -414,9 +414,12 @@ func (db *DB) listCols(ctx context.Context, cols *strings.Builder, table, alias 
 
 // ProjectWith is Project that also reads, in the same statement, the
 // project's undertaker, figures and round, each when asked: one project
-// with what its page shows in one statement instead of four.
-func (db *DB) ProjectWith(ctx context.Context, code string, undertaker, figures, round bool) (*ledger.Project, *ledger.Organization, *ledger.Figures, *ledger.Round, error) {
-	key := [3]bool{undertaker, figures, round}
+// with what its page shows in one statement instead of four. With
+// abridged, the undertaker is read without the columns of
+// abridgedOrganization and marked Abridged (see FindProjectsWith).
+func (db *DB) ProjectWith(ctx context.Context, code string, undertaker, figures, round, abridged bool) (*ledger.Project, *ledger.Organization, *ledger.Figures, *ledger.Round, error) {
+	abridged = abridged && undertaker
+	key := [4]bool{undertaker, figures, round, abridged}
 	var query string
 	if v, ok := db.projectWith.Load(key); ok {
 		query = v.(string)
@@ -429,7 +432,11 @@ func (db *DB) ProjectWith(ctx context.Context, code string, undertaker, figures,
 				return nil
 			}
 			from += ` JOIN ` + table + ` ` + alias + ` ON ` + cond
-			return db.joinedCols(ctx, &cols, table, alias)
+			var omit map[string]bool
+			if alias == "u" && abridged {
+				omit = abridgedOrganization
+			}
+			return db.joinedColsOmitting(ctx, &cols, table, alias, omit)
 		}
 		if err := errors.Join(join(undertaker, "organizations", "u", "u.id = p.undertaker_id"),
 			join(figures, "project_figures", "f", "f.project_id = p.id"),
@@ -452,6 +459,7 @@ func (db *DB) ProjectWith(ctx context.Context, code string, undertaker, figures,
 	var r *ledger.Round
 	if undertaker {
 		o = &row.U
+		o.Abridged = abridged
 	}
 	if figures {
 		f = &row.F
