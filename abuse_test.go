@@ -433,59 +433,6 @@ func TestAbuseConnectionFlood(t *testing.T) {
 	}
 }
 
-// stallProxy forwards TCP connections to target until stall is called;
-// from then on it holds every connection open and forwards nothing, as a
-// paused or partitioned server would.
-type stallProxy struct {
-	ln      net.Listener
-	stalled atomic.Bool
-}
-
-func newStallProxy(t *testing.T, target string) *stallProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &stallProxy{ln: ln}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.pipe(c, target)
-		}
-	}()
-	return p
-}
-
-func (p *stallProxy) pipe(c net.Conn, target string) {
-	defer c.Close()
-	s, err := net.Dial("tcp", target)
-	if err != nil {
-		return
-	}
-	defer s.Close()
-	copyUntilStall := func(dst, src net.Conn) {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := src.Read(buf)
-			if err != nil {
-				return
-			}
-			for p.stalled.Load() {
-				time.Sleep(50 * time.Millisecond) // hold the bytes, forever
-			}
-			if _, err := dst.Write(buf[:n]); err != nil {
-				return
-			}
-		}
-	}
-	go copyUntilStall(s, c)
-	copyUntilStall(c, s)
-}
-
 // TestAbuseStalledPostgres: PostgreSQL stops answering (a proxy that stops
 // forwarding). /readyz says not ready within its 2 s budget, and a query
 // is answered with a coded error within its timeout. Before, /readyz hung
@@ -497,9 +444,9 @@ func TestAbuseStalledPostgres(t *testing.T) {
 	if u == base {
 		t.Skipf("the test PostgreSQL is not on 127.0.0.1:5432: %s", store.RedactDSN(base))
 	}
-	proxy := newStallProxy(t, "127.0.0.1:5432")
+	proxy := storetest.NewStallProxy(t, "127.0.0.1:5432")
 	dir := t.TempDir()
-	cfg := config{DataDir: dir, DatabaseURL: strings.Replace(base, "127.0.0.1:5432", proxy.ln.Addr().String(), 1),
+	cfg := config{DataDir: dir, DatabaseURL: strings.Replace(base, "127.0.0.1:5432", proxy.Addr(), 1),
 		API: api.Config{Timeout: 3 * time.Second, RateLimit: -1}}
 	a, err := open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -515,8 +462,8 @@ func TestAbuseStalledPostgres(t *testing.T) {
 		t.Fatalf("query before the stall: %d %v", a.status, a.errors)
 	}
 
-	proxy.stalled.Store(true)
-	t.Cleanup(func() { proxy.stalled.Store(false) })
+	proxy.Stall.Store(true)
+	t.Cleanup(func() { proxy.Stall.Store(false) })
 	c := &http.Client{Timeout: 15 * time.Second}
 	start := time.Now()
 	resp, err := c.Get(srv.URL + "/readyz")

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"io"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,21 +54,48 @@ type pgConnector struct {
 
 // dialed is where the dialer leaves the socket of the connection being
 // made (a context value of Connect's context).
-type dialed struct{ c *deadlineConn }
+type dialed struct{ c atomic.Pointer[deadlineConn] }
 
 type dialedKey struct{}
 
 func (pc *pgConnector) Driver() driver.Driver { return pc.inner.Driver() }
 
+// Connect makes a connection. For a detached read it ends with the read's
+// context too: lib/pq's start-up exchange heeds only its connect timeout
+// (5 s), so when the context ends the socket being set up is broken off.
 func (pc *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	d := &dialed{}
-	dc, err := pc.inner.Connect(context.WithValue(ctx, dialedKey{}, d))
+	cctx := context.WithValue(ctx, dialedKey{}, d)
+	parent, _ := ctx.Value(watchKey{}).(context.Context)
+	if parent != nil {
+		if err := parent.Err(); err != nil {
+			return nil, err
+		}
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithCancel(cctx)
+		defer cancel()
+		defer context.AfterFunc(parent, func() {
+			cancel()
+			if c := d.c.Load(); c != nil {
+				_ = c.Conn.SetDeadline(past)
+			}
+		})()
+	}
+	dc, err := pc.inner.Connect(cctx)
 	if err != nil {
+		if parent != nil && parent.Err() != nil {
+			return nil, parent.Err()
+		}
 		return nil, err
 	}
 	c, ok := dc.(pqConn)
-	if !ok || d.c == nil {
+	sock := d.c.Load()
+	if !ok || sock == nil {
 		return dc, nil // not lib/pq's connection as we know it: its own watch stands
+	}
+	if parent != nil && parent.Err() != nil {
+		_ = dc.Close() // broken off as it was made
+		return nil, parent.Err()
 	}
 	rows, err := c.QueryContext(ctx, "SELECT pg_backend_pid()", nil)
 	if err != nil {
@@ -85,7 +113,7 @@ func (pc *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		}
 		return nil, err
 	}
-	return &pgConn{pqConn: c, sock: d.c, pid: pid, owner: pc}, nil
+	return &pgConn{pqConn: c, sock: sock, pid: pid, owner: pc}, nil
 }
 
 // pqConn is what lib/pq's connection implements and database/sql uses.
@@ -195,8 +223,12 @@ func (c *pgConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	st, err := c.pqConn.PrepareContext(ctx, query)
+	w, err := c.watch(ctx) // a read's statement is prepared on a connection when it first runs there
 	if err != nil {
+		return nil, err
+	}
+	st, err := c.pqConn.PrepareContext(ctx, query)
+	if err = w.end(err); err != nil {
 		return nil, err
 	}
 	if s, ok := st.(pqStmt); ok {

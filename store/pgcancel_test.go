@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -114,5 +115,37 @@ func TestEndedReadsNeverBreakOthers(t *testing.T) {
 	}
 	if n > 5 {
 		t.Errorf("and %d more", n-5)
+	}
+}
+
+// A server that stops answering (a proxy that forwards nothing): a read
+// ends with its context whether it must prepare its statement on the
+// connection first, or must make a new connection (the first read broke
+// the pool's one connection off). A preparation not watched waited for the
+// socket deadline (20 s), a connection's start-up for the connect timeout
+// (5 s).
+func TestReadEndsWhenTheServerStalls(t *testing.T) {
+	base := storetest.PostgresSchema(t)
+	if !strings.Contains(base, "127.0.0.1:5432") {
+		t.Skipf("the test PostgreSQL is not on 127.0.0.1:5432: %s", store.RedactDSN(base))
+	}
+	proxy := storetest.NewStallProxy(t, "127.0.0.1:5432")
+	db, err := store.Open(context.Background(), strings.Replace(base, "127.0.0.1:5432", proxy.Addr(), 1))
+	must(t, err)
+	defer db.Close()
+	db.ReadConnections(1)
+	var x string
+	must(t, db.Get(context.Background(), &x, `SELECT 'prepared before'`))
+
+	proxy.Stall.Store(true)
+	t.Cleanup(func() { proxy.Stall.Store(false) })
+	for _, q := range []string{`SELECT 'prepared during the stall'`, `SELECT 'prepared before'`} {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		start := time.Now()
+		err := db.Get(ctx, &x, q)
+		cancel()
+		if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took > 2*time.Second {
+			t.Errorf("%s during the stall: %v after %s; want its context's error at its 300 ms deadline", q, err, took)
+		}
 	}
 }

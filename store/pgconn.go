@@ -95,7 +95,11 @@ func (p pgDialer) DialContext(ctx context.Context, network, addr string) (net.Co
 	}
 	dc := &deadlineConn{Conn: c, io: p.io, relaxed: p.relaxed}
 	if d, ok := ctx.Value(dialedKey{}).(*dialed); ok {
-		d.c = dc
+		d.c.Store(dc)
+		if ctx.Err() != nil { // the read it was made for ended while it was dialled
+			_ = c.Close()
+			return nil, ctx.Err()
+		}
 	}
 	return dc, nil
 }
