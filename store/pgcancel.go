@@ -97,18 +97,21 @@ func (pc *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		_ = dc.Close() // broken off as it was made
 		return nil, parent.Err()
 	}
-	rows, err := c.QueryContext(ctx, "SELECT pg_backend_pid()", nil)
-	if err != nil {
-		_ = dc.Close()
-		return nil, err
-	}
+	// The backend's process ID, for pg_cancel_backend (one more round trip
+	// per connection made).
 	v := make([]driver.Value, 1)
-	err = rows.Next(v)
-	_ = rows.Close()
+	rows, err := c.QueryContext(ctx, "SELECT pg_backend_pid()", nil)
+	if err == nil {
+		err = rows.Next(v)
+		_ = rows.Close()
+	}
 	pid, ok := v[0].(int64)
 	if err != nil || !ok {
 		_ = dc.Close()
-		if err == nil {
+		switch {
+		case parent != nil && parent.Err() != nil:
+			err = parent.Err() // broken off while it asked
+		case err == nil:
 			err = driver.ErrBadConn
 		}
 		return nil, err

@@ -379,6 +379,15 @@ var (
 		"version": true, "recorded_by": true, "recorded_role": true, "recorded_at": true}
 )
 
+// omitIf returns omit for an abridged read, and no columns to omit for
+// another.
+func omitIf(abridged bool, omit map[string]bool) map[string]bool {
+	if abridged {
+		return omit
+	}
+	return nil
+}
+
 // joinedColsOmitting is joinedCols without the columns in omit.
 func (db *DB) joinedColsOmitting(ctx context.Context, cols *strings.Builder, table, alias string, omit map[string]bool) error {
 	cs, err := db.columns(ctx, table)
@@ -427,20 +436,16 @@ func (db *DB) ProjectWith(ctx context.Context, code string, undertaker, figures,
 		var cols strings.Builder
 		cols.WriteString("p.*")
 		from := ` FROM projects p`
-		join := func(on bool, table, alias, cond string) error {
+		join := func(on bool, table, alias, cond string, omit map[string]bool) error {
 			if !on {
 				return nil
 			}
 			from += ` JOIN ` + table + ` ` + alias + ` ON ` + cond
-			var omit map[string]bool
-			if alias == "u" && abridged {
-				omit = abridgedOrganization
-			}
 			return db.joinedColsOmitting(ctx, &cols, table, alias, omit)
 		}
-		if err := errors.Join(join(undertaker, "organizations", "u", "u.id = p.undertaker_id"),
-			join(figures, "project_figures", "f", "f.project_id = p.id"),
-			join(round, "rounds", "r", "r.id = p.round_id")); err != nil {
+		if err := errors.Join(join(undertaker, "organizations", "u", "u.id = p.undertaker_id", omitIf(abridged, abridgedOrganization)),
+			join(figures, "project_figures", "f", "f.project_id = p.id", nil),
+			join(round, "rounds", "r", "r.id = p.round_id", nil)); err != nil {
 			return nil, nil, nil, nil, err
 		}
 		query = `SELECT ` + cols.String() + from + ` WHERE p.code = ?`
@@ -509,11 +514,7 @@ func (db *DB) FindProjectsWith(ctx context.Context, filter ledger.ProjectFilter,
 	}
 	join := ""
 	if undertakers {
-		omit := map[string]bool(nil)
-		if abridged {
-			omit = abridgedOrganization
-		}
-		if err := db.joinedColsOmitting(ctx, &cols, "organizations", "u", omit); err != nil {
+		if err := db.joinedColsOmitting(ctx, &cols, "organizations", "u", omitIf(abridged, abridgedOrganization)); err != nil {
 			return nil, nil, nil, 0, err
 		}
 		join += ` JOIN organizations u ON u.id = p.undertaker_id`
